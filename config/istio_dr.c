@@ -1,0 +1,403 @@
+/*
+ * istio_dr.c - decoding and validation of DestinationRule (networking.istio.io):
+ * traffic policies (load balancer, connection pool, outlier detection, client
+ * TLS, port-level settings) and subsets.
+ *
+ * Validation follows Istio's admission rules as summarised in
+ * policy-semantics.md 3.7, 4.5 and 5.2: counts and limits must not be negative,
+ * percentages lie in 0..100, consecutiveLocalOriginFailures needs
+ * splitExternalLocalOriginErrors, a Maglev table size must be a prime below
+ * 5000011, subset names are unique within a rule.
+ */
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/k8s_istio.h"
+#include "config/units.h"
+
+static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent_hash *h)
+{
+    static const char *const fields[] = {
+        "httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName",
+        "ringHash", "maglev", "minimumRingSize",
+    };
+    static const char *const cookie_fields[] = {"name", "path", "ttl", "attributes"};
+    static const char *const ring_fields[] = {"minimumRingSize"};
+    static const char *const maglev_fields[] = {"tableSize"};
+    h->pos = n->pos;
+    if (cfg__i_fields(n, d, "consistentHash", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v;
+    int keys = 0;
+    if (!cfg__i_absent(v = cfg_map_get(n, "httpHeaderName"))) {
+        h->http_header_name = cfg__i_string(v, d);
+        h->key = POL_HASH_KEY_HEADER;
+        keys++;
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "httpCookie")) &&
+        cfg__i_fields(v, d, "httpCookie", cookie_fields, CFG_NFIELDS(cookie_fields)) == 0) {
+        const cfg_node *f;
+        if (cfg__i_absent(f = cfg_map_get(v, "name")))
+            ms_diag_error(d, v->pos, "httpCookie needs a name");
+        else
+            h->http_cookie.name = cfg__i_string(f, d);
+        if (!cfg__i_absent(f = cfg_map_get(v, "path")))
+            h->http_cookie.path = cfg__i_string(f, d);
+        cfg__i_opt_duration(cfg_map_get(v, "ttl"), d, &h->http_cookie.ttl);
+        h->key = POL_HASH_KEY_COOKIE;
+        keys++;
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "useSourceIp"))) {
+        pol_opt_bool b = {0};
+        cfg__i_opt_bool(v, d, &b);
+        h->use_source_ip = b.v;
+        if (b.v) {
+            h->key = POL_HASH_KEY_SOURCE_IP;
+            keys++;
+        }
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "httpQueryParameterName"))) {
+        h->http_query_parameter_name = cfg__i_string(v, d);
+        h->key = POL_HASH_KEY_QUERY_PARAM;
+        keys++;
+    }
+    if (keys > 1)
+        ms_diag_error(d, n->pos, "consistentHash may use only one hash key");
+    cfg__i_opt_int(cfg_map_get(n, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
+    if (!cfg__i_absent(v = cfg_map_get(n, "ringHash")) &&
+        cfg__i_fields(v, d, "ringHash", ring_fields, CFG_NFIELDS(ring_fields)) == 0) {
+        h->algo = POL_HASH_ALGO_RING_HASH;
+        cfg__i_opt_int(cfg_map_get(v, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
+    }
+    const cfg_node *ts;
+    if (!cfg__i_absent(v = cfg_map_get(n, "maglev")) &&
+        cfg__i_fields(v, d, "maglev", maglev_fields, CFG_NFIELDS(maglev_fields)) == 0) {
+        if (h->algo == POL_HASH_ALGO_RING_HASH)
+            ms_diag_error(d, v->pos, "ringHash and maglev cannot both be set");
+        h->algo = POL_HASH_ALGO_MAGLEV;
+        if (!cfg__i_absent(ts = cfg_map_get(v, "tableSize"))) {
+            cfg__i_opt_int(ts, d, 0, INT64_MAX, &h->maglev_table_size);
+            int64_t t = h->maglev_table_size.v;
+            int prime = t >= 2;
+            for (int64_t k = 2; prime && k * k <= t; k++)
+                prime = t % k != 0;
+            if (h->maglev_table_size.set && (!prime || t >= 5000011))
+                ms_diag_error(d, ts->pos, "maglev tableSize must be a prime below 5000011");
+        }
+    }
+}
+
+static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setting *s)
+{
+    static const char *const fields[] = {"distribute", "failover", "failoverPriority", "enabled"};
+    static const char *const dist_fields[] = {"from", "to"};
+    static const char *const fo_fields[] = {"from", "to"};
+    s->pos = n->pos;
+    if (cfg__i_fields(n, d, "localityLbSetting", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    s->set = true;
+    const cfg_node *v;
+    if (!cfg__i_absent(v = cfg_map_get(n, "distribute")) &&
+        cfg_expect_seq(v, d, "distribute") == 0) {
+        s->distribute = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*s->distribute));
+        s->ndistribute = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++) {
+            const cfg_node *it = v->u.seq.items[i], *f;
+            pol_locality_distribute *ld = &s->distribute[i];
+            if (cfg__i_fields(it, d, "distribute", dist_fields, CFG_NFIELDS(dist_fields)) != 0)
+                continue;
+            if (!cfg__i_absent(f = cfg_map_get(it, "from")))
+                ld->from = cfg__i_string(f, d);
+            f = cfg_map_get(it, "to");
+            if (cfg__i_absent(f) || cfg_expect_map(f, d, "to") != 0)
+                continue;
+            ld->to = ms_xcalloc(f->u.map.len ? f->u.map.len : 1, sizeof(*ld->to));
+            CFG_MAP_EACH(p, f) {
+                int64_t w;
+                if (cfg_read_int(p->value, d, 0, UINT32_MAX, &w) != 0)
+                    continue;
+                ld->to[ld->nto].locality = p->key->u.scalar.str;
+                ld->to[ld->nto].weight = w;
+                ld->nto++;
+            }
+        }
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "failover")) && cfg_expect_seq(v, d, "failover") == 0) {
+        s->failover = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*s->failover));
+        s->nfailover = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++) {
+            const cfg_node *it = v->u.seq.items[i], *f;
+            if (cfg__i_fields(it, d, "failover", fo_fields, CFG_NFIELDS(fo_fields)) != 0)
+                continue;
+            if (!cfg__i_absent(f = cfg_map_get(it, "from")))
+                s->failover[i].from = cfg__i_string(f, d);
+            if (!cfg__i_absent(f = cfg_map_get(it, "to")))
+                s->failover[i].to = cfg__i_string(f, d);
+        }
+    }
+    cfg__i_str_list(cfg_map_get(n, "failoverPriority"), d, "failoverPriority",
+                  &s->failover_priority);
+    cfg__i_opt_bool(cfg_map_get(n, "enabled"), d, &s->enabled);
+    if (s->ndistribute && s->nfailover)
+        ms_diag_error(d, n->pos, "localityLbSetting may set only one of distribute or failover");
+}
+
+static void decode_lb(const cfg_node *n, ms_diag *d, pol_load_balancer_settings *lb)
+{
+    static const char *const fields[] = {
+        "simple", "consistentHash", "localityLbSetting", "warmupDurationSecs", "warmup",
+    };
+    static const char *const warmup_fields[] = {"duration", "minimumPercent", "aggression"};
+    lb->pos = n->pos;
+    if (cfg__i_fields(n, d, "loadBalancer", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v;
+    if (!cfg__i_absent(v = cfg_map_get(n, "simple"))) {
+        size_t nn;
+        const char *const *names = pol_lb_simple_names(&nn);
+        int e = cfg__i_enum(v, d, "simple", names, nn);
+        if (e >= 0) {
+            lb->simple = (pol_lb_simple)e;
+            lb->kind = POL_LB_KIND_SIMPLE;
+        }
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "consistentHash"))) {
+        if (lb->kind == POL_LB_KIND_SIMPLE)
+            ms_diag_error(d, v->pos, "simple and consistentHash cannot both be set");
+        lb->kind = POL_LB_KIND_CONSISTENT_HASH;
+        decode_consistent_hash(v, d, &lb->consistent_hash);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "localityLbSetting")))
+        decode_locality(v, d, &lb->locality_lb_setting);
+    cfg__i_opt_duration(cfg_map_get(n, "warmupDurationSecs"), d, &lb->warmup_duration_secs);
+    if (!cfg__i_absent(v = cfg_map_get(n, "warmup")) &&
+        cfg__i_fields(v, d, "warmup", warmup_fields, CFG_NFIELDS(warmup_fields)) == 0) {
+        const cfg_node *f = cfg_map_get(v, "duration");
+        lb->warmup.set = true;
+        if (cfg__i_absent(f))
+            ms_diag_error(d, v->pos, "warmup needs a duration");
+        cfg__i_opt_duration(f, d, &lb->warmup.duration);
+        cfg__i_opt_double(cfg_map_get(v, "minimumPercent"), d, 0, 100, &lb->warmup.minimum_percent);
+        cfg__i_opt_double(cfg_map_get(v, "aggression"), d, 0, 1e9, &lb->warmup.aggression);
+    }
+}
+
+static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
+{
+    static const char *const fields[] = {"tcp", "http"};
+    static const char *const tcp_fields[] = {
+        "maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration",
+        "idleTimeout",
+    };
+    static const char *const ka_fields[] = {"probes", "time", "interval"};
+    static const char *const http_fields[] = {
+        "http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection", "maxRetries",
+        "idleTimeout", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams",
+        "http2KeepAlive",
+    };
+    cp->pos = n->pos;
+    if (cfg__i_fields(n, d, "connectionPool", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *t = cfg_map_get(n, "tcp"), *h = cfg_map_get(n, "http"), *v;
+    if (!cfg__i_absent(t) && cfg__i_fields(t, d, "tcp", tcp_fields, CFG_NFIELDS(tcp_fields)) == 0) {
+        cp->tcp.set = true;
+        cp->tcp.pos = t->pos;
+        cfg__i_opt_int(cfg_map_get(t, "maxConnections"), d, 0, INT32_MAX, &cp->tcp.max_connections);
+        cfg__i_opt_duration(cfg_map_get(t, "connectTimeout"), d, &cp->tcp.connect_timeout);
+        cfg__i_opt_duration(cfg_map_get(t, "maxConnectionDuration"), d,
+                          &cp->tcp.max_connection_duration);
+        cfg__i_opt_duration(cfg_map_get(t, "idleTimeout"), d, &cp->tcp.idle_timeout);
+        if (!cfg__i_absent(v = cfg_map_get(t, "tcpKeepalive")) &&
+            cfg__i_fields(v, d, "tcpKeepalive", ka_fields, CFG_NFIELDS(ka_fields)) == 0) {
+            cp->tcp.tcp_keepalive.set = true;
+            cfg__i_opt_int(cfg_map_get(v, "probes"), d, 0, UINT32_MAX, &cp->tcp.tcp_keepalive.probes);
+            cfg__i_opt_duration(cfg_map_get(v, "time"), d, &cp->tcp.tcp_keepalive.time);
+            cfg__i_opt_duration(cfg_map_get(v, "interval"), d, &cp->tcp.tcp_keepalive.interval);
+        }
+    }
+    if (!cfg__i_absent(h) && cfg__i_fields(h, d, "http", http_fields, CFG_NFIELDS(http_fields)) == 0) {
+        cp->http.set = true;
+        cp->http.pos = h->pos;
+        cfg__i_opt_int(cfg_map_get(h, "http1MaxPendingRequests"), d, 0, INT32_MAX,
+                     &cp->http.http1_max_pending_requests);
+        cfg__i_opt_int(cfg_map_get(h, "http2MaxRequests"), d, 0, INT32_MAX,
+                     &cp->http.http2_max_requests);
+        cfg__i_opt_int(cfg_map_get(h, "maxRequestsPerConnection"), d, 0, INT32_MAX,
+                     &cp->http.max_requests_per_connection);
+        cfg__i_opt_int(cfg_map_get(h, "maxRetries"), d, 0, INT32_MAX, &cp->http.max_retries);
+        cfg__i_opt_duration(cfg_map_get(h, "idleTimeout"), d, &cp->http.idle_timeout);
+        if (!cfg__i_absent(v = cfg_map_get(h, "h2UpgradePolicy"))) {
+            size_t nn;
+            const char *const *names = pol_h2_upgrade_names(&nn);
+            int e = cfg__i_enum(v, d, "h2UpgradePolicy", names, nn);
+            if (e >= 0)
+                cp->http.h2_upgrade_policy = (pol_h2_upgrade)e;
+        }
+        cfg__i_opt_bool(cfg_map_get(h, "useClientProtocol"), d, &cp->http.use_client_protocol);
+        cfg__i_opt_int(cfg_map_get(h, "maxConcurrentStreams"), d, 0, INT32_MAX,
+                     &cp->http.max_concurrent_streams);
+    }
+}
+
+static void decode_outlier(const cfg_node *n, ms_diag *d, pol_outlier_detection *od)
+{
+    static const char *const fields[] = {
+        "splitExternalLocalOriginErrors", "consecutiveLocalOriginFailures",
+        "consecutiveGatewayErrors", "consecutive5xxErrors", "interval", "baseEjectionTime",
+        "maxEjectionPercent", "minHealthPercent", "consecutiveErrors",
+    };
+    od->pos = n->pos;
+    if (cfg__i_fields(n, d, "outlierDetection", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    cfg__i_opt_bool(cfg_map_get(n, "splitExternalLocalOriginErrors"), d,
+                  &od->split_external_local_origin_errors);
+    const cfg_node *lo = cfg_map_get(n, "consecutiveLocalOriginFailures");
+    cfg__i_opt_int(lo, d, 0, UINT32_MAX, &od->consecutive_local_origin_failures);
+    cfg__i_opt_int(cfg_map_get(n, "consecutiveGatewayErrors"), d, 0, UINT32_MAX,
+                 &od->consecutive_gateway_errors);
+    cfg__i_opt_int(cfg_map_get(n, "consecutive5xxErrors"), d, 0, UINT32_MAX,
+                 &od->consecutive_5xx_errors);
+    cfg__i_opt_int(cfg_map_get(n, "consecutiveErrors"), d, 0, INT32_MAX, &od->consecutive_errors);
+    cfg__i_opt_duration(cfg_map_get(n, "interval"), d, &od->interval);
+    cfg__i_opt_duration(cfg_map_get(n, "baseEjectionTime"), d, &od->base_ejection_time);
+    cfg__i_opt_int(cfg_map_get(n, "maxEjectionPercent"), d, 0, 100, &od->max_ejection_percent);
+    cfg__i_opt_int(cfg_map_get(n, "minHealthPercent"), d, 0, 100, &od->min_health_percent);
+    if (od->consecutive_local_origin_failures.v > 0 && !od->split_external_local_origin_errors.v)
+        ms_diag_error(d, lo->pos,
+                      "consecutiveLocalOriginFailures needs splitExternalLocalOriginErrors: true");
+}
+
+static void decode_client_tls(const cfg_node *n, ms_diag *d, pol_client_tls *t)
+{
+    static const char *const fields[] = {
+        "mode", "clientCertificate", "privateKey", "caCertificates", "credentialName",
+        "subjectAltNames", "sni", "insecureSkipVerify", "caCrl",
+    };
+    t->pos = n->pos;
+    if (cfg__i_fields(n, d, "tls", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v;
+    if (!cfg__i_absent(v = cfg_map_get(n, "mode"))) {
+        size_t nn;
+        const char *const *names = pol_client_tls_mode_names(&nn);
+        int e = cfg__i_enum(v, d, "mode", names, nn);
+        if (e >= 0)
+            t->mode = (pol_client_tls_mode)e;
+    }
+    const char **strs[] = {&t->client_certificate, &t->private_key, &t->ca_certificates,
+                           &t->credential_name, &t->sni};
+    static const char *const keys[] = {"clientCertificate", "privateKey", "caCertificates",
+                                       "credentialName", "sni"};
+    for (size_t i = 0; i < CFG_NFIELDS(keys); i++)
+        if (!cfg__i_absent(v = cfg_map_get(n, keys[i])))
+            *strs[i] = cfg__i_string(v, d);
+    cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
+    cfg__i_opt_bool(cfg_map_get(n, "insecureSkipVerify"), d, &t->insecure_skip_verify);
+}
+
+static void decode_blocks(const cfg_node *n, ms_diag *d, pol_policy_blocks *b)
+{
+    const cfg_node *v;
+    if (!cfg__i_absent(v = cfg_map_get(n, "loadBalancer"))) {
+        b->has_load_balancer = true;
+        decode_lb(v, d, &b->load_balancer);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "connectionPool"))) {
+        b->has_connection_pool = true;
+        decode_pool(v, d, &b->connection_pool);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "outlierDetection"))) {
+        b->has_outlier_detection = true;
+        decode_outlier(v, d, &b->outlier_detection);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "tls"))) {
+        b->has_tls = true;
+        decode_client_tls(v, d, &b->tls);
+    }
+}
+
+static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_policy *tp)
+{
+    static const char *const fields[] = {
+        "loadBalancer", "connectionPool", "outlierDetection", "tls", "portLevelSettings",
+        "tunnel", "proxyProtocol", "retryBudget",
+    };
+    static const char *const port_fields[] = {
+        "port", "loadBalancer", "connectionPool", "outlierDetection", "tls",
+    };
+    static const char *const number_fields[] = {"number"};
+    tp->pos = n->pos;
+    if (cfg__i_fields(n, d, "trafficPolicy", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    decode_blocks(n, d, &tp->blocks);
+    const cfg_node *pl = cfg_map_get(n, "portLevelSettings");
+    if (cfg__i_absent(pl) || cfg_expect_seq(pl, d, "portLevelSettings") != 0)
+        return;
+    tp->port_level_settings = ms_xcalloc(pl->u.seq.len ? pl->u.seq.len : 1,
+                                         sizeof(*tp->port_level_settings));
+    tp->nport_level_settings = pl->u.seq.len;
+    for (size_t i = 0; i < pl->u.seq.len; i++) {
+        const cfg_node *it = pl->u.seq.items[i], *p;
+        pol_port_traffic_policy *pp = &tp->port_level_settings[i];
+        pp->pos = it->pos;
+        if (cfg__i_fields(it, d, "port level settings", port_fields, CFG_NFIELDS(port_fields)))
+            continue;
+        p = cfg_map_get(it, "port");
+        if (cfg__i_absent(p))
+            ms_diag_error(d, it->pos, "port level settings need a port");
+        else if (cfg__i_fields(p, d, "port", number_fields, CFG_NFIELDS(number_fields)) == 0)
+            cfg__i_opt_int(cfg_map_get(p, "number"), d, 1, 65535, &pp->port);
+        decode_blocks(it, d, &pp->blocks);
+    }
+}
+
+void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destination_rule *dr)
+{
+    static const char *const fields[] = {
+        "host", "trafficPolicy", "subsets", "exportTo", "workloadSelector",
+    };
+    static const char *const subset_fields[] = {"name", "labels", "trafficPolicy"};
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v = cfg_map_get(spec, "host");
+    if (cfg__i_absent(v))
+        ms_diag_error(d, spec->pos, "missing field \"host\"");
+    else if ((dr->host = cfg__i_string(v, d)) != NULL)
+        dr->host_pos = v->pos;
+    if (!cfg__i_absent(v = cfg_map_get(spec, "trafficPolicy"))) {
+        dr->has_traffic_policy = true;
+        decode_traffic_policy(v, d, &dr->traffic_policy);
+    }
+    cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &dr->export_to);
+    if (!cfg__i_absent(v = cfg_map_get(spec, "workloadSelector"))) {
+        static const char *const ws_fields[] = {"matchLabels"};
+        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_NFIELDS(ws_fields)) == 0)
+            cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", &dr->workload_selector);
+    }
+    v = cfg_map_get(spec, "subsets");
+    if (cfg__i_absent(v) || cfg_expect_seq(v, d, "subsets") != 0)
+        return;
+    dr->subsets = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*dr->subsets));
+    dr->nsubsets = v->u.seq.len;
+    for (size_t i = 0; i < v->u.seq.len; i++) {
+        const cfg_node *it = v->u.seq.items[i], *f;
+        pol_subset *s = &dr->subsets[i];
+        s->pos = it->pos;
+        if (cfg__i_fields(it, d, "subset", subset_fields, CFG_NFIELDS(subset_fields)) != 0)
+            continue;
+        f = cfg_map_get(it, "name");
+        if (cfg__i_absent(f)) {
+            ms_diag_error(d, it->pos, "subset needs a name");
+        } else if ((s->name = cfg__i_string(f, d)) != NULL) {
+            s->name_pos = f->pos;
+            for (size_t j = 0; j < i; j++)
+                if (dr->subsets[j].name && strcmp(dr->subsets[j].name, s->name) == 0)
+                    ms_diag_error(d, f->pos, "duplicate subset name \"%s\"", s->name);
+        }
+        cfg__i_labels(cfg_map_get(it, "labels"), d, "labels", &s->labels);
+        if (!cfg__i_absent(f = cfg_map_get(it, "trafficPolicy"))) {
+            s->has_traffic_policy = true;
+            decode_traffic_policy(f, d, &s->traffic_policy);
+        }
+    }
+}

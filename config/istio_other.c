@@ -1,0 +1,380 @@
+/*
+ * istio_other.c - decoding and validation of Gateway, ServiceEntry
+ * (networking.istio.io), PeerAuthentication and AuthorizationPolicy
+ * (security.istio.io).
+ *
+ * Same conventions as istio_vs.c: strict field checking with did-you-mean,
+ * enum values checked against the API's names, ports in 1..65535, required
+ * fields reported at the enclosing node.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "base/alloc.h"
+#include "base/suggest.h"
+#include "config/k8s_istio.h"
+#include "config/units.h"
+
+static const char *const protocols[] = {
+    "HTTP", "HTTPS", "GRPC", "GRPC-WEB", "HTTP2", "MONGO", "TCP", "TLS", "UDP", "REDIS", "MYSQL",
+    "THRIFT", "HBONE",
+};
+
+static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
+{
+    static const char *const fields[] = {"number", "protocol", "name", "targetPort"};
+    p->pos = n->pos;
+    if (cfg__i_fields(n, d, "port", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v = cfg_map_get(n, "number");
+    if (cfg__i_absent(v))
+        ms_diag_error(d, n->pos, "port needs a number");
+    else
+        cfg_read_int(v, d, 1, 65535, &p->number);
+    if (!cfg__i_absent(v = cfg_map_get(n, "protocol")) && (p->protocol = cfg__i_string(v, d))) {
+        int ok = 0;
+        for (size_t i = 0; !ok && i < CFG_NFIELDS(protocols); i++)
+            ok = strcasecmp(protocols[i], p->protocol) == 0;
+        if (!ok) {
+            const char *hint = ms_suggest(p->protocol, protocols, CFG_NFIELDS(protocols));
+            if (hint)
+                ms_diag_error(d, v->pos, "invalid value \"%s\" for field \"protocol\"; did you "
+                                         "mean \"%s\"?", p->protocol, hint);
+            else
+                ms_diag_error(d, v->pos, "invalid value \"%s\" for field \"protocol\"",
+                              p->protocol);
+        }
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "name")))
+        p->name = cfg__i_string(v, d);
+    cfg__i_opt_int(cfg_map_get(n, "targetPort"), d, 1, 65535, &p->target_port);
+}
+
+static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
+{
+    static const char *const fields[] = {
+        "httpsRedirect", "mode", "serverCertificate", "privateKey", "caCertificates", "caCrl",
+        "credentialName", "credentialNames", "tlsCertificates", "subjectAltNames",
+        "verifyCertificateSpki", "verifyCertificateHash", "minProtocolVersion",
+        "maxProtocolVersion", "cipherSuites",
+    };
+    t->pos = n->pos;
+    if (cfg__i_fields(n, d, "tls", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    t->set = true;
+    const cfg_node *v;
+    pol_opt_bool redirect = {0};
+    cfg__i_opt_bool(cfg_map_get(n, "httpsRedirect"), d, &redirect);
+    t->https_redirect = redirect.v;
+    if (!cfg__i_absent(v = cfg_map_get(n, "mode"))) {
+        size_t nn;
+        const char *const *names = pol_server_tls_mode_names(&nn);
+        int e = cfg__i_enum(v, d, "mode", names, nn);
+        if (e >= 0)
+            t->mode = (pol_server_tls_mode)e;
+    }
+    const char **strs[] = {&t->server_certificate, &t->private_key, &t->ca_certificates,
+                           &t->credential_name, &t->min_protocol_version,
+                           &t->max_protocol_version};
+    static const char *const keys[] = {"serverCertificate", "privateKey", "caCertificates",
+                                       "credentialName", "minProtocolVersion",
+                                       "maxProtocolVersion"};
+    for (size_t i = 0; i < CFG_NFIELDS(keys); i++)
+        if (!cfg__i_absent(v = cfg_map_get(n, keys[i])))
+            *strs[i] = cfg__i_string(v, d);
+    cfg__i_str_list(cfg_map_get(n, "credentialNames"), d, "credentialNames", &t->credential_names);
+    cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
+    cfg__i_str_list(cfg_map_get(n, "cipherSuites"), d, "cipherSuites", &t->cipher_suites);
+}
+
+static void decode_selector(const cfg_node *n, ms_diag *d, const char *key, bool *has,
+                            pol_labels *out)
+{
+    static const char *const fields[] = {"matchLabels"};
+    const cfg_node *v = cfg_map_get(n, key);
+    if (cfg__i_absent(v) || cfg__i_fields(v, d, key, fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    *has = true;
+    cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", out);
+}
+
+void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
+{
+    static const char *const fields[] = {"selector", "servers"};
+    static const char *const server_fields[] = {
+        "port", "bind", "hosts", "tls", "name", "defaultEndpoint",
+    };
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    cfg__i_labels(cfg_map_get(spec, "selector"), d, "selector", &gw->selector);
+    const cfg_node *s = cfg_map_get(spec, "servers");
+    if (cfg__i_absent(s) || cfg_expect_seq(s, d, "servers") != 0)
+        return;
+    gw->servers = ms_xcalloc(s->u.seq.len ? s->u.seq.len : 1, sizeof(*gw->servers));
+    gw->nservers = s->u.seq.len;
+    for (size_t i = 0; i < s->u.seq.len; i++) {
+        const cfg_node *it = s->u.seq.items[i], *v;
+        pol_server *sv = &gw->servers[i];
+        sv->pos = it->pos;
+        if (cfg__i_fields(it, d, "server", server_fields, CFG_NFIELDS(server_fields)) != 0)
+            continue;
+        if (cfg__i_absent(v = cfg_map_get(it, "port")))
+            ms_diag_error(d, it->pos, "server needs a port");
+        else
+            decode_port(v, d, &sv->port);
+        if (!cfg__i_absent(v = cfg_map_get(it, "bind")))
+            sv->bind = cfg__i_string(v, d);
+        v = cfg_map_get(it, "hosts");
+        if (cfg__i_absent(v))
+            ms_diag_error(d, it->pos, "server needs at least one host");
+        cfg__i_str_list(v, d, "hosts", &sv->hosts);
+        if (!cfg__i_absent(v = cfg_map_get(it, "tls")))
+            decode_server_tls(v, d, &sv->tls);
+        if (!cfg__i_absent(v = cfg_map_get(it, "name")))
+            sv->name = cfg__i_string(v, d);
+        if (!cfg__i_absent(v = cfg_map_get(it, "defaultEndpoint")))
+            sv->default_endpoint = cfg__i_string(v, d);
+    }
+}
+
+static void decode_workload_entry(const cfg_node *n, ms_diag *d, pol_workload_entry *e)
+{
+    static const char *const fields[] = {
+        "address", "ports", "labels", "network", "locality", "weight", "serviceAccount",
+    };
+    e->pos = n->pos;
+    if (cfg__i_fields(n, d, "endpoint", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v;
+    if (!cfg__i_absent(v = cfg_map_get(n, "address")))
+        e->address = cfg__i_string(v, d);
+    if (!cfg__i_absent(v = cfg_map_get(n, "ports")) && cfg_expect_map(v, d, "ports") == 0) {
+        e->ports = ms_xcalloc(v->u.map.len ? v->u.map.len : 1, sizeof(*e->ports));
+        CFG_MAP_EACH(p, v) {
+            int64_t num;
+            if (cfg_read_int(p->value, d, 1, 65535, &num) != 0)
+                continue;
+            e->ports[e->nports].name = p->key->u.scalar.str;
+            e->ports[e->nports].number = num;
+            e->nports++;
+        }
+    }
+    cfg__i_labels(cfg_map_get(n, "labels"), d, "labels", &e->labels);
+    if (!cfg__i_absent(v = cfg_map_get(n, "network")))
+        e->network = cfg__i_string(v, d);
+    if (!cfg__i_absent(v = cfg_map_get(n, "locality")))
+        e->locality = cfg__i_string(v, d);
+    if (!cfg__i_absent(v = cfg_map_get(n, "serviceAccount")))
+        e->service_account = cfg__i_string(v, d);
+    cfg__i_opt_int(cfg_map_get(n, "weight"), d, 0, UINT32_MAX, &e->weight);
+}
+
+void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_entry *se)
+{
+    static const char *const fields[] = {
+        "hosts", "addresses", "ports", "location", "resolution", "endpoints",
+        "workloadSelector", "exportTo", "subjectAltNames",
+    };
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v = cfg_map_get(spec, "hosts");
+    if (cfg__i_absent(v))
+        ms_diag_error(d, spec->pos, "missing field \"hosts\"");
+    cfg__i_str_list(v, d, "hosts", &se->hosts);
+    cfg__i_str_list(cfg_map_get(spec, "addresses"), d, "addresses", &se->addresses);
+    if (!cfg__i_absent(v = cfg_map_get(spec, "ports")) && cfg_expect_seq(v, d, "ports") == 0) {
+        se->ports = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*se->ports));
+        se->nports = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            decode_port(v->u.seq.items[i], d, &se->ports[i]);
+    }
+    size_t nn;
+    const char *const *names;
+    if (!cfg__i_absent(v = cfg_map_get(spec, "location"))) {
+        names = pol_se_location_names(&nn);
+        int e = cfg__i_enum(v, d, "location", names, nn);
+        if (e >= 0)
+            se->location = (pol_se_location)e;
+    }
+    if (!cfg__i_absent(v = cfg_map_get(spec, "resolution"))) {
+        names = pol_se_resolution_names(&nn);
+        int e = cfg__i_enum(v, d, "resolution", names, nn);
+        if (e >= 0)
+            se->resolution = (pol_se_resolution)e;
+    }
+    if (!cfg__i_absent(v = cfg_map_get(spec, "endpoints")) &&
+        cfg_expect_seq(v, d, "endpoints") == 0) {
+        se->endpoints = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*se->endpoints));
+        se->nendpoints = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            decode_workload_entry(v->u.seq.items[i], d, &se->endpoints[i]);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(spec, "workloadSelector"))) {
+        static const char *const ws_fields[] = {"labels"};
+        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_NFIELDS(ws_fields)) == 0)
+            cfg__i_labels(cfg_map_get(v, "labels"), d, "labels", &se->workload_selector);
+    }
+    cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &se->export_to);
+    cfg__i_str_list(cfg_map_get(spec, "subjectAltNames"), d, "subjectAltNames",
+                  &se->subject_alt_names);
+}
+
+static pol_mtls_mode decode_mtls(const cfg_node *n, ms_diag *d)
+{
+    static const char *const fields[] = {"mode"};
+    const cfg_node *v;
+    if (cfg__i_absent(n) || cfg__i_fields(n, d, "mtls", fields, CFG_NFIELDS(fields)) != 0 ||
+        cfg__i_absent(v = cfg_map_get(n, "mode")))
+        return POL_MTLS_UNSET;
+    size_t nn;
+    const char *const *names = pol_mtls_mode_names(&nn);
+    int e = cfg__i_enum(v, d, "mode", names, nn);
+    return e >= 0 ? (pol_mtls_mode)e : POL_MTLS_UNSET;
+}
+
+void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
+                                     pol_peer_authentication *pa)
+{
+    static const char *const fields[] = {"selector", "mtls", "portLevelMtls"};
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    decode_selector(spec, d, "selector", &pa->has_selector, &pa->selector);
+    pa->mtls_mode = decode_mtls(cfg_map_get(spec, "mtls"), d);
+    const cfg_node *v = cfg_map_get(spec, "portLevelMtls");
+    if (cfg__i_absent(v) || cfg_expect_map(v, d, "portLevelMtls") != 0)
+        return;
+    if (!pa->has_selector)
+        ms_diag_error(d, v->pos, "portLevelMtls needs a workload selector");
+    pa->port_level_mtls = ms_xcalloc(v->u.map.len ? v->u.map.len : 1, sizeof(pol_port_mtls));
+    CFG_MAP_EACH(p, v) {
+        int64_t port;
+        if (cfg_read_int(p->key, d, 1, 65535, &port) != 0)
+            continue;
+        pol_port_mtls *pm = &pa->port_level_mtls[pa->nport_level_mtls++];
+        pm->port = port;
+        pm->mode = decode_mtls(p->value, d);
+    }
+}
+
+static void decode_source(const cfg_node *n, ms_diag *d, pol_authz_source *s)
+{
+    static const char *const fields[] = {
+        "principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals",
+        "namespaces", "notNamespaces", "serviceAccounts", "notServiceAccounts",
+        "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks",
+    };
+    pol_str_list *lists[] = {
+        &s->principals, &s->not_principals, &s->request_principals, &s->not_request_principals,
+        &s->namespaces, &s->not_namespaces, &s->service_accounts, &s->not_service_accounts,
+        &s->ip_blocks, &s->not_ip_blocks, &s->remote_ip_blocks, &s->not_remote_ip_blocks,
+    };
+    s->pos = n->pos;
+    if (cfg__i_fields(n, d, "source", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    for (size_t i = 0; i < CFG_NFIELDS(fields); i++)
+        cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
+}
+
+static void decode_operation(const cfg_node *n, ms_diag *d, pol_authz_operation *o)
+{
+    static const char *const fields[] = {
+        "hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths",
+    };
+    pol_str_list *lists[] = {
+        &o->hosts, &o->not_hosts, &o->ports, &o->not_ports,
+        &o->methods, &o->not_methods, &o->paths, &o->not_paths,
+    };
+    o->pos = n->pos;
+    if (cfg__i_fields(n, d, "operation", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    for (size_t i = 0; i < CFG_NFIELDS(fields); i++)
+        cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
+}
+
+/* from[] / to[] entries are {source: {...}} / {operation: {...}}. */
+static const cfg_node *wrapped(const cfg_node *it, ms_diag *d, const char *key)
+{
+    const char *const fields[] = {key};
+    if (cfg__i_fields(it, d, key, fields, 1) != 0)
+        return NULL;
+    const cfg_node *v = cfg_map_get(it, key);
+    if (cfg__i_absent(v)) {
+        ms_diag_error(d, it->pos, "missing field \"%s\"", key);
+        return NULL;
+    }
+    return v;
+}
+
+static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
+{
+    static const char *const fields[] = {"from", "to", "when"};
+    static const char *const when_fields[] = {"key", "values", "notValues"};
+    r->pos = n->pos;
+    if (cfg__i_fields(n, d, "rule", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    const cfg_node *v, *w;
+    if (!cfg__i_absent(v = cfg_map_get(n, "from")) && cfg_expect_seq(v, d, "from") == 0) {
+        r->from = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->from));
+        r->nfrom = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            if ((w = wrapped(v->u.seq.items[i], d, "source")) != NULL)
+                decode_source(w, d, &r->from[i]);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "to")) && cfg_expect_seq(v, d, "to") == 0) {
+        r->to = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->to));
+        r->nto = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            if ((w = wrapped(v->u.seq.items[i], d, "operation")) != NULL)
+                decode_operation(w, d, &r->to[i]);
+    }
+    if (!cfg__i_absent(v = cfg_map_get(n, "when")) && cfg_expect_seq(v, d, "when") == 0) {
+        r->when = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->when));
+        r->nwhen = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++) {
+            const cfg_node *it = v->u.seq.items[i];
+            pol_authz_condition *c = &r->when[i];
+            c->pos = it->pos;
+            if (cfg__i_fields(it, d, "condition", when_fields, CFG_NFIELDS(when_fields)) != 0)
+                continue;
+            if (cfg__i_absent(w = cfg_map_get(it, "key")))
+                ms_diag_error(d, it->pos, "condition needs a key");
+            else
+                c->key = cfg__i_string(w, d);
+            cfg__i_str_list(cfg_map_get(it, "values"), d, "values", &c->values);
+            cfg__i_str_list(cfg_map_get(it, "notValues"), d, "notValues", &c->not_values);
+        }
+    }
+}
+
+void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
+                                      pol_authorization_policy *ap)
+{
+    static const char *const fields[] = {
+        "selector", "targetRef", "targetRefs", "rules", "action", "provider",
+    };
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+        return;
+    decode_selector(spec, d, "selector", &ap->has_selector, &ap->selector);
+    const cfg_node *v;
+    if (!cfg__i_absent(v = cfg_map_get(spec, "action"))) {
+        size_t nn;
+        const char *const *names = pol_authz_action_names(&nn);
+        int e = cfg__i_enum(v, d, "action", names, nn);
+        if (e >= 0)
+            ap->action = (pol_authz_action)e;
+    }
+    if (!cfg__i_absent(v = cfg_map_get(spec, "provider"))) {
+        static const char *const pfields[] = {"name"};
+        if (cfg__i_fields(v, d, "provider", pfields, CFG_NFIELDS(pfields)) == 0 &&
+            !cfg__i_absent(cfg_map_get(v, "name")))
+            ap->provider = cfg__i_string(cfg_map_get(v, "name"), d);
+    }
+    if (ap->action == POL_AUTHZ_CUSTOM && !ap->provider)
+        ms_diag_error(d, spec->pos, "action CUSTOM needs a provider");
+    if (!cfg__i_absent(v = cfg_map_get(spec, "rules")) && cfg_expect_seq(v, d, "rules") == 0) {
+        ap->rules = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*ap->rules));
+        ap->nrules = v->u.seq.len;
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            decode_rule(v->u.seq.items[i], d, &ap->rules[i]);
+    }
+}

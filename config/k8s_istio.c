@@ -1,0 +1,286 @@
+/*
+ * k8s_istio.c - the decoder entry point for Kubernetes and Istio documents:
+ * apiVersion/kind dispatch, the container's life cycle, and the lenient
+ * Kubernetes readers (Service, Deployment/StatefulSet, Namespace).
+ *
+ * Kubernetes objects are read the way kubectl would accept them: fields meshsim
+ * does not use are ignored without a word, and only the fields that are read
+ * are type-checked.  Istio kinds are handed to istio_*.c, which validate
+ * strictly.  Kinds of known groups that meshsim does not model (Sidecar,
+ * EnvoyFilter, Ingress, ServiceAccount, ...) return 0 so that the caller can
+ * skip them with a warning.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "config/k8s_istio.h"
+#include "config/units.h"
+
+enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP };
+
+struct cfg_k8s_istio *cfg_k8s_istio_create(void)
+{
+    return ms_xcalloc(1, sizeof(struct cfg_k8s_istio));
+}
+
+void cfg_k8s_istio_destroy(struct cfg_k8s_istio *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nservices; i++) {
+        pol_labels_fini(&m->services[i].labels);
+        pol_labels_fini(&m->services[i].selector);
+        free(m->services[i].ports);
+    }
+    free(m->services);
+    for (size_t i = 0; i < m->nworkloads; i++) {
+        pol_labels_fini(&m->workloads[i].labels);
+        pol_labels_fini(&m->workloads[i].pod_labels);
+        pol_str_list_fini(&m->workloads[i].containers);
+    }
+    free(m->workloads);
+    for (size_t i = 0; i < m->nnamespaces; i++)
+        pol_labels_fini(&m->namespaces[i].labels);
+    free(m->namespaces);
+    for (size_t i = 0; i < m->nvirtual_services; i++)
+        pol_virtual_service_fini(&m->virtual_services[i]);
+    free(m->virtual_services);
+    for (size_t i = 0; i < m->ndestination_rules; i++)
+        pol_destination_rule_fini(&m->destination_rules[i]);
+    free(m->destination_rules);
+    for (size_t i = 0; i < m->ngateways; i++)
+        pol_gateway_fini(&m->gateways[i]);
+    free(m->gateways);
+    for (size_t i = 0; i < m->nservice_entries; i++)
+        pol_service_entry_fini(&m->service_entries[i]);
+    free(m->service_entries);
+    for (size_t i = 0; i < m->npeer_authentications; i++)
+        pol_peer_authentication_fini(&m->peer_authentications[i]);
+    free(m->peer_authentications);
+    for (size_t i = 0; i < m->nauthorization_policies; i++)
+        pol_authorization_policy_fini(&m->authorization_policies[i]);
+    free(m->authorization_policies);
+    free(m);
+}
+
+/* Set `var` to a new zeroed element appended to m->arr (length m->len,
+ * capacity m->_cap[cap_idx]). */
+#define APPEND(var, m, arr, len, cap_idx)                                     \
+    do {                                                                      \
+        MS_VEC_GROW((m)->arr, (m)->len, (m)->_cap[cap_idx]);                  \
+        (var) = &(m)->arr[(m)->len++];                                        \
+        memset((var), 0, sizeof(*(var)));                                     \
+    } while (0)
+
+/* A string at `key` of map `n`, read leniently: NULL when absent. */
+static const char *opt_str(const cfg_node *n, const char *key, ms_diag *d)
+{
+    const cfg_node *v = cfg_map_get(n, key);
+    return cfg__i_absent(v) ? NULL : cfg__i_string(v, d);
+}
+
+static void decode_service(struct cfg_k8s_istio *m, const cfg_doc *doc, ms_diag *d)
+{
+    cfg_k8s_service *s;
+    APPEND(s, m, services, nservices, CAP_SVC);
+    cfg__i_meta(doc->root, d, &s->meta);
+    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels",
+                &s->labels);
+    const cfg_node *spec = cfg_map_get(doc->root, "spec");
+    if (cfg__i_absent(spec) || cfg_expect_map(spec, d, "spec") != 0)
+        return;
+    cfg__i_labels(cfg_map_get(spec, "selector"), d, "selector", &s->selector);
+    s->type = opt_str(spec, "type", d);
+    s->external_name = opt_str(spec, "externalName", d);
+    const cfg_node *ports = cfg_map_get(spec, "ports");
+    if (cfg__i_absent(ports) || cfg_expect_seq(ports, d, "ports") != 0)
+        return;
+    s->ports = ms_xcalloc(ports->u.seq.len ? ports->u.seq.len : 1, sizeof(*s->ports));
+    for (size_t i = 0; i < ports->u.seq.len; i++) {
+        const cfg_node *it = ports->u.seq.items[i], *v;
+        if (cfg_expect_map(it, d, "service port") != 0)
+            continue;
+        cfg_k8s_service_port *p = &s->ports[s->nports++];
+        p->pos = it->pos;
+        p->name = opt_str(it, "name", d);
+        p->protocol = opt_str(it, "protocol", d);
+        if (!p->protocol)
+            p->protocol = "TCP";
+        p->app_protocol = opt_str(it, "appProtocol", d);
+        if (cfg__i_absent(v = cfg_map_get(it, "port")))
+            ms_diag_error(d, it->pos, "service port needs a port");
+        else
+            cfg_read_int(v, d, 1, 65535, &p->port);
+        p->target_port = p->port;
+        v = cfg_map_get(it, "targetPort");
+        if (!cfg__i_absent(v) && v->kind == CFG_SCALAR) {
+            /* IntOrString: a plain integer is a port number, anything else a
+             * container port name. */
+            char *end;
+            (void)strtoll(v->u.scalar.str, &end, 10);
+            if (!v->quoted && *end == '\0' && end != v->u.scalar.str)
+                cfg_read_int(v, d, 1, 65535, &p->target_port);
+            else
+                p->target_port_name = v->u.scalar.str;
+        } else if (!cfg__i_absent(v)) {
+            cfg_read_int(v, d, 1, 65535, &p->target_port); /* reports the wrong type */
+        }
+    }
+}
+
+static void decode_workload(struct cfg_k8s_istio *m, const cfg_doc *doc, const char *kind,
+                            ms_diag *d)
+{
+    cfg_k8s_workload *w;
+    APPEND(w, m, workloads, nworkloads, CAP_WL);
+    cfg__i_meta(doc->root, d, &w->meta);
+    w->kind = strcmp(kind, "StatefulSet") == 0 ? "StatefulSet" : "Deployment";
+    w->replicas = 1;
+    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels",
+                &w->labels);
+    const cfg_node *spec = cfg_map_get(doc->root, "spec"), *v;
+    if (cfg__i_absent(spec) || cfg_expect_map(spec, d, "spec") != 0)
+        return;
+    if (!cfg__i_absent(v = cfg_map_get(spec, "replicas")))
+        cfg_read_int(v, d, 0, INT32_MAX, &w->replicas);
+    const cfg_node *tmpl = cfg_map_get(spec, "template");
+    if (cfg__i_absent(tmpl)) {
+        ms_diag_error(d, spec->pos, "%s has no pod template", w->kind);
+        return;
+    }
+    if (cfg_expect_map(tmpl, d, "template") != 0)
+        return;
+    const cfg_node *md = cfg_map_get(tmpl, "metadata");
+    if (!cfg__i_absent(md) && cfg_expect_map(md, d, "metadata") == 0)
+        cfg__i_labels(cfg_map_get(md, "labels"), d, "labels", &w->pod_labels);
+    const cfg_node *ps = cfg_map_get(tmpl, "spec");
+    if (cfg__i_absent(ps) || cfg_expect_map(ps, d, "spec") != 0)
+        return;
+    w->service_account = opt_str(ps, "serviceAccountName", d);
+    const cfg_node *cs = cfg_map_get(ps, "containers");
+    if (cfg__i_absent(cs) || cfg_expect_seq(cs, d, "containers") != 0)
+        return;
+    w->containers.items = ms_xcalloc(cs->u.seq.len ? cs->u.seq.len : 1, sizeof(pol_str));
+    for (size_t i = 0; i < cs->u.seq.len; i++) {
+        const cfg_node *c = cs->u.seq.items[i];
+        if (cfg_expect_map(c, d, "container") != 0)
+            continue;
+        const cfg_node *name = cfg_map_get(c, "name");
+        const char *s = cfg__i_absent(name) ? NULL : cfg__i_string(name, d);
+        if (s)
+            w->containers.items[w->containers.len++] = (pol_str){s, name->pos};
+    }
+}
+
+static void decode_namespace(struct cfg_k8s_istio *m, const cfg_doc *doc, ms_diag *d)
+{
+    cfg_k8s_namespace *n;
+    APPEND(n, m, namespaces, nnamespaces, CAP_NS);
+    cfg__i_meta(doc->root, d, &n->meta);
+    n->meta.ns = NULL;
+    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels",
+                &n->labels);
+}
+
+static int istio_version_ok(const char *api, const char *group, int security)
+{
+    size_t gl = strlen(group);
+    if (strncmp(api, group, gl) != 0 || api[gl] != '/')
+        return 0;
+    const char *v = api + gl + 1;
+    return strcmp(v, "v1") == 0 || strcmp(v, "v1beta1") == 0 ||
+           (!security && strcmp(v, "v1alpha3") == 0);
+}
+
+/* Decode one Istio kind into a new element of the matching array. */
+static void decode_istio(struct cfg_k8s_istio *m, const cfg_doc *doc, const char *kind,
+                         ms_diag *d)
+{
+    const cfg_node *spec = cfg__i_spec(doc, d, kind);
+    pol_meta meta = {0};
+    cfg__i_meta(doc->root, d, &meta);
+    if (strcmp(kind, "VirtualService") == 0) {
+        pol_virtual_service *vs;
+        APPEND(vs, m, virtual_services, nvirtual_services, CAP_VS);
+        vs->meta = meta;
+        if (spec)
+            cfg__i_decode_virtual_service(spec, d, vs);
+    } else if (strcmp(kind, "DestinationRule") == 0) {
+        pol_destination_rule *dr;
+        APPEND(dr, m, destination_rules, ndestination_rules, CAP_DR);
+        dr->meta = meta;
+        if (spec)
+            cfg__i_decode_destination_rule(spec, d, dr);
+    } else if (strcmp(kind, "Gateway") == 0) {
+        pol_gateway *gw;
+        APPEND(gw, m, gateways, ngateways, CAP_GW);
+        gw->meta = meta;
+        if (spec)
+            cfg__i_decode_gateway(spec, d, gw);
+    } else if (strcmp(kind, "ServiceEntry") == 0) {
+        pol_service_entry *se;
+        APPEND(se, m, service_entries, nservice_entries, CAP_SE);
+        se->meta = meta;
+        if (spec)
+            cfg__i_decode_service_entry(spec, d, se);
+    } else if (strcmp(kind, "PeerAuthentication") == 0) {
+        pol_peer_authentication *pa;
+        APPEND(pa, m, peer_authentications, npeer_authentications, CAP_PA);
+        pa->meta = meta;
+        if (spec)
+            cfg__i_decode_peer_authentication(spec, d, pa);
+    } else {
+        pol_authorization_policy *ap;
+        APPEND(ap, m, authorization_policies, nauthorization_policies, CAP_AP);
+        ap->meta = meta;
+        if (spec)
+            cfg__i_decode_authorization_policy(spec, d, ap);
+    }
+}
+
+int cfg_k8s_istio_decode(struct cfg_k8s_istio *m, cfg_loader *l, const cfg_doc *doc,
+                         const char *api_version, const char *kind, ms_diag *d)
+{
+    (void)l;
+    if (!doc->root || !api_version || !kind)
+        return 0;
+    static const char *const net_kinds[] = {
+        "VirtualService", "DestinationRule", "Gateway", "ServiceEntry",
+    };
+    static const char *const sec_kinds[] = {"PeerAuthentication", "AuthorizationPolicy"};
+    int net = pol_enum_lookup(net_kinds, CFG_NFIELDS(net_kinds), kind) >= 0;
+    int sec = pol_enum_lookup(sec_kinds, CFG_NFIELDS(sec_kinds), kind) >= 0;
+    if (net || sec) {
+        const char *group = net ? "networking.istio.io" : "security.istio.io";
+        size_t gl = strlen(group);
+        int in_group = strncmp(api_version, group, gl) == 0 && api_version[gl] == '/';
+        if (!in_group)
+            return 0; /* e.g. gateway.networking.k8s.io Gateway: not modelled */
+        if (!istio_version_ok(api_version, group, sec)) {
+            const cfg_node *av = cfg_map_get(doc->root, "apiVersion");
+            ms_diag_error(d, av ? av->pos : doc->root->pos,
+                          "apiVersion \"%s\" does not serve kind %s; expected %s/v1 or %s/v1beta1%s",
+                          api_version, kind, group, group, net ? " or v1alpha3" : "");
+            return 1;
+        }
+        decode_istio(m, doc, kind, d);
+        return 1;
+    }
+    if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Service") == 0) {
+        decode_service(m, doc, d);
+        return 1;
+    }
+    if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Namespace") == 0) {
+        decode_namespace(m, doc, d);
+        return 1;
+    }
+    if ((strcmp(kind, "Deployment") == 0 || strcmp(kind, "StatefulSet") == 0) &&
+        (strcmp(api_version, "apps/v1") == 0 || strcmp(api_version, "apps/v1beta1") == 0 ||
+         strcmp(api_version, "apps/v1beta2") == 0 ||
+         strcmp(api_version, "extensions/v1beta1") == 0)) {
+        decode_workload(m, doc, kind, d);
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * test_fixtures.c - every document of the unmodified Istio sample manifests in
+ * MESHSIM_SHARED_DIR/fixtures/istio decodes with zero errors.  Kinds meshsim
+ * does not model (ServiceAccount, Ingress, ...) return 0 and are counted.
+ * Also checks a few decoded values that later stages rely on.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "base/diag.h"
+#include "config/k8s_istio.h"
+#include "config/yaml.h"
+
+#define FIXTURES MESHSIM_SHARED_DIR "/fixtures/istio"
+
+static void test_all_fixtures_decode(void **state)
+{
+    (void)state;
+    ms_diag *d = ms_diag_create();
+    cfg_loader *l = cfg_loader_create(d);
+    struct cfg_k8s_istio *m = cfg_k8s_istio_create();
+    assert_int_equal(cfg_load_path(l, FIXTURES, NULL), 0);
+    size_t decoded = 0, skipped = 0;
+    for (size_t i = 0; i < cfg_doc_count(l); i++) {
+        const cfg_doc *doc = cfg_doc_at(l, i);
+        if (!doc->root)
+            continue;
+        const char *api = cfg_str(cfg_map_get(doc->root, "apiVersion"));
+        const char *kind = cfg_str(cfg_map_get(doc->root, "kind"));
+        if (!api || !kind)
+            continue; /* e.g. swagger.yaml: not a manifest */
+        if (cfg_k8s_istio_decode(m, l, doc, api, kind, d))
+            decoded++;
+        else
+            skipped++;
+    }
+    if (ms_diag_count(d) > 0)
+        ms_diag_print(d, stderr);
+    assert_int_equal(ms_diag_error_count(d), 0);
+    print_message("fixtures: %zu documents decoded, %zu skipped\n", decoded, skipped);
+    assert_true(decoded >= 60);
+    assert_int_equal(m->nvirtual_services, 26);
+    assert_int_equal(m->ndestination_rules, 11);
+    assert_int_equal(m->ngateways, 4);
+    assert_int_equal(m->nservice_entries, 1);
+    assert_int_equal(m->nservices, 13);
+    assert_int_equal(m->nworkloads, 11);
+
+    /* the jason rule of virtual-service-reviews-jason-v2-v3.yaml */
+    int found = 0;
+    for (size_t i = 0; i < m->nvirtual_services; i++) {
+        const pol_virtual_service *vs = &m->virtual_services[i];
+        if (vs->nhttp == 2 && vs->http[0].nmatch == 1 && vs->http[0].match[0].headers.len == 1 &&
+            strstr(vs->meta.pos.file, "reviews-jason-v2-v3")) {
+            assert_string_equal(vs->http[0].match[0].headers.items[0].name, "end-user");
+            assert_string_equal(vs->http[0].match[0].headers.items[0].match.value, "jason");
+            assert_string_equal(vs->http[0].route[0].destination.subset, "v2");
+            assert_string_equal(vs->http[1].route[0].destination.subset, "v3");
+            found = 1;
+        }
+    }
+    assert_true(found);
+    cfg_k8s_istio_destroy(m);
+    cfg_loader_destroy(l);
+    ms_diag_destroy(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_fixtures_decode),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
