@@ -1,0 +1,209 @@
+/*
+ * cluster.c - per-client-proxy cluster state: the endpoints of a service (or
+ * of one of its subsets) with the DestinationRule's traffic policy applied:
+ * load balancer, circuit breakers (connectionPool) and outlier detection.
+ *
+ * Policy blocks follow Istio: the DestinationRule for the service host (the
+ * client's namespace first, then the service's, then any; exact host before
+ * wildcard), with a subset's trafficPolicy replacing DR-level blocks whole
+ * (policy-semantics.md 7.4).  Outlier detection runs its interval sweep on a
+ * timer per cluster while the cluster exists; ejections change the host set the
+ * balancer picks from (3.6).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "models/mesh_int.h"
+#include "policy/host.h"
+#include "policy/istio_map.h"
+#include "policy/outlier.h"
+
+static int dr_matches(const pol_destination_rule *dr, const char *fqdn, int *exact)
+{
+    char buf[POL_HOST_MAX];
+    if (pol_host_expand(dr->host, dr->meta.ns, buf, sizeof buf) != 0)
+        return 0;
+    if (!strcmp(buf, fqdn)) {
+        *exact = 1;
+        return 1;
+    }
+    *exact = 0;
+    return pol_host_is_wildcard(buf) && pol_host_matches(buf, fqdn);
+}
+
+/* The DestinationRule that applies to `svc` for a client in `client_ns`. */
+static const pol_destination_rule *find_dr(mdl_mesh *m, const mdl_service *svc, const char *client_ns)
+{
+    const struct cfg_k8s_istio *k = m->k8s;
+    const char *order[3] = {client_ns, svc->ns, NULL};
+    for (int pass = 0; pass < 3; pass++) {
+        const pol_destination_rule *best = NULL;
+        int best_exact = 0;
+        for (size_t i = 0; i < k->ndestination_rules; i++) {
+            const pol_destination_rule *dr = &k->destination_rules[i];
+            if (order[pass] && strcmp(dr->meta.ns, order[pass]))
+                continue;
+            int exact;
+            if (dr_matches(dr, svc->fqdn, &exact) && (!best || (exact && !best_exact))) {
+                best = dr;
+                best_exact = exact;
+            }
+        }
+        if (best)
+            return best;
+    }
+    return NULL;
+}
+
+static const pol_subset *find_subset(const pol_destination_rule *dr, const char *name)
+{
+    if (!dr || !name)
+        return NULL;
+    for (size_t i = 0; i < dr->nsubsets; i++)
+        if (!strcmp(dr->subsets[i].name, name))
+            return &dr->subsets[i];
+    return NULL;
+}
+
+/* The effective policy blocks: the subset's blocks replace the DR's, one by one. */
+static pol_policy_blocks effective_blocks(const pol_destination_rule *dr, const pol_subset *ss)
+{
+    pol_policy_blocks b = {0};
+    if (dr && dr->has_traffic_policy)
+        b = dr->traffic_policy.blocks;
+    if (ss && ss->has_traffic_policy) {
+        const pol_policy_blocks *o = &ss->traffic_policy.blocks;
+        if (o->has_load_balancer)
+            b.has_load_balancer = true, b.load_balancer = o->load_balancer;
+        if (o->has_connection_pool)
+            b.has_connection_pool = true, b.connection_pool = o->connection_pool;
+        if (o->has_outlier_detection)
+            b.has_outlier_detection = true, b.outlier_detection = o->outlier_detection;
+        if (o->has_tls)
+            b.has_tls = true, b.tls = o->tls;
+    }
+    return b;
+}
+
+static void sync_ejections(mdl_cluster *c, sim_time now)
+{
+    bool changed = false;
+    for (uint32_t h = 0; h < c->nhosts; h++) {
+        bool ej = pol_outlier_is_ejected(c->od, h);
+        if (pol_host_set_host(c->hosts, h)->ejected != ej) {
+            pol_host_set_set_ejected(c->hosts, h, ej);
+            changed = true;
+        }
+    }
+    if (changed) {
+        pol_host_set_rebuild(c->hosts);
+        pol_lb_on_hosts_changed(c->lb, now);
+    }
+}
+
+static void on_od_tick(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_cluster *c = t;
+    ms_rng rng = sim_rng_view(&c->rng);
+    uint64_t before = pol_outlier_stats_get(c->od)->ejections_enforced_total;
+    pol_outlier_tick(c->od, sim_now(w), &rng);
+    c->ejections += pol_outlier_stats_get(c->od)->ejections_enforced_total - before;
+    sync_ejections(c, sim_now(w));
+    sim_schedule_in(w, c->od_interval, on_od_tick, c, 0);
+}
+
+void mdl__cluster_report(mdl_mesh *m, mdl_cluster *c, uint32_t host, int status)
+{
+    if (!c->od)
+        return;
+    ms_rng rng = sim_rng_view(&c->rng);
+    sim_time now = sim_now(m->world);
+    if (pol_outlier_report(c->od, host, status, now, &rng)) {
+        c->ejections++;
+        sync_ejections(c, now);
+    }
+}
+
+mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, const char *subset)
+{
+    for (size_t i = 0; i < client->nclusters; i++) {
+        mdl_cluster *c = client->clusters[i];
+        if (c->svc == svc && ((!c->subset && !subset) || (c->subset && subset && !strcmp(c->subset, subset))))
+            return c;
+    }
+    const char *client_ns = client->wl ? client->wl->ns : "istio-system";
+    const pol_destination_rule *dr = find_dr(m, svc, client_ns);
+    const pol_subset *ss = find_subset(dr, subset);
+    pol_policy_blocks blocks = effective_blocks(dr, ss);
+
+    mdl_cluster *c = ms_xcalloc(1, sizeof *c);
+    c->svc = svc;
+    c->subset = subset;
+    c->hosts = pol_host_set_create();
+    c->pods = ms_xcalloc(svc->npods ? svc->npods : 1, sizeof *c->pods);
+    for (size_t i = 0; i < svc->npods; i++) {
+        mdl_pod *p = &m->pods[svc->pods[i]];
+        if (ss && !mdl__labels_match(&ss->labels, &p->wl->k8s->pod_labels))
+            continue;
+        const mdl_node *node = &m->nodes[p->node];
+        pol_host_spec hs = {
+            .address = p->address,
+            .weight = 1,
+            .locality = {m->zones[node->zone].region, m->zones[node->zone].name, NULL},
+        };
+        pol_host_set_add(c->hosts, &hs);
+        c->pods[c->nhosts++] = p->id;
+    }
+    pol_host_set_rebuild(c->hosts);
+
+    char stream[256];
+    snprintf(stream, sizeof stream, "cluster/%s/%s/%s", client->name, svc->fqdn, subset ? subset : "");
+    sim_world_rng_init(m->world, &c->rng, stream);
+
+    pol_lb_config lbc;
+    pol_lb_config_init_istio(&lbc);
+    if (blocks.has_load_balancer && blocks.load_balancer.kind == POL_LB_KIND_SIMPLE) {
+        switch (blocks.load_balancer.simple) {
+        case POL_LB_ROUND_ROBIN: lbc.policy = POL_LB_POLICY_ROUND_ROBIN; break;
+        case POL_LB_RANDOM: lbc.policy = POL_LB_POLICY_RANDOM; break;
+        default: lbc.policy = POL_LB_POLICY_LEAST_REQUEST; break;
+        }
+    }
+    pol_circuit_thresholds th;
+    pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th, NULL);
+    if (blocks.has_outlier_detection && c->nhosts > 0) {
+        pol_outlier_config oc;
+        uint32_t panic;
+        pol_istio_map_outlier(&blocks.outlier_detection, false, &oc, &panic);
+        lbc.panic_threshold_percent = panic;
+        c->od = pol_outlier_create(&oc, c->nhosts);
+        c->od_interval = oc.interval_ns;
+        sim_schedule_in(m->world, c->od_interval, on_od_tick, c, 0);
+    }
+    ms_rng rng = sim_rng_view(&c->rng);
+    c->lb = pol_lb_create(&lbc, c->hosts, &rng);
+    pol_circuit_init(&c->cb, &th, &c->stats);
+
+    MS_VEC_GROW(client->clusters, client->nclusters, client->cluster_cap);
+    client->clusters[client->nclusters++] = c;
+    return c;
+}
+
+void mdl__cluster_free(mdl_cluster *c)
+{
+    if (!c)
+        return;
+    pol_lb_destroy(c->lb);
+    pol_host_set_destroy(c->hosts);
+    pol_outlier_destroy(c->od);
+    sim_rng_fini(&c->rng);
+    free(c->pods);
+    free(c);
+}
+
+void mdl__retry_policy(mdl_mesh *m, const pol_http_route *http, pol_retry_policy *out)
+{
+    (void)m;
+    pol_istio_map_retry(http ? &http->retries : NULL, false, out);
+}

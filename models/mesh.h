@@ -1,0 +1,53 @@
+/*
+ * mesh.h - the simulated mesh: a cluster of nodes, pods with sidecars, an
+ * ingress gateway, services and load sources, built from a decoded scenario
+ * bundle and run on the discrete-event engine.
+ *
+ * Life cycle: mdl_mesh_create() checks what only the model can check (selectors
+ * that match no Deployment, a call to a host nobody serves...) and reports
+ * positioned errors; mdl_mesh_run() simulates the whole scenario; the results
+ * stay readable until mdl_mesh_destroy().  A mesh borrows the bundle (which must
+ * outlive it) and owns everything else.  Meshes share nothing: two can run in
+ * one process, interleaved, with the same results as alone.
+ */
+#ifndef MDL_MESH_H
+#define MDL_MESH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/diag.h"
+#include "config/bundle.h"
+#include "models/results.h"
+#include "sim/time.h"
+
+typedef struct mdl_options {
+    bool seed_set;          /* override the Scenario's seed */
+    uint64_t seed;
+    bool duration_set;      /* override the Scenario's duration */
+    sim_time duration_ns;
+} mdl_options;
+
+typedef struct mdl_mesh mdl_mesh;
+
+/* Build the mesh.  NULL after reporting errors into `d`. */
+mdl_mesh *mdl_mesh_create(const cfg_bundle *b, const mdl_options *opt, ms_diag *d);
+void mdl_mesh_destroy(mdl_mesh *m); /* NULL is fine */
+
+/* Called between slices of simulated time with the fraction done (0..1); it
+ * returns false to stop early (then the results cover what was simulated). */
+typedef bool (*mdl_progress_fn)(void *ud, double fraction);
+
+/* Simulate the scenario to its end.  Returns 0, or 1 when stopped early. */
+int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud);
+
+const mdl_results *mdl_mesh_results(const mdl_mesh *m);
+/* The assertion probes (one per Scenario assertion, same order). */
+size_t mdl_mesh_probe_count(const mdl_mesh *m);
+const mdl_row *mdl_mesh_probe(const mdl_mesh *m, size_t i);
+/* Simulated duration of the measured window (duration - warmup) in seconds. */
+double mdl_mesh_measured_seconds(const mdl_mesh *m);
+/* Outlier ejections seen by the probe's selection (destination filter). */
+uint64_t mdl_mesh_probe_ejections(const mdl_mesh *m, size_t i);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * mesh_int.h - the mesh model's internal structures, shared by the models/ sources.
+ *
+ * Cardinalities: zones 1..n, nodes per zone 1..n; a workload (Deployment) has
+ * replicas pods; every pod has a proxy station (sidecar or gateway workers) and,
+ * for applications, an app station (concurrency slots + FIFO line).  A client
+ * proxy (sidecar or gateway pod) keeps one mdl_cluster per Envoy cluster it has
+ * sent to (service x subset), created on first use, as Envoy keeps per-proxy
+ * cluster state: its own load balancer, circuit breakers and statistics.
+ *
+ * Request objects: an mdl_req is one request as its client proxy handles it
+ * (routing, retries, timeouts); each try is an mdl_job, the server side of one
+ * attempt (link, server sidecar, application, downstream calls, response).
+ * Both are pooled and reference counted: every pending event that points at
+ * one holds a reference, so an abandoned attempt (timeout) lives until its last
+ * event has run, and nothing is ever touched after it is freed.
+ */
+#ifndef MDL_MESH_INT_H
+#define MDL_MESH_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/bundle.h"
+#include "config/k8s_istio.h"
+#include "config/meshsim_docs.h"
+#include "models/mesh.h"
+#include "models/results.h"
+#include "models/station.h"
+#include "policy/circuit.h"
+#include "policy/cluster_stats.h"
+#include "policy/flags.h"
+#include "policy/host_set.h"
+#include "policy/lb.h"
+#include "policy/retry.h"
+#include "policy/route.h"
+#include "sim/dist.h"
+#include "sim/pool.h"
+#include "sim/rng.h"
+#include "sim/world.h"
+
+typedef struct mdl_zone {
+    const char *name, *region;
+} mdl_zone;
+
+typedef struct mdl_node {
+    char *name; /* owned: ZONE-1 .. ZONE-N */
+    uint32_t zone;
+    bool up;
+} mdl_node;
+
+typedef struct mdl_workload {
+    const cfg_k8s_workload *k8s;  /* NULL for gateways */
+    const cfg_workload_spec *spec; /* the matching WorkloadModel, or the mesh's default */
+    const char *name, *ns, *version;
+    sim_dist service_time;
+    uint32_t first_pod, npods;
+} mdl_workload;
+
+typedef enum mdl_pod_kind { MDL_POD_APP, MDL_POD_INGRESS } mdl_pod_kind;
+
+typedef struct mdl_cluster mdl_cluster;
+
+typedef struct mdl_pod {
+    uint32_t id;
+    mdl_pod_kind kind;
+    mdl_workload *wl; /* NULL for gateway pods */
+    uint32_t node;
+    char *name;       /* owned */
+    char address[24]; /* "10.x.y.z:port": the LB hash key */
+    mdl_station proxy; /* sidecar or gateway worker threads */
+    mdl_station app;   /* application concurrency slots + line (apps only) */
+    sim_rng rng;       /* stream "pod/NAME": this pod's own draws */
+    struct mdl_routes *routes; /* what this proxy routes with (owned; routing.c) */
+    mdl_cluster **clusters;  /* owned, created on first use */
+    size_t nclusters, cluster_cap;
+} mdl_pod;
+
+typedef struct mdl_service {
+    const cfg_k8s_service *k8s;
+    char *fqdn; /* owned */
+    const char *name, *ns;
+    int port;
+    uint32_t *pods; /* owned: pods selected by the Service */
+    size_t npods;
+} mdl_service;
+
+/* One Envoy cluster as one client proxy sees it. */
+struct mdl_cluster {
+    mdl_service *svc;
+    const char *subset; /* NULL: whole service */
+    uint32_t *pods;     /* owned: host index -> pod id */
+    uint32_t nhosts;
+    pol_host_set *hosts;
+    pol_lb *lb;
+    pol_circuit cb;
+    pol_cluster_stats stats;
+    struct pol_outlier *od;  /* NULL: no outlier detection */
+    sim_time od_interval;
+    uint64_t ejections;      /* enforced ejections so far */
+    sim_rng rng;             /* stream "cluster/CLIENT/FQDN/SUBSET" */
+};
+
+/* Where a request is at, for the domain split: the open segment runs from
+ * seg_start in domain `seg` (or in none while waiting for others). */
+#define MDL_DOM_NONE MDL_NDOMAINS
+
+typedef enum mdl_route_action {
+    MDL_ROUTE_FORWARD,  /* to svc (and subset) */
+    MDL_ROUTE_LOCAL,    /* answered by the proxy itself: status (404 NR, redirect, direct response) */
+} mdl_route_action;
+
+typedef struct mdl_route {
+    mdl_route_action action;
+    int status;              /* LOCAL */
+    pol_flags flags;         /* LOCAL: NR ... */
+    mdl_service *svc;        /* FORWARD */
+    const char *subset;      /* FORWARD; NULL: whole service */
+    const pol_http_route *http; /* the matched VirtualService rule; NULL: default route */
+    const char *vs_name;     /* VirtualService name, or NULL */
+} mdl_route;
+
+typedef enum mdl_req_kind {
+    MDL_REQ_EXTERNAL, /* from a Traffic source through the ingress gateway */
+    MDL_REQ_MESH,     /* from a Traffic source on an in-mesh pod */
+    MDL_REQ_CHILD,    /* an application's downstream call */
+} mdl_req_kind;
+
+typedef struct mdl_job mdl_job;
+typedef struct mdl_source mdl_source;
+
+#define MDL_MAX_HEADERS 8
+
+typedef struct mdl_req {
+    struct mdl_mesh *m;
+    int refs;
+    mdl_req_kind kind;
+    bool done;      /* completed (answered, failed or given up) */
+    bool abandoned; /* the caller stopped waiting */
+    bool counted;   /* started inside the measured window */
+    bool reported;  /* a source's request: its outcome has been recorded */
+    uint32_t user;  /* closed-loop sources: the user who sent it */
+    mdl_source *src;  /* sources' requests */
+    mdl_job *parent;  /* children: the job that made the call */
+    const cfg_call_spec *call;
+    uint32_t slot;    /* children: index of the call in its step */
+    uint32_t app_try; /* the application's own try number (children) */
+    sim_event_id app_timer; /* children: the application's own timeout */ /* the application's own try number (children) */
+    sim_time t_start; /* scheduled start */
+    /* the request */
+    const char *method, *path, *host, *scheme;
+    int port;
+    pol_header headers[MDL_MAX_HEADERS];
+    size_t nheaders;
+    /* the client proxy */
+    mdl_pod *client;
+    mdl_domain client_dom;
+    /* routing and resilience */
+    mdl_route route;
+    mdl_cluster *cluster;
+    const char *dest_name;    /* destination service short name, for reports */
+    pol_retry_policy retry_policy;
+    pol_retry_state retry;
+    bool retry_live;
+    int64_t route_timeout_ns, per_try_ns;
+    sim_event_id route_timer;
+    uint32_t retries;
+    mdl_job *attempt;         /* current attempt, NULL between attempts */
+    /* outcome */
+    int status;
+    pol_flags flags;
+    const char *version;      /* of the pod that answered last */
+    sim_time acc[MDL_NDOMAINS];
+    int seg;
+    sim_time seg_start;
+    sim_event_id client_timer;   /* a source's client timeout */
+} mdl_req;
+
+#define MDL_MAX_PARALLEL 16
+
+struct mdl_job {
+    struct mdl_mesh *m;
+    int refs;
+    mdl_req *req;
+    bool abandoned; /* the client no longer waits for this attempt */
+    bool holds_app; /* holds an application slot */
+    mdl_pod *server;
+    uint32_t host;  /* index in the client's cluster */
+    int status;
+    pol_flags flags;
+    sim_time acc[MDL_NDOMAINS];
+    int seg;
+    sim_time seg_start;
+    sim_event_id try_timer;
+    /* downstream calls */
+    uint32_t step;      /* next call step */
+    uint32_t pending;   /* children not yet finished in the current step */
+    uint32_t nslots;    /* calls started in the current step */
+    sim_time slot_acc[MDL_MAX_PARALLEL][MDL_NDOMAINS]; /* per call: all its app tries */
+    bool child_failed;
+};
+
+struct mdl_source {
+    const cfg_source_spec *spec;
+    uint32_t index;
+    sim_rng rng;
+    mdl_mesh *m;
+    double weight_total;
+    double rate_max;      /* open loop: the highest rate of the pattern */
+    sim_dist think_time;  /* closed loop */
+    uint32_t next_client; /* round robin over client pods (in-mesh sources) */
+    uint32_t *clients;    /* owned: pods matching `from` */
+    size_t nclients;
+    mdl_service *entry;   /* in-mesh: the service the URL's host names (may be NULL) */
+};
+
+typedef struct mdl_probe {
+    const cfg_assertion_spec *spec;
+    mdl_row row;
+    sim_time from, to;
+    int domain; /* MDL_DOM_NONE: whole latency */
+    uint64_t ejections;
+} mdl_probe;
+
+struct mdl_mesh {
+    const cfg_bundle *bundle;
+    const struct cfg_meshsim *cfg;
+    const struct cfg_k8s_istio *k8s;
+    ms_diag *diag;
+    sim_world *world;
+    uint64_t seed;
+    sim_time duration, warmup;
+    /* topology */
+    mdl_zone *zones;
+    size_t nzones;
+    mdl_node *nodes;
+    size_t nnodes;
+    mdl_workload *workloads;
+    size_t nworkloads;
+    mdl_workload ingress_wl;
+    mdl_pod *pods;
+    size_t npods;
+    uint32_t ingress_first, ningress;
+    mdl_service *services;
+    size_t nservices;
+    mdl_source *sources;
+    size_t nsources;
+    cfg_workload_spec default_model;
+    /* behaviour */
+    sim_dist sidecar_cost, ingress_cost;
+    sim_dist lat_same_node, lat_same_zone, lat_cross_zone, lat_cross_region, lat_internet;
+    sim_rng net_rng;
+    pol_lb_config lb_config;
+    /* objects */
+    sim_pool req_pool, job_pool;
+    mdl_results results;
+    mdl_probe *probes;
+    size_t nprobes;
+};
+
+/* routing.c */
+int mdl__routes_build(mdl_mesh *m, mdl_pod *p); /* -1 after reporting */
+void mdl__routes_free(struct mdl_routes *rt);
+void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out);
+/* cluster.c */
+mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, const char *subset);
+void mdl__cluster_free(mdl_cluster *c);
+void mdl__cluster_report(mdl_mesh *m, mdl_cluster *c, uint32_t host, int status);
+void mdl__retry_policy(mdl_mesh *m, const pol_http_route *http, pol_retry_policy *out);
+/* build.c */
+int mdl__build(mdl_mesh *m);
+mdl_service *mdl__service_by_host(mdl_mesh *m, const char *host, const char *client_ns);
+int mdl__labels_match(const pol_labels *selector, const pol_labels *labels);
+/* network.c: one-way time for `bytes` from pod a to pod b (node domain) */
+sim_time mdl__link_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, uint64_t bytes);
+sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes);
+/* request.c */
+mdl_req *mdl__req_new(mdl_mesh *m, mdl_req_kind kind);
+void mdl__req_start(mdl_mesh *m, mdl_req *r);   /* at the client proxy */
+void mdl__req_abandon(mdl_mesh *m, mdl_req *r); /* the caller gives up */
+void mdl__req_release(mdl_mesh *m, mdl_req *r);
+void mdl__acc_snapshot(const sim_time *acc, int seg, sim_time seg_start, sim_time now,
+                       sim_time *out);
+/* app.c: a job reached the application of its server pod */
+void mdl__job_at_app(mdl_mesh *m, mdl_job *j);
+void mdl__job_release(mdl_mesh *m, mdl_job *j);
+void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status); /* request.c */
+void mdl__child_done(mdl_mesh *m, mdl_req *child);
+/* source.c */
+void mdl__sources_start(mdl_mesh *m);
+void mdl__root_done(mdl_mesh *m, mdl_req *r);
+/* record.c */
+void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time latency,
+                 const sim_time *acc);
+
+#endif

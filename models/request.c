@@ -1,0 +1,423 @@
+/*
+ * request.c - one request as its client proxy handles it, and the network and
+ * server-sidecar legs of each attempt.
+ *
+ * Path of a request (policy-semantics.md section 0):
+ *   client proxy workers (cost)  -> route (VirtualService) -> cluster (LB pick,
+ *   circuit breaker) -> [attempt: link -> server sidecar workers (cost) ->
+ *   application (app.c) -> link back] -> retry decision -> ... -> response.
+ * Timeouts: the route timeout covers every try and backoff; a per-try timeout
+ * abandons the attempt (a local reset for the retry decision).  An abandoned
+ * attempt keeps running on the server (the application does not know the
+ * client left), but its answer is dropped.
+ *
+ * Time attribution: a request and each attempt keep per-domain accumulators and
+ * an open segment (domain, start).  While an attempt is in flight the request's
+ * segment is closed; the attempt's accumulators are added when it ends, so the
+ * domains always sum to the request's latency.
+ *
+ * Reference counting: every scheduled event holds one reference on the object
+ * it targets; the creator holds one until it lets go (mdl__req_release, or the
+ * server side of a job when its response has been delivered).
+ */
+#include <assert.h>
+#include <string.h>
+
+#include "models/mesh_int.h"
+#include "policy/outlier.h"
+#include "policy/timeout.h"
+
+#define REQUEST_BYTES 512
+
+/* --- segments and references -------------------------------------------------- */
+
+static void seg_to(sim_time *acc, int *seg, sim_time *seg_start, sim_time now, int dom)
+{
+    if (*seg != MDL_DOM_NONE)
+        acc[*seg] += now - *seg_start;
+    *seg = dom;
+    *seg_start = now;
+}
+
+void mdl__acc_snapshot(const sim_time *acc, int seg, sim_time seg_start, sim_time now,
+                       sim_time *out)
+{
+    memcpy(out, acc, sizeof(sim_time) * MDL_NDOMAINS);
+    if (seg != MDL_DOM_NONE)
+        out[seg] += now - seg_start;
+}
+
+mdl_req *mdl__req_new(mdl_mesh *m, mdl_req_kind kind)
+{
+    mdl_req *r = sim_pool_alloc(&m->req_pool);
+    memset(r, 0, sizeof *r);
+    r->m = m;
+    r->refs = 1;
+    r->kind = kind;
+    r->seg = MDL_DOM_NONE;
+    r->method = "GET";
+    r->path = "/";
+    r->scheme = "http";
+    return r;
+}
+
+void mdl__req_release(mdl_mesh *m, mdl_req *r)
+{
+    assert(r->refs > 0);
+    if (--r->refs == 0) {
+        if (r->retry_live)
+            pol_retry_state_fini(&r->retry, r->cluster ? &r->cluster->cb : NULL);
+        sim_pool_free(&m->req_pool, r);
+    }
+}
+
+static mdl_job *job_new(mdl_mesh *m, mdl_req *r)
+{
+    mdl_job *j = sim_pool_alloc(&m->job_pool);
+    memset(j, 0, sizeof *j);
+    j->m = m;
+    j->refs = 1;
+    j->req = r;
+    r->refs++;
+    j->seg = MDL_DOM_NONE;
+    return j;
+}
+
+void mdl__job_release(mdl_mesh *m, mdl_job *j)
+{
+    assert(j->refs > 0);
+    if (--j->refs == 0) {
+        mdl__req_release(m, j->req);
+        sim_pool_free(&m->job_pool, j);
+    }
+}
+
+static sim_event_id sched_req(mdl_mesh *m, sim_time delay, sim_handler h, mdl_req *r)
+{
+    r->refs++;
+    return sim_schedule_in(m->world, delay, h, r, 0);
+}
+
+static sim_event_id sched_job(mdl_mesh *m, sim_time delay, sim_handler h, mdl_job *j)
+{
+    j->refs++;
+    return sim_schedule_in(m->world, delay, h, j, 0);
+}
+
+static void cancel_req_timer(mdl_mesh *m, mdl_req *r, sim_event_id *id)
+{
+    if (*id && sim_cancel(m->world, *id))
+        mdl__req_release(m, r);
+    *id = 0;
+}
+
+static void cancel_job_timer(mdl_mesh *m, mdl_job *j)
+{
+    if (j->try_timer && sim_cancel(m->world, j->try_timer))
+        mdl__job_release(m, j);
+    j->try_timer = 0;
+}
+
+static sim_time sample_ns(const sim_dist *d, sim_rng *rng)
+{
+    double v = sim_dist_sample(d, rng);
+    return v > 0 ? (sim_time)v : 0;
+}
+
+/* --- completion ------------------------------------------------------------------ */
+
+static void on_external_response(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_req *r = t;
+    seg_to(r->acc, &r->seg, &r->seg_start, sim_now(w), MDL_DOM_NONE);
+    if (!r->reported)
+        mdl__root_done(r->m, r);
+    mdl__req_release(r->m, r);
+}
+
+/* The client proxy has its final answer for the request. */
+static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
+{
+    sim_time now = sim_now(m->world);
+    assert(!r->done);
+    r->done = true;
+    r->status = status;
+    r->flags |= flags;
+    cancel_req_timer(m, r, &r->route_timer);
+    seg_to(r->acc, &r->seg, &r->seg_start, now, MDL_DOM_NONE);
+    switch (r->kind) {
+    case MDL_REQ_EXTERNAL:
+        /* back to the client over the internet link */
+        r->seg = MDL_DOM_INGRESS;
+        r->seg_start = now;
+        sched_req(m, mdl__internet_time(m, REQUEST_BYTES), on_external_response, r);
+        break;
+    case MDL_REQ_MESH:
+        mdl__root_done(m, r);
+        break;
+    case MDL_REQ_CHILD:
+        mdl__child_done(m, r);
+        break;
+    }
+}
+
+/* Stop waiting for the current attempt: add what it has cost so far. */
+static void attempt_detach(mdl_mesh *m, mdl_req *r, bool count_as_done)
+{
+    mdl_job *j = r->attempt;
+    if (!j)
+        return;
+    sim_time now = sim_now(m->world), part[MDL_NDOMAINS];
+    mdl__acc_snapshot(j->acc, j->seg, j->seg_start, now, part);
+    for (int d = 0; d < MDL_NDOMAINS; d++)
+        r->acc[d] += part[d];
+    j->abandoned = true;
+    cancel_job_timer(m, j);
+    pol_host_set_active_add(r->cluster->hosts, j->host, -1);
+    pol_circuit_release(&r->cluster->cb, POL_CB_REQUESTS);
+    (void)count_as_done;
+    r->attempt = NULL;
+    r->seg = r->client_dom; /* the proxy again */
+    r->seg_start = now;
+}
+
+void mdl__req_abandon(mdl_mesh *m, mdl_req *r)
+{
+    if (r->done)
+        return;
+    r->abandoned = true;
+    attempt_detach(m, r, false);
+    r->done = true;
+    cancel_req_timer(m, r, &r->route_timer);
+    seg_to(r->acc, &r->seg, &r->seg_start, sim_now(m->world), MDL_DOM_NONE);
+}
+
+/* --- attempts --------------------------------------------------------------------- */
+
+static void attempt_start(mdl_mesh *m, mdl_req *r);
+
+static void on_backoff_done(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_req *r = t;
+    if (!r->done)
+        attempt_start(r->m, r);
+    mdl__req_release(r->m, r);
+}
+
+/* After an attempt: retry or answer.  `reset` tells a per-try timeout. */
+static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flags, bool reset)
+{
+    sim_time now = sim_now(m->world);
+    mdl_cluster *cl = r->cluster;
+    pol_retry_decision dec;
+    ms_rng rng = sim_rng_view(&r->client->rng);
+    if (reset)
+        pol_retry_on_reset(&r->retry, POL_RESET_LOCAL_RESET, true, &cl->cb, &cl->stats, &rng, &dec);
+    else {
+        pol_retry_response resp = pol_retry_response_status(status);
+        pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &rng, &dec);
+    }
+    if (dec.retry) {
+        pol_timeouts to = {r->route_timeout_ns, r->per_try_ns};
+        if (pol_timeout_backoff_fits(&to, r->t_start, now, dec.backoff_ns)) {
+            r->retries++;
+            seg_to(r->acc, &r->seg, &r->seg_start, now, r->client_dom);
+            sched_req(m, dec.backoff_ns, on_backoff_done, r);
+            return;
+        }
+    }
+    req_complete(m, r, status, flags | dec.flags);
+}
+
+static void on_job_response(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_job *j = t;
+    mdl_mesh *m = j->m;
+    mdl_req *r = j->req;
+    seg_to(j->acc, &j->seg, &j->seg_start, sim_now(w), MDL_DOM_NONE);
+    if (!j->abandoned && !r->done && r->attempt == j) {
+        for (int d = 0; d < MDL_NDOMAINS; d++)
+            r->acc[d] += j->acc[d];
+        cancel_job_timer(m, j);
+        pol_host_set_active_add(r->cluster->hosts, j->host, -1);
+        pol_circuit_release(&r->cluster->cb, POL_CB_REQUESTS);
+        r->attempt = NULL;
+        r->version = j->server->wl ? j->server->wl->version : NULL;
+        mdl__cluster_report(m, r->cluster, j->host, j->status);
+        r->seg = r->client_dom; /* the client proxy handles the response */
+        r->seg_start = sim_now(w);
+        attempt_finished(m, r, j->status, j->flags, false);
+    }
+    mdl__job_release(m, j); /* this event's reference */
+    mdl__job_release(m, j); /* the server side is finished */
+}
+
+/* The server has an answer: send it back over the link. */
+void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
+{
+    j->status = status;
+    seg_to(j->acc, &j->seg, &j->seg_start, sim_now(m->world), MDL_DOM_NODE);
+    uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : REQUEST_BYTES;
+    sched_job(m, mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
+}
+
+static void on_inbound_done(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_job *j = t;
+    mdl_station_release(&j->server->proxy, w);
+    mdl__job_at_app(j->m, j);
+    mdl__job_release(j->m, j);
+}
+
+static void on_inbound_granted(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_job *j = t;
+    sched_job(j->m, sample_ns(&j->m->sidecar_cost, &j->server->rng), on_inbound_done, j);
+    mdl__job_release(j->m, j);
+}
+
+static void on_job_arrive(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_job *j = t;
+    seg_to(j->acc, &j->seg, &j->seg_start, sim_now(w), MDL_DOM_MESH);
+    j->refs++;
+    mdl_station_acquire(&j->server->proxy, w, on_inbound_granted, j, 0);
+    mdl__job_release(j->m, j);
+}
+
+static void on_try_timeout(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_job *j = t;
+    mdl_mesh *m = j->m;
+    mdl_req *r = j->req;
+    j->try_timer = 0;
+    if (!j->abandoned && !r->done && r->attempt == j) {
+        r->cluster->stats.upstream_rq_per_try_timeout++;
+        mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_TIMEOUT);
+        attempt_detach(m, r, true);
+        attempt_finished(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), true);
+    }
+    mdl__job_release(m, j);
+}
+
+static uint64_t host_id_of(const mdl_cluster *cl, uint32_t idx)
+{
+    return cl->pods[idx];
+}
+
+static void attempt_start(mdl_mesh *m, mdl_req *r)
+{
+    sim_time now = sim_now(m->world);
+    mdl_cluster *cl = r->cluster;
+    ms_rng rng = sim_rng_view(&r->client->rng);
+    pol_lb_context ctx = {0};
+    uint32_t prev[POL_RETRY_MAX_HOSTS];
+    ctx.previous_host_count = 0;
+    (void)prev;
+    ctx.host_selection_retry_max_attempts = pol_retry_host_pick_limit(&r->retry);
+    int32_t idx = -1;
+    for (uint32_t tries = 0; tries <= ctx.host_selection_retry_max_attempts; tries++) {
+        idx = pol_lb_pick(cl->lb, &ctx, &rng, now);
+        if (idx < 0 || !pol_retry_should_select_another_host(&r->retry, host_id_of(cl, (uint32_t)idx)))
+            break;
+    }
+    if (idx < 0) {
+        req_complete(m, r, 503, POL_FLAG_BIT(POL_FLAG_UH));
+        return;
+    }
+    if (!pol_circuit_try_acquire(&cl->cb, POL_CB_REQUESTS)) {
+        req_complete(m, r, POL_CB_OVERFLOW_STATUS, POL_FLAG_BIT(POL_FLAG_UO));
+        return;
+    }
+    cl->stats.upstream_rq_total++;
+    pol_host_set_active_add(cl->hosts, (uint32_t)idx, 1);
+    pol_retry_attempt_started(&r->retry, host_id_of(cl, (uint32_t)idx), 0);
+    mdl_job *j = job_new(m, r);
+    j->server = &m->pods[cl->pods[idx]];
+    j->host = (uint32_t)idx;
+    r->attempt = j;
+    seg_to(r->acc, &r->seg, &r->seg_start, now, MDL_DOM_NONE);
+    j->seg = MDL_DOM_NODE;
+    j->seg_start = now;
+    pol_timeouts to = {r->route_timeout_ns, r->per_try_ns};
+    pol_attempt_deadline dl = pol_timeout_attempt(&to, r->t_start, now);
+    if (dl.kind == POL_TIMEOUT_PER_TRY)
+        j->try_timer = sched_job(m, dl.deadline_ns - now, on_try_timeout, j);
+    sched_job(m, mdl__link_time(m, r->client, j->server, REQUEST_BYTES), on_job_arrive, j);
+}
+
+/* --- the client proxy -------------------------------------------------------------- */
+
+static void on_route_timeout(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_req *r = t;
+    mdl_mesh *m = r->m;
+    r->route_timer = 0;
+    if (!r->done) {
+        if (r->cluster)
+            r->cluster->stats.upstream_rq_timeout++;
+        attempt_detach(m, r, true);
+        req_complete(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT));
+    }
+    mdl__req_release(m, r);
+}
+
+static void forward(mdl_mesh *m, mdl_req *r)
+{
+    sim_time now = sim_now(m->world);
+    r->cluster = mdl__cluster_get(m, r->client, r->route.svc, r->route.subset);
+    r->dest_name = r->route.svc->name;
+    /* retry policy and timeouts of the route (Istio's defaults when none) */
+    mdl__retry_policy(m, r->route.http, &r->retry_policy);
+    pol_retry_state_init(&r->retry, &r->retry_policy);
+    r->retry_live = true;
+    int64_t vs_timeout = r->route.http && r->route.http->timeout.set ? r->route.http->timeout.ns : 0;
+    pol_timeout_config tc = pol_timeout_config_istio(vs_timeout, r->retry_policy.per_try_timeout_ns);
+    pol_timeouts to = pol_timeout_compute(&tc, false, 0);
+    r->route_timeout_ns = to.global_ns;
+    r->per_try_ns = to.per_try_ns;
+    if (to.global_ns > 0) {
+        sim_time left = r->t_start + to.global_ns - now;
+        r->route_timer = sched_req(m, left > 0 ? left : 0, on_route_timeout, r);
+    }
+    if (r->cluster->nhosts == 0) {
+        req_complete(m, r, 503, POL_FLAG_BIT(POL_FLAG_UH));
+        return;
+    }
+    attempt_start(m, r);
+}
+
+static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_req *r = t;
+    mdl_mesh *m = r->m;
+    mdl_station_release(&r->client->proxy, w);
+    if (!r->done) {
+        seg_to(r->acc, &r->seg, &r->seg_start, sim_now(w), r->client_dom);
+        mdl__route(m, r, &r->route);
+        if (r->route.action == MDL_ROUTE_LOCAL) {
+            if (r->route.svc)
+                r->dest_name = r->route.svc->name;
+            req_complete(m, r, r->route.status, r->route.flags);
+        } else {
+            forward(m, r);
+        }
+    }
+    mdl__req_release(m, r);
+}
+
+static void on_proxy_granted(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_req *r = t;
+    mdl_mesh *m = r->m;
+    const sim_dist *cost = r->client->kind == MDL_POD_INGRESS ? &m->ingress_cost : &m->sidecar_cost;
+    sched_req(m, sample_ns(cost, &r->client->rng), on_proxy_done, r);
+    mdl__req_release(m, r);
+}
+
+void mdl__req_start(mdl_mesh *m, mdl_req *r)
+{
+    seg_to(r->acc, &r->seg, &r->seg_start, sim_now(m->world), r->client_dom);
+    r->refs++;
+    mdl_station_acquire(&r->client->proxy, m->world, on_proxy_granted, r, 0);
+}
