@@ -77,24 +77,22 @@ static void check_destination(const struct cfg_k8s_istio *m, const pol_destinati
                       dst->subset, dst->host);
 }
 
+/* Is gateway reference `ref` (written in namespace `ns`: "name" or "ns/name",
+ * or "mesh") defined by a Gateway? */
 static int gateway_defined(const struct cfg_k8s_istio *m, const char *ref, const char *ns)
 {
     if (strcmp(ref, "mesh") == 0)
         return 1;
     const char *slash = strchr(ref, '/');
     const char *name = slash ? slash + 1 : ref;
-    size_t nslen = slash ? (size_t)(slash - ref) : strlen(ns);
     const char *want_ns = slash ? ref : ns;
+    size_t nslen = slash ? (size_t)(slash - ref) : strlen(ns);
     for (size_t i = 0; i < m->ngateways; i++) {
         const pol_gateway *g = &m->gateways[i];
-        if (!g->meta.name || strcmp(g->meta.name, name) != 0)
-            continue;
-        if (strlen(g->meta.ns) == nslen && strncmp(g->meta.ns, want_ns, nslen) == 0)
+        if (g->meta.name && strcmp(g->meta.name, name) == 0 && strlen(g->meta.ns) == nslen &&
+            strncmp(g->meta.ns, want_ns, nslen) == 0)
             return 1;
-        /* "name.ns" style is also resolved by Istio's gateway name lookup */
     }
-    /* Istio also accepts "<name>.<ns>.svc.cluster.local"-less short forms in the
-     * form "ns/name" only; anything else is reported. */
     return 0;
 }
 

@@ -163,20 +163,17 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
 
     pol_lb_config lbc;
     pol_lb_config_init_istio(&lbc);
-    if (blocks.has_load_balancer && blocks.load_balancer.kind == POL_LB_KIND_SIMPLE) {
-        switch (blocks.load_balancer.simple) {
-        case POL_LB_ROUND_ROBIN: lbc.policy = POL_LB_POLICY_ROUND_ROBIN; break;
-        case POL_LB_RANDOM: lbc.policy = POL_LB_POLICY_RANDOM; break;
-        default: lbc.policy = POL_LB_POLICY_LEAST_REQUEST; break;
-        }
-    }
+    const char *why = NULL;
+    if (pol_lb_config_from_istio(blocks.has_load_balancer ? &blocks.load_balancer : NULL,
+                                 blocks.has_outlier_detection ? &blocks.outlier_detection : NULL,
+                                 false, &lbc, &why) != 0)
+        pol_lb_config_init_istio(&lbc); /* refused by the decoder's checks already */
     pol_circuit_thresholds th;
     pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th, NULL);
     if (blocks.has_outlier_detection && c->nhosts > 0) {
         pol_outlier_config oc;
         uint32_t panic;
         pol_istio_map_outlier(&blocks.outlier_detection, false, &oc, &panic);
-        lbc.panic_threshold_percent = panic;
         c->od = pol_outlier_create(&oc, c->nhosts);
         c->od_interval = oc.interval_ns;
         sim_schedule_in(m->world, c->od_interval, on_od_tick, c, 0);

@@ -178,6 +178,24 @@ uint32_t pol_lb_istio_locality_rank(pol_locality client, pol_locality endpoint,
 void pol_lb_istio_apply_failover(pol_host_set *hs, pol_locality client, bool outlier_detection,
                                  const pol_lb_failover_rule *rules, size_t n_rules);
 
+/* Istio DestinationRule -> config (lb_istio.c).  `lb` is the effective
+ * loadBalancer block (NULL: none), `od` the outlierDetection block (NULL: none);
+ * send_unhealthy_endpoints: istiod sends not-ready endpoints (1.31-dev default),
+ * which sets the panic threshold to 0 without OD.  Fills *cfg; returns 0, or -1
+ * with a static message in *why (PASSTHROUGH, maglev without a prime tableSize
+ * < 5000011, ring too large).  Hash-key names stay in the settings: the caller
+ * extracts the named header/cookie/query value into pol_lb_context. */
+struct pol_load_balancer_settings;
+struct pol_outlier_detection;
+int pol_lb_config_from_istio(const struct pol_load_balancer_settings *lb,
+                             const struct pol_outlier_detection *od, bool send_unhealthy_endpoints,
+                             pol_lb_config *cfg, const char **why);
+/* Set host priorities from the settings' localityLbSetting the way istiod does
+ * (failover only with OD, not with `distribute`, not when disabled).  Marks the
+ * set dirty: the caller rebuilds it.  failoverPriority labels are not modelled. */
+void pol_lb_istio_assign_priorities(pol_host_set *hs, pol_locality client,
+                                    const struct pol_load_balancer_settings *lb, bool has_od);
+
 /* ------------------------------------------------------------------------ */
 /* Module-internal: shared by policy/lb*.c only.                            */
 /* ------------------------------------------------------------------------ */

@@ -1,0 +1,87 @@
+/*
+ * test_queueing.c - the mesh with every mesh and network cost set to zero
+ * reproduces queueing theory: M/M/1, M/M/2 (Erlang C) and M/D/1 mean sojourn
+ * times fall inside the 95% Student-t confidence interval of independent
+ * replications, and the M/M/1 p99 matches ln(100)/(mu - lambda).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "config/bundle.h"
+#include "models/mesh.h"
+#include "sim/stats.h"
+
+#define REPLICATIONS 10
+
+/* Run `file` REPLICATIONS times with seeds 1..N; collect assertion probe 0's
+ * mean and p99 (ms). */
+static void replicate(const char *file, sim_time duration, sim_welford *mean, sim_welford *p99)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/queueing/%s", MESHSIM_SOURCE_DIR, file);
+    const char *paths[1] = {path};
+    sim_welford_init(mean);
+    sim_welford_init(p99);
+    for (int rep = 1; rep <= REPLICATIONS; rep++) {
+        ms_diag *d = ms_diag_create();
+        cfg_bundle b;
+        assert_int_equal(cfg_bundle_load(&b, d, paths, 1), 0);
+        mdl_options opt = {true, (uint64_t)rep, true, duration};
+        mdl_mesh *m = mdl_mesh_create(&b, &opt, d);
+        assert_non_null(m);
+        assert_int_equal(mdl_mesh_run(m, NULL, NULL), 0);
+        const mdl_row *row = mdl_mesh_probe(m, 0);
+        assert_true(row->requests > 10000);
+        sim_welford_add(mean, sim_hist_mean(&row->latency) / 1e6);
+        sim_welford_add(p99, (double)sim_hist_quantile(&row->latency, 0.99) / 1e6);
+        mdl_mesh_destroy(m);
+        cfg_bundle_fini(&b);
+        ms_diag_destroy(d);
+    }
+}
+
+static void assert_in_ci(const sim_welford *w, double expected)
+{
+    double mean = sim_welford_mean(w), hw = sim_welford_ci_halfwidth(w, 0.95);
+    printf("# mean %.4f +- %.4f (expected %.4f)\n", mean, hw, expected);
+    assert_true(hw > 0);
+    assert_true(fabs(mean - expected) <= hw);
+}
+
+static void test_mm1_mean_and_p99(void **state)
+{
+    sim_welford mean, p99;
+    replicate("mm1.yaml", 100 * SIM_S, &mean, &p99);
+    assert_in_ci(&mean, 5.0);              /* W = 1/(mu - lambda) */
+    assert_in_ci(&p99, log(100.0) / 0.2);  /* 23.026 ms */
+}
+
+static void test_mm2_erlang_c(void **state)
+{
+    sim_welford mean, p99;
+    replicate("mm2.yaml", 100 * SIM_S, &mean, &p99);
+    /* C(2, 1.6) = 0.711111; Wq = C / (c mu - lambda) = 1.777778; W = Wq + 1 */
+    assert_in_ci(&mean, 2.777778);
+}
+
+static void test_md1_pollaczek_khinchine(void **state)
+{
+    sim_welford mean, p99;
+    replicate("md1.yaml", 100 * SIM_S, &mean, &p99);
+    assert_in_ci(&mean, 3.0); /* Wq = rho / (2 mu (1 - rho)) = 2, W = 3 */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mm1_mean_and_p99),
+        cmocka_unit_test(test_mm2_erlang_c),
+        cmocka_unit_test(test_md1_pollaczek_khinchine),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
