@@ -402,6 +402,19 @@ int mdl__build(mdl_mesh *m)
     err |= check_calls(m);
     err |= build_sources(m);
     err |= build_probes(m);
+    /* honest refusals: parts of the input this version decodes but does not simulate */
+    for (size_t i = 0; i < m->cfg->nfaults; i++) {
+        const cfg_fault_spec *f = &m->cfg->faults[i];
+        ms_diag_error(m->diag, f->pos, "%s faults are not simulated by this version of meshsim",
+                      cfg_fault_kind_name(f->kind));
+        err = -1;
+    }
+    if (m->cfg->scenario.replications.v > 1) {
+        const cfg_node *n = m->cfg->scenario.replications.node;
+        ms_diag_error(m->diag, n ? n->pos : m->cfg->scenario.pos,
+                      "replications are not supported by meshsim run in this version; use --seed");
+        err = -1;
+    }
     if (err)
         return -1;
     for (size_t p = 0; p < m->npods; p++)

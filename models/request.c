@@ -300,27 +300,16 @@ static void on_try_timeout(sim_world *w, void *t, uint64_t arg)
     mdl__job_release(m, j);
 }
 
-static uint64_t host_id_of(const mdl_cluster *cl, uint32_t idx)
-{
-    return cl->pods[idx];
-}
-
 static void attempt_start(mdl_mesh *m, mdl_req *r)
 {
     sim_time now = sim_now(m->world);
     mdl_cluster *cl = r->cluster;
     ms_rng rng = sim_rng_view(&r->client->rng);
+    /* host re-selection on retry (previous_hosts predicate) is the balancer's */
     pol_lb_context ctx = {0};
-    uint32_t prev[POL_RETRY_MAX_HOSTS];
-    ctx.previous_host_count = 0;
-    (void)prev;
-    ctx.host_selection_retry_max_attempts = pol_retry_host_pick_limit(&r->retry);
-    int32_t idx = -1;
-    for (uint32_t tries = 0; tries <= ctx.host_selection_retry_max_attempts; tries++) {
-        idx = pol_lb_pick(cl->lb, &ctx, &rng, now);
-        if (idx < 0 || !pol_retry_should_select_another_host(&r->retry, host_id_of(cl, (uint32_t)idx)))
-            break;
-    }
+    ctx.previous_hosts = pol_retry_previous_hosts(&r->retry, &ctx.previous_host_count);
+    ctx.host_selection_retry_max_attempts = pol_retry_host_selection_extra_picks(&r->retry);
+    int32_t idx = pol_lb_pick(cl->lb, &ctx, &rng, now);
     if (idx < 0) {
         req_complete(m, r, 503, POL_FLAG_BIT(POL_FLAG_UH));
         return;
@@ -331,7 +320,7 @@ static void attempt_start(mdl_mesh *m, mdl_req *r)
     }
     cl->stats.upstream_rq_total++;
     pol_host_set_active_add(cl->hosts, (uint32_t)idx, 1);
-    pol_retry_attempt_started(&r->retry, host_id_of(cl, (uint32_t)idx), 0);
+    pol_retry_attempt_started(&r->retry, (uint32_t)idx, 0);
     mdl_job *j = job_new(m, r);
     j->server = &m->pods[cl->pods[idx]];
     j->host = (uint32_t)idx;

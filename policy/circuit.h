@@ -104,9 +104,10 @@ bool pol_circuit_is_open(const pol_circuit *cb, pol_cb_resource r);
  * budget is in use, as Envoy does. */
 uint64_t pol_circuit_remaining(const pol_circuit *cb, pol_cb_resource r);
 
-/* Gauge stems: "cx", "rq_pending", "rq", "rq_retry", "cx_pool" (the *_open
- * gauges) and "remaining_cx", "remaining_pending", "remaining_rq",
- * "remaining_retries" (no remaining gauge for pools: NULL). */
+/* Gauge names below circuit_breakers.<default|high>.: "cx_open", "rq_pending_open",
+ * "rq_open", "rq_retry_open", "cx_pool_open", and "remaining_cx",
+ * "remaining_pending", "remaining_rq", "remaining_retries" (pools have no
+ * remaining gauge: NULL).  Static strings. */
 const char *pol_circuit_open_gauge_name(pol_cb_resource r);
 const char *pol_circuit_remaining_gauge_name(pol_cb_resource r);
 

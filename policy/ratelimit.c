@@ -3,8 +3,8 @@
  *
  * Lazy refill arithmetic: fills = (now - last_fill) / interval (integer
  * division), tokens = min(max, tokens + fills * tokens_per_fill), last_fill +=
- * fills * interval.  The multiplication is done in 128 bits-free form by capping
- * the fill count first, so a bucket idle for years cannot overflow.
+ * fills * interval.  The fill count is compared with the tokens missing before
+ * multiplying, so a bucket idle for years cannot overflow 64 bits.
  */
 #include "policy/ratelimit.h"
 
