@@ -3,6 +3,8 @@
  *   - every scenario in scenarios/ loads, runs and all its assertions hold;
  *   - the same seed gives a byte-identical summary.json, another seed another;
  *   - two meshes built in one process run the same as one alone;
+ *   - a closed loop obeys the response-time law R = N/X - Z (Little's law
+ *     over the whole loop of users, think time and server);
  *   - the Bookinfo-like scenario routes as its VirtualServices say: jason's
  *     requests reach reviews v2 only, the others split 90/10 over v1 and v3.
  */
@@ -11,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +76,7 @@ static char *run_summary(const char *rel, bool seed_set, uint64_t seed)
 static void test_every_scenario_passes(void **state)
 {
     static const char *const all[] = {"bookinfo", "queueing/mm1.yaml", "queueing/mm2.yaml",
-                                      "queueing/md1.yaml"};
+                                      "queueing/md1.yaml", "queueing/closed.yaml"};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         run r;
         run_open(&r, all[i], false, 0);
@@ -167,6 +170,23 @@ static void test_bookinfo_routes_as_configured(void **state)
     run_close(&r);
 }
 
+static void test_closed_loop_response_time_law(void **state)
+{
+    run r;
+    run_open(&r, "queueing/closed.yaml", false, 0);
+    assert_int_equal(mdl_mesh_run(r.m, NULL, NULL), 0);
+    const mdl_results *res = mdl_mesh_results(r.m);
+    const mdl_row *row = find_row(res, "users", "server", "");
+    assert_non_null(row);
+    double x = (double)row->requests / mdl_mesh_measured_seconds(r.m); /* per s */
+    double n = 10, z = 0.010;                                          /* users, think (s) */
+    double law = n / x - z;
+    double measured = sim_hist_mean(&row->latency) / 1e9;
+    printf("# X %.1f/s  R measured %.4f ms  N/X - Z %.4f ms\n", x, measured * 1e3, law * 1e3);
+    assert_true(fabs(measured - law) / law < 0.03);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +194,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_bytes),
         cmocka_unit_test(test_two_meshes_in_one_process),
         cmocka_unit_test(test_bookinfo_routes_as_configured),
+        cmocka_unit_test(test_closed_loop_response_time_law),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
