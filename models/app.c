@@ -22,20 +22,6 @@
 static void job_finish(mdl_mesh *m, mdl_job *j);
 static void run_step(mdl_mesh *m, mdl_job *j);
 
-static sim_time sample_ns(const sim_dist *d, sim_rng *rng)
-{
-    double v = sim_dist_sample(d, rng);
-    return v > 0 ? (sim_time)v : 0;
-}
-
-static void seg_to(mdl_job *j, sim_time now, int dom)
-{
-    if (j->seg != MDL_DOM_NONE)
-        j->acc[j->seg] += now - j->seg_start;
-    j->seg = dom;
-    j->seg_start = now;
-}
-
 static void on_service_done(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
@@ -49,13 +35,14 @@ static void on_app_granted(sim_world *w, void *t, uint64_t arg)
     mdl_job *j = t;
     j->holds_app = true;
     j->refs++; /* held by the service-time event (reference passed on) */
-    sim_schedule_in(w, sample_ns(&j->server->wl->service_time, &j->server->rng), on_service_done, j, 0);
+    sim_schedule_in(w, mdl_sample_ns(&j->server->wl->service_time, &j->server->rng), on_service_done,
+                    j, 0);
     mdl__job_release(j->m, j);
 }
 
 void mdl__job_at_app(mdl_mesh *m, mdl_job *j)
 {
-    seg_to(j, sim_now(m->world), MDL_DOM_APP);
+    mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_APP);
     j->refs++;
     if (mdl_station_acquire(&j->server->app, m->world, on_app_granted, j, 0) == MDL_ADMIT_FULL) {
         mdl__job_release(m, j);
@@ -74,9 +61,7 @@ static void on_app_timeout(sim_world *w, void *t, uint64_t arg)
     mdl_mesh *m = c->m;
     c->app_timer = 0;
     if (!c->done) {
-        mdl__req_abandon(m, c);
-        c->status = 0;
-        c->flags |= POL_FLAG_BIT(POL_FLAG_DC);
+        mdl__req_give_up(m, c);
         mdl__child_done(m, c);
     }
     mdl__req_release(m, c);
@@ -125,9 +110,8 @@ void mdl__child_done(mdl_mesh *m, mdl_req *c)
     c->app_timer = 0;
     /* the caller's view of this call, recorded under the calling workload */
     if (c->counted)
-        mdl__record(m, c, j->server->wl->name, now - c->t_start, c->acc);
-    for (int d = 0; d < MDL_NDOMAINS; d++)
-        j->slot_acc[c->slot][d] += c->acc[d];
+        mdl__record(m, c, j->server->wl->name, now - c->t_start, c->span.acc);
+    mdl_acc_add(j->slot_acc[c->slot], c->span.acc);
     const cfg_call_spec *call = c->call;
     uint32_t slot = c->slot, app_try = c->app_try;
     bool bad = failed(c->status);
@@ -141,28 +125,16 @@ void mdl__child_done(mdl_mesh *m, mdl_req *c)
         j->child_failed = true;
     assert(j->pending > 0);
     if (--j->pending == 0) {
-        /* the step ends with its slowest call: that call's time is the critical path */
+        /* The step ends with its slowest call: all calls of a step start
+         * together, so that call's time is the step's critical path and
+         * accounts for the whole wait. */
         uint32_t crit = 0;
-        sim_time best = -1;
-        for (uint32_t s = 0; s < j->nslots; s++) {
-            sim_time tot = 0;
-            for (int d = 0; d < MDL_NDOMAINS; d++)
-                tot += j->slot_acc[s][d];
-            if (tot > best)
-                best = tot, crit = s;
-        }
-        sim_time sum = 0;
-        for (int d = 0; d < MDL_NDOMAINS; d++) {
-            j->acc[d] += j->slot_acc[crit][d];
-            sum += j->slot_acc[crit][d];
-        }
-        /* whatever the critical path does not explain (scheduling at equal
-         * times) stays with the application */
-        sim_time waited = now - j->seg_start;
-        if (waited > sum)
-            j->acc[MDL_DOM_APP] += waited - sum;
-        j->seg = MDL_DOM_APP;
-        j->seg_start = now;
+        for (uint32_t k = 1; k < j->nslots; k++)
+            if (mdl_acc_sum(j->slot_acc[k]) > mdl_acc_sum(j->slot_acc[crit]))
+                crit = k;
+        assert(mdl_acc_sum(j->slot_acc[crit]) == now - j->span.start);
+        mdl_acc_add(j->span.acc, j->slot_acc[crit]);
+        mdl_span_to(&j->span, now, MDL_DOM_APP);
         if (j->child_failed)
             job_finish(m, j);
         else
@@ -188,9 +160,8 @@ static void run_step(mdl_mesh *m, mdl_job *j)
         }
         if (!j->pending)
             continue;
-        /* waiting for the calls: the application segment closes */
-        seg_to(j, sim_now(m->world), MDL_DOM_NONE);
-        j->seg_start = sim_now(m->world);
+        /* waiting for the calls: their time is added when the step ends */
+        mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_NONE);
         for (uint32_t i = 0; i < n; i++)
             if (go[i])
                 child_start(m, j, &st->calls[i], i, 0);

@@ -22,19 +22,6 @@
 
 #define PODS_PER_NODE 110
 
-int mdl__labels_match(const pol_labels *selector, const pol_labels *labels)
-{
-    for (size_t i = 0; i < selector->len; i++) {
-        int found = 0;
-        for (size_t k = 0; k < labels->len && !found; k++)
-            found = !strcmp(selector->items[i].key, labels->items[k].key) &&
-                    !strcmp(selector->items[i].value, labels->items[k].value);
-        if (!found)
-            return 0;
-    }
-    return 1;
-}
-
 static int cfg_labels_match(const cfg_label_set *sel, const pol_labels *labels)
 {
     for (size_t i = 0; i < sel->len; i++) {
@@ -46,14 +33,6 @@ static int cfg_labels_match(const cfg_label_set *sel, const pol_labels *labels)
             return 0;
     }
     return 1;
-}
-
-static const char *label_value(const pol_labels *l, const char *key)
-{
-    for (size_t i = 0; i < l->len; i++)
-        if (!strcmp(l->items[i].key, key))
-            return l->items[i].value;
-    return NULL;
 }
 
 mdl_service *mdl__service_by_host(mdl_mesh *m, const char *host, const char *client_ns)
@@ -199,7 +178,7 @@ static int build_workloads(mdl_mesh *m)
         w->spec = model_for(m, kw, used);
         w->name = kw->meta.name;
         w->ns = kw->meta.ns;
-        w->version = label_value(&kw->pod_labels, "version");
+        w->version = pol_labels_get(&kw->pod_labels, "version");
         if (dist_init(m, &w->service_time, &w->spec->service_time) != 0)
             err = -1;
         w->first_pod = (uint32_t)m->npods;
@@ -277,7 +256,7 @@ static void build_services(mdl_mesh *m)
         for (size_t p = 0; p < m->npods; p++) {
             const mdl_pod *pod = &m->pods[p];
             if (pod->kind == MDL_POD_APP && !strcmp(pod->wl->ns, s->ns) &&
-                mdl__labels_match(&ks->selector, &pod->wl->k8s->pod_labels))
+                pol_labels_subset(&ks->selector, &pod->wl->k8s->pod_labels))
                 s->pods[s->npods++] = (uint32_t)p;
         }
     }
@@ -328,7 +307,6 @@ static int build_sources(mdl_mesh *m)
         const cfg_source_spec *sp = &c->sources[i];
         mdl_source *s = &m->sources[m->nsources++];
         s->spec = sp;
-        s->index = (uint32_t)i;
         s->m = m;
         char stream[300];
         snprintf(stream, sizeof stream, "source/%s", sp->name.str);
@@ -417,7 +395,6 @@ int mdl__build(mdl_mesh *m)
     }
     if (err)
         return -1;
-    for (size_t p = 0; p < m->npods; p++)
-        mdl__routes_build(m, &m->pods[p]);
+    mdl__routes_build(m);
     return 0;
 }

@@ -106,9 +106,7 @@ static void on_od_tick(sim_world *w, void *t, uint64_t arg)
 {
     mdl_cluster *c = t;
     ms_rng rng = sim_rng_view(&c->rng);
-    uint64_t before = pol_outlier_stats_get(c->od)->ejections_enforced_total;
     pol_outlier_tick(c->od, sim_now(w), &rng);
-    c->ejections += pol_outlier_stats_get(c->od)->ejections_enforced_total - before;
     sync_ejections(c, sim_now(w));
     sim_schedule_in(w, c->od_interval, on_od_tick, c, 0);
 }
@@ -119,10 +117,8 @@ void mdl__cluster_report(mdl_mesh *m, mdl_cluster *c, uint32_t host, int status)
         return;
     ms_rng rng = sim_rng_view(&c->rng);
     sim_time now = sim_now(m->world);
-    if (pol_outlier_report(c->od, host, status, now, &rng)) {
-        c->ejections++;
+    if (pol_outlier_report(c->od, host, status, now, &rng))
         sync_ejections(c, now);
-    }
 }
 
 mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, const char *subset)
@@ -144,7 +140,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
     c->pods = ms_xcalloc(svc->npods ? svc->npods : 1, sizeof *c->pods);
     for (size_t i = 0; i < svc->npods; i++) {
         mdl_pod *p = &m->pods[svc->pods[i]];
-        if (ss && !mdl__labels_match(&ss->labels, &p->wl->k8s->pod_labels))
+        if (ss && !pol_labels_subset(&ss->labels, &p->wl->k8s->pod_labels))
             continue;
         const mdl_node *node = &m->nodes[p->node];
         pol_host_spec hs = {
@@ -199,8 +195,7 @@ void mdl__cluster_free(mdl_cluster *c)
     free(c);
 }
 
-void mdl__retry_policy(mdl_mesh *m, const pol_http_route *http, pol_retry_policy *out)
+uint64_t mdl__cluster_ejections(const mdl_cluster *c)
 {
-    (void)m;
-    pol_istio_map_retry(http ? &http->retries : NULL, false, out);
+    return c->od ? pol_outlier_stats_get(c->od)->ejections_enforced_total : 0;
 }

@@ -18,7 +18,6 @@
 mdl_mesh *mdl_mesh_create(const cfg_bundle *b, const mdl_options *opt, ms_diag *d)
 {
     mdl_mesh *m = ms_xcalloc(1, sizeof *m);
-    m->bundle = b;
     m->cfg = b->sim;
     m->k8s = b->mesh;
     m->diag = d;
@@ -46,7 +45,6 @@ void mdl_mesh_destroy(mdl_mesh *m)
         for (size_t c = 0; c < p->nclusters; c++)
             mdl__cluster_free(p->clusters[c]);
         free(p->clusters);
-        mdl__routes_free(p->routes);
         mdl_station_fini(&p->proxy);
         mdl_station_fini(&p->app);
         sim_rng_fini(&p->rng);
@@ -57,7 +55,12 @@ void mdl_mesh_destroy(mdl_mesh *m)
         free(m->nodes[i].name);
     free(m->nodes);
     free(m->zones);
+    for (size_t i = 0; i < m->nworkloads; i++)
+        mdl__routes_free(m->workloads[i].routes);
     free(m->workloads);
+    mdl__routes_free(m->ingress_routes);
+    free(m->route_policies);
+    free(m->vs_policy_base);
     for (size_t i = 0; i < m->nservices; i++) {
         free(m->services[i].fqdn);
         free(m->services[i].pods);
@@ -129,7 +132,7 @@ uint64_t mdl_mesh_probe_ejections(const mdl_mesh *m, size_t i)
         for (size_t c = 0; c < m->pods[p].nclusters; c++) {
             const mdl_cluster *cl = m->pods[p].clusters[c];
             if (!a->select.destination.str || !strcmp(a->select.destination.str, cl->svc->name))
-                n += cl->ejections;
+                n += mdl__cluster_ejections(cl);
         }
     return n;
 }

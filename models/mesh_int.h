@@ -35,6 +35,7 @@
 #include "policy/lb.h"
 #include "policy/retry.h"
 #include "policy/route.h"
+#include "policy/timeout.h"
 #include "sim/dist.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
@@ -56,6 +57,7 @@ typedef struct mdl_workload {
     const char *name, *ns, *version;
     sim_dist service_time;
     uint32_t first_pod, npods;
+    struct mdl_routes *routes; /* owned: the route table its sidecars use (routing.c) */
 } mdl_workload;
 
 typedef enum mdl_pod_kind { MDL_POD_APP, MDL_POD_INGRESS } mdl_pod_kind;
@@ -72,7 +74,7 @@ typedef struct mdl_pod {
     mdl_station proxy; /* sidecar or gateway worker threads */
     mdl_station app;   /* application concurrency slots + line (apps only) */
     sim_rng rng;       /* stream "pod/NAME": this pod's own draws */
-    struct mdl_routes *routes; /* what this proxy routes with (owned; routing.c) */
+    struct mdl_routes *routes; /* borrowed: its workload's, or the ingress gateway's */
     mdl_cluster **clusters;  /* owned, created on first use */
     size_t nclusters, cluster_cap;
 } mdl_pod;
@@ -98,13 +100,72 @@ struct mdl_cluster {
     pol_cluster_stats stats;
     struct pol_outlier *od;  /* NULL: no outlier detection */
     sim_time od_interval;
-    uint64_t ejections;      /* enforced ejections so far */
     sim_rng rng;             /* stream "cluster/CLIENT/FQDN/SUBSET" */
 };
 
-/* Where a request is at, for the domain split: the open segment runs from
- * seg_start in domain `seg` (or in none while waiting for others). */
+/* Time spent per domain by a request or an attempt: closed segments in acc[],
+ * plus the open one, which started at `start` in domain `dom` (MDL_DOM_NONE
+ * while the owner waits for someone else, whose time is added when known). */
 #define MDL_DOM_NONE MDL_NDOMAINS
+
+typedef struct mdl_span {
+    sim_time acc[MDL_NDOMAINS];
+    int dom;
+    sim_time start;
+} mdl_span;
+
+static inline void mdl_span_init(mdl_span *s, sim_time now, int dom)
+{
+    *s = (mdl_span){.dom = dom, .start = now};
+}
+
+/* Close the open segment at `now` and open one in `dom`. */
+static inline void mdl_span_to(mdl_span *s, sim_time now, int dom)
+{
+    if (s->dom != MDL_DOM_NONE)
+        s->acc[s->dom] += now - s->start;
+    s->dom = dom;
+    s->start = now;
+}
+
+/* The totals as they would be if the open segment closed at `now`. */
+static inline void mdl_span_snapshot(const mdl_span *s, sim_time now, sim_time *out)
+{
+    for (int d = 0; d < MDL_NDOMAINS; d++)
+        out[d] = s->acc[d];
+    if (s->dom != MDL_DOM_NONE)
+        out[s->dom] += now - s->start;
+}
+
+static inline void mdl_acc_add(sim_time *dst, const sim_time *src)
+{
+    for (int d = 0; d < MDL_NDOMAINS; d++)
+        dst[d] += src[d];
+}
+
+static inline sim_time mdl_acc_sum(const sim_time *acc)
+{
+    sim_time t = 0;
+    for (int d = 0; d < MDL_NDOMAINS; d++)
+        t += acc[d];
+    return t;
+}
+
+/* A duration drawn from `d` in whole nanoseconds, never negative. */
+static inline sim_time mdl_sample_ns(const sim_dist *d, sim_rng *rng)
+{
+    double v = sim_dist_sample(d, rng);
+    return v > 0 ? (sim_time)v : 0;
+}
+
+#define MDL_REQUEST_BYTES 512 /* a request on the wire, headers included */
+
+/* Retry policy and timeouts of one VirtualService HTTP route (or of the
+ * default route), mapped once from the Istio API as Istio's translation does. */
+typedef struct mdl_route_policy {
+    pol_retry_policy retry;
+    pol_timeouts timeouts;
+} mdl_route_policy;
 
 typedef enum mdl_route_action {
     MDL_ROUTE_FORWARD,  /* to svc (and subset) */
@@ -117,7 +178,7 @@ typedef struct mdl_route {
     pol_flags flags;         /* LOCAL: NR ... */
     mdl_service *svc;        /* FORWARD */
     const char *subset;      /* FORWARD; NULL: whole service */
-    const pol_http_route *http; /* the matched VirtualService rule; NULL: default route */
+    const mdl_route_policy *policy; /* FORWARD: retries and timeouts */
     const char *vs_name;     /* VirtualService name, or NULL */
 } mdl_route;
 
@@ -137,7 +198,6 @@ typedef struct mdl_req {
     int refs;
     mdl_req_kind kind;
     bool done;      /* completed (answered, failed or given up) */
-    bool abandoned; /* the caller stopped waiting */
     bool counted;   /* started inside the measured window */
     bool reported;  /* a source's request: its outcome has been recorded */
     uint32_t user;  /* closed-loop sources: the user who sent it */
@@ -146,7 +206,7 @@ typedef struct mdl_req {
     const cfg_call_spec *call;
     uint32_t slot;    /* children: index of the call in its step */
     uint32_t app_try; /* the application's own try number (children) */
-    sim_event_id app_timer; /* children: the application's own timeout */ /* the application's own try number (children) */
+    sim_event_id app_timer; /* children: the application's own timeout */
     sim_time t_start; /* scheduled start */
     /* the request */
     const char *method, *path, *host, *scheme;
@@ -160,10 +220,8 @@ typedef struct mdl_req {
     mdl_route route;
     mdl_cluster *cluster;
     const char *dest_name;    /* destination service short name, for reports */
-    pol_retry_policy retry_policy;
-    pol_retry_state retry;
+    pol_retry_state retry;    /* live while retry_live (from forwarding to completion) */
     bool retry_live;
-    int64_t route_timeout_ns, per_try_ns;
     sim_event_id route_timer;
     uint32_t retries;
     mdl_job *attempt;         /* current attempt, NULL between attempts */
@@ -171,9 +229,7 @@ typedef struct mdl_req {
     int status;
     pol_flags flags;
     const char *version;      /* of the pod that answered last */
-    sim_time acc[MDL_NDOMAINS];
-    int seg;
-    sim_time seg_start;
+    mdl_span span;
     sim_event_id client_timer;   /* a source's client timeout */
 } mdl_req;
 
@@ -188,10 +244,7 @@ struct mdl_job {
     mdl_pod *server;
     uint32_t host;  /* index in the client's cluster */
     int status;
-    pol_flags flags;
-    sim_time acc[MDL_NDOMAINS];
-    int seg;
-    sim_time seg_start;
+    mdl_span span;
     sim_event_id try_timer;
     /* downstream calls */
     uint32_t step;      /* next call step */
@@ -203,7 +256,6 @@ struct mdl_job {
 
 struct mdl_source {
     const cfg_source_spec *spec;
-    uint32_t index;
     sim_rng rng;
     mdl_mesh *m;
     double weight_total;
@@ -212,7 +264,6 @@ struct mdl_source {
     uint32_t next_client; /* round robin over client pods (in-mesh sources) */
     uint32_t *clients;    /* owned: pods matching `from` */
     size_t nclients;
-    mdl_service *entry;   /* in-mesh: the service the URL's host names (may be NULL) */
 };
 
 typedef struct mdl_probe {
@@ -220,11 +271,9 @@ typedef struct mdl_probe {
     mdl_row row;
     sim_time from, to;
     int domain; /* MDL_DOM_NONE: whole latency */
-    uint64_t ejections;
 } mdl_probe;
 
 struct mdl_mesh {
-    const cfg_bundle *bundle;
     const struct cfg_meshsim *cfg;
     const struct cfg_k8s_istio *k8s;
     ms_diag *diag;
@@ -238,7 +287,6 @@ struct mdl_mesh {
     size_t nnodes;
     mdl_workload *workloads;
     size_t nworkloads;
-    mdl_workload ingress_wl;
     mdl_pod *pods;
     size_t npods;
     uint32_t ingress_first, ningress;
@@ -251,7 +299,10 @@ struct mdl_mesh {
     sim_dist sidecar_cost, ingress_cost;
     sim_dist lat_same_node, lat_same_zone, lat_cross_zone, lat_cross_region, lat_internet;
     sim_rng net_rng;
-    pol_lb_config lb_config;
+    struct mdl_routes *ingress_routes; /* owned: the ingress gateway's tables */
+    mdl_route_policy *route_policies;  /* owned: one per VirtualService HTTP route, in order */
+    size_t *vs_policy_base;            /* owned: index of each VirtualService's first route */
+    mdl_route_policy default_policy;   /* routes without a VirtualService rule */
     /* objects */
     sim_pool req_pool, job_pool;
     mdl_results results;
@@ -260,18 +311,17 @@ struct mdl_mesh {
 };
 
 /* routing.c */
-int mdl__routes_build(mdl_mesh *m, mdl_pod *p); /* -1 after reporting */
+void mdl__routes_build(mdl_mesh *m); /* every workload's table and the gateway's */
 void mdl__routes_free(struct mdl_routes *rt);
 void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out);
 /* cluster.c */
 mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, const char *subset);
 void mdl__cluster_free(mdl_cluster *c);
 void mdl__cluster_report(mdl_mesh *m, mdl_cluster *c, uint32_t host, int status);
-void mdl__retry_policy(mdl_mesh *m, const pol_http_route *http, pol_retry_policy *out);
+uint64_t mdl__cluster_ejections(const mdl_cluster *c);
 /* build.c */
 int mdl__build(mdl_mesh *m);
 mdl_service *mdl__service_by_host(mdl_mesh *m, const char *host, const char *client_ns);
-int mdl__labels_match(const pol_labels *selector, const pol_labels *labels);
 /* network.c: one-way time for `bytes` from pod a to pod b (node domain) */
 sim_time mdl__link_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, uint64_t bytes);
 sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes);
@@ -279,9 +329,9 @@ sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes);
 mdl_req *mdl__req_new(mdl_mesh *m, mdl_req_kind kind);
 void mdl__req_start(mdl_mesh *m, mdl_req *r);   /* at the client proxy */
 void mdl__req_abandon(mdl_mesh *m, mdl_req *r); /* the caller gives up */
+/* The caller gives up waiting: abandon, status 0 with flag DC (downstream gone). */
+void mdl__req_give_up(mdl_mesh *m, mdl_req *r);
 void mdl__req_release(mdl_mesh *m, mdl_req *r);
-void mdl__acc_snapshot(const sim_time *acc, int seg, sim_time seg_start, sim_time now,
-                       sim_time *out);
 /* app.c: a job reached the application of its server pod */
 void mdl__job_at_app(mdl_mesh *m, mdl_job *j);
 void mdl__job_release(mdl_mesh *m, mdl_job *j);

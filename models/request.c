@@ -27,25 +27,7 @@
 #include "policy/outlier.h"
 #include "policy/timeout.h"
 
-#define REQUEST_BYTES 512
-
-/* --- segments and references -------------------------------------------------- */
-
-static void seg_to(sim_time *acc, int *seg, sim_time *seg_start, sim_time now, int dom)
-{
-    if (*seg != MDL_DOM_NONE)
-        acc[*seg] += now - *seg_start;
-    *seg = dom;
-    *seg_start = now;
-}
-
-void mdl__acc_snapshot(const sim_time *acc, int seg, sim_time seg_start, sim_time now,
-                       sim_time *out)
-{
-    memcpy(out, acc, sizeof(sim_time) * MDL_NDOMAINS);
-    if (seg != MDL_DOM_NONE)
-        out[seg] += now - seg_start;
-}
+/* --- references ------------------------------------------------------------------ */
 
 mdl_req *mdl__req_new(mdl_mesh *m, mdl_req_kind kind)
 {
@@ -54,7 +36,7 @@ mdl_req *mdl__req_new(mdl_mesh *m, mdl_req_kind kind)
     r->m = m;
     r->refs = 1;
     r->kind = kind;
-    r->seg = MDL_DOM_NONE;
+    r->span.dom = MDL_DOM_NONE;
     r->method = "GET";
     r->path = "/";
     r->scheme = "http";
@@ -65,8 +47,7 @@ void mdl__req_release(mdl_mesh *m, mdl_req *r)
 {
     assert(r->refs > 0);
     if (--r->refs == 0) {
-        if (r->retry_live)
-            pol_retry_state_fini(&r->retry, r->cluster ? &r->cluster->cb : NULL);
+        assert(!r->retry_live && !r->attempt);
         sim_pool_free(&m->req_pool, r);
     }
 }
@@ -79,7 +60,7 @@ static mdl_job *job_new(mdl_mesh *m, mdl_req *r)
     j->refs = 1;
     j->req = r;
     r->refs++;
-    j->seg = MDL_DOM_NONE;
+    j->span.dom = MDL_DOM_NONE;
     return j;
 }
 
@@ -118,39 +99,41 @@ static void cancel_job_timer(mdl_mesh *m, mdl_job *j)
     j->try_timer = 0;
 }
 
-static sim_time sample_ns(const sim_dist *d, sim_rng *rng)
-{
-    double v = sim_dist_sample(d, rng);
-    return v > 0 ? (sim_time)v : 0;
-}
-
 /* --- completion ------------------------------------------------------------------ */
 
 static void on_external_response(sim_world *w, void *t, uint64_t arg)
 {
     mdl_req *r = t;
-    seg_to(r->acc, &r->seg, &r->seg_start, sim_now(w), MDL_DOM_NONE);
+    mdl_span_to(&r->span, sim_now(w), MDL_DOM_NONE);
     if (!r->reported)
         mdl__root_done(r->m, r);
     mdl__req_release(r->m, r);
 }
 
+/* The request is over for its client proxy: give back what it holds. */
+static void req_end(mdl_mesh *m, mdl_req *r)
+{
+    r->done = true;
+    cancel_req_timer(m, r, &r->route_timer);
+    if (r->retry_live) {
+        pol_retry_state_fini(&r->retry, &r->cluster->cb);
+        r->retry_live = false;
+    }
+    mdl_span_to(&r->span, sim_now(m->world), MDL_DOM_NONE);
+}
+
 /* The client proxy has its final answer for the request. */
 static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
 {
-    sim_time now = sim_now(m->world);
-    assert(!r->done);
-    r->done = true;
+    assert(!r->done && !r->attempt);
     r->status = status;
     r->flags |= flags;
-    cancel_req_timer(m, r, &r->route_timer);
-    seg_to(r->acc, &r->seg, &r->seg_start, now, MDL_DOM_NONE);
+    req_end(m, r);
     switch (r->kind) {
     case MDL_REQ_EXTERNAL:
         /* back to the client over the internet link */
-        r->seg = MDL_DOM_INGRESS;
-        r->seg_start = now;
-        sched_req(m, mdl__internet_time(m, REQUEST_BYTES), on_external_response, r);
+        mdl_span_to(&r->span, sim_now(m->world), MDL_DOM_INGRESS);
+        sched_req(m, mdl__internet_time(m, MDL_REQUEST_BYTES), on_external_response, r);
         break;
     case MDL_REQ_MESH:
         mdl__root_done(m, r);
@@ -161,35 +144,39 @@ static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
     }
 }
 
-/* Stop waiting for the current attempt: add what it has cost so far. */
-static void attempt_detach(mdl_mesh *m, mdl_req *r, bool count_as_done)
+/* The client stops waiting for its current attempt, answered or not: the
+ * attempt's time so far joins the request's, and the attempt gives back its
+ * host's active-request count and its circuit-breaker slot.  If it has not
+ * answered it keeps running on the server, abandoned. */
+static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r)
 {
     mdl_job *j = r->attempt;
-    if (!j)
-        return;
     sim_time now = sim_now(m->world), part[MDL_NDOMAINS];
-    mdl__acc_snapshot(j->acc, j->seg, j->seg_start, now, part);
-    for (int d = 0; d < MDL_NDOMAINS; d++)
-        r->acc[d] += part[d];
+    mdl_span_snapshot(&j->span, now, part);
+    mdl_acc_add(r->span.acc, part);
     j->abandoned = true;
     cancel_job_timer(m, j);
     pol_host_set_active_add(r->cluster->hosts, j->host, -1);
     pol_circuit_release(&r->cluster->cb, POL_CB_REQUESTS);
-    (void)count_as_done;
     r->attempt = NULL;
-    r->seg = r->client_dom; /* the proxy again */
-    r->seg_start = now;
+    mdl_span_to(&r->span, now, r->client_dom); /* the client proxy again */
+    return j;
 }
 
 void mdl__req_abandon(mdl_mesh *m, mdl_req *r)
 {
     if (r->done)
         return;
-    r->abandoned = true;
-    attempt_detach(m, r, false);
-    r->done = true;
-    cancel_req_timer(m, r, &r->route_timer);
-    seg_to(r->acc, &r->seg, &r->seg_start, sim_now(m->world), MDL_DOM_NONE);
+    if (r->attempt)
+        attempt_end(m, r);
+    req_end(m, r);
+}
+
+void mdl__req_give_up(mdl_mesh *m, mdl_req *r)
+{
+    mdl__req_abandon(m, r);
+    r->status = 0;
+    r->flags |= POL_FLAG_BIT(POL_FLAG_DC);
 }
 
 /* --- attempts --------------------------------------------------------------------- */
@@ -217,14 +204,11 @@ static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flag
         pol_retry_response resp = pol_retry_response_status(status);
         pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &rng, &dec);
     }
-    if (dec.retry) {
-        pol_timeouts to = {r->route_timeout_ns, r->per_try_ns};
-        if (pol_timeout_backoff_fits(&to, r->t_start, now, dec.backoff_ns)) {
-            r->retries++;
-            seg_to(r->acc, &r->seg, &r->seg_start, now, r->client_dom);
-            sched_req(m, dec.backoff_ns, on_backoff_done, r);
-            return;
-        }
+    if (dec.retry &&
+        pol_timeout_backoff_fits(&r->route.policy->timeouts, r->t_start, now, dec.backoff_ns)) {
+        r->retries++;
+        sched_req(m, dec.backoff_ns, on_backoff_done, r); /* backoff: client proxy time */
+        return;
     }
     req_complete(m, r, status, flags | dec.flags);
 }
@@ -234,19 +218,13 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
     mdl_job *j = t;
     mdl_mesh *m = j->m;
     mdl_req *r = j->req;
-    seg_to(j->acc, &j->seg, &j->seg_start, sim_now(w), MDL_DOM_NONE);
-    if (!j->abandoned && !r->done && r->attempt == j) {
-        for (int d = 0; d < MDL_NDOMAINS; d++)
-            r->acc[d] += j->acc[d];
-        cancel_job_timer(m, j);
-        pol_host_set_active_add(r->cluster->hosts, j->host, -1);
-        pol_circuit_release(&r->cluster->cb, POL_CB_REQUESTS);
-        r->attempt = NULL;
+    mdl_span_to(&j->span, sim_now(w), MDL_DOM_NONE);
+    if (!j->abandoned) {
+        assert(r->attempt == j);
+        attempt_end(m, r);
         r->version = j->server->wl ? j->server->wl->version : NULL;
         mdl__cluster_report(m, r->cluster, j->host, j->status);
-        r->seg = r->client_dom; /* the client proxy handles the response */
-        r->seg_start = sim_now(w);
-        attempt_finished(m, r, j->status, j->flags, false);
+        attempt_finished(m, r, j->status, 0, false);
     }
     mdl__job_release(m, j); /* this event's reference */
     mdl__job_release(m, j); /* the server side is finished */
@@ -256,8 +234,8 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
 {
     j->status = status;
-    seg_to(j->acc, &j->seg, &j->seg_start, sim_now(m->world), MDL_DOM_NODE);
-    uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : REQUEST_BYTES;
+    mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_NODE);
+    uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : MDL_REQUEST_BYTES;
     sched_job(m, mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
 }
 
@@ -272,15 +250,15 @@ static void on_inbound_done(sim_world *w, void *t, uint64_t arg)
 static void on_inbound_granted(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
-    sched_job(j->m, sample_ns(&j->m->sidecar_cost, &j->server->rng), on_inbound_done, j);
+    sched_job(j->m, mdl_sample_ns(&j->m->sidecar_cost, &j->server->rng), on_inbound_done, j);
     mdl__job_release(j->m, j);
 }
 
 static void on_job_arrive(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
-    seg_to(j->acc, &j->seg, &j->seg_start, sim_now(w), MDL_DOM_MESH);
-    j->refs++;
+    mdl_span_to(&j->span, sim_now(w), MDL_DOM_MESH);
+    j->refs++; /* held while waiting for a sidecar worker */
     mdl_station_acquire(&j->server->proxy, w, on_inbound_granted, j, 0);
     mdl__job_release(j->m, j);
 }
@@ -291,10 +269,11 @@ static void on_try_timeout(sim_world *w, void *t, uint64_t arg)
     mdl_mesh *m = j->m;
     mdl_req *r = j->req;
     j->try_timer = 0;
-    if (!j->abandoned && !r->done && r->attempt == j) {
+    if (!j->abandoned) {
+        assert(r->attempt == j);
         r->cluster->stats.upstream_rq_per_try_timeout++;
         mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_TIMEOUT);
-        attempt_detach(m, r, true);
+        attempt_end(m, r);
         attempt_finished(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), true);
     }
     mdl__job_release(m, j);
@@ -325,14 +304,12 @@ static void attempt_start(mdl_mesh *m, mdl_req *r)
     j->server = &m->pods[cl->pods[idx]];
     j->host = (uint32_t)idx;
     r->attempt = j;
-    seg_to(r->acc, &r->seg, &r->seg_start, now, MDL_DOM_NONE);
-    j->seg = MDL_DOM_NODE;
-    j->seg_start = now;
-    pol_timeouts to = {r->route_timeout_ns, r->per_try_ns};
-    pol_attempt_deadline dl = pol_timeout_attempt(&to, r->t_start, now);
+    mdl_span_to(&r->span, now, MDL_DOM_NONE); /* the attempt's time is added when it ends */
+    mdl_span_init(&j->span, now, MDL_DOM_NODE);
+    pol_attempt_deadline dl = pol_timeout_attempt(&r->route.policy->timeouts, r->t_start, now);
     if (dl.kind == POL_TIMEOUT_PER_TRY)
         j->try_timer = sched_job(m, dl.deadline_ns - now, on_try_timeout, j);
-    sched_job(m, mdl__link_time(m, r->client, j->server, REQUEST_BYTES), on_job_arrive, j);
+    sched_job(m, mdl__link_time(m, r->client, j->server, MDL_REQUEST_BYTES), on_job_arrive, j);
 }
 
 /* --- the client proxy -------------------------------------------------------------- */
@@ -343,9 +320,9 @@ static void on_route_timeout(sim_world *w, void *t, uint64_t arg)
     mdl_mesh *m = r->m;
     r->route_timer = 0;
     if (!r->done) {
-        if (r->cluster)
-            r->cluster->stats.upstream_rq_timeout++;
-        attempt_detach(m, r, true);
+        r->cluster->stats.upstream_rq_timeout++;
+        if (r->attempt)
+            attempt_end(m, r);
         req_complete(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT));
     }
     mdl__req_release(m, r);
@@ -356,24 +333,14 @@ static void forward(mdl_mesh *m, mdl_req *r)
     sim_time now = sim_now(m->world);
     r->cluster = mdl__cluster_get(m, r->client, r->route.svc, r->route.subset);
     r->dest_name = r->route.svc->name;
-    /* retry policy and timeouts of the route (Istio's defaults when none) */
-    mdl__retry_policy(m, r->route.http, &r->retry_policy);
-    pol_retry_state_init(&r->retry, &r->retry_policy);
+    pol_retry_state_init(&r->retry, &r->route.policy->retry);
     r->retry_live = true;
-    int64_t vs_timeout = r->route.http && r->route.http->timeout.set ? r->route.http->timeout.ns : 0;
-    pol_timeout_config tc = pol_timeout_config_istio(vs_timeout, r->retry_policy.per_try_timeout_ns);
-    pol_timeouts to = pol_timeout_compute(&tc, false, 0);
-    r->route_timeout_ns = to.global_ns;
-    r->per_try_ns = to.per_try_ns;
-    if (to.global_ns > 0) {
-        sim_time left = r->t_start + to.global_ns - now;
+    sim_time global = r->route.policy->timeouts.global_ns;
+    if (global > 0) {
+        sim_time left = r->t_start + global - now;
         r->route_timer = sched_req(m, left > 0 ? left : 0, on_route_timeout, r);
     }
-    if (r->cluster->nhosts == 0) {
-        req_complete(m, r, 503, POL_FLAG_BIT(POL_FLAG_UH));
-        return;
-    }
-    attempt_start(m, r);
+    attempt_start(m, r); /* a cluster without hosts answers 503 UH there */
 }
 
 static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
@@ -382,7 +349,6 @@ static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
     mdl_mesh *m = r->m;
     mdl_station_release(&r->client->proxy, w);
     if (!r->done) {
-        seg_to(r->acc, &r->seg, &r->seg_start, sim_now(w), r->client_dom);
         mdl__route(m, r, &r->route);
         if (r->route.action == MDL_ROUTE_LOCAL) {
             if (r->route.svc)
@@ -400,13 +366,13 @@ static void on_proxy_granted(sim_world *w, void *t, uint64_t arg)
     mdl_req *r = t;
     mdl_mesh *m = r->m;
     const sim_dist *cost = r->client->kind == MDL_POD_INGRESS ? &m->ingress_cost : &m->sidecar_cost;
-    sched_req(m, sample_ns(cost, &r->client->rng), on_proxy_done, r);
+    sched_req(m, mdl_sample_ns(cost, &r->client->rng), on_proxy_done, r);
     mdl__req_release(m, r);
 }
 
 void mdl__req_start(mdl_mesh *m, mdl_req *r)
 {
-    seg_to(r->acc, &r->seg, &r->seg_start, sim_now(m->world), r->client_dom);
+    mdl_span_to(&r->span, sim_now(m->world), r->client_dom);
     r->refs++;
     mdl_station_acquire(&r->client->proxy, m->world, on_proxy_granted, r, 0);
 }

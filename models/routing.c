@@ -1,13 +1,19 @@
 /*
- * routing.c - each proxy's route table, and turning a routing decision into a
- * destination of the model.
+ * routing.c - the proxies' route tables, the routes' resilience policies, and
+ * turning a routing decision into a destination of the model.
  *
  * A sidecar routes with a table compiled for its namespace and labels (the
- * `mesh` gateway); the ingress gateway holds one table per Gateway resource
- * that selects it (`istio: ingressgateway`) and routes a request with the
- * Gateway whose servers accept the request's host, as Envoy's listener would.
- * A host no server accepts gets 404 NR.  All decisions are policy/route.c's;
- * this file only adapts.
+ * `mesh` gateway); all pods of a workload share one, since Istio generates the
+ * same configuration for them.  The ingress gateway holds one table per
+ * Gateway resource that selects it (`istio: ingressgateway`) and routes a
+ * request with the Gateway whose servers accept the request's host and port,
+ * as Envoy's listener would; a host no server accepts gets 404 NR.  All
+ * routing decisions are policy/route.c's.
+ *
+ * Work done once, not per request: every VirtualService HTTP route's retry
+ * policy and timeouts are mapped from the Istio API when the mesh is built
+ * (policy/istio_map.c), and each route target's model service is looked up
+ * the first time it is used and remembered by the table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +21,33 @@
 #include "base/alloc.h"
 #include "models/mesh_int.h"
 #include "policy/host.h"
+#include "policy/istio_map.h"
 
-typedef struct gw_table {
-    const pol_gateway *gw;
-    pol_route_table *table;
+typedef struct table {
+    const pol_gateway *gw; /* gateway tables only */
+    char *gw_name;         /* owned: "ns/name" */
+    pol_route_table *routes;
     pol_route_scratch *scratch;
-} gw_table;
+} table;
+
+/* target -> service, open addressing on the target's address (a lookup key
+ * only: no order or output ever depends on it). */
+typedef struct target_memo {
+    const pol_route_target *target;
+    mdl_service *svc;
+} target_memo;
 
 struct mdl_routes {
-    pol_route_table *table; /* sidecars */
-    pol_route_scratch *scratch;
-    gw_table *gws; /* gateways */
-    size_t ngws;
-    pol_route_service *services; /* owned inputs */
-    char **gw_names;
+    table *tables; /* one for a sidecar; one per Gateway for the ingress gateway */
+    size_t ntables;
+    pol_route_service *services; /* owned: the registry the tables were built from */
+    target_memo *memo;
+    size_t memo_len, memo_cap; /* cap is a power of two */
 };
 
-static void fill_inputs(mdl_mesh *m, pol_route_inputs *in, struct mdl_routes *rt)
+static struct mdl_routes *routes_new(mdl_mesh *m, pol_route_inputs *in)
 {
+    struct mdl_routes *rt = ms_xcalloc(1, sizeof *rt);
     const struct cfg_k8s_istio *k = m->k8s;
     size_t n = k->nservices;
     for (size_t i = 0; i < k->nservice_entries; i++)
@@ -51,6 +66,15 @@ static void fill_inputs(mdl_mesh *m, pol_route_inputs *in, struct mdl_routes *rt
         .services = rt->services, .nservices = j,
         .registry_only = m->cfg->cluster.mesh.outbound == CFG_OUTBOUND_REGISTRY_ONLY,
     };
+    rt->memo_cap = 16;
+    rt->memo = ms_xcalloc(rt->memo_cap, sizeof *rt->memo);
+    return rt;
+}
+
+static void table_init(table *t, const pol_route_inputs *in, const pol_route_client *cl)
+{
+    t->routes = pol_route_table_create(in, cl);
+    t->scratch = pol_route_scratch_create(t->routes);
 }
 
 static int gateway_selects_ingress(const pol_gateway *gw)
@@ -62,52 +86,76 @@ static int gateway_selects_ingress(const pol_gateway *gw)
     return 0;
 }
 
-int mdl__routes_build(mdl_mesh *m, mdl_pod *p)
+static void build_policies(mdl_mesh *m)
 {
-    struct mdl_routes *rt = ms_xcalloc(1, sizeof *rt);
+    const struct cfg_k8s_istio *k = m->k8s;
+    size_t total = 0;
+    m->vs_policy_base = ms_xcalloc(k->nvirtual_services + 1, sizeof *m->vs_policy_base);
+    for (size_t i = 0; i < k->nvirtual_services; i++) {
+        m->vs_policy_base[i] = total;
+        total += k->virtual_services[i].nhttp;
+    }
+    m->route_policies = ms_xcalloc(total ? total : 1, sizeof *m->route_policies);
+    for (size_t i = 0; i < k->nvirtual_services; i++) {
+        const pol_virtual_service *vs = &k->virtual_services[i];
+        for (size_t h = 0; h < vs->nhttp; h++) {
+            const pol_http_route *http = &vs->http[h];
+            mdl_route_policy *p = &m->route_policies[m->vs_policy_base[i] + h];
+            pol_istio_map_retry(&http->retries, false, &p->retry);
+            pol_timeout_config tc = pol_istio_map_timeouts(&http->timeout, &http->retries);
+            p->timeouts = pol_timeout_compute(&tc, false, 0);
+        }
+    }
+    pol_istio_map_retry(NULL, false, &m->default_policy.retry);
+    pol_timeout_config tc = pol_istio_map_timeouts(NULL, NULL);
+    m->default_policy.timeouts = pol_timeout_compute(&tc, false, 0);
+}
+
+void mdl__routes_build(mdl_mesh *m)
+{
+    build_policies(m);
     pol_route_inputs in;
-    fill_inputs(m, &in, rt);
-    p->routes = rt;
-    if (p->kind == MDL_POD_APP) {
-        pol_route_client cl = {NULL, p->wl->ns, &p->wl->k8s->pod_labels, 0};
-        rt->table = pol_route_table_create(&in, &cl);
-        rt->scratch = pol_route_scratch_create(rt->table);
-        return 0;
+    for (size_t w = 0; w < m->nworkloads; w++) {
+        mdl_workload *wl = &m->workloads[w];
+        struct mdl_routes *rt = routes_new(m, &in);
+        rt->tables = ms_xcalloc(1, sizeof *rt->tables);
+        rt->ntables = 1;
+        pol_route_client cl = {NULL, wl->ns, &wl->k8s->pod_labels, 0};
+        table_init(&rt->tables[0], &in, &cl);
+        wl->routes = rt;
     }
     const struct cfg_k8s_istio *k = m->k8s;
-    rt->gws = ms_xcalloc(k->ngateways ? k->ngateways : 1, sizeof *rt->gws);
-    rt->gw_names = ms_xcalloc(k->ngateways ? k->ngateways : 1, sizeof *rt->gw_names);
+    struct mdl_routes *rt = routes_new(m, &in);
+    rt->tables = ms_xcalloc(k->ngateways ? k->ngateways : 1, sizeof *rt->tables);
     for (size_t i = 0; i < k->ngateways; i++) {
         const pol_gateway *gw = &k->gateways[i];
         if (!gateway_selects_ingress(gw))
             continue;
+        table *t = &rt->tables[rt->ntables++];
         size_t len = strlen(gw->meta.ns) + strlen(gw->meta.name) + 2;
-        char *name = ms_xmalloc(len);
-        snprintf(name, len, "%s/%s", gw->meta.ns, gw->meta.name);
-        rt->gw_names[rt->ngws] = name;
-        pol_route_client cl = {name, "istio-system", NULL, 0};
-        gw_table *g = &rt->gws[rt->ngws++];
-        g->gw = gw;
-        g->table = pol_route_table_create(&in, &cl);
-        g->scratch = pol_route_scratch_create(g->table);
+        t->gw = gw;
+        t->gw_name = ms_xmalloc(len);
+        snprintf(t->gw_name, len, "%s/%s", gw->meta.ns, gw->meta.name);
+        pol_route_client cl = {t->gw_name, "istio-system", NULL, 0};
+        table_init(t, &in, &cl);
     }
-    return 0;
+    m->ingress_routes = rt;
+    for (size_t p = 0; p < m->npods; p++)
+        m->pods[p].routes = m->pods[p].wl ? m->pods[p].wl->routes : m->ingress_routes;
 }
 
 void mdl__routes_free(struct mdl_routes *rt)
 {
     if (!rt)
         return;
-    pol_route_scratch_destroy(rt->scratch);
-    pol_route_table_destroy(rt->table);
-    for (size_t i = 0; i < rt->ngws; i++) {
-        pol_route_scratch_destroy(rt->gws[i].scratch);
-        pol_route_table_destroy(rt->gws[i].table);
-        free(rt->gw_names[i]);
+    for (size_t i = 0; i < rt->ntables; i++) {
+        pol_route_scratch_destroy(rt->tables[i].scratch);
+        pol_route_table_destroy(rt->tables[i].routes);
+        free(rt->tables[i].gw_name);
     }
-    free(rt->gws);
-    free(rt->gw_names);
+    free(rt->tables);
     free(rt->services);
+    free(rt->memo);
     free(rt);
 }
 
@@ -125,84 +173,127 @@ static int server_accepts(const pol_server *s, const char *host)
     return 0;
 }
 
-static const gw_table *gateway_for(const struct mdl_routes *rt, const char *host, int port)
+static const table *gateway_for(const struct mdl_routes *rt, const char *host, int port)
 {
-    for (size_t i = 0; i < rt->ngws; i++) {
-        const pol_gateway *gw = rt->gws[i].gw;
+    for (size_t i = 0; i < rt->ntables; i++) {
+        const pol_gateway *gw = rt->tables[i].gw;
         for (size_t s = 0; s < gw->nservers; s++)
             if ((port == 0 || gw->servers[s].port.number == port) &&
                 server_accepts(&gw->servers[s], host))
-                return &rt->gws[i];
+                return &rt->tables[i];
     }
     return NULL;
 }
 
-static void local(mdl_route *out, int status, pol_flag flag, int has_flag)
+static size_t memo_slot(const struct mdl_routes *rt, const pol_route_target *t)
+{
+    return (size_t)(((uintptr_t)t >> 4) * 0x9e3779b97f4a7c15ULL >> 32) & (rt->memo_cap - 1);
+}
+
+static target_memo *memo_find(struct mdl_routes *rt, const pol_route_target *t)
+{
+    size_t i = memo_slot(rt, t);
+    while (rt->memo[i].target && rt->memo[i].target != t)
+        i = (i + 1) & (rt->memo_cap - 1);
+    return &rt->memo[i];
+}
+
+/* The model service behind a route target (NULL: a ServiceEntry host). */
+static mdl_service *target_service(mdl_mesh *m, struct mdl_routes *rt, const pol_route_target *t)
+{
+    target_memo *e = memo_find(rt, t);
+    if (e->target)
+        return e->svc;
+    if (2 * (rt->memo_len + 1) > rt->memo_cap) {
+        target_memo *old = rt->memo;
+        size_t oldcap = rt->memo_cap;
+        rt->memo_cap *= 2;
+        rt->memo = ms_xcalloc(rt->memo_cap, sizeof *rt->memo);
+        for (size_t i = 0; i < oldcap; i++)
+            if (old[i].target)
+                *memo_find(rt, old[i].target) = old[i];
+        free(old);
+        e = memo_find(rt, t);
+    }
+    e->target = t;
+    e->svc = mdl__service_by_host(m, t->host, NULL);
+    rt->memo_len++;
+    return e->svc;
+}
+
+/* The mapped policy of the HTTP route `http` (which belongs to `vs` or, for a
+ * delegated route, to another VirtualService). */
+static const mdl_route_policy *route_policy(const mdl_mesh *m, const pol_virtual_service *vs,
+                                            const pol_http_route *http)
+{
+    const struct cfg_k8s_istio *k = m->k8s;
+    if (!http)
+        return &m->default_policy;
+    if (!vs || http < vs->http || http >= vs->http + vs->nhttp)
+        for (vs = k->virtual_services; vs < k->virtual_services + k->nvirtual_services; vs++)
+            if (http >= vs->http && http < vs->http + vs->nhttp)
+                break;
+    size_t i = (size_t)(vs - k->virtual_services);
+    return &m->route_policies[m->vs_policy_base[i] + (size_t)(http - vs->http)];
+}
+
+static void local(mdl_route *out, int status, pol_flags flags)
 {
     out->action = MDL_ROUTE_LOCAL;
     out->status = status;
-    out->flags = has_flag ? POL_FLAG_BIT(flag) : 0;
+    out->flags = flags;
 }
 
 void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
 {
     memset(out, 0, sizeof *out);
     struct mdl_routes *rt = r->client->routes;
-    const pol_route_table *table = rt->table;
-    pol_route_scratch *scratch = rt->scratch;
-    int port = r->port;
+    const table *t = &rt->tables[0];
     if (r->client->kind == MDL_POD_INGRESS) {
-        const gw_table *g = gateway_for(rt, r->host, port);
-        if (!g) {
-            local(out, 404, POL_FLAG_NR, 1);
+        t = gateway_for(rt, r->host, r->port);
+        if (!t) {
+            local(out, 404, POL_FLAG_BIT(POL_FLAG_NR));
             return;
         }
-        table = g->table;
-        scratch = g->scratch;
     }
-    pol_header hdrs[MDL_MAX_HEADERS];
-    for (size_t i = 0; i < r->nheaders; i++)
-        hdrs[i] = r->headers[i];
     pol_request req = {
         .method = pol_slice_str(r->method),
         .scheme = pol_slice_str(r->scheme),
         .authority = pol_slice_str(r->host),
         .path = pol_slice_str(r->path),
-        .headers = hdrs,
+        .headers = r->headers,
         .nheaders = r->nheaders,
-        .port = port,
+        .port = r->port,
     };
     pol_route_result res;
     ms_rng rng = sim_rng_view(&r->client->rng);
-    pol_route_decide(table, scratch, &req, &rng, &res);
-    out->http = res.route;
+    pol_route_decide(t->routes, t->scratch, &req, &rng, &res);
     out->vs_name = res.vs ? res.vs->meta.name : NULL;
     switch (res.action) {
-    case POL_ROUTE_FORWARD: {
-        mdl_service *svc = mdl__service_by_host(m, res.dest->host, NULL);
-        if (!svc) {
+    case POL_ROUTE_FORWARD:
+        out->svc = target_service(m, rt, res.dest);
+        if (!out->svc) {
             /* a ServiceEntry host: external services come with the egress model */
-            local(out, 503, POL_FLAG_NC, 1);
+            local(out, 503, POL_FLAG_BIT(POL_FLAG_NC));
             return;
         }
         out->action = MDL_ROUTE_FORWARD;
-        out->svc = svc;
         out->subset = res.dest->subset;
+        out->policy = route_policy(m, res.vs, res.route);
         return;
-    }
     case POL_ROUTE_REDIRECT:
     case POL_ROUTE_DIRECT_RESPONSE:
-        local(out, res.status, 0, 0);
+        local(out, res.status, 0);
         return;
     case POL_ROUTE_NO_ROUTE:
-        local(out, 404, POL_FLAG_NR, 1);
+        local(out, 404, POL_FLAG_BIT(POL_FLAG_NR));
         return;
     case POL_ROUTE_NO_CLUSTER:
-        local(out, 503, POL_FLAG_NC, 1);
+        local(out, 503, POL_FLAG_BIT(POL_FLAG_NC));
         return;
     case POL_ROUTE_PASSTHROUGH:
     case POL_ROUTE_BLACKHOLE:
-        local(out, 502, 0, 0);
+        local(out, 502, 0);
         return;
     }
 }

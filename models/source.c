@@ -10,12 +10,11 @@
  * hides queueing (no coordinated omission).  A request still unanswered after
  * the source's timeout is given up: recorded as status 0.
  */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
 #include "models/mesh_int.h"
-
-#define REQUEST_BYTES 512
 
 /* The pattern's rate at time t (per second). */
 static double rate_at(const cfg_source_spec *s, sim_time t)
@@ -53,9 +52,7 @@ static void on_client_timeout(sim_world *w, void *t, uint64_t arg)
     mdl_mesh *m = r->m;
     r->client_timer = 0;
     if (!r->reported) {
-        mdl__req_abandon(m, r);
-        r->status = 0;
-        r->flags |= POL_FLAG_BIT(POL_FLAG_DC);
+        mdl__req_give_up(m, r);
         mdl__root_done(m, r);
     }
     mdl__req_release(m, r);
@@ -100,10 +97,9 @@ static void send_one(mdl_mesh *m, mdl_source *s, uint32_t user)
     if (sp->external) {
         r->client = &m->pods[m->ingress_first + sim_rng_below(&s->rng, m->ningress)];
         r->client_dom = MDL_DOM_INGRESS;
-        r->seg = MDL_DOM_INGRESS;
-        r->seg_start = now;
+        mdl_span_init(&r->span, now, MDL_DOM_INGRESS); /* the internet leg */
         r->refs++;
-        sim_schedule_in(m->world, mdl__internet_time(m, REQUEST_BYTES), on_internet_arrive, r, 0);
+        sim_schedule_in(m->world, mdl__internet_time(m, MDL_REQUEST_BYTES), on_internet_arrive, r, 0);
     } else {
         r->client = &m->pods[s->clients[s->next_client++ % s->nclients]];
         r->client_dom = MDL_DOM_MESH;
@@ -148,14 +144,10 @@ void mdl__root_done(mdl_mesh *m, mdl_req *r)
     r->client_timer = 0;
     m->results.finished++;
     if (r->counted) {
-        sim_time acc[MDL_NDOMAINS];
-        mdl__acc_snapshot(r->acc, r->seg, r->seg_start, now, acc);
-        /* a request given up by its client: whatever is unexplained went to waiting */
-        sim_time sum = 0, lat = now - r->t_start;
-        for (int d = 0; d < MDL_NDOMAINS; d++)
-            sum += acc[d];
-        if (lat > sum)
-            acc[r->src->spec->external ? MDL_DOM_INGRESS : MDL_DOM_MESH] += lat - sum;
+        /* the span is still open when the client gives up on the way back */
+        sim_time acc[MDL_NDOMAINS], lat = now - r->t_start;
+        mdl_span_snapshot(&r->span, now, acc);
+        assert(mdl_acc_sum(acc) == lat);
         mdl__record(m, r, r->src->spec->name.str, lat, acc);
         m->results.requests++;
         for (int d = 0; d < MDL_NDOMAINS; d++)
@@ -171,7 +163,6 @@ void mdl__sources_start(mdl_mesh *m)
     for (size_t i = 0; i < m->nsources; i++) {
         mdl_source *s = &m->sources[i];
         const cfg_source_spec *sp = s->spec;
-        s->m = m;
         s->weight_total = 0;
         for (size_t k = 0; k < sp->nrequests; k++)
             s->weight_total += sp->requests[k].weight.v;

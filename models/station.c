@@ -45,14 +45,11 @@ mdl_admit mdl_station_acquire(mdl_station *s, sim_world *w, sim_handler granted,
 {
     if (s->busy < s->servers) {
         s->busy++;
-        s->served++;
         sim_schedule_in(w, 0, granted, target, arg);
         return MDL_ADMIT_NOW;
     }
-    if (s->_len >= s->queue_limit) {
-        s->rejected++;
+    if (s->_len >= s->queue_limit)
         return MDL_ADMIT_FULL;
-    }
     ring_push(s, (mdl_waiter){granted, target, arg});
     return MDL_ADMIT_QUEUED;
 }
@@ -64,7 +61,6 @@ void mdl_station_release(mdl_station *s, sim_world *w)
         mdl_waiter wt = s->_ring[s->_head];
         s->_head = (s->_head + 1) % s->_cap;
         s->_len--;
-        s->served++;
         sim_schedule_in(w, 0, wt.granted, wt.target, wt.arg);
         return; /* the server passes straight to the waiter */
     }

@@ -30,8 +30,6 @@ typedef struct mdl_station {
     size_t queue_limit; /* waiting jobs allowed; SIZE_MAX for no limit */
     mdl_waiter *_ring;  /* owned */
     size_t _head, _len, _cap;
-    uint64_t served;    /* jobs granted a server since creation */
-    uint64_t rejected;  /* jobs refused because the line was full */
 } mdl_station;
 
 void mdl_station_init(mdl_station *s, uint32_t servers, size_t queue_limit);
