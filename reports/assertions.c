@@ -27,9 +27,8 @@ static const char *unit_name(cfg_metric_unit u)
 static bool metric_value(const mdl_mesh *m, size_t i, const cfg_assertion_spec *a, double *v)
 {
     const mdl_row *row = mdl_mesh_probe(m, i);
-    double secs = (double)((a->has_during ? a->during_to.ns - a->during_from.ns : 0)) / 1e9;
-    if (!a->has_during)
-        secs = mdl_mesh_measured_seconds(m);
+    double secs = a->has_during ? (double)(a->during_to.ns - a->during_from.ns) / 1e9
+                                : mdl_mesh_measured_seconds(m);
     switch (a->kind) {
     case CFG_METRIC_LATENCY_QUANTILE:
         if (!row->requests)

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reports/figures.h"
+
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
     "CREATE TABLE run(key TEXT PRIMARY KEY, value TEXT);"
@@ -85,22 +87,17 @@ static void write_rows(writer *w, const mdl_mesh *m)
     sqlite3_stmt *lb = prep(w, "INSERT INTO latency_buckets VALUES(?,?,?,?,?,?,?)");
     for (size_t i = 0; rt && rs && lb && i < r->nrows; i++) {
         const mdl_row *row = r->rows[i];
-        const sim_hist *h = &row->latency;
-        double n = row->requests ? (double)row->requests : 1;
+        rpt_figures f = rpt_row_figures(row, secs);
+        const double cols[] = {f.rps, f.mean_ms, f.p50_ms, f.p90_ms, f.p99_ms, f.p999_ms,
+                               f.max_ms, f.domain_ms[0], f.domain_ms[1], f.domain_ms[2],
+                               f.domain_ms[3]};
         bind_key(rt, row);
         sqlite3_bind_int64(rt, 5, (sqlite3_int64)row->requests);
         sqlite3_bind_int64(rt, 6, (sqlite3_int64)row->errors);
         sqlite3_bind_int64(rt, 7, (sqlite3_int64)row->retries);
         sqlite3_bind_int64(rt, 8, (sqlite3_int64)row->timeouts);
-        sqlite3_bind_double(rt, 9, secs > 0 ? (double)row->requests / secs : 0);
-        sqlite3_bind_double(rt, 10, sim_hist_mean(h) / 1e6);
-        sqlite3_bind_double(rt, 11, (double)sim_hist_quantile(h, 0.5) / 1e6);
-        sqlite3_bind_double(rt, 12, (double)sim_hist_quantile(h, 0.9) / 1e6);
-        sqlite3_bind_double(rt, 13, (double)sim_hist_quantile(h, 0.99) / 1e6);
-        sqlite3_bind_double(rt, 14, (double)sim_hist_quantile(h, 0.999) / 1e6);
-        sqlite3_bind_double(rt, 15, (double)sim_hist_max(h) / 1e6);
-        for (int d = 0; d < MDL_NDOMAINS; d++)
-            sqlite3_bind_double(rt, 16 + d, row->domain_ns[d] / n / 1e6);
+        for (int c = 0; c < (int)(sizeof cols / sizeof cols[0]); c++)
+            sqlite3_bind_double(rt, 9 + c, cols[c]);
         step(w, rt);
         for (int c = 0; c < MDL_MAX_STATUS; c++) {
             if (!row->codes[c])
@@ -111,17 +108,17 @@ static void write_rows(writer *w, const mdl_mesh *m)
             sqlite3_bind_int64(rs, 7, (sqlite3_int64)row->codes[c]);
             step(w, rs);
         }
-        for (int f = 0; f < POL_FLAG_COUNT; f++) {
-            if (!row->flags[f])
+        for (int fl = 0; fl < POL_FLAG_COUNT; fl++) {
+            if (!row->flags[fl])
                 continue;
             bind_key(rs, row);
             sqlite3_bind_null(rs, 5);
-            sqlite3_bind_text(rs, 6, pol_flag_short_name((pol_flag)f), -1, SQLITE_STATIC);
-            sqlite3_bind_int64(rs, 7, (sqlite3_int64)row->flags[f]);
+            sqlite3_bind_text(rs, 6, pol_flag_short_name((pol_flag)fl), -1, SQLITE_STATIC);
+            sqlite3_bind_int64(rs, 7, (sqlite3_int64)row->flags[fl]);
             step(w, rs);
         }
         sim_hist_iter it;
-        sim_hist_iter_init(&it, h);
+        sim_hist_iter_init(&it, &row->latency);
         while (sim_hist_iter_next(&it)) {
             bind_key(lb, row);
             sqlite3_bind_int64(lb, 5, it.lo);

@@ -4,9 +4,8 @@
  *   meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--quiet]
  *
  * Exit status: 0 every assertion holds, 1 an assertion failed, 2 bad input or
- * usage.  Reports are written under a temporary name and renamed into place,
- * so a reader never sees half a file.  This is the only place that reads the
- * wall clock (for the progress bar and the run's metadata).
+ * usage.  This is the only place that reads the wall clock (for the progress
+ * bar and the run's metadata).
  */
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -14,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,7 +22,7 @@
 #include "config/units.h"
 #include "models/mesh.h"
 #include "reports/assertions.h"
-#include "reports/store.h"
+#include "reports/report_dir.h"
 #include "reports/summary.h"
 
 #ifndef MESHSIM_VERSION
@@ -75,58 +73,58 @@ typedef struct run_args {
     int64_t duration_ns;
 } run_args;
 
+/* --duration D, read with the same unit parser as YAML durations (a scalar
+ * node without a file position: messages start with "meshsim: error:"). */
 static int parse_duration_arg(const char *s, int64_t *out, ms_diag *d)
 {
-    /* reuse the YAML unit parser on a one-scalar document */
-    cfg_loader *l = cfg_loader_create(d);
-    char text[128];
-    snprintf(text, sizeof text, "\"%s\"\n", s);
-    int rc = -1;
-    if (cfg_load_string(l, "--duration", text, strlen(text)) == 0 && cfg_doc_count(l) == 1)
-        rc = cfg_read_duration(cfg_doc_at(l, 0)->root, d, out);
-    cfg_loader_destroy(l);
-    if (rc == 0 && *out <= 0) {
+    cfg_node n = {.kind = CFG_SCALAR};
+    n.u.scalar.str = (char *)s;
+    n.u.scalar.len = strlen(s);
+    n.quoted = true;
+    if (cfg_read_duration(&n, d, out) != 0)
+        return -1;
+    if (*out <= 0) {
         ms_diag_error(d, (ms_pos){0}, "--duration must be positive");
-        rc = -1;
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
+/* Parse `run`'s arguments.  Returns 0, 1 for --help (nothing else done), or
+ * -1 after reporting.  a->paths is allocated in every case. */
 static int parse_run(int argc, char **argv, run_args *a, ms_diag *d)
 {
     memset(a, 0, sizeof *a);
     a->paths = calloc((size_t)argc + 1, sizeof *a->paths);
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
+        bool takes_value = !strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--seed") ||
+                           !strcmp(s, "--duration");
+        if (takes_value && i + 1 >= argc) {
+            ms_diag_error(d, (ms_pos){0}, "%s needs a value", s);
+            return -1;
+        }
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
-            fputs(usage_run, stdout);
-            exit(0);
+            return 1;
         } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
             a->quiet = true;
-        } else if (!strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--seed") ||
-                   !strcmp(s, "--duration")) {
-            if (i + 1 >= argc) {
-                ms_diag_error(d, (ms_pos){0}, "%s needs a value", s);
+        } else if (!strcmp(s, "-o") || !strcmp(s, "--output")) {
+            a->out = argv[++i];
+        } else if (!strcmp(s, "--seed")) {
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (errno || *end || !*v || v[0] == '-') {
+                ms_diag_error(d, (ms_pos){0}, "--seed takes a whole number, not \"%s\"", v);
                 return -1;
             }
-            const char *v = argv[++i];
-            if (s[1] == 'o' || !strcmp(s, "--output")) {
-                a->out = v;
-            } else if (!strcmp(s, "--seed")) {
-                char *end;
-                errno = 0;
-                unsigned long long n = strtoull(v, &end, 10);
-                if (errno || *end || !*v || v[0] == '-') {
-                    ms_diag_error(d, (ms_pos){0}, "--seed takes a whole number, not \"%s\"", v);
-                    return -1;
-                }
-                a->seed = n;
-                a->seed_set = true;
-            } else {
-                if (parse_duration_arg(v, &a->duration_ns, d) != 0)
-                    return -1;
-                a->duration_set = true;
-            }
+            a->seed = n;
+            a->seed_set = true;
+        } else if (!strcmp(s, "--duration")) {
+            if (parse_duration_arg(argv[++i], &a->duration_ns, d) != 0)
+                return -1;
+            a->duration_set = true;
         } else if (s[0] == '-' && s[1]) {
             ms_diag_error(d, (ms_pos){0}, "unknown option \"%s\" (see meshsim run --help)", s);
             return -1;
@@ -173,88 +171,6 @@ static bool on_progress(void *ud, double fraction)
     return true;
 }
 
-/* --- reports ------------------------------------------------------------------ */
-
-static int write_file_atomic(const char *dir, const char *name, const mdl_mesh *m,
-                             const rpt_assertion *a, size_t na)
-{
-    char tmp[4400], dst[4400];
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-    snprintf(dst, sizeof dst, "%s/%s", dir, name);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -1;
-    rpt_summary_json(f, m, a, na);
-    if (fclose(f) != 0 || rename(tmp, dst) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-static int write_reports(const char *dir, const mdl_mesh *m, const rpt_assertion *a, size_t na,
-                         const rpt_run_info *info)
-{
-    struct stat st;
-    char work[4200];
-    bool fresh = stat(dir, &st) != 0;
-    if (strlen(dir) > 4000) {
-        fprintf(stderr, "meshsim: error: output path too long\n");
-        return -1;
-    }
-    if (!fresh && !S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "meshsim: error: %s exists and is not a directory\n", dir);
-        return -1;
-    }
-    if (fresh) {
-        /* create the parent chain, then build the report in DIR.tmp.PID */
-        char parent[4096];
-        snprintf(parent, sizeof parent, "%s", dir);
-        for (char *p = parent + 1; *p; p++)
-            if (*p == '/') {
-                *p = '\0';
-                mkdir(parent, 0777);
-                *p = '/';
-            }
-        snprintf(work, sizeof work, "%s.tmp.%ld", dir, (long)getpid());
-        if (mkdir(work, 0777) != 0) {
-            fprintf(stderr, "meshsim: error: cannot create %s: %s\n", work, strerror(errno));
-            return -1;
-        }
-    } else {
-        snprintf(work, sizeof work, "%s", dir);
-    }
-    char db[4400], dbtmp[4400], err[512];
-    snprintf(db, sizeof db, "%s/results.sqlite", work);
-    snprintf(dbtmp, sizeof dbtmp, "%s/.results.sqlite.tmp", work);
-    unlink(dbtmp);
-    int rc = rpt_store_write(dbtmp, m, a, na, info, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "meshsim: error: results.sqlite: %s\n", err);
-    if (rc == 0 && rename(dbtmp, db) != 0)
-        rc = -1;
-    if (rc == 0 && write_file_atomic(work, "summary.json", m, a, na) != 0) {
-        fprintf(stderr, "meshsim: error: cannot write %s/summary.json\n", work);
-        rc = -1;
-    }
-    if (rc != 0) {
-        unlink(dbtmp);
-        if (fresh) {
-            unlink(db);
-            char p[4400];
-            snprintf(p, sizeof p, "%s/summary.json", work);
-            unlink(p);
-            rmdir(work);
-        }
-        return -1;
-    }
-    if (fresh && rename(work, dir) != 0) {
-        fprintf(stderr, "meshsim: error: cannot rename %s to %s: %s\n", work, dir, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static void join_args(int argc, char **argv, char *buf, size_t cap)
 {
     size_t n = 0;
@@ -267,11 +183,14 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     ms_diag *d = ms_diag_create();
     run_args a;
-    if (parse_run(argc, argv, &a, d) != 0) {
+    int parsed = parse_run(argc, argv, &a, d);
+    if (parsed != 0) {
+        if (parsed > 0)
+            fputs(usage_run, stdout);
         ms_diag_print(d, stderr);
         ms_diag_destroy(d);
         free(a.paths);
-        return 2;
+        return parsed > 0 ? 0 : 2;
     }
     cfg_bundle b;
     int rc = cfg_bundle_load(&b, d, a.paths, a.npaths);
@@ -308,8 +227,11 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
     rpt_run_info info = {MESHSIM_VERSION, cmdline, started};
     int status = 0;
-    if (write_reports(outdir, m, as, na, &info) != 0)
+    char err[512];
+    if (rpt_report_dir_write(outdir, m, as, na, &info, err, sizeof err) != 0) {
+        fprintf(stderr, "meshsim: error: %s\n", err);
         status = 2;
+    }
     else if (!a.quiet)
         printf("\nreport: %s/summary.json  %s/results.sqlite\n", outdir, outdir);
     bool failed = false;

@@ -1,0 +1,41 @@
+/*
+ * figures.h - the numbers every report shows for a results row, computed in
+ * one place so the terminal table, summary.json and results.sqlite agree.
+ * Latencies in milliseconds; quantiles from the row's histogram.
+ */
+#ifndef RPT_FIGURES_H
+#define RPT_FIGURES_H
+
+#include "models/results.h"
+
+typedef struct rpt_figures {
+    double rps;          /* requests per measured second */
+    double error_rate;   /* 0 when no request */
+    double success_rate; /* 0 when no request */
+    double mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, max_ms;
+    double domain_ms[MDL_NDOMAINS]; /* mean per request */
+} rpt_figures;
+
+/* `seconds`: the measured window's length (> 0, else rps is 0). */
+static inline rpt_figures rpt_row_figures(const mdl_row *row, double seconds)
+{
+    rpt_figures f = {0};
+    const sim_hist *h = &row->latency;
+    double n = (double)row->requests;
+    f.rps = seconds > 0 ? n / seconds : 0;
+    if (row->requests) {
+        f.error_rate = (double)row->errors / n;
+        f.success_rate = 1 - f.error_rate;
+        for (int d = 0; d < MDL_NDOMAINS; d++)
+            f.domain_ms[d] = row->domain_ns[d] / n / 1e6;
+    }
+    f.mean_ms = sim_hist_mean(h) / 1e6;
+    f.p50_ms = (double)sim_hist_quantile(h, 0.50) / 1e6;
+    f.p90_ms = (double)sim_hist_quantile(h, 0.90) / 1e6;
+    f.p99_ms = (double)sim_hist_quantile(h, 0.99) / 1e6;
+    f.p999_ms = (double)sim_hist_quantile(h, 0.999) / 1e6;
+    f.max_ms = (double)sim_hist_max(h) / 1e6;
+    return f;
+}
+
+#endif
