@@ -5,6 +5,7 @@
  *   - two meshes built in one process run the same as one alone;
  *   - a closed loop obeys the response-time law R = N/X - Z (Little's law
  *     over the whole loop of users, think time and server);
+ *   - a Service with no endpoints answers 503 UH;
  *   - the Bookinfo-like scenario routes as its VirtualServices say: jason's
  *     requests reach reviews v2 only, the others split 90/10 over v1 and v3.
  */
@@ -30,16 +31,21 @@ typedef struct run {
     mdl_mesh *m;
 } run;
 
-static void run_open(run *r, const char *rel, bool seed_set, uint64_t seed)
+static void run_open_path(run *r, const char *path, bool seed_set, uint64_t seed)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/scenarios/%s", MESHSIM_SOURCE_DIR, rel);
     const char *paths[1] = {path};
     r->d = ms_diag_create();
     assert_int_equal(cfg_bundle_load(&r->b, r->d, paths, 1), 0);
     mdl_options opt = {seed_set, seed, false, 0};
     r->m = mdl_mesh_create(&r->b, &opt, r->d);
     assert_non_null(r->m);
+}
+
+static void run_open(run *r, const char *rel, bool seed_set, uint64_t seed)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/scenarios/%s", MESHSIM_SOURCE_DIR, rel);
+    run_open_path(r, path, seed_set, seed);
 }
 
 static void run_close(run *r)
@@ -187,6 +193,20 @@ static void test_closed_loop_response_time_law(void **state)
     run_close(&r);
 }
 
+static void test_service_without_endpoints_answers_503_uh(void **state)
+{
+    run r;
+    run_open_path(&r, MESHSIM_SOURCE_DIR "/tests/models/data/no-endpoints.yaml", false, 0);
+    assert_int_equal(mdl_mesh_run(r.m, NULL, NULL), 0);
+    const mdl_row *row = find_row(mdl_mesh_results(r.m), "load", "ghost", "");
+    assert_non_null(row);
+    assert_true(row->requests > 100);
+    assert_int_equal(row->codes[503], row->requests);
+    assert_int_equal(row->flags[POL_FLAG_UH], row->requests);
+    assert_int_equal(row->errors, row->requests);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_two_meshes_in_one_process),
         cmocka_unit_test(test_bookinfo_routes_as_configured),
         cmocka_unit_test(test_closed_loop_response_time_law),
+        cmocka_unit_test(test_service_without_endpoints_answers_503_uh),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

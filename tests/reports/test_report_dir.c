@@ -1,0 +1,176 @@
+/*
+ * test_report_dir.c - the report directory and its files:
+ *   - a new directory appears complete (both files, no temporary left);
+ *   - writing again into an existing directory replaces the files in place;
+ *   - a path that is a file is refused and nothing is left behind;
+ *   - results.sqlite adds up: per route, responses by code and histogram
+ *     bucket counts both equal the request count, and the run table holds
+ *     the seed and scenario.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/bundle.h"
+#include "models/mesh.h"
+#include "reports/report_dir.h"
+
+typedef struct fixture {
+    ms_diag *d;
+    cfg_bundle b;
+    mdl_mesh *m;
+    rpt_assertion *a;
+    size_t na;
+    char dir[256];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    const char *paths[1] = {MESHSIM_SOURCE_DIR "/scenarios/bookinfo"};
+    f->d = ms_diag_create();
+    if (cfg_bundle_load(&f->b, f->d, paths, 1) != 0)
+        return -1;
+    mdl_options opt = {false, 0, true, 10 * SIM_S};
+    f->m = mdl_mesh_create(&f->b, &opt, f->d);
+    if (!f->m || mdl_mesh_run(f->m, NULL, NULL) != 0)
+        return -1;
+    f->na = rpt_assertions_evaluate(f->m, &f->b.sim->scenario, &f->a);
+    snprintf(f->dir, sizeof f->dir, "%s/report-dir-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
+    *state = f;
+    return 0;
+}
+
+static void remove_dir(const char *dir)
+{
+    DIR *dd = opendir(dir);
+    if (!dd)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dd))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(dd);
+    rmdir(dir);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    remove_dir(f->dir);
+    free(f->a);
+    mdl_mesh_destroy(f->m);
+    cfg_bundle_fini(&f->b);
+    ms_diag_destroy(f->d);
+    free(f);
+    return 0;
+}
+
+/* The names in `dir` but "." and "..", sorted, each followed by a space
+ * (a leftover temporary file such as ".summary.json.tmp" would show). */
+static void listing(const char *dir, char *out, size_t cap)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+            strncat(out, names[i]->d_name, cap - strlen(out) - 2);
+            strcat(out, " ");
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void test_new_and_existing_directory(void **state)
+{
+    fixture *f = *state;
+    rpt_run_info info = {"test", "meshsim run", "2026-01-01T00:00:00Z"};
+    char err[256] = "", names[512];
+    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
+    listing(f->dir, names, sizeof names);
+    assert_string_equal(names, "results.sqlite summary.json ");
+    char tmpdir[300];
+    snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", f->dir, (long)getpid());
+    assert_int_equal(access(tmpdir, F_OK), -1);
+    /* again, into the directory that now exists */
+    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
+    listing(f->dir, names, sizeof names);
+    assert_string_equal(names, "results.sqlite summary.json ");
+}
+
+static void test_path_that_is_a_file_is_refused(void **state)
+{
+    fixture *f = *state;
+    FILE *file = fopen(f->dir, "w");
+    assert_non_null(file);
+    fclose(file);
+    char err[256] = "";
+    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, NULL, err, sizeof err), -1);
+    char want[400];
+    snprintf(want, sizeof want, "%s exists and is not a directory", f->dir);
+    assert_string_equal(err, want);
+    unlink(f->dir);
+}
+
+static long long one(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void test_results_add_up(void **state)
+{
+    fixture *f = *state;
+    char err[256] = "", path[400];
+    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, NULL, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/results.sqlite", f->dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_true(one(db, "SELECT count(*) FROM routes") >= 5);
+    /* per route: codes and histogram buckets both sum to the requests */
+    assert_int_equal(one(db, "SELECT count(*) FROM routes r WHERE requests != (SELECT sum(count) "
+                             "FROM responses s WHERE s.source_workload = r.source_workload AND "
+                             "s.destination_service = r.destination_service AND "
+                             "s.destination_version = r.destination_version AND s.host = r.host "
+                             "AND s.response_code IS NOT NULL)"),
+                     0);
+    assert_int_equal(one(db, "SELECT count(*) FROM routes r WHERE requests != (SELECT sum(count) "
+                             "FROM latency_buckets b WHERE b.source_workload = r.source_workload "
+                             "AND b.destination_service = r.destination_service AND "
+                             "b.destination_version = r.destination_version AND b.host = r.host)"),
+                     0);
+    assert_int_equal(one(db, "SELECT sum(requests) FROM routes WHERE source_workload = 'browsers'"),
+                     (long long)mdl_mesh_results(f->m)->requests);
+    assert_int_equal(one(db, "SELECT value FROM run WHERE key = 'seed'"), 42);
+    assert_int_equal(one(db, "SELECT count(*) FROM assertions"), (long long)f->na);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_and_existing_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_that_is_a_file_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_results_add_up, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
