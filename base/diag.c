@@ -77,14 +77,6 @@ void ms_diag_vreport(ms_diag *d, ms_diag_level level, ms_pos pos, const char *fm
     d->len++;
 }
 
-void ms_diag_report(ms_diag *d, ms_diag_level level, ms_pos pos, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ms_diag_vreport(d, level, pos, fmt, ap);
-    va_end(ap);
-}
-
 void ms_diag_error(ms_diag *d, ms_pos pos, const char *fmt, ...)
 {
     va_list ap;
@@ -112,14 +104,6 @@ const char *ms_diag_message(const ms_diag *d, size_t i)
 ms_diag_level ms_diag_message_level(const ms_diag *d, size_t i)
 {
     return i < d->len ? d->items[i].level : MS_DIAG_ERROR;
-}
-
-int ms_diag_contains(const ms_diag *d, const char *needle)
-{
-    for (size_t i = 0; i < d->len; i++)
-        if (strstr(d->items[i].text, needle))
-            return 1;
-    return 0;
 }
 
 void ms_diag_print(const ms_diag *d, FILE *out)

@@ -45,8 +45,6 @@ void ms_diag_destroy(ms_diag *d); /* NULL is fine */
 
 /* Record a message at `pos`.  A pos with a NULL file prints as "meshsim:".
  * A line of 0 omits line and column. */
-void ms_diag_report(ms_diag *d, ms_diag_level level, ms_pos pos, const char *fmt, ...)
-    MS_PRINTF(4, 5);
 void ms_diag_vreport(ms_diag *d, ms_diag_level level, ms_pos pos, const char *fmt, va_list ap);
 void ms_diag_error(ms_diag *d, ms_pos pos, const char *fmt, ...) MS_PRINTF(3, 4);
 void ms_diag_warning(ms_diag *d, ms_pos pos, const char *fmt, ...) MS_PRINTF(3, 4);
@@ -56,8 +54,6 @@ size_t ms_diag_error_count(const ms_diag *d);
 size_t ms_diag_count(const ms_diag *d);
 const char *ms_diag_message(const ms_diag *d, size_t i);
 ms_diag_level ms_diag_message_level(const ms_diag *d, size_t i);
-/* Does any stored message contain `needle`?  For tests. */
-int ms_diag_contains(const ms_diag *d, const char *needle);
 
 /* Print every stored message, one a line, then a count of those left out. */
 void ms_diag_print(const ms_diag *d, FILE *out);

@@ -6,7 +6,9 @@
 #include <ctype.h>
 #include <string.h>
 
-size_t ms_edit_distance(const char *a, const char *b, size_t cap)
+/* Levenshtein distance (case-insensitive), capped at `cap` (returns cap when
+ * larger); words over 64 characters count as far. */
+static size_t edit_distance(const char *a, const char *b, size_t cap)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
@@ -48,7 +50,7 @@ const char *ms_suggest(const char *word, const char *const *candidates, size_t n
     const char *best = NULL;
     size_t best_d = limit + 1;
     for (size_t i = 0; i < n; i++) {
-        size_t d = ms_edit_distance(word, candidates[i], best_d);
+        size_t d = edit_distance(word, candidates[i], best_d);
         if (d < best_d) {
             best_d = d;
             best = candidates[i];

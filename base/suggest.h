@@ -11,7 +11,4 @@
  * The result is one of the candidates (borrowed). */
 const char *ms_suggest(const char *word, const char *const *candidates, size_t n);
 
-/* Levenshtein distance, capped at `cap` (returns cap when larger). */
-size_t ms_edit_distance(const char *a, const char *b, size_t cap);
-
 #endif
