@@ -84,8 +84,6 @@ static const char *const placements[] = {"spread", "pack"};
 static const char *const overlays[] = {"none", "vxlan", "geneve", "ipip"};
 static const char *const outbound_policies[] = {"ALLOW_ANY", "REGISTRY_ONLY"};
 
-#define N(a) (sizeof a / sizeof *a)
-
 static void decode_zones(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl)
 {
     const cfg_node *zs = cfg__f_seq(c, spec, "zones");
@@ -101,7 +99,7 @@ static void decode_zones(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl
         const cfg_node *zn = zs->u.seq.items[i];
         if (cfg_expect_map(zn, c->d, "a zone") < 0)
             continue;
-        cfg_check_fields(zn, c->d, zone_fields, N(zone_fields));
+        cfg_check_fields(zn, c->d, zone_fields, CFG_COUNT(zone_fields));
         cfg_zone_spec z = {zn->pos, {NULL, NULL}, {"region-1", NULL}, {3, NULL}};
         if (cfg__require(c, zn, "name", "a zone") && cfg__f_str(c, zn, "name", &z.name) < 0)
             continue;
@@ -130,7 +128,7 @@ static void decode_link(cfg__doc *c, const cfg_node *net, const char *key, cfg_l
     const cfg_node *n = cfg__f_map(c, net, key);
     if (!n)
         return;
-    cfg_check_fields(n, c->d, link_fields, N(link_fields));
+    cfg_check_fields(n, c->d, link_fields, CFG_COUNT(link_fields));
     cfg__f_dist(c, n, "latency", &l->latency);
     cfg__f_bandwidth(c, n, "bandwidth", &l->bandwidth);
 }
@@ -140,14 +138,14 @@ static void decode_network(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *
     const cfg_node *net = cfg__f_map(c, spec, "network");
     if (!net)
         return;
-    cfg_check_fields(net, c->d, network_fields, N(network_fields));
+    cfg_check_fields(net, c->d, network_fields, CFG_COUNT(network_fields));
     decode_link(c, net, "sameNode", &cl->network.same_node);
     decode_link(c, net, "sameZone", &cl->network.same_zone);
     decode_link(c, net, "crossZone", &cl->network.cross_zone);
     decode_link(c, net, "crossRegion", &cl->network.cross_region);
     decode_link(c, net, "internet", &cl->network.internet);
     int v;
-    if (cfg__f_enum(c, net, "overlay", "overlay", overlays, N(overlays), &v,
+    if (cfg__f_enum(c, net, "overlay", "overlay", overlays, CFG_COUNT(overlays), &v,
                     &cl->network.overlay_node) == 0 && cl->network.overlay_node)
         cl->network.overlay = (cfg_overlay)v;
     cfg__f_int(c, net, "mtu", 576, 65535, &cl->network.mtu);
@@ -161,9 +159,9 @@ static void decode_proxy(cfg__doc *c, const cfg_node *mesh, const char *key, cfg
     if (!n)
         return;
     if (gateway)
-        cfg_check_fields(n, c->d, gateway_fields, N(gateway_fields));
+        cfg_check_fields(n, c->d, gateway_fields, CFG_COUNT(gateway_fields));
     else
-        cfg_check_fields(n, c->d, sidecar_fields, N(sidecar_fields));
+        cfg_check_fields(n, c->d, sidecar_fields, CFG_COUNT(sidecar_fields));
     if (gateway) {
         cfg__f_int(c, n, "replicas", 0, 10000, &p->replicas);
         cfg__f_dist(c, n, "tlsHandshake", &p->tls_handshake);
@@ -177,24 +175,24 @@ static void decode_mesh(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl)
     const cfg_node *mesh = cfg__f_map(c, spec, "mesh");
     if (!mesh)
         return;
-    cfg_check_fields(mesh, c->d, mesh_fields, N(mesh_fields));
+    cfg_check_fields(mesh, c->d, mesh_fields, CFG_COUNT(mesh_fields));
     decode_proxy(c, mesh, "sidecar", &cl->mesh.sidecar, false);
     decode_proxy(c, mesh, "ingressGateway", &cl->mesh.ingress_gateway, true);
     decode_proxy(c, mesh, "egressGateway", &cl->mesh.egress_gateway, true);
     const cfg_node *mtls = cfg__f_map(c, mesh, "mtls");
     if (mtls) {
-        cfg_check_fields(mtls, c->d, mtls_fields, N(mtls_fields));
+        cfg_check_fields(mtls, c->d, mtls_fields, CFG_COUNT(mtls_fields));
         cfg__f_dist(c, mtls, "handshake", &cl->mesh.mtls_handshake);
         cfg__f_dist(c, mtls, "perKiB", &cl->mesh.mtls_per_kib);
     }
     const cfg_node *cp = cfg__f_map(c, mesh, "controlPlane");
     if (cp) {
-        cfg_check_fields(cp, c->d, control_plane_fields, N(control_plane_fields));
+        cfg_check_fields(cp, c->d, control_plane_fields, CFG_COUNT(control_plane_fields));
         cfg__f_dist(c, cp, "pushDelay", &cl->mesh.push_delay);
     }
     int v;
     if (cfg__f_enum(c, mesh, "outboundTrafficPolicy", "outboundTrafficPolicy", outbound_policies,
-                    N(outbound_policies), &v, &cl->mesh.outbound_node) == 0 &&
+                    CFG_COUNT(outbound_policies), &v, &cl->mesh.outbound_node) == 0 &&
         cl->mesh.outbound_node)
         cl->mesh.outbound = (cfg_outbound_policy)v;
 }
@@ -214,10 +212,10 @@ void cfg__decode_cluster(cfg__doc *c, const cfg_node *spec)
     cl->pos = c->root->pos;
     if (*c->name)
         cl->name = (cfg_val_str){c->name, cfg_map_get(cfg_map_get(c->root, "metadata"), "name")};
-    cfg_check_fields(spec, c->d, cluster_fields, N(cluster_fields));
+    cfg_check_fields(spec, c->d, cluster_fields, CFG_COUNT(cluster_fields));
     decode_zones(c, spec, cl);
     int v;
-    if (cfg__f_enum(c, spec, "placement", "placement", placements, N(placements), &v,
+    if (cfg__f_enum(c, spec, "placement", "placement", placements, CFG_COUNT(placements), &v,
                     &cl->placement_node) == 0 && cl->placement_node)
         cl->placement = (cfg_placement)v;
     decode_network(c, spec, cl);

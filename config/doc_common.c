@@ -244,7 +244,7 @@ static void decode_metadata(cfg__doc *c)
     const cfg_node *md = cfg__f_map(c, c->root, "metadata");
     if (!md)
         return;
-    cfg_check_fields(md, c->d, metadata_fields, sizeof metadata_fields / sizeof *metadata_fields);
+    cfg_check_fields(md, c->d, metadata_fields, CFG_COUNT(metadata_fields));
     cfg_val_str name = {NULL, NULL};
     if (cfg__f_str(c, md, "name", &name) == 0 && name.str)
         c->name = name.str;
@@ -280,7 +280,7 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
         return 1;
     }
     ms_pos kpos = kind_node ? kind_node->pos : root->pos;
-    size_t nkinds = sizeof kind_names / sizeof *kind_names;
+    size_t nkinds = CFG_COUNT(kind_names);
     size_t k;
     for (k = 0; k < nkinds; k++)
         if (!strcmp(kind, kind_names[k]))
@@ -298,7 +298,7 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
         ms_diag_error(d, kpos, "%s documents are not supported by this version of meshsim", kind);
         return 1;
     }
-    cfg_check_fields(root, d, envelope_fields, sizeof envelope_fields / sizeof *envelope_fields);
+    cfg_check_fields(root, d, envelope_fields, CFG_COUNT(envelope_fields));
     decode_metadata(&c);
     const cfg_node *spec = cfg_map_get(root, "spec");
     if (spec && cfg_expect_map(spec, d, "spec") < 0)
@@ -359,5 +359,5 @@ const char *cfg_fault_kind_name(cfg_fault_kind k)
         "pod-kill", "node-down", "link-degrade", "partition", "slowdown", "errors",
         "external-outage", "control-plane-down",
     };
-    return (size_t)k < sizeof names / sizeof *names ? names[k] : "unknown";
+    return (size_t)k < CFG_COUNT(names) ? names[k] : "unknown";
 }

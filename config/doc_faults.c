@@ -12,8 +12,6 @@
 
 #include "config/doc_int.h"
 
-#define N(a) (sizeof a / sizeof *a)
-
 static const char *const fault_kinds[] = {
     "pod-kill", "node-down", "link-degrade", "partition", "slowdown", "errors",
     "external-outage", "control-plane-down",
@@ -46,14 +44,14 @@ static void decode_scope(cfg__doc *c, const cfg_node *f, const char *key, cfg_sc
     const cfg_node *n = cfg__f_map(c, f, key);
     if (!n)
         return;
-    if (cfg_check_fields(n, c->d, scope_names, N(scope_names)) > 0)
+    if (cfg_check_fields(n, c->d, scope_names, CFG_COUNT(scope_names)) > 0)
         return;
     if (n->u.map.len != 1) {
         ms_diag_error(c->d, n->pos, "%s must name exactly one of \"zone\", \"node\" or \"region\"",
                       key);
         return;
     }
-    for (size_t i = 0; i < N(scope_names); i++) {
+    for (size_t i = 0; i < CFG_COUNT(scope_names); i++) {
         const cfg_node *v = cfg_map_get(n, scope_names[i]);
         if (v && cfg_read_string(v, c->d, &out->name.str) == 0) {
             out->kind = (cfg_scope_kind)i;
@@ -73,7 +71,7 @@ static bool decode_fault(cfg__doc *c, const cfg_node *n, cfg_fault_spec *f)
     f->status.v = 503;
     const cfg_node *kn = cfg__require(c, n, "kind", "a fault");
     int k;
-    if (!kn || cfg__enum(c, kn, "fault kind", fault_kinds, N(fault_kinds), &k) < 0) {
+    if (!kn || cfg__enum(c, kn, "fault kind", fault_kinds, CFG_COUNT(fault_kinds), &k) < 0) {
         if (!kn) /* still check what can be checked */
             cfg__f_dur(c, n, "at", &f->at);
         return false;
@@ -85,7 +83,7 @@ static bool decode_fault(cfg__doc *c, const cfg_node *n, cfg_fault_spec *f)
     size_t nknown = 2;
     if (kf->has_for)
         known[nknown++] = "for";
-    for (size_t i = 0; i < N(kf->fields) && kf->fields[i]; i++)
+    for (size_t i = 0; i < CFG_COUNT(kf->fields) && kf->fields[i]; i++)
         known[nknown++] = kf->fields[i];
     cfg_check_fields(n, c->d, known, nknown);
     char what[64];
@@ -93,7 +91,7 @@ static bool decode_fault(cfg__doc *c, const cfg_node *n, cfg_fault_spec *f)
     bool ok = true;
     if (!cfg__require(c, n, "at", what) || cfg__f_dur(c, n, "at", &f->at) < 0)
         ok = false;
-    for (size_t i = 0; i < N(kf->required) && kf->required[i]; i++)
+    for (size_t i = 0; i < CFG_COUNT(kf->required) && kf->required[i]; i++)
         if (!cfg__require(c, n, kf->required[i], what))
             ok = false;
     if (kf->has_for)
@@ -142,7 +140,7 @@ void cfg__decode_faults(cfg__doc *c, const cfg_node *spec)
 {
     static const char *const schedule_fields[] = {"faults"};
     cfg_meshsim *m = c->m;
-    cfg_check_fields(spec, c->d, schedule_fields, 1);
+    cfg_check_fields(spec, c->d, schedule_fields, CFG_COUNT(schedule_fields));
     if (!cfg__require(c, spec, "faults", NULL))
         return;
     const cfg_node *fs = cfg__f_seq(c, spec, "faults");
@@ -169,7 +167,7 @@ static void decode_endpoint(cfg__doc *c, const cfg_node *n, cfg_upstream_spec *u
 {
     if (cfg_expect_map(n, c->d, "an endpoint") < 0)
         return;
-    cfg_check_fields(n, c->d, endpoint_fields, N(endpoint_fields));
+    cfg_check_fields(n, c->d, endpoint_fields, CFG_COUNT(endpoint_fields));
     cfg_endpoint_spec e = {0};
     e.pos = n->pos;
     e.weight.v = 1;
@@ -192,7 +190,7 @@ void cfg__decode_endpoints(cfg__doc *c, const cfg_node *spec)
 {
     static const char *const endpoints_fields[] = {"services"};
     cfg_meshsim *m = c->m;
-    cfg_check_fields(spec, c->d, endpoints_fields, 1);
+    cfg_check_fields(spec, c->d, endpoints_fields, CFG_COUNT(endpoints_fields));
     if (!cfg__require(c, spec, "services", NULL))
         return;
     const cfg_node *ss = cfg__f_seq(c, spec, "services");
@@ -202,7 +200,7 @@ void cfg__decode_endpoints(cfg__doc *c, const cfg_node *spec)
         const cfg_node *n = ss->u.seq.items[i];
         if (cfg_expect_map(n, c->d, "a service") < 0)
             continue;
-        cfg_check_fields(n, c->d, service_fields, N(service_fields));
+        cfg_check_fields(n, c->d, service_fields, CFG_COUNT(service_fields));
         cfg_upstream_spec u = {0};
         u.pos = n->pos;
         bool ok = cfg__require(c, n, "host", "a service") && cfg__f_str(c, n, "host", &u.host) == 0;

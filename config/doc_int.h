@@ -10,6 +10,7 @@
 #ifndef CFG_DOC_INT_H
 #define CFG_DOC_INT_H
 
+#include "config/decode_int.h"
 #include "config/meshsim_docs.h"
 #include "config/units.h"
 

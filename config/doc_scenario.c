@@ -51,7 +51,7 @@ static const metric_name metrics[] = {
     {"timeouts", CFG_METRIC_TIMEOUTS, CFG_UNIT_COUNT},
     {"ejections", CFG_METRIC_EJECTIONS, CFG_UNIT_COUNT},
 };
-#define NMETRICS (sizeof metrics / sizeof *metrics)
+#define NMETRICS CFG_COUNT(metrics)
 
 /* Parse the metric text into a; 0, or -1 after reporting at n. */
 static int parse_metric(cfg__doc *c, const cfg_node *n, cfg_assertion_spec *a)
@@ -158,7 +158,7 @@ static void decode_select(cfg__doc *c, const cfg_node *map, cfg_assertion_spec *
     if (!sel)
         return;
     a->select.node = sel;
-    cfg_check_fields(sel, c->d, select_fields, sizeof select_fields / sizeof *select_fields);
+    cfg_check_fields(sel, c->d, select_fields, CFG_COUNT(select_fields));
     cfg__f_str(c, sel, "source", &a->select.source);
     cfg__f_str(c, sel, "destination", &a->select.destination);
     cfg__f_str(c, sel, "version", &a->select.version);
@@ -166,7 +166,7 @@ static void decode_select(cfg__doc *c, const cfg_node *map, cfg_assertion_spec *
     cfg__f_str(c, sel, "route", &a->select.route);
     const cfg_node *dn = cfg_map_get(sel, "domain");
     int dom;
-    if (dn && cfg__enum(c, dn, "domain", domains, 4, &dom) == 0) {
+    if (dn && cfg__enum(c, dn, "domain", domains, CFG_COUNT(domains), &dom) == 0) {
         a->select.domain.str = domains[dom];
         a->select.domain.node = dn;
     }
@@ -200,7 +200,7 @@ static void decode_during(cfg__doc *c, const cfg_node *map, cfg_assertion_spec *
 static void decode_assertion(cfg__doc *c, const cfg_node *n, cfg_assertion_spec *a)
 {
     a->pos = n->pos;
-    cfg_check_fields(n, c->d, assertion_fields, sizeof assertion_fields / sizeof *assertion_fields);
+    cfg_check_fields(n, c->d, assertion_fields, CFG_COUNT(assertion_fields));
     const cfg_node *mn = cfg__require(c, n, "metric", NULL);
     bool metric_ok = false;
     if (mn && cfg_read_string(mn, c->d, &a->metric.str) == 0) {
@@ -241,7 +241,7 @@ void cfg__decode_scenario(cfg__doc *c, const cfg_node *spec)
     s->pos = c->root->pos;
     if (*c->name)
         s->name = (cfg_val_str){c->name, cfg_map_get(cfg_map_get(c->root, "metadata"), "name")};
-    cfg_check_fields(spec, c->d, scenario_fields, sizeof scenario_fields / sizeof *scenario_fields);
+    cfg_check_fields(spec, c->d, scenario_fields, CFG_COUNT(scenario_fields));
 
     const cfg_node *inc = cfg_map_get(spec, "include");
     if (inc) {

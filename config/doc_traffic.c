@@ -11,8 +11,6 @@
 
 #include "config/doc_int.h"
 
-#define N(a) (sizeof a / sizeof *a)
-
 static const char *const traffic_fields[] = {"sources"};
 static const char *const source_fields[] = {"name", "from", "url", "rate", "pattern",
                                             "users", "thinkTime", "requests", "timeout"};
@@ -77,7 +75,7 @@ static void decode_pattern(cfg__doc *c, const cfg_node *pn, cfg_source_spec *s)
         const cfg_node *st = pn->u.seq.items[i];
         if (cfg_expect_map(st, c->d, "a pattern step") < 0)
             continue;
-        cfg_check_fields(st, c->d, step_fields, N(step_fields));
+        cfg_check_fields(st, c->d, step_fields, CFG_COUNT(step_fields));
         cfg_rate_step r = {st->pos, {0, NULL}, {0, NULL}, {0, NULL}};
         int rc = 0;
         if (!cfg__require(c, st, "at", "a pattern step") || cfg__f_dur(c, st, "at", &r.at) < 0)
@@ -110,7 +108,7 @@ static void decode_requests(cfg__doc *c, const cfg_node *rn, cfg_source_spec *s)
         const cfg_node *q = rn->u.seq.items[i];
         if (cfg_expect_map(q, c->d, "a request") < 0)
             continue;
-        cfg_check_fields(q, c->d, request_fields, N(request_fields));
+        cfg_check_fields(q, c->d, request_fields, CFG_COUNT(request_fields));
         cfg_request_mix r = {q->pos, {1, NULL}, {"GET", NULL}, {s->path, NULL}, NULL, 0};
         cfg__f_double(c, q, "weight", 0, 1e12, &r.weight);
         if (r.weight.node && r.weight.v <= 0)
@@ -142,7 +140,7 @@ static bool decode_source(cfg__doc *c, const cfg_node *n, cfg_source_spec *s)
     s->external = true;
     s->think_time.spec = ms_dist_exponential(1e9);
     s->timeout.ns = 30 * (int64_t)1000000000;
-    cfg_check_fields(n, c->d, source_fields, N(source_fields));
+    cfg_check_fields(n, c->d, source_fields, CFG_COUNT(source_fields));
     bool ok = true;
     if (!cfg__require(c, n, "name", "a traffic source") || cfg__f_str(c, n, "name", &s->name) < 0)
         ok = false;
@@ -208,7 +206,7 @@ static bool decode_source(cfg__doc *c, const cfg_node *n, cfg_source_spec *s)
 void cfg__decode_traffic(cfg__doc *c, const cfg_node *spec)
 {
     cfg_meshsim *m = c->m;
-    cfg_check_fields(spec, c->d, traffic_fields, N(traffic_fields));
+    cfg_check_fields(spec, c->d, traffic_fields, CFG_COUNT(traffic_fields));
     if (!cfg__require(c, spec, "sources", NULL))
         return;
     const cfg_node *srcs = cfg__f_seq(c, spec, "sources");

@@ -12,8 +12,6 @@
 
 #include "config/doc_int.h"
 
-#define N(a) (sizeof a / sizeof *a)
-
 void cfg_workload_spec_default(cfg_workload_spec *w)
 {
     memset(w, 0, sizeof *w);
@@ -47,7 +45,7 @@ static bool decode_call(cfg__doc *c, const cfg_node *n, cfg_call_spec *call)
     call->path.str = "/";
     call->probability.v = 1.0;
     call->on_error = CFG_ON_ERROR_FAIL;
-    cfg_check_fields(n, c->d, call_fields, N(call_fields));
+    cfg_check_fields(n, c->d, call_fields, CFG_COUNT(call_fields));
     if (!cfg__require(c, n, "host", "a call") || cfg__f_str(c, n, "host", &call->host) < 0)
         return false;
     cfg__f_int(c, n, "port", 1, 65535, &call->port);
@@ -69,7 +67,7 @@ static bool decode_call(cfg__doc *c, const cfg_node *n, cfg_call_spec *call)
     cfg__f_dur(c, n, "timeout", &call->timeout);
     cfg__f_int(c, n, "retries", 0, 100, &call->retries);
     int v;
-    if (cfg__f_enum(c, n, "onError", "onError", on_error_names, N(on_error_names), &v,
+    if (cfg__f_enum(c, n, "onError", "onError", on_error_names, CFG_COUNT(on_error_names), &v,
                     &call->on_error_node) == 0 && call->on_error_node)
         call->on_error = (cfg_on_error)v;
     return true;
@@ -86,7 +84,7 @@ static void decode_step(cfg__doc *c, const cfg_node *n, cfg_call_step *step)
         return;
     }
     static const char *const parallel_fields[] = {"parallel"};
-    cfg_check_fields(n, c->d, parallel_fields, 1);
+    cfg_check_fields(n, c->d, parallel_fields, CFG_COUNT(parallel_fields));
     step->parallel = true;
     if (cfg_expect_seq(par, c->d, "parallel") < 0)
         return;
@@ -114,7 +112,7 @@ void cfg__decode_workload(cfg__doc *c, const cfg_node *spec)
     w.pos = c->root->pos;
     w.name.str = c->name;
     w.name.node = cfg_map_get(cfg_map_get(c->root, "metadata"), "name");
-    cfg_check_fields(spec, c->d, workload_fields, N(workload_fields));
+    cfg_check_fields(spec, c->d, workload_fields, CFG_COUNT(workload_fields));
     const cfg_node *sel = cfg__require(c, spec, "selector", NULL);
     if (sel && cfg__labels(c, sel, "selector", &w.selector) == 0 && w.selector.len == 0)
         ms_diag_error(c->d, sel->pos, "selector must not be empty");
@@ -123,7 +121,7 @@ void cfg__decode_workload(cfg__doc *c, const cfg_node *spec)
     cfg__f_dist(c, spec, "serviceTime", &w.service_time);
     const cfg_node *errs = cfg__f_map(c, spec, "errors");
     if (errs) {
-        cfg_check_fields(errs, c->d, errors_fields, N(errors_fields));
+        cfg_check_fields(errs, c->d, errors_fields, CFG_COUNT(errors_fields));
         cfg__f_fraction(c, errs, "rate", &w.error_rate);
         cfg__f_int(c, errs, "status", 100, 599, &w.error_status);
     }

@@ -13,7 +13,7 @@
 
 #include "base/alloc.h"
 #include "base/suggest.h"
-#include "config/k8s_istio.h"
+#include "config/istio_int.h"
 #include "config/units.h"
 
 int cfg__i_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
@@ -117,7 +117,7 @@ void cfg__i_opt_duration(const cfg_node *n, ms_diag *d, pol_opt_duration *out)
 void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out)
 {
     static const char *const fields[] = {"value"};
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "percentage", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_absent(n) || cfg__i_fields(n, d, "percentage", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(n, "value");
     if (cfg__i_absent(v)) {
@@ -165,10 +165,10 @@ void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out)
         return;
     }
     out->pos = n->pos;
-    if (cfg__i_fields(n, d, "string match", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "string match", fields, CFG_COUNT(fields)) != 0)
         return;
     int given = 0;
-    for (size_t i = 0; i < CFG_NFIELDS(fields); i++) {
+    for (size_t i = 0; i < CFG_COUNT(fields); i++) {
         const cfg_node *v = cfg_map_get(n, fields[i]);
         if (!v)
             continue;
@@ -239,7 +239,7 @@ void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out)
     if (cfg__i_absent(n)) {
         return;
     }
-    if (cfg__i_fields(n, d, "destination", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "destination", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *host = cfg_map_get(n, "host");
     if (cfg__i_absent(host))
@@ -251,7 +251,7 @@ void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out)
         out->subset_pos = subset->pos;
     const cfg_node *port = cfg_map_get(n, "port");
     if (!cfg__i_absent(port) &&
-        cfg__i_fields(port, d, "port", port_fields, CFG_NFIELDS(port_fields)) == 0)
+        cfg__i_fields(port, d, "port", port_fields, CFG_COUNT(port_fields)) == 0)
         cfg__i_opt_int(cfg_map_get(port, "number"), d, 0, 65535, &out->port);
 }
 
@@ -267,7 +267,7 @@ void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destinat
         const cfg_node *it = n->u.seq.items[i];
         pol_route_destination *rd = &(*out)[i];
         rd->destination.pos = it->pos;
-        if (cfg__i_fields(it, d, "route destination", fields, CFG_NFIELDS(fields)) != 0)
+        if (cfg__i_fields(it, d, "route destination", fields, CFG_COUNT(fields)) != 0)
             continue;
         const cfg_node *dst = cfg_map_get(it, "destination");
         if (cfg__i_absent(dst))
@@ -312,7 +312,7 @@ static void header_kvs(const cfg_node *n, ms_diag *d, const char *what, pol_head
 static void header_ops(const cfg_node *n, ms_diag *d, pol_header_ops *out)
 {
     static const char *const fields[] = {"set", "add", "remove"};
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "header operations", fields, CFG_NFIELDS(fields)))
+    if (cfg__i_absent(n) || cfg__i_fields(n, d, "header operations", fields, CFG_COUNT(fields)))
         return;
     header_kvs(cfg_map_get(n, "set"), d, "set", &out->set, &out->nset);
     header_kvs(cfg_map_get(n, "add"), d, "add", &out->add, &out->nadd);
@@ -322,7 +322,7 @@ static void header_ops(const cfg_node *n, ms_diag *d, pol_header_ops *out)
 void cfg__i_headers(const cfg_node *n, ms_diag *d, pol_headers *out)
 {
     static const char *const fields[] = {"request", "response"};
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "headers", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_absent(n) || cfg__i_fields(n, d, "headers", fields, CFG_COUNT(fields)) != 0)
         return;
     header_ops(cfg_map_get(n, "request"), d, &out->request);
     header_ops(cfg_map_get(n, "response"), d, &out->response);

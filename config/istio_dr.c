@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "config/k8s_istio.h"
+#include "config/istio_int.h"
 #include "config/units.h"
 
 static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent_hash *h)
@@ -25,7 +25,7 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
     static const char *const ring_fields[] = {"minimumRingSize"};
     static const char *const maglev_fields[] = {"tableSize"};
     h->pos = n->pos;
-    if (cfg__i_fields(n, d, "consistentHash", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "consistentHash", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     int keys = 0;
@@ -35,7 +35,7 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
         keys++;
     }
     if (!cfg__i_absent(v = cfg_map_get(n, "httpCookie")) &&
-        cfg__i_fields(v, d, "httpCookie", cookie_fields, CFG_NFIELDS(cookie_fields)) == 0) {
+        cfg__i_fields(v, d, "httpCookie", cookie_fields, CFG_COUNT(cookie_fields)) == 0) {
         const cfg_node *f;
         if (cfg__i_absent(f = cfg_map_get(v, "name")))
             ms_diag_error(d, v->pos, "httpCookie needs a name");
@@ -65,13 +65,13 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
         ms_diag_error(d, n->pos, "consistentHash may use only one hash key");
     cfg__i_opt_int(cfg_map_get(n, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
     if (!cfg__i_absent(v = cfg_map_get(n, "ringHash")) &&
-        cfg__i_fields(v, d, "ringHash", ring_fields, CFG_NFIELDS(ring_fields)) == 0) {
+        cfg__i_fields(v, d, "ringHash", ring_fields, CFG_COUNT(ring_fields)) == 0) {
         h->algo = POL_HASH_ALGO_RING_HASH;
         cfg__i_opt_int(cfg_map_get(v, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
     }
     const cfg_node *ts;
     if (!cfg__i_absent(v = cfg_map_get(n, "maglev")) &&
-        cfg__i_fields(v, d, "maglev", maglev_fields, CFG_NFIELDS(maglev_fields)) == 0) {
+        cfg__i_fields(v, d, "maglev", maglev_fields, CFG_COUNT(maglev_fields)) == 0) {
         if (h->algo == POL_HASH_ALGO_RING_HASH)
             ms_diag_error(d, v->pos, "ringHash and maglev cannot both be set");
         h->algo = POL_HASH_ALGO_MAGLEV;
@@ -93,7 +93,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
     static const char *const dist_fields[] = {"from", "to"};
     static const char *const fo_fields[] = {"from", "to"};
     s->pos = n->pos;
-    if (cfg__i_fields(n, d, "localityLbSetting", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "localityLbSetting", fields, CFG_COUNT(fields)) != 0)
         return;
     s->set = true;
     const cfg_node *v;
@@ -104,7 +104,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i], *f;
             pol_locality_distribute *ld = &s->distribute[i];
-            if (cfg__i_fields(it, d, "distribute", dist_fields, CFG_NFIELDS(dist_fields)) != 0)
+            if (cfg__i_fields(it, d, "distribute", dist_fields, CFG_COUNT(dist_fields)) != 0)
                 continue;
             if (!cfg__i_absent(f = cfg_map_get(it, "from")))
                 ld->from = cfg__i_string(f, d);
@@ -127,7 +127,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
         s->nfailover = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i], *f;
-            if (cfg__i_fields(it, d, "failover", fo_fields, CFG_NFIELDS(fo_fields)) != 0)
+            if (cfg__i_fields(it, d, "failover", fo_fields, CFG_COUNT(fo_fields)) != 0)
                 continue;
             if (!cfg__i_absent(f = cfg_map_get(it, "from")))
                 s->failover[i].from = cfg__i_string(f, d);
@@ -149,7 +149,7 @@ static void decode_lb(const cfg_node *n, ms_diag *d, pol_load_balancer_settings 
     };
     static const char *const warmup_fields[] = {"duration", "minimumPercent", "aggression"};
     lb->pos = n->pos;
-    if (cfg__i_fields(n, d, "loadBalancer", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "loadBalancer", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "simple"))) {
@@ -171,7 +171,7 @@ static void decode_lb(const cfg_node *n, ms_diag *d, pol_load_balancer_settings 
         decode_locality(v, d, &lb->locality_lb_setting);
     cfg__i_opt_duration(cfg_map_get(n, "warmupDurationSecs"), d, &lb->warmup_duration_secs);
     if (!cfg__i_absent(v = cfg_map_get(n, "warmup")) &&
-        cfg__i_fields(v, d, "warmup", warmup_fields, CFG_NFIELDS(warmup_fields)) == 0) {
+        cfg__i_fields(v, d, "warmup", warmup_fields, CFG_COUNT(warmup_fields)) == 0) {
         const cfg_node *f = cfg_map_get(v, "duration");
         lb->warmup.set = true;
         if (cfg__i_absent(f))
@@ -196,10 +196,10 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
         "http2KeepAlive",
     };
     cp->pos = n->pos;
-    if (cfg__i_fields(n, d, "connectionPool", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "connectionPool", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *t = cfg_map_get(n, "tcp"), *h = cfg_map_get(n, "http"), *v;
-    if (!cfg__i_absent(t) && cfg__i_fields(t, d, "tcp", tcp_fields, CFG_NFIELDS(tcp_fields)) == 0) {
+    if (!cfg__i_absent(t) && cfg__i_fields(t, d, "tcp", tcp_fields, CFG_COUNT(tcp_fields)) == 0) {
         cp->tcp.set = true;
         cp->tcp.pos = t->pos;
         cfg__i_opt_int(cfg_map_get(t, "maxConnections"), d, 0, INT32_MAX, &cp->tcp.max_connections);
@@ -208,14 +208,14 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
                           &cp->tcp.max_connection_duration);
         cfg__i_opt_duration(cfg_map_get(t, "idleTimeout"), d, &cp->tcp.idle_timeout);
         if (!cfg__i_absent(v = cfg_map_get(t, "tcpKeepalive")) &&
-            cfg__i_fields(v, d, "tcpKeepalive", ka_fields, CFG_NFIELDS(ka_fields)) == 0) {
+            cfg__i_fields(v, d, "tcpKeepalive", ka_fields, CFG_COUNT(ka_fields)) == 0) {
             cp->tcp.tcp_keepalive.set = true;
             cfg__i_opt_int(cfg_map_get(v, "probes"), d, 0, UINT32_MAX, &cp->tcp.tcp_keepalive.probes);
             cfg__i_opt_duration(cfg_map_get(v, "time"), d, &cp->tcp.tcp_keepalive.time);
             cfg__i_opt_duration(cfg_map_get(v, "interval"), d, &cp->tcp.tcp_keepalive.interval);
         }
     }
-    if (!cfg__i_absent(h) && cfg__i_fields(h, d, "http", http_fields, CFG_NFIELDS(http_fields)) == 0) {
+    if (!cfg__i_absent(h) && cfg__i_fields(h, d, "http", http_fields, CFG_COUNT(http_fields)) == 0) {
         cp->http.set = true;
         cp->http.pos = h->pos;
         cfg__i_opt_int(cfg_map_get(h, "http1MaxPendingRequests"), d, 0, INT32_MAX,
@@ -247,7 +247,7 @@ static void decode_outlier(const cfg_node *n, ms_diag *d, pol_outlier_detection 
         "maxEjectionPercent", "minHealthPercent", "consecutiveErrors",
     };
     od->pos = n->pos;
-    if (cfg__i_fields(n, d, "outlierDetection", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "outlierDetection", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_opt_bool(cfg_map_get(n, "splitExternalLocalOriginErrors"), d,
                   &od->split_external_local_origin_errors);
@@ -274,7 +274,7 @@ static void decode_client_tls(const cfg_node *n, ms_diag *d, pol_client_tls *t)
         "subjectAltNames", "sni", "insecureSkipVerify", "caCrl",
     };
     t->pos = n->pos;
-    if (cfg__i_fields(n, d, "tls", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "mode"))) {
@@ -288,7 +288,7 @@ static void decode_client_tls(const cfg_node *n, ms_diag *d, pol_client_tls *t)
                            &t->credential_name, &t->sni};
     static const char *const keys[] = {"clientCertificate", "privateKey", "caCertificates",
                                        "credentialName", "sni"};
-    for (size_t i = 0; i < CFG_NFIELDS(keys); i++)
+    for (size_t i = 0; i < CFG_COUNT(keys); i++)
         if (!cfg__i_absent(v = cfg_map_get(n, keys[i])))
             *strs[i] = cfg__i_string(v, d);
     cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
@@ -327,7 +327,7 @@ static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_pol
     };
     static const char *const number_fields[] = {"number"};
     tp->pos = n->pos;
-    if (cfg__i_fields(n, d, "trafficPolicy", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "trafficPolicy", fields, CFG_COUNT(fields)) != 0)
         return;
     decode_blocks(n, d, &tp->blocks);
     const cfg_node *pl = cfg_map_get(n, "portLevelSettings");
@@ -340,12 +340,12 @@ static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_pol
         const cfg_node *it = pl->u.seq.items[i], *p;
         pol_port_traffic_policy *pp = &tp->port_level_settings[i];
         pp->pos = it->pos;
-        if (cfg__i_fields(it, d, "port level settings", port_fields, CFG_NFIELDS(port_fields)))
+        if (cfg__i_fields(it, d, "port level settings", port_fields, CFG_COUNT(port_fields)))
             continue;
         p = cfg_map_get(it, "port");
         if (cfg__i_absent(p))
             ms_diag_error(d, it->pos, "port level settings need a port");
-        else if (cfg__i_fields(p, d, "port", number_fields, CFG_NFIELDS(number_fields)) == 0)
+        else if (cfg__i_fields(p, d, "port", number_fields, CFG_COUNT(number_fields)) == 0)
             cfg__i_opt_int(cfg_map_get(p, "number"), d, 1, 65535, &pp->port);
         decode_blocks(it, d, &pp->blocks);
     }
@@ -357,7 +357,7 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
         "host", "trafficPolicy", "subsets", "exportTo", "workloadSelector",
     };
     static const char *const subset_fields[] = {"name", "labels", "trafficPolicy"};
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(spec, "host");
     if (cfg__i_absent(v))
@@ -371,7 +371,7 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &dr->export_to);
     if (!cfg__i_absent(v = cfg_map_get(spec, "workloadSelector"))) {
         static const char *const ws_fields[] = {"matchLabels"};
-        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_NFIELDS(ws_fields)) == 0)
+        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_COUNT(ws_fields)) == 0)
             cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", &dr->workload_selector);
     }
     v = cfg_map_get(spec, "subsets");
@@ -383,7 +383,7 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
         const cfg_node *it = v->u.seq.items[i], *f;
         pol_subset *s = &dr->subsets[i];
         s->pos = it->pos;
-        if (cfg__i_fields(it, d, "subset", subset_fields, CFG_NFIELDS(subset_fields)) != 0)
+        if (cfg__i_fields(it, d, "subset", subset_fields, CFG_COUNT(subset_fields)) != 0)
             continue;
         f = cfg_map_get(it, "name");
         if (cfg__i_absent(f)) {

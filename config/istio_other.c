@@ -12,7 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/suggest.h"
-#include "config/k8s_istio.h"
+#include "config/istio_int.h"
 #include "config/units.h"
 
 static const char *const protocols[] = {
@@ -24,7 +24,7 @@ static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
 {
     static const char *const fields[] = {"number", "protocol", "name", "targetPort"};
     p->pos = n->pos;
-    if (cfg__i_fields(n, d, "port", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "port", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(n, "number");
     if (cfg__i_absent(v))
@@ -33,10 +33,10 @@ static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
         cfg_read_int(v, d, 1, 65535, &p->number);
     if (!cfg__i_absent(v = cfg_map_get(n, "protocol")) && (p->protocol = cfg__i_string(v, d))) {
         int ok = 0;
-        for (size_t i = 0; !ok && i < CFG_NFIELDS(protocols); i++)
+        for (size_t i = 0; !ok && i < CFG_COUNT(protocols); i++)
             ok = strcasecmp(protocols[i], p->protocol) == 0;
         if (!ok) {
-            const char *hint = ms_suggest(p->protocol, protocols, CFG_NFIELDS(protocols));
+            const char *hint = ms_suggest(p->protocol, protocols, CFG_COUNT(protocols));
             if (hint)
                 ms_diag_error(d, v->pos, "invalid value \"%s\" for field \"protocol\"; did you "
                                          "mean \"%s\"?", p->protocol, hint);
@@ -59,7 +59,7 @@ static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
         "maxProtocolVersion", "cipherSuites",
     };
     t->pos = n->pos;
-    if (cfg__i_fields(n, d, "tls", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
         return;
     t->set = true;
     const cfg_node *v;
@@ -79,7 +79,7 @@ static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
     static const char *const keys[] = {"serverCertificate", "privateKey", "caCertificates",
                                        "credentialName", "minProtocolVersion",
                                        "maxProtocolVersion"};
-    for (size_t i = 0; i < CFG_NFIELDS(keys); i++)
+    for (size_t i = 0; i < CFG_COUNT(keys); i++)
         if (!cfg__i_absent(v = cfg_map_get(n, keys[i])))
             *strs[i] = cfg__i_string(v, d);
     cfg__i_str_list(cfg_map_get(n, "credentialNames"), d, "credentialNames", &t->credential_names);
@@ -92,7 +92,7 @@ static void decode_selector(const cfg_node *n, ms_diag *d, const char *key, bool
 {
     static const char *const fields[] = {"matchLabels"};
     const cfg_node *v = cfg_map_get(n, key);
-    if (cfg__i_absent(v) || cfg__i_fields(v, d, key, fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_absent(v) || cfg__i_fields(v, d, key, fields, CFG_COUNT(fields)) != 0)
         return;
     *has = true;
     cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", out);
@@ -104,7 +104,7 @@ void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
     static const char *const server_fields[] = {
         "port", "bind", "hosts", "tls", "name", "defaultEndpoint",
     };
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_labels(cfg_map_get(spec, "selector"), d, "selector", &gw->selector);
     const cfg_node *s = cfg_map_get(spec, "servers");
@@ -116,7 +116,7 @@ void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
         const cfg_node *it = s->u.seq.items[i], *v;
         pol_server *sv = &gw->servers[i];
         sv->pos = it->pos;
-        if (cfg__i_fields(it, d, "server", server_fields, CFG_NFIELDS(server_fields)) != 0)
+        if (cfg__i_fields(it, d, "server", server_fields, CFG_COUNT(server_fields)) != 0)
             continue;
         if (cfg__i_absent(v = cfg_map_get(it, "port")))
             ms_diag_error(d, it->pos, "server needs a port");
@@ -143,7 +143,7 @@ static void decode_workload_entry(const cfg_node *n, ms_diag *d, pol_workload_en
         "address", "ports", "labels", "network", "locality", "weight", "serviceAccount",
     };
     e->pos = n->pos;
-    if (cfg__i_fields(n, d, "endpoint", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "endpoint", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "address")))
@@ -175,7 +175,7 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         "hosts", "addresses", "ports", "location", "resolution", "endpoints",
         "workloadSelector", "exportTo", "subjectAltNames",
     };
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(spec, "hosts");
     if (cfg__i_absent(v))
@@ -211,7 +211,7 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
     }
     if (!cfg__i_absent(v = cfg_map_get(spec, "workloadSelector"))) {
         static const char *const ws_fields[] = {"labels"};
-        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_NFIELDS(ws_fields)) == 0)
+        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_COUNT(ws_fields)) == 0)
             cfg__i_labels(cfg_map_get(v, "labels"), d, "labels", &se->workload_selector);
     }
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &se->export_to);
@@ -223,7 +223,7 @@ static pol_mtls_mode decode_mtls(const cfg_node *n, ms_diag *d)
 {
     static const char *const fields[] = {"mode"};
     const cfg_node *v;
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "mtls", fields, CFG_NFIELDS(fields)) != 0 ||
+    if (cfg__i_absent(n) || cfg__i_fields(n, d, "mtls", fields, CFG_COUNT(fields)) != 0 ||
         cfg__i_absent(v = cfg_map_get(n, "mode")))
         return POL_MTLS_UNSET;
     size_t nn;
@@ -236,7 +236,7 @@ void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
                                      pol_peer_authentication *pa)
 {
     static const char *const fields[] = {"selector", "mtls", "portLevelMtls"};
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     decode_selector(spec, d, "selector", &pa->has_selector, &pa->selector);
     pa->mtls_mode = decode_mtls(cfg_map_get(spec, "mtls"), d);
@@ -269,9 +269,9 @@ static void decode_source(const cfg_node *n, ms_diag *d, pol_authz_source *s)
         &s->ip_blocks, &s->not_ip_blocks, &s->remote_ip_blocks, &s->not_remote_ip_blocks,
     };
     s->pos = n->pos;
-    if (cfg__i_fields(n, d, "source", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "source", fields, CFG_COUNT(fields)) != 0)
         return;
-    for (size_t i = 0; i < CFG_NFIELDS(fields); i++)
+    for (size_t i = 0; i < CFG_COUNT(fields); i++)
         cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
 }
 
@@ -285,9 +285,9 @@ static void decode_operation(const cfg_node *n, ms_diag *d, pol_authz_operation 
         &o->methods, &o->not_methods, &o->paths, &o->not_paths,
     };
     o->pos = n->pos;
-    if (cfg__i_fields(n, d, "operation", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "operation", fields, CFG_COUNT(fields)) != 0)
         return;
-    for (size_t i = 0; i < CFG_NFIELDS(fields); i++)
+    for (size_t i = 0; i < CFG_COUNT(fields); i++)
         cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
 }
 
@@ -310,7 +310,7 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
     static const char *const fields[] = {"from", "to", "when"};
     static const char *const when_fields[] = {"key", "values", "notValues"};
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "rule", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(n, d, "rule", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v, *w;
     if (!cfg__i_absent(v = cfg_map_get(n, "from")) && cfg_expect_seq(v, d, "from") == 0) {
@@ -334,7 +334,7 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
             const cfg_node *it = v->u.seq.items[i];
             pol_authz_condition *c = &r->when[i];
             c->pos = it->pos;
-            if (cfg__i_fields(it, d, "condition", when_fields, CFG_NFIELDS(when_fields)) != 0)
+            if (cfg__i_fields(it, d, "condition", when_fields, CFG_COUNT(when_fields)) != 0)
                 continue;
             if (cfg__i_absent(w = cfg_map_get(it, "key")))
                 ms_diag_error(d, it->pos, "condition needs a key");
@@ -352,7 +352,7 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
     static const char *const fields[] = {
         "selector", "targetRef", "targetRefs", "rules", "action", "provider",
     };
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_NFIELDS(fields)) != 0)
+    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     decode_selector(spec, d, "selector", &ap->has_selector, &ap->selector);
     const cfg_node *v;
@@ -365,7 +365,7 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
     }
     if (!cfg__i_absent(v = cfg_map_get(spec, "provider"))) {
         static const char *const pfields[] = {"name"};
-        if (cfg__i_fields(v, d, "provider", pfields, CFG_NFIELDS(pfields)) == 0 &&
+        if (cfg__i_fields(v, d, "provider", pfields, CFG_COUNT(pfields)) == 0 &&
             !cfg__i_absent(cfg_map_get(v, "name")))
             ap->provider = cfg__i_string(cfg_map_get(v, "name"), d);
     }

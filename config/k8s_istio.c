@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "config/k8s_istio.h"
+#include "config/istio_int.h"
 #include "config/units.h"
 
 enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP };
@@ -249,8 +249,8 @@ int cfg_k8s_istio_decode(struct cfg_k8s_istio *m, cfg_loader *l, const cfg_doc *
         "VirtualService", "DestinationRule", "Gateway", "ServiceEntry",
     };
     static const char *const sec_kinds[] = {"PeerAuthentication", "AuthorizationPolicy"};
-    int net = pol_enum_lookup(net_kinds, CFG_NFIELDS(net_kinds), kind) >= 0;
-    int sec = pol_enum_lookup(sec_kinds, CFG_NFIELDS(sec_kinds), kind) >= 0;
+    int net = pol_enum_lookup(net_kinds, CFG_COUNT(net_kinds), kind) >= 0;
+    int sec = pol_enum_lookup(sec_kinds, CFG_COUNT(sec_kinds), kind) >= 0;
     if (net || sec) {
         const char *group = net ? "networking.istio.io" : "security.istio.io";
         size_t gl = strlen(group);

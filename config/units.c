@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/suggest.h"
+#include "config/decode_int.h"
 #include "config/units_int.h"
 
 /* --- shared helpers ----------------------------------------------------------- */
@@ -140,7 +141,7 @@ int cfg__parse_duration(const cfg_node *n, ms_diag *d, long double *out_ns)
             ms_diag_error(d, n->pos, "duration \"%s\" needs a unit: " DURATION_EXPECTED, s);
             return -1;
         }
-        const unit *un = find_unit(duration_units, sizeof duration_units / sizeof *duration_units,
+        const unit *un = find_unit(duration_units, CFG_COUNT(duration_units),
                                    u, ulen);
         if (!un) {
             ms_diag_error(d, n->pos, "unknown duration unit \"%.*s\" in \"%s\"; expected " DURATION_EXPECTED,
@@ -227,7 +228,7 @@ static const unit rate_units[] = {
 
 int cfg_read_rate(const cfg_node *n, ms_diag *d, double *out_per_s)
 {
-    return read_quantity(n, d, "rate", "200rps", rate_units, sizeof rate_units / sizeof *rate_units,
+    return read_quantity(n, d, "rate", "200rps", rate_units, CFG_COUNT(rate_units),
                          "rps, /s, rpm, /m or /h", 1.0, out_per_s);
 }
 
@@ -239,7 +240,7 @@ static const unit size_units[] = {
 int cfg_read_size(const cfg_node *n, ms_diag *d, uint64_t *out_bytes)
 {
     double v;
-    if (read_quantity(n, d, "size", "2KiB", size_units, sizeof size_units / sizeof *size_units,
+    if (read_quantity(n, d, "size", "2KiB", size_units, CFG_COUNT(size_units),
                       "B, KiB, MiB, GiB, KB, MB or GB", 1.0, &v) < 0)
         return -1;
     if (v >= 1.8e19) {
@@ -260,7 +261,7 @@ int cfg_read_bandwidth(const cfg_node *n, ms_diag *d, double *out_bits_per_s)
 {
     double v;
     if (read_quantity(n, d, "bandwidth", "10Gbps", bandwidth_units,
-                      sizeof bandwidth_units / sizeof *bandwidth_units,
+                      CFG_COUNT(bandwidth_units),
                       "bps, Kbps, Mbps, Gbps or Tbps", -1, &v) < 0)
         return -1;
     if (v <= 0) {
@@ -396,7 +397,7 @@ int cfg_read_bool(const cfg_node *n, ms_diag *d, bool *out)
     static const char *const no[] = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
     if (need_scalar(n, d, "true or false") < 0)
         return -1;
-    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+    for (size_t i = 0; i < CFG_COUNT(yes); i++) {
         if (!strcmp(n->u.scalar.str, yes[i])) {
             *out = true;
             return 0;

@@ -15,6 +15,7 @@
 
 #include "base/suggest.h"
 #include "config/units.h"
+#include "config/decode_int.h"
 #include "config/units_int.h"
 
 typedef struct dist_kind {
@@ -33,7 +34,7 @@ static const dist_kind kinds[] = {
     {"weibull", MS_DIST_WEIBULL, {"scale", "shape"}},
     {"empirical", MS_DIST_EMPIRICAL, {"quantiles", NULL}},
 };
-#define NKINDS (sizeof kinds / sizeof *kinds)
+#define NKINDS CFG_COUNT(kinds)
 #define KINDS_EXPECTED "constant, exponential, lognormal, gamma, uniform, pareto, weibull or empirical"
 
 static bool is_time_param(const char *p)

@@ -1,0 +1,29 @@
+/*
+ * decode_int.h - helpers shared by the two decoder families of config/: the
+ * meshsim documents (doc_*.c, private helpers in doc_int.h) and the
+ * Kubernetes/Istio manifests (k8s_istio.c, istio_*.c, private helpers in
+ * istio_int.h), and by the unit readers (units*.c).  Not part of any public
+ * header.
+ *
+ * What the families do not share, on purpose: an explicit YAML null.  For
+ * Kubernetes and Istio `field:` with no value is an absent field, as kubectl
+ * treats it (cfg__i_absent); in a meshsim document it is an error ("expected
+ * ..., found an empty value"), as everywhere in units.h.
+ */
+#ifndef CFG_DECODE_INT_H
+#define CFG_DECODE_INT_H
+
+#include <stddef.h>
+
+#include "base/diag.h"
+#include "config/yaml.h"
+
+/* Number of elements of an array (field lists, name tables). */
+#define CFG_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Loop over the pairs of a mapping node (no-op for other kinds). */
+#define CFG_MAP_EACH(pair, node)                                                   \
+    for (const cfg_pair *pair = (node) && (node)->kind == CFG_MAP ? (node)->u.map.items : NULL; \
+         pair && pair < (node)->u.map.items + (node)->u.map.len; pair++)
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * istio_int.h - private helpers of the Kubernetes/Istio decoders (k8s_istio.c,
+ * istio_*.c), not for other modules: node readers that fill pol_ structs and
+ * the per-kind decode functions called by k8s_istio.c's dispatcher.
+ *
+ * Every helper reads one node, reports positioned errors into `d` and leaves
+ * *out unchanged (or zeroed) on error.  Arrays are allocated with ms_x* and
+ * owned by the resource; strings are borrowed from the loader's nodes.
+ */
+#ifndef CFG_ISTIO_INT_H
+#define CFG_ISTIO_INT_H
+
+#include "config/decode_int.h"
+#include "config/k8s_istio.h"
+
+/* Require a mapping and report its unknown keys (did-you-mean).  Returns 0, or
+ * -1 when `n` is not a mapping (reported as "expected a mapping for WHAT"). */
+int cfg__i_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
+                size_t nknown);
+/* The scalar's text, or NULL after reporting a non-scalar. */
+const char *cfg__i_string(const cfg_node *n, ms_diag *d);
+void cfg__i_str_list(const cfg_node *n, ms_diag *d, const char *what, pol_str_list *out);
+void cfg__i_labels(const cfg_node *n, ms_diag *d, const char *what, pol_labels *out);
+void cfg__i_opt_int(const cfg_node *n, ms_diag *d, int64_t min, int64_t max, pol_opt_int *out);
+void cfg__i_opt_bool(const cfg_node *n, ms_diag *d, pol_opt_bool *out);
+void cfg__i_opt_double(const cfg_node *n, ms_diag *d, double min, double max, pol_opt_double *out);
+void cfg__i_opt_duration(const cfg_node *n, ms_diag *d, pol_opt_duration *out);
+/* An Istio Percent ({value: x}) in 0..100. */
+void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out);
+/* Index of the scalar in names[], or -1 after reporting
+ *     invalid value "X" for field "FIELD"; did you mean "Y"?
+ * (or "...; expected one of A, B, C" when nothing is close). */
+int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *const *names,
+              size_t nnames);
+void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out);
+void cfg__i_named_matches(const cfg_node *n, ms_diag *d, const char *what,
+                        pol_named_match_list *out);
+/* metadata{name, namespace}; namespace defaults to "default". */
+void cfg__i_meta(const cfg_node *root, ms_diag *d, pol_meta *out);
+void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out);
+void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destination **out,
+                             size_t *nout);
+void cfg__i_headers(const cfg_node *n, ms_diag *d, pol_headers *out);
+/* The `spec` map of a document, or NULL after reporting its absence. */
+const cfg_node *cfg__i_spec(const cfg_doc *doc, ms_diag *d, const char *kind);
+
+void cfg__i_decode_virtual_service(const cfg_node *spec, ms_diag *d, pol_virtual_service *vs);
+void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destination_rule *dr);
+void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw);
+void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_entry *se);
+void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
+                                     pol_peer_authentication *pa);
+void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
+                                      pol_authorization_policy *ap);
+
+/* Is the node missing or an explicit YAML null?  Kubernetes treats `field:` with
+ * no value like an absent field, and so do the decoders. */
+static inline int cfg__i_absent(const cfg_node *n)
+{
+    return !n || (n->kind == CFG_SCALAR && n->is_null && !n->quoted);
+}
+
+#endif
