@@ -13,25 +13,7 @@
 #include "base/rng.h"
 #include "policy/retry.h"
 
-/* An ms_rng returning scripted values in a loop. */
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static uint64_t script_next(void *s)
-{
-    script *sc = s;
-    uint64_t x = sc->v[sc->i % sc->n];
-    sc->i++;
-    return x;
-}
-
-static ms_rng script_rng(script *sc)
-{
-    ms_rng r = {script_next, sc};
-    return r;
-}
+#include "scripted_rng.h"
 
 /* Reference test vector: base 5, max 100, random 9999. */
 static void test_reference_vector(void **state)
@@ -39,7 +21,7 @@ static void test_reference_vector(void **state)
     (void)state;
     static const uint64_t v[] = {9999};
     script sc = {v, 1, 0};
-    ms_rng rng = script_rng(&sc);
+    ms_rng rng = script_loop_rng(&sc);
     pol_backoff b;
     pol_backoff_init(&b, 5, 100);
     static const uint64_t delays[] = {4, 9, 19, 39, 79, 99, 99, 99};
@@ -59,7 +41,7 @@ static void test_default_windows_first_six(void **state)
     for (int extreme = 0; extreme < 2; extreme++) {
         static const uint64_t zero[] = {0}, big[] = {UINT64_MAX};
         script sc = {extreme ? big : zero, 1, 0};
-        ms_rng rng = script_rng(&sc);
+        ms_rng rng = script_loop_rng(&sc);
         pol_backoff b;
         pol_backoff_init(&b, 25, 250);
         for (size_t i = 0; i < 6; i++) {
@@ -81,7 +63,7 @@ static void test_default_max_delays(void **state)
     (void)state;
     static const uint64_t v[] = {24, 49, 99, 199, 249, 249};
     script sc = {v, 6, 0};
-    ms_rng rng = script_rng(&sc);
+    ms_rng rng = script_loop_rng(&sc);
     pol_backoff b;
     pol_backoff_init(&b, 25, 250);
     for (size_t i = 0; i < 6; i++)
@@ -106,7 +88,7 @@ static void test_jump_to_max(void **state)
     static const uint64_t v[] = {0};
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         script sc = {v, 1, 0};
-        ms_rng rng = script_rng(&sc);
+        ms_rng rng = script_loop_rng(&sc);
         pol_backoff b;
         pol_backoff_init(&b, rows[r].base, rows[r].max);
         for (size_t i = 0; i < 5; i++) {
@@ -162,7 +144,7 @@ static void test_retry_state_backoff(void **state)
     (void)state;
     static const uint64_t v[] = {9999};
     script sc = {v, 1, 0};
-    ms_rng rng = script_rng(&sc);
+    ms_rng rng = script_loop_rng(&sc);
     pol_retry_policy p;
     pol_retry_policy_istio_default(&p, false);
     pol_retry_state st;

@@ -15,20 +15,9 @@
 #include "policy/fault.h"
 #include "policy/istio_map.h"
 
+#include "scripted_rng.h"
+
 #define MS INT64_C(1000000)
-
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static uint64_t script_next(void *s)
-{
-    script *sc = s;
-    uint64_t x = sc->v[sc->i % sc->n];
-    sc->i++;
-    return x;
-}
 
 static void test_fraction_precision(void **state)
 {
@@ -48,7 +37,7 @@ static void test_fraction_precision(void **state)
     /* draw: u64 mod denominator < numerator */
     static const uint64_t v[] = {99999, 100000, 1099999};
     script sc = {v, 3, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     pol_fraction ten = pol_fraction_from_percent(10);
     assert_true(pol_fraction_draw(ten, &rng));
     assert_false(pol_fraction_draw(ten, &rng));
@@ -182,7 +171,7 @@ static void test_decisions_and_draws(void **state)
         pol_fault_config c;
         assert_int_equal(pol_istio_map_fault(&in, &c), 0);
         script sc = {zero, 1, 0};
-        ms_rng rng = {script_next, &sc};
+        ms_rng rng = {script_loop_next, &sc};
         pol_fault_decision d;
         pol_fault_decide(&c, &rng, NULL, &d);
         if (d.delay != rows[i].want_delay || d.abort != rows[i].want_abort || d.flags != rows[i].flags ||

@@ -14,58 +14,7 @@
 
 #include "policy/lb.h"
 
-/* ---- helpers shared by the LB tests (copied per file: one executable each) ---- */
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static inline uint64_t script_next(void *state)
-{
-    script *s = state;
-    assert_true(s->i < s->n);
-    return s->v[s->i++];
-}
-
-static inline ms_rng script_rng(script *s)
-{
-    ms_rng r = {script_next, s};
-    return r;
-}
-
-/* Add n hosts "10.0.<p>.<i>:8080" with the given weights (NULL: all 1). */
-static inline void add_hosts(pol_host_set *hs, uint32_t n, const uint32_t *weights, uint32_t priority)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        char addr[64];
-        snprintf(addr, sizeof addr, "10.0.%u.%u:8080", priority, i);
-        pol_host_spec s = {0};
-        s.address = addr;
-        s.weight = weights ? weights[i] : 1;
-        s.priority = priority;
-        s.locality.region = "r1";
-        s.locality.zone = "z1";
-        pol_host_set_add(hs, &s);
-    }
-}
-
-static inline pol_lb *make_lb(const pol_lb_config *cfg, pol_host_set *hs, uint64_t seed)
-{
-    if (pol_host_set_dirty(hs))
-        pol_host_set_rebuild(hs);
-    ms_splitmix g = {seed};
-    ms_rng r = ms_splitmix_rng(&g);
-    pol_lb *lb = pol_lb_create(cfg, hs, &r);
-    assert_non_null(lb);
-    return lb;
-}
-
-static inline void changed(pol_lb *lb, pol_host_set *hs, int64_t now_ns)
-{
-    pol_host_set_rebuild(hs);
-    pol_lb_on_hosts_changed(lb, now_ns);
-}
-/* ---- end of helpers ---- */
+#include "lb_fixture.h"
 
 static void ring_config(pol_lb_config *cfg)
 {

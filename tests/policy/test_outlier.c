@@ -17,21 +17,10 @@
 #include "policy/istio_map.h"
 #include "policy/outlier.h"
 
+#include "scripted_rng.h"
+
 #define MS INT64_C(1000000)
 #define SEC INT64_C(1000000000)
-
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static uint64_t script_next(void *s)
-{
-    script *sc = s;
-    uint64_t x = sc->v[sc->i % sc->n];
-    sc->i++;
-    return x;
-}
 
 /* |a - b| <= eps, with the values in the failure message. */
 #define assert_near(a, b, eps)                                                                  \
@@ -466,7 +455,7 @@ static void test_enforcement_and_jitter(void **state)
     pol_outlier *det = pol_outlier_create(&c, 1);
     static const uint64_t v[] = {150 /* 50: not enforced */, 249 /* 49: enforced */, 12345 /* jitter */};
     script sc = {v, 3, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     for (int i = 0; i < 5; i++)
         pol_outlier_report(det, 0, 500, 0, &rng);
     assert_false(pol_outlier_is_ejected(det, 0));

@@ -14,21 +14,10 @@
 #include "base/rng.h"
 #include "policy/ratelimit.h"
 
+#include "scripted_rng.h"
+
 #define MS INT64_C(1000000)
 #define SEC INT64_C(1000000000)
-
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static uint64_t script_next(void *s)
-{
-    script *sc = s;
-    uint64_t x = sc->v[sc->i % sc->n];
-    sc->i++;
-    return x;
-}
 
 static pol_ratelimit_config always(uint32_t max, uint32_t per_fill, int64_t interval)
 {
@@ -72,7 +61,7 @@ static void test_refill_arithmetic(void **state)
             pol_ratelimit_decision d;
             static const uint64_t zero[] = {0};
             script sc = {zero, 1, 0};
-            ms_rng rng = {script_next, &sc};
+            ms_rng rng = {script_loop_next, &sc};
             pol_ratelimit_decide(&rl, now, &rng, &d);
             if (!d.limited) {
                 allowed++;
@@ -139,7 +128,7 @@ static void test_enforced_draws(void **state)
     pol_ratelimit_init(&rl, &c, 0);
     static const uint64_t v[] = {0, 0, 49, 0, 50};
     script sc = {v, 5, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     pol_ratelimit_decision d;
     pol_ratelimit_decide(&rl, 0, &rng, &d); /* token */
     assert_false(d.limited);

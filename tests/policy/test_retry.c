@@ -17,21 +17,10 @@
 #include "policy/retry.h"
 #include "policy/timeout.h"
 
+#include "scripted_rng.h"
+
 #define MS INT64_C(1000000)
 #define SEC INT64_C(1000000000)
-
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static uint64_t script_next(void *s)
-{
-    script *sc = s;
-    uint64_t x = sc->v[sc->i % sc->n];
-    sc->i++;
-    return x;
-}
 
 static const uint64_t v9999[] = {9999};
 
@@ -343,7 +332,7 @@ static void test_retries_exhausted_urx(void **state)
 {
     (void)state;
     script sc = {v9999, 1, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     pol_retry_policy p;
     pol_retry_policy_istio_default(&p, false);
     pol_circuit_thresholds th = pol_circuit_thresholds_envoy();
@@ -388,7 +377,7 @@ static void test_retry_success_counted(void **state)
 {
     (void)state;
     script sc = {v9999, 1, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     pol_retry_policy p = policy_from("5xx");
     pol_cluster_stats cs = {0};
     pol_retry_state st;
@@ -423,7 +412,7 @@ static void test_retry_overflow_uo(void **state)
 {
     (void)state;
     script sc = {v9999, 1, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     pol_retry_policy p = policy_from("5xx");
     pol_circuit_thresholds th = pol_circuit_thresholds_envoy();
     th.max_retries = 1;
@@ -487,7 +476,7 @@ static void test_immediate_retry_no_draw(void **state)
 {
     (void)state;
     script sc = {v9999, 1, 0};
-    ms_rng rng = {script_next, &sc};
+    ms_rng rng = {script_loop_next, &sc};
     pol_retry_policy p = policy_from("425");
     pol_cluster_stats cs = {0};
     pol_retry_state st;
@@ -521,7 +510,7 @@ static void test_ratelimited_backoff(void **state)
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         script sc = {v9999, 1, 0};
-        ms_rng rng = {script_next, &sc};
+        ms_rng rng = {script_loop_next, &sc};
         pol_retry_policy p = policy_from("5xx");
         p.ratelimit_reset_headers = true;
         pol_cluster_stats cs = {0};

@@ -20,6 +20,8 @@
 #include "config/yaml.h"
 #include "policy/route.h"
 
+#include "scripted_rng.h"
+
 /* The case tables leave trailing request fields (headers, method) implicit. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
@@ -115,19 +117,6 @@ static void decide(world *w, const req_spec *rs, ms_rng *rng, pol_route_result *
     pol_request req = {pol_slice_str(rs->method ? rs->method : "GET"), pol_slice_str("http"),
                        pol_slice_str(rs->authority), pol_slice_str(rs->path), hs, nh, 0};
     pol_route_decide(w->t, w->s, &req, rng, out);
-}
-
-/* Scripted generator: returns the listed values in turn. */
-typedef struct script {
-    const uint64_t *v;
-    size_t n, i;
-} script;
-
-static uint64_t script_next(void *state)
-{
-    script *s = state;
-    assert_true(s->i < s->n); /* a draw the contract does not promise */
-    return s->v[s->i++];
 }
 
 /* --- table-driven cases ----------------------------------------------------------- */
