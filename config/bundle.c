@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#include "base/suggest.h"
 #include "config/k8s_istio.h"
 #include "config/meshsim_docs.h"
 #include "config/units.h"

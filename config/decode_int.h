@@ -26,4 +26,18 @@
     for (const cfg_pair *pair = (node) && (node)->kind == CFG_MAP ? (node)->u.map.items : NULL; \
          pair && pair < (node)->u.map.items + (node)->u.map.len; pair++)
 
+/* Report that `word`, at `pos`, is none of names[0..n-1]: the message is the
+ * printf-style PREFIX followed by
+ *     ; did you mean "NEAR"?   when a name is close to `word` (ms_suggest),
+ *     ; expected EXPECTED      otherwise, when `expected` is not NULL,
+ * and by nothing more otherwise. */
+void cfg__report_unknown(ms_diag *d, ms_pos pos, const char *word, const char *const *names,
+                         size_t n, const char *expected, const char *prefix, ...)
+    MS_PRINTF(7, 8);
+
+/* `lead` then names[0..n-1] joined by ", ", with `last` before the final name
+ * (" or " gives "a, b or c"), into buf (cut to fit).  Returns buf. */
+const char *cfg__join(char *buf, size_t size, const char *lead, const char *const *names,
+                      size_t n, const char *last);
+
 #endif

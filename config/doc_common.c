@@ -17,10 +17,10 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/suggest.h"
 #include "config/doc_int.h"
 #include "config/units_int.h"
 #include "config/yaml_int.h"
+#include "policy/resources.h"
 
 typedef struct owned {
     void **items;
@@ -161,27 +161,15 @@ int cfg__enum(cfg__doc *c, const cfg_node *n, const char *what, const char *cons
     const char *s;
     if (cfg_read_string(n, c->d, &s) < 0)
         return -1;
-    for (size_t i = 0; i < nnames; i++) {
-        if (!strcmp(s, names[i])) {
-            *out = (int)i;
-            return 0;
-        }
+    int i = pol_enum_lookup(names, nnames, s);
+    if (i >= 0) {
+        *out = i;
+        return 0;
     }
-    const char *near = ms_suggest(s, names, nnames);
-    if (near) {
-        ms_diag_error(c->d, n->pos, "unknown %s \"%s\"; did you mean \"%s\"?", what, s, near);
-        return -1;
-    }
-    char list[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < nnames && used < sizeof list; i++) {
-        const char *sep = i == 0 ? "" : i + 1 == nnames ? " or " : ", ";
-        int w = snprintf(list + used, sizeof list - used, "%s%s", sep, names[i]);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    ms_diag_error(c->d, n->pos, "unknown %s \"%s\"; expected %s", what, s, list);
+    char list[512];
+    cfg__report_unknown(c->d, n->pos, s, names, nnames,
+                        cfg__join(list, sizeof list, "", names, nnames, " or "),
+                        "unknown %s \"%s\"", what, s);
     return -1;
 }
 
@@ -286,12 +274,9 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
         if (!strcmp(kind, kind_names[k]))
             break;
     if (k == nkinds) {
-        const char *near = ms_suggest(kind, kind_names, nkinds);
-        if (near)
-            ms_diag_error(d, kpos, "unknown meshsim kind \"%s\"; did you mean \"%s\"?", kind, near);
-        else
-            ms_diag_error(d, kpos, "unknown meshsim kind \"%s\"; expected Scenario, Cluster, "
-                                   "WorkloadModel, Traffic, FaultSchedule or Endpoints", kind);
+        cfg__report_unknown(d, kpos, kind, kind_names, nkinds,
+                            "Scenario, Cluster, WorkloadModel, Traffic, FaultSchedule or Endpoints",
+                            "unknown meshsim kind \"%s\"", kind);
         return 1;
     }
     if (!strcmp(kind, "Rollout") || !strcmp(kind, "Experiment")) {

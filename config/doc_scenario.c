@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/suggest.h"
 #include "config/doc_int.h"
 #include "config/units_int.h"
 
@@ -115,14 +114,11 @@ static int parse_metric(cfg__doc *c, const cfg_node *n, cfg_assertion_spec *a)
         names[i] = metrics[i].name;
     names[NMETRICS] = "latency.p99";
     names[NMETRICS + 1] = "latency.p50";
-    const char *near = ms_suggest(s, names, NMETRICS + 2);
-    if (near)
-        ms_diag_error(c->d, n->pos, "unknown metric \"%s\"; did you mean \"%s\"?", s, near);
-    else
-        ms_diag_error(c->d, n->pos, "unknown metric \"%s\"; expected latency.pNN, latency.mean, "
-                                    "latency.max, error_rate, success_rate, rps, requests, "
-                                    "retries, timeouts, ejections, responses{code=N} or "
-                                    "responses{flag=F}", s);
+    cfg__report_unknown(c->d, n->pos, s, names, NMETRICS + 2,
+                        "latency.pNN, latency.mean, latency.max, error_rate, success_rate, rps, "
+                        "requests, retries, timeouts, ejections, responses{code=N} or "
+                        "responses{flag=F}",
+                        "unknown metric \"%s\"", s);
     return -1;
 }
 

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/suggest.h"
 #include "config/istio_int.h"
 #include "config/units.h"
 
@@ -137,23 +136,10 @@ int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *co
     int i = pol_enum_lookup(names, nnames, s);
     if (i >= 0)
         return i;
-    const char *hint = ms_suggest(s, names, nnames);
-    if (hint) {
-        ms_diag_error(d, n->pos, "invalid value \"%s\" for field \"%s\"; did you mean \"%s\"?", s,
-                      field, hint);
-        return -1;
-    }
     char list[512];
-    size_t off = 0;
-    list[0] = '\0';
-    for (size_t k = 0; k < nnames && off < sizeof(list); k++) {
-        int w = snprintf(list + off, sizeof(list) - off, "%s%s", k ? ", " : "", names[k]);
-        if (w < 0)
-            break;
-        off += (size_t)w;
-    }
-    ms_diag_error(d, n->pos, "invalid value \"%s\" for field \"%s\"; expected one of %s", s, field,
-                  list);
+    cfg__report_unknown(d, n->pos, s, names, nnames,
+                        cfg__join(list, sizeof list, "one of ", names, nnames, ", "),
+                        "invalid value \"%s\" for field \"%s\"", s, field);
     return -1;
 }
 

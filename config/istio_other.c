@@ -11,7 +11,6 @@
 #include <strings.h>
 
 #include "base/alloc.h"
-#include "base/suggest.h"
 #include "config/istio_int.h"
 #include "config/units.h"
 
@@ -35,15 +34,9 @@ static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
         int ok = 0;
         for (size_t i = 0; !ok && i < CFG_COUNT(protocols); i++)
             ok = strcasecmp(protocols[i], p->protocol) == 0;
-        if (!ok) {
-            const char *hint = ms_suggest(p->protocol, protocols, CFG_COUNT(protocols));
-            if (hint)
-                ms_diag_error(d, v->pos, "invalid value \"%s\" for field \"protocol\"; did you "
-                                         "mean \"%s\"?", p->protocol, hint);
-            else
-                ms_diag_error(d, v->pos, "invalid value \"%s\" for field \"protocol\"",
-                              p->protocol);
-        }
+        if (!ok)
+            cfg__report_unknown(d, v->pos, p->protocol, protocols, CFG_COUNT(protocols), NULL,
+                                "invalid value \"%s\" for field \"protocol\"", p->protocol);
     }
     if (!cfg__i_absent(v = cfg_map_get(n, "name")))
         p->name = cfg__i_string(v, d);

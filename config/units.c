@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/suggest.h"
 #include "config/decode_int.h"
 #include "config/units_int.h"
 
@@ -461,11 +460,7 @@ int cfg_check_fields(const cfg_node *n, ms_diag *d, const char *const *known, si
         if (j < nknown)
             continue;
         unknown++;
-        const char *near = ms_suggest(name, known, nknown);
-        if (near)
-            ms_diag_error(d, k->pos, "unknown field \"%s\"; did you mean \"%s\"?", name, near);
-        else
-            ms_diag_error(d, k->pos, "unknown field \"%s\"", name);
+        cfg__report_unknown(d, k->pos, name, known, nknown, NULL, "unknown field \"%s\"", name);
     }
     return unknown;
 }

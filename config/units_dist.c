@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/suggest.h"
 #include "config/units.h"
 #include "config/decode_int.h"
 #include "config/units_int.h"
@@ -177,11 +176,8 @@ int cfg_read_dist(const cfg_node *n, ms_diag *d, ms_dist_spec *out)
         const char *names[NKINDS];
         for (size_t i = 0; i < NKINDS; i++)
             names[i] = kinds[i].name;
-        const char *near = ms_suggest(kname, names, NKINDS);
-        if (near)
-            ms_diag_error(d, kn->pos, "unknown distribution \"%s\"; did you mean \"%s\"?", kname, near);
-        else
-            ms_diag_error(d, kn->pos, "unknown distribution \"%s\"; expected " KINDS_EXPECTED, kname);
+        cfg__report_unknown(d, kn->pos, kname, names, NKINDS, KINDS_EXPECTED,
+                            "unknown distribution \"%s\"", kname);
         return -1;
     }
     const char *known[3] = {"dist", k->params[0], k->params[1]};
