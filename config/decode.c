@@ -1,7 +1,8 @@
 /*
  * decode.c - helpers shared by both decoder families and the unit readers
- * (decode_int.h): the "did you mean" report for a name that is not in a
- * list, and a list of names joined for "expected a, b or c".
+ * (decode_int.h): the check of a mapping and its keys, the "did you mean"
+ * report for a name that is not in a list, and a list of names joined for
+ * "expected a, b or c".
  *
  * Every "unknown field", "unknown metric", "unknown distribution", "invalid
  * value ... for field" message of config/ goes through cfg__report_unknown, so
@@ -12,6 +13,16 @@
 
 #include "base/suggest.h"
 #include "config/decode_int.h"
+#include "config/units.h"
+
+int cfg__expect_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
+                       size_t nknown)
+{
+    if (cfg_expect_map(n, d, what) != 0)
+        return -1;
+    cfg_check_fields(n, d, known, nknown);
+    return 0;
+}
 
 void cfg__report_unknown(ms_diag *d, ms_pos pos, const char *word, const char *const *names,
                          size_t n, const char *expected, const char *prefix, ...)

@@ -26,6 +26,12 @@
     for (const cfg_pair *pair = (node) && (node)->kind == CFG_MAP ? (node)->u.map.items : NULL; \
          pair && pair < (node)->u.map.items + (node)->u.map.len; pair++)
 
+/* Require a mapping (else "expected a mapping for WHAT, found ...") and report
+ * its keys that are not in known[] (cfg_check_fields).  Returns 0, or -1 when
+ * `n` is not a mapping. */
+int cfg__expect_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
+                       size_t nknown);
+
 /* Report that `word`, at `pos`, is none of names[0..n-1]: the message is the
  * printf-style PREFIX followed by
  *     ; did you mean "NEAR"?   when a name is close to `word` (ms_suggest),

@@ -97,9 +97,8 @@ static void decode_zones(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl
     cl->nzones = 0;
     for (size_t i = 0; i < zs->u.seq.len; i++) {
         const cfg_node *zn = zs->u.seq.items[i];
-        if (cfg_expect_map(zn, c->d, "a zone") < 0)
+        if (cfg__expect_fields(zn, c->d, "a zone", zone_fields, CFG_COUNT(zone_fields)) < 0)
             continue;
-        cfg_check_fields(zn, c->d, zone_fields, CFG_COUNT(zone_fields));
         cfg_zone_spec z = {zn->pos, {NULL, NULL}, {"region-1", NULL}, {3, NULL}};
         if (cfg__require(c, zn, "name", "a zone") && cfg__f_str(c, zn, "name", &z.name) < 0)
             continue;
@@ -125,20 +124,18 @@ static void decode_zones(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl
 
 static void decode_link(cfg__doc *c, const cfg_node *net, const char *key, cfg_link_spec *l)
 {
-    const cfg_node *n = cfg__f_map(c, net, key);
+    const cfg_node *n = cfg__f_map(c, net, key, link_fields, CFG_COUNT(link_fields));
     if (!n)
         return;
-    cfg_check_fields(n, c->d, link_fields, CFG_COUNT(link_fields));
     cfg__f_dist(c, n, "latency", &l->latency);
     cfg__f_bandwidth(c, n, "bandwidth", &l->bandwidth);
 }
 
 static void decode_network(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl)
 {
-    const cfg_node *net = cfg__f_map(c, spec, "network");
+    const cfg_node *net = cfg__f_map(c, spec, "network", network_fields, CFG_COUNT(network_fields));
     if (!net)
         return;
-    cfg_check_fields(net, c->d, network_fields, CFG_COUNT(network_fields));
     decode_link(c, net, "sameNode", &cl->network.same_node);
     decode_link(c, net, "sameZone", &cl->network.same_zone);
     decode_link(c, net, "crossZone", &cl->network.cross_zone);
@@ -155,13 +152,11 @@ static void decode_network(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *
 static void decode_proxy(cfg__doc *c, const cfg_node *mesh, const char *key, cfg_proxy_spec *p,
                          bool gateway)
 {
-    const cfg_node *n = cfg__f_map(c, mesh, key);
+    const char *const *known = gateway ? gateway_fields : sidecar_fields;
+    size_t nknown = gateway ? CFG_COUNT(gateway_fields) : CFG_COUNT(sidecar_fields);
+    const cfg_node *n = cfg__f_map(c, mesh, key, known, nknown);
     if (!n)
         return;
-    if (gateway)
-        cfg_check_fields(n, c->d, gateway_fields, CFG_COUNT(gateway_fields));
-    else
-        cfg_check_fields(n, c->d, sidecar_fields, CFG_COUNT(sidecar_fields));
     if (gateway) {
         cfg__f_int(c, n, "replicas", 0, 10000, &p->replicas);
         cfg__f_dist(c, n, "tlsHandshake", &p->tls_handshake);
@@ -172,22 +167,20 @@ static void decode_proxy(cfg__doc *c, const cfg_node *mesh, const char *key, cfg
 
 static void decode_mesh(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl)
 {
-    const cfg_node *mesh = cfg__f_map(c, spec, "mesh");
+    const cfg_node *mesh = cfg__f_map(c, spec, "mesh", mesh_fields, CFG_COUNT(mesh_fields));
     if (!mesh)
         return;
-    cfg_check_fields(mesh, c->d, mesh_fields, CFG_COUNT(mesh_fields));
     decode_proxy(c, mesh, "sidecar", &cl->mesh.sidecar, false);
     decode_proxy(c, mesh, "ingressGateway", &cl->mesh.ingress_gateway, true);
     decode_proxy(c, mesh, "egressGateway", &cl->mesh.egress_gateway, true);
-    const cfg_node *mtls = cfg__f_map(c, mesh, "mtls");
+    const cfg_node *mtls = cfg__f_map(c, mesh, "mtls", mtls_fields, CFG_COUNT(mtls_fields));
     if (mtls) {
-        cfg_check_fields(mtls, c->d, mtls_fields, CFG_COUNT(mtls_fields));
         cfg__f_dist(c, mtls, "handshake", &cl->mesh.mtls_handshake);
         cfg__f_dist(c, mtls, "perKiB", &cl->mesh.mtls_per_kib);
     }
-    const cfg_node *cp = cfg__f_map(c, mesh, "controlPlane");
+    const cfg_node *cp = cfg__f_map(c, mesh, "controlPlane", control_plane_fields,
+                                    CFG_COUNT(control_plane_fields));
     if (cp) {
-        cfg_check_fields(cp, c->d, control_plane_fields, CFG_COUNT(control_plane_fields));
         cfg__f_dist(c, cp, "pushDelay", &cl->mesh.push_delay);
     }
     int v;

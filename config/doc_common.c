@@ -199,11 +199,14 @@ const cfg_node *cfg__require(cfg__doc *c, const cfg_node *map, const char *key,
     return NULL;
 }
 
-const cfg_node *cfg__f_map(cfg__doc *c, const cfg_node *map, const char *key)
+const cfg_node *cfg__f_map(cfg__doc *c, const cfg_node *map, const char *key,
+                           const char *const *known, size_t nknown)
 {
     const cfg_node *n = cfg_map_get(map, key);
     if (!n || cfg_expect_map(n, c->d, key) < 0)
         return NULL;
+    if (known)
+        cfg_check_fields(n, c->d, known, nknown);
     return n;
 }
 
@@ -229,21 +232,17 @@ static const char *const metadata_fields[] = {"name", "namespace", "labels", "an
 
 static void decode_metadata(cfg__doc *c)
 {
-    const cfg_node *md = cfg__f_map(c, c->root, "metadata");
+    const cfg_node *md = cfg__f_map(c, c->root, "metadata", metadata_fields,
+                                    CFG_COUNT(metadata_fields));
     if (!md)
         return;
-    cfg_check_fields(md, c->d, metadata_fields, CFG_COUNT(metadata_fields));
     cfg_val_str name = {NULL, NULL};
     if (cfg__f_str(c, md, "name", &name) == 0 && name.str)
         c->name = name.str;
     cfg_val_str ns = {NULL, NULL};
     cfg__f_str(c, md, "namespace", &ns);
-    const cfg_node *labels = cfg_map_get(md, "labels");
-    if (labels)
-        cfg_expect_map(labels, c->d, "labels");
-    const cfg_node *ann = cfg_map_get(md, "annotations");
-    if (ann)
-        cfg_expect_map(ann, c->d, "annotations");
+    cfg__f_map(c, md, "labels", NULL, 0);
+    cfg__f_map(c, md, "annotations", NULL, 0);
 }
 
 int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,

@@ -41,7 +41,7 @@ static const char *const scope_names[] = {"zone", "node", "region"};
 
 static void decode_scope(cfg__doc *c, const cfg_node *f, const char *key, cfg_scope *out)
 {
-    const cfg_node *n = cfg__f_map(c, f, key);
+    const cfg_node *n = cfg__f_map(c, f, key, NULL, 0);
     if (!n)
         return;
     if (cfg_check_fields(n, c->d, scope_names, CFG_COUNT(scope_names)) > 0)
@@ -165,9 +165,8 @@ static const char *const endpoint_fields[] = {"address", "labels", "zone", "regi
 
 static void decode_endpoint(cfg__doc *c, const cfg_node *n, cfg_upstream_spec *u)
 {
-    if (cfg_expect_map(n, c->d, "an endpoint") < 0)
+    if (cfg__expect_fields(n, c->d, "an endpoint", endpoint_fields, CFG_COUNT(endpoint_fields)) < 0)
         return;
-    cfg_check_fields(n, c->d, endpoint_fields, CFG_COUNT(endpoint_fields));
     cfg_endpoint_spec e = {0};
     e.pos = n->pos;
     e.weight.v = 1;
@@ -198,9 +197,8 @@ void cfg__decode_endpoints(cfg__doc *c, const cfg_node *spec)
         return;
     for (size_t i = 0; i < ss->u.seq.len; i++) {
         const cfg_node *n = ss->u.seq.items[i];
-        if (cfg_expect_map(n, c->d, "a service") < 0)
+        if (cfg__expect_fields(n, c->d, "a service", service_fields, CFG_COUNT(service_fields)) < 0)
             continue;
-        cfg_check_fields(n, c->d, service_fields, CFG_COUNT(service_fields));
         cfg_upstream_spec u = {0};
         u.pos = n->pos;
         bool ok = cfg__require(c, n, "host", "a service") && cfg__f_str(c, n, "host", &u.host) == 0;

@@ -150,11 +150,10 @@ static int read_limit(cfg__doc *c, const cfg_node *map, const char *key, cfg_met
 
 static void decode_select(cfg__doc *c, const cfg_node *map, cfg_assertion_spec *a)
 {
-    const cfg_node *sel = cfg__f_map(c, map, "select");
+    const cfg_node *sel = cfg__f_map(c, map, "select", select_fields, CFG_COUNT(select_fields));
     if (!sel)
         return;
     a->select.node = sel;
-    cfg_check_fields(sel, c->d, select_fields, CFG_COUNT(select_fields));
     cfg__f_str(c, sel, "source", &a->select.source);
     cfg__f_str(c, sel, "destination", &a->select.destination);
     cfg__f_str(c, sel, "version", &a->select.version);

@@ -73,9 +73,8 @@ static void decode_pattern(cfg__doc *c, const cfg_node *pn, cfg_source_spec *s)
     int64_t last_at = -1;
     for (size_t i = 0; i < pn->u.seq.len; i++) {
         const cfg_node *st = pn->u.seq.items[i];
-        if (cfg_expect_map(st, c->d, "a pattern step") < 0)
+        if (cfg__expect_fields(st, c->d, "a pattern step", step_fields, CFG_COUNT(step_fields)) < 0)
             continue;
-        cfg_check_fields(st, c->d, step_fields, CFG_COUNT(step_fields));
         cfg_rate_step r = {st->pos, {0, NULL}, {0, NULL}, {0, NULL}};
         int rc = 0;
         if (!cfg__require(c, st, "at", "a pattern step") || cfg__f_dur(c, st, "at", &r.at) < 0)
@@ -106,16 +105,15 @@ static void decode_requests(cfg__doc *c, const cfg_node *rn, cfg_source_spec *s)
     s->requests = cfg__own(c->m, rn->u.seq.len, sizeof *s->requests);
     for (size_t i = 0; i < rn->u.seq.len; i++) {
         const cfg_node *q = rn->u.seq.items[i];
-        if (cfg_expect_map(q, c->d, "a request") < 0)
+        if (cfg__expect_fields(q, c->d, "a request", request_fields, CFG_COUNT(request_fields)) < 0)
             continue;
-        cfg_check_fields(q, c->d, request_fields, CFG_COUNT(request_fields));
         cfg_request_mix r = {q->pos, {1, NULL}, {"GET", NULL}, {s->path, NULL}, NULL, 0};
         cfg__f_double(c, q, "weight", 0, 1e12, &r.weight);
         if (r.weight.node && r.weight.v <= 0)
             ms_diag_error(c->d, r.weight.node->pos, "weight must be greater than 0");
         cfg__f_str(c, q, "method", &r.method);
         cfg__f_str(c, q, "path", &r.path);
-        const cfg_node *h = cfg__f_map(c, q, "headers");
+        const cfg_node *h = cfg__f_map(c, q, "headers", NULL, 0);
         if (h) {
             r.headers = cfg__own(c->m, h->u.map.len, sizeof *r.headers);
             for (size_t j = 0; j < h->u.map.len; j++) {

@@ -37,7 +37,7 @@ static const char *const on_error_names[] = {"fail", "ignore"};
 /* Decode one call mapping into *call; false when it is unusable. */
 static bool decode_call(cfg__doc *c, const cfg_node *n, cfg_call_spec *call)
 {
-    if (cfg_expect_map(n, c->d, "a call") < 0)
+    if (cfg__expect_fields(n, c->d, "a call", call_fields, CFG_COUNT(call_fields)) < 0)
         return false;
     memset(call, 0, sizeof *call);
     call->pos = n->pos;
@@ -45,7 +45,6 @@ static bool decode_call(cfg__doc *c, const cfg_node *n, cfg_call_spec *call)
     call->path.str = "/";
     call->probability.v = 1.0;
     call->on_error = CFG_ON_ERROR_FAIL;
-    cfg_check_fields(n, c->d, call_fields, CFG_COUNT(call_fields));
     if (!cfg__require(c, n, "host", "a call") || cfg__f_str(c, n, "host", &call->host) < 0)
         return false;
     cfg__f_int(c, n, "port", 1, 65535, &call->port);
@@ -119,9 +118,8 @@ void cfg__decode_workload(cfg__doc *c, const cfg_node *spec)
     cfg__f_int(c, spec, "concurrency", 1, 1000000, &w.concurrency);
     cfg__f_int(c, spec, "queueLimit", 0, 100000000, &w.queue_limit);
     cfg__f_dist(c, spec, "serviceTime", &w.service_time);
-    const cfg_node *errs = cfg__f_map(c, spec, "errors");
+    const cfg_node *errs = cfg__f_map(c, spec, "errors", errors_fields, CFG_COUNT(errors_fields));
     if (errs) {
-        cfg_check_fields(errs, c->d, errors_fields, CFG_COUNT(errors_fields));
         cfg__f_fraction(c, errs, "rate", &w.error_rate);
         cfg__f_int(c, errs, "status", 100, 599, &w.error_status);
     }

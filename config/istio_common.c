@@ -15,13 +15,13 @@
 #include "config/istio_int.h"
 #include "config/units.h"
 
-int cfg__i_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
-                size_t nknown)
+const cfg_node *cfg__i_map(const cfg_node *map, const char *key, ms_diag *d,
+                           const char *const *known, size_t nknown)
 {
-    if (cfg_expect_map(n, d, what) != 0)
-        return -1;
-    cfg_check_fields(n, d, known, nknown);
-    return 0;
+    const cfg_node *v = cfg_map_get(map, key);
+    if (cfg__i_absent(v) || cfg__expect_fields(v, d, key, known, nknown) != 0)
+        return NULL;
+    return v;
 }
 
 const char *cfg__i_string(const cfg_node *n, ms_diag *d)
@@ -63,6 +63,16 @@ void cfg__i_labels(const cfg_node *n, ms_diag *d, const char *what, pol_labels *
         out->items[out->len].value = v;
         out->len++;
     }
+}
+
+bool cfg__i_selector(const cfg_node *map, const char *key, ms_diag *d, pol_labels *out)
+{
+    static const char *const fields[] = {"matchLabels"};
+    const cfg_node *v = cfg__i_map(map, key, d, fields, CFG_COUNT(fields));
+    if (!v)
+        return false;
+    cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", out);
+    return true;
 }
 
 void cfg__i_opt_int(const cfg_node *n, ms_diag *d, int64_t min, int64_t max, pol_opt_int *out)
@@ -116,7 +126,7 @@ void cfg__i_opt_duration(const cfg_node *n, ms_diag *d, pol_opt_duration *out)
 void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out)
 {
     static const char *const fields[] = {"value"};
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "percentage", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__i_absent(n) || cfg__expect_fields(n, d, "percentage", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(n, "value");
     if (cfg__i_absent(v)) {
@@ -151,7 +161,7 @@ void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out)
         return;
     }
     out->pos = n->pos;
-    if (cfg__i_fields(n, d, "string match", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "string match", fields, CFG_COUNT(fields)) != 0)
         return;
     int given = 0;
     for (size_t i = 0; i < CFG_COUNT(fields); i++) {
@@ -225,7 +235,7 @@ void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out)
     if (cfg__i_absent(n)) {
         return;
     }
-    if (cfg__i_fields(n, d, "destination", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "destination", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *host = cfg_map_get(n, "host");
     if (cfg__i_absent(host))
@@ -235,9 +245,8 @@ void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out)
     const cfg_node *subset = cfg_map_get(n, "subset");
     if (!cfg__i_absent(subset) && (out->subset = cfg__i_string(subset, d)) != NULL)
         out->subset_pos = subset->pos;
-    const cfg_node *port = cfg_map_get(n, "port");
-    if (!cfg__i_absent(port) &&
-        cfg__i_fields(port, d, "port", port_fields, CFG_COUNT(port_fields)) == 0)
+    const cfg_node *port = cfg__i_map(n, "port", d, port_fields, CFG_COUNT(port_fields));
+    if (port)
         cfg__i_opt_int(cfg_map_get(port, "number"), d, 0, 65535, &out->port);
 }
 
@@ -253,7 +262,7 @@ void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destinat
         const cfg_node *it = n->u.seq.items[i];
         pol_route_destination *rd = &(*out)[i];
         rd->destination.pos = it->pos;
-        if (cfg__i_fields(it, d, "route destination", fields, CFG_COUNT(fields)) != 0)
+        if (cfg__expect_fields(it, d, "route destination", fields, CFG_COUNT(fields)) != 0)
             continue;
         const cfg_node *dst = cfg_map_get(it, "destination");
         if (cfg__i_absent(dst))
@@ -298,7 +307,8 @@ static void header_kvs(const cfg_node *n, ms_diag *d, const char *what, pol_head
 static void header_ops(const cfg_node *n, ms_diag *d, pol_header_ops *out)
 {
     static const char *const fields[] = {"set", "add", "remove"};
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "header operations", fields, CFG_COUNT(fields)))
+    if (cfg__i_absent(n) ||
+        cfg__expect_fields(n, d, "header operations", fields, CFG_COUNT(fields)) != 0)
         return;
     header_kvs(cfg_map_get(n, "set"), d, "set", &out->set, &out->nset);
     header_kvs(cfg_map_get(n, "add"), d, "add", &out->add, &out->nadd);
@@ -308,7 +318,7 @@ static void header_ops(const cfg_node *n, ms_diag *d, pol_header_ops *out)
 void cfg__i_headers(const cfg_node *n, ms_diag *d, pol_headers *out)
 {
     static const char *const fields[] = {"request", "response"};
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "headers", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__i_absent(n) || cfg__expect_fields(n, d, "headers", fields, CFG_COUNT(fields)) != 0)
         return;
     header_ops(cfg_map_get(n, "request"), d, &out->request);
     header_ops(cfg_map_get(n, "response"), d, &out->response);

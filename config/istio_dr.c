@@ -25,7 +25,7 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
     static const char *const ring_fields[] = {"minimumRingSize"};
     static const char *const maglev_fields[] = {"tableSize"};
     h->pos = n->pos;
-    if (cfg__i_fields(n, d, "consistentHash", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "consistentHash", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     int keys = 0;
@@ -34,8 +34,7 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
         h->key = POL_HASH_KEY_HEADER;
         keys++;
     }
-    if (!cfg__i_absent(v = cfg_map_get(n, "httpCookie")) &&
-        cfg__i_fields(v, d, "httpCookie", cookie_fields, CFG_COUNT(cookie_fields)) == 0) {
+    if ((v = cfg__i_map(n, "httpCookie", d, cookie_fields, CFG_COUNT(cookie_fields)))) {
         const cfg_node *f;
         if (cfg__i_absent(f = cfg_map_get(v, "name")))
             ms_diag_error(d, v->pos, "httpCookie needs a name");
@@ -64,14 +63,12 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
     if (keys > 1)
         ms_diag_error(d, n->pos, "consistentHash may use only one hash key");
     cfg__i_opt_int(cfg_map_get(n, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
-    if (!cfg__i_absent(v = cfg_map_get(n, "ringHash")) &&
-        cfg__i_fields(v, d, "ringHash", ring_fields, CFG_COUNT(ring_fields)) == 0) {
+    if ((v = cfg__i_map(n, "ringHash", d, ring_fields, CFG_COUNT(ring_fields)))) {
         h->algo = POL_HASH_ALGO_RING_HASH;
         cfg__i_opt_int(cfg_map_get(v, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
     }
     const cfg_node *ts;
-    if (!cfg__i_absent(v = cfg_map_get(n, "maglev")) &&
-        cfg__i_fields(v, d, "maglev", maglev_fields, CFG_COUNT(maglev_fields)) == 0) {
+    if ((v = cfg__i_map(n, "maglev", d, maglev_fields, CFG_COUNT(maglev_fields)))) {
         if (h->algo == POL_HASH_ALGO_RING_HASH)
             ms_diag_error(d, v->pos, "ringHash and maglev cannot both be set");
         h->algo = POL_HASH_ALGO_MAGLEV;
@@ -93,7 +90,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
     static const char *const dist_fields[] = {"from", "to"};
     static const char *const fo_fields[] = {"from", "to"};
     s->pos = n->pos;
-    if (cfg__i_fields(n, d, "localityLbSetting", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "localityLbSetting", fields, CFG_COUNT(fields)) != 0)
         return;
     s->set = true;
     const cfg_node *v;
@@ -104,7 +101,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i], *f;
             pol_locality_distribute *ld = &s->distribute[i];
-            if (cfg__i_fields(it, d, "distribute", dist_fields, CFG_COUNT(dist_fields)) != 0)
+            if (cfg__expect_fields(it, d, "distribute", dist_fields, CFG_COUNT(dist_fields)) != 0)
                 continue;
             if (!cfg__i_absent(f = cfg_map_get(it, "from")))
                 ld->from = cfg__i_string(f, d);
@@ -127,7 +124,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
         s->nfailover = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i], *f;
-            if (cfg__i_fields(it, d, "failover", fo_fields, CFG_COUNT(fo_fields)) != 0)
+            if (cfg__expect_fields(it, d, "failover", fo_fields, CFG_COUNT(fo_fields)) != 0)
                 continue;
             if (!cfg__i_absent(f = cfg_map_get(it, "from")))
                 s->failover[i].from = cfg__i_string(f, d);
@@ -149,7 +146,7 @@ static void decode_lb(const cfg_node *n, ms_diag *d, pol_load_balancer_settings 
     };
     static const char *const warmup_fields[] = {"duration", "minimumPercent", "aggression"};
     lb->pos = n->pos;
-    if (cfg__i_fields(n, d, "loadBalancer", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "loadBalancer", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "simple"))) {
@@ -170,8 +167,7 @@ static void decode_lb(const cfg_node *n, ms_diag *d, pol_load_balancer_settings 
     if (!cfg__i_absent(v = cfg_map_get(n, "localityLbSetting")))
         decode_locality(v, d, &lb->locality_lb_setting);
     cfg__i_opt_duration(cfg_map_get(n, "warmupDurationSecs"), d, &lb->warmup_duration_secs);
-    if (!cfg__i_absent(v = cfg_map_get(n, "warmup")) &&
-        cfg__i_fields(v, d, "warmup", warmup_fields, CFG_COUNT(warmup_fields)) == 0) {
+    if ((v = cfg__i_map(n, "warmup", d, warmup_fields, CFG_COUNT(warmup_fields)))) {
         const cfg_node *f = cfg_map_get(v, "duration");
         lb->warmup.set = true;
         if (cfg__i_absent(f))
@@ -196,10 +192,10 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
         "http2KeepAlive",
     };
     cp->pos = n->pos;
-    if (cfg__i_fields(n, d, "connectionPool", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "connectionPool", fields, CFG_COUNT(fields)) != 0)
         return;
-    const cfg_node *t = cfg_map_get(n, "tcp"), *h = cfg_map_get(n, "http"), *v;
-    if (!cfg__i_absent(t) && cfg__i_fields(t, d, "tcp", tcp_fields, CFG_COUNT(tcp_fields)) == 0) {
+    const cfg_node *t = cfg__i_map(n, "tcp", d, tcp_fields, CFG_COUNT(tcp_fields)), *h, *v;
+    if (t) {
         cp->tcp.set = true;
         cp->tcp.pos = t->pos;
         cfg__i_opt_int(cfg_map_get(t, "maxConnections"), d, 0, INT32_MAX, &cp->tcp.max_connections);
@@ -207,15 +203,14 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
         cfg__i_opt_duration(cfg_map_get(t, "maxConnectionDuration"), d,
                           &cp->tcp.max_connection_duration);
         cfg__i_opt_duration(cfg_map_get(t, "idleTimeout"), d, &cp->tcp.idle_timeout);
-        if (!cfg__i_absent(v = cfg_map_get(t, "tcpKeepalive")) &&
-            cfg__i_fields(v, d, "tcpKeepalive", ka_fields, CFG_COUNT(ka_fields)) == 0) {
+        if ((v = cfg__i_map(t, "tcpKeepalive", d, ka_fields, CFG_COUNT(ka_fields)))) {
             cp->tcp.tcp_keepalive.set = true;
             cfg__i_opt_int(cfg_map_get(v, "probes"), d, 0, UINT32_MAX, &cp->tcp.tcp_keepalive.probes);
             cfg__i_opt_duration(cfg_map_get(v, "time"), d, &cp->tcp.tcp_keepalive.time);
             cfg__i_opt_duration(cfg_map_get(v, "interval"), d, &cp->tcp.tcp_keepalive.interval);
         }
     }
-    if (!cfg__i_absent(h) && cfg__i_fields(h, d, "http", http_fields, CFG_COUNT(http_fields)) == 0) {
+    if ((h = cfg__i_map(n, "http", d, http_fields, CFG_COUNT(http_fields)))) {
         cp->http.set = true;
         cp->http.pos = h->pos;
         cfg__i_opt_int(cfg_map_get(h, "http1MaxPendingRequests"), d, 0, INT32_MAX,
@@ -247,7 +242,7 @@ static void decode_outlier(const cfg_node *n, ms_diag *d, pol_outlier_detection 
         "maxEjectionPercent", "minHealthPercent", "consecutiveErrors",
     };
     od->pos = n->pos;
-    if (cfg__i_fields(n, d, "outlierDetection", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "outlierDetection", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_opt_bool(cfg_map_get(n, "splitExternalLocalOriginErrors"), d,
                   &od->split_external_local_origin_errors);
@@ -274,7 +269,7 @@ static void decode_client_tls(const cfg_node *n, ms_diag *d, pol_client_tls *t)
         "subjectAltNames", "sni", "insecureSkipVerify", "caCrl",
     };
     t->pos = n->pos;
-    if (cfg__i_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "mode"))) {
@@ -327,7 +322,7 @@ static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_pol
     };
     static const char *const number_fields[] = {"number"};
     tp->pos = n->pos;
-    if (cfg__i_fields(n, d, "trafficPolicy", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "trafficPolicy", fields, CFG_COUNT(fields)) != 0)
         return;
     decode_blocks(n, d, &tp->blocks);
     const cfg_node *pl = cfg_map_get(n, "portLevelSettings");
@@ -340,12 +335,12 @@ static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_pol
         const cfg_node *it = pl->u.seq.items[i], *p;
         pol_port_traffic_policy *pp = &tp->port_level_settings[i];
         pp->pos = it->pos;
-        if (cfg__i_fields(it, d, "port level settings", port_fields, CFG_COUNT(port_fields)))
+        if (cfg__expect_fields(it, d, "port level settings", port_fields, CFG_COUNT(port_fields)))
             continue;
         p = cfg_map_get(it, "port");
         if (cfg__i_absent(p))
             ms_diag_error(d, it->pos, "port level settings need a port");
-        else if (cfg__i_fields(p, d, "port", number_fields, CFG_COUNT(number_fields)) == 0)
+        else if (cfg__expect_fields(p, d, "port", number_fields, CFG_COUNT(number_fields)) == 0)
             cfg__i_opt_int(cfg_map_get(p, "number"), d, 1, 65535, &pp->port);
         decode_blocks(it, d, &pp->blocks);
     }
@@ -357,7 +352,7 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
         "host", "trafficPolicy", "subsets", "exportTo", "workloadSelector",
     };
     static const char *const subset_fields[] = {"name", "labels", "trafficPolicy"};
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(spec, "host");
     if (cfg__i_absent(v))
@@ -369,11 +364,7 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
         decode_traffic_policy(v, d, &dr->traffic_policy);
     }
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &dr->export_to);
-    if (!cfg__i_absent(v = cfg_map_get(spec, "workloadSelector"))) {
-        static const char *const ws_fields[] = {"matchLabels"};
-        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_COUNT(ws_fields)) == 0)
-            cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", &dr->workload_selector);
-    }
+    cfg__i_selector(spec, "workloadSelector", d, &dr->workload_selector);
     v = cfg_map_get(spec, "subsets");
     if (cfg__i_absent(v) || cfg_expect_seq(v, d, "subsets") != 0)
         return;
@@ -383,7 +374,7 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
         const cfg_node *it = v->u.seq.items[i], *f;
         pol_subset *s = &dr->subsets[i];
         s->pos = it->pos;
-        if (cfg__i_fields(it, d, "subset", subset_fields, CFG_COUNT(subset_fields)) != 0)
+        if (cfg__expect_fields(it, d, "subset", subset_fields, CFG_COUNT(subset_fields)) != 0)
             continue;
         f = cfg_map_get(it, "name");
         if (cfg__i_absent(f)) {

@@ -13,14 +13,18 @@
 #include "config/decode_int.h"
 #include "config/k8s_istio.h"
 
-/* Require a mapping and report its unknown keys (did-you-mean).  Returns 0, or
- * -1 when `n` is not a mapping (reported as "expected a mapping for WHAT"). */
-int cfg__i_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
-                size_t nknown);
+/* The mapping at map[key] with its keys checked (cfg__expect_fields, WHAT
+ * being the key), or NULL when it is absent or null, or not a mapping
+ * (reported). */
+const cfg_node *cfg__i_map(const cfg_node *map, const char *key, ms_diag *d,
+                           const char *const *known, size_t nknown);
 /* The scalar's text, or NULL after reporting a non-scalar. */
 const char *cfg__i_string(const cfg_node *n, ms_diag *d);
 void cfg__i_str_list(const cfg_node *n, ms_diag *d, const char *what, pol_str_list *out);
 void cfg__i_labels(const cfg_node *n, ms_diag *d, const char *what, pol_labels *out);
+/* A workload selector {matchLabels: {...}} at map[key]; true when present
+ * and a mapping (its labels may still have had errors). */
+bool cfg__i_selector(const cfg_node *map, const char *key, ms_diag *d, pol_labels *out);
 void cfg__i_opt_int(const cfg_node *n, ms_diag *d, int64_t min, int64_t max, pol_opt_int *out);
 void cfg__i_opt_bool(const cfg_node *n, ms_diag *d, pol_opt_bool *out);
 void cfg__i_opt_double(const cfg_node *n, ms_diag *d, double min, double max, pol_opt_double *out);

@@ -23,7 +23,7 @@ static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
 {
     static const char *const fields[] = {"number", "protocol", "name", "targetPort"};
     p->pos = n->pos;
-    if (cfg__i_fields(n, d, "port", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "port", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(n, "number");
     if (cfg__i_absent(v))
@@ -52,7 +52,7 @@ static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
         "maxProtocolVersion", "cipherSuites",
     };
     t->pos = n->pos;
-    if (cfg__i_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
         return;
     t->set = true;
     const cfg_node *v;
@@ -80,24 +80,13 @@ static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
     cfg__i_str_list(cfg_map_get(n, "cipherSuites"), d, "cipherSuites", &t->cipher_suites);
 }
 
-static void decode_selector(const cfg_node *n, ms_diag *d, const char *key, bool *has,
-                            pol_labels *out)
-{
-    static const char *const fields[] = {"matchLabels"};
-    const cfg_node *v = cfg_map_get(n, key);
-    if (cfg__i_absent(v) || cfg__i_fields(v, d, key, fields, CFG_COUNT(fields)) != 0)
-        return;
-    *has = true;
-    cfg__i_labels(cfg_map_get(v, "matchLabels"), d, "matchLabels", out);
-}
-
 void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
 {
     static const char *const fields[] = {"selector", "servers"};
     static const char *const server_fields[] = {
         "port", "bind", "hosts", "tls", "name", "defaultEndpoint",
     };
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_labels(cfg_map_get(spec, "selector"), d, "selector", &gw->selector);
     const cfg_node *s = cfg_map_get(spec, "servers");
@@ -109,7 +98,7 @@ void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
         const cfg_node *it = s->u.seq.items[i], *v;
         pol_server *sv = &gw->servers[i];
         sv->pos = it->pos;
-        if (cfg__i_fields(it, d, "server", server_fields, CFG_COUNT(server_fields)) != 0)
+        if (cfg__expect_fields(it, d, "server", server_fields, CFG_COUNT(server_fields)) != 0)
             continue;
         if (cfg__i_absent(v = cfg_map_get(it, "port")))
             ms_diag_error(d, it->pos, "server needs a port");
@@ -136,7 +125,7 @@ static void decode_workload_entry(const cfg_node *n, ms_diag *d, pol_workload_en
         "address", "ports", "labels", "network", "locality", "weight", "serviceAccount",
     };
     e->pos = n->pos;
-    if (cfg__i_fields(n, d, "endpoint", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "endpoint", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "address")))
@@ -168,7 +157,7 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         "hosts", "addresses", "ports", "location", "resolution", "endpoints",
         "workloadSelector", "exportTo", "subjectAltNames",
     };
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(spec, "hosts");
     if (cfg__i_absent(v))
@@ -202,11 +191,9 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         for (size_t i = 0; i < v->u.seq.len; i++)
             decode_workload_entry(v->u.seq.items[i], d, &se->endpoints[i]);
     }
-    if (!cfg__i_absent(v = cfg_map_get(spec, "workloadSelector"))) {
-        static const char *const ws_fields[] = {"labels"};
-        if (cfg__i_fields(v, d, "workloadSelector", ws_fields, CFG_COUNT(ws_fields)) == 0)
-            cfg__i_labels(cfg_map_get(v, "labels"), d, "labels", &se->workload_selector);
-    }
+    static const char *const ws_fields[] = {"labels"};
+    if ((v = cfg__i_map(spec, "workloadSelector", d, ws_fields, CFG_COUNT(ws_fields))))
+        cfg__i_labels(cfg_map_get(v, "labels"), d, "labels", &se->workload_selector);
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &se->export_to);
     cfg__i_str_list(cfg_map_get(spec, "subjectAltNames"), d, "subjectAltNames",
                   &se->subject_alt_names);
@@ -216,7 +203,7 @@ static pol_mtls_mode decode_mtls(const cfg_node *n, ms_diag *d)
 {
     static const char *const fields[] = {"mode"};
     const cfg_node *v;
-    if (cfg__i_absent(n) || cfg__i_fields(n, d, "mtls", fields, CFG_COUNT(fields)) != 0 ||
+    if (cfg__i_absent(n) || cfg__expect_fields(n, d, "mtls", fields, CFG_COUNT(fields)) != 0 ||
         cfg__i_absent(v = cfg_map_get(n, "mode")))
         return POL_MTLS_UNSET;
     size_t nn;
@@ -229,9 +216,9 @@ void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
                                      pol_peer_authentication *pa)
 {
     static const char *const fields[] = {"selector", "mtls", "portLevelMtls"};
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
-    decode_selector(spec, d, "selector", &pa->has_selector, &pa->selector);
+    pa->has_selector = cfg__i_selector(spec, "selector", d, &pa->selector);
     pa->mtls_mode = decode_mtls(cfg_map_get(spec, "mtls"), d);
     const cfg_node *v = cfg_map_get(spec, "portLevelMtls");
     if (cfg__i_absent(v) || cfg_expect_map(v, d, "portLevelMtls") != 0)
@@ -262,7 +249,7 @@ static void decode_source(const cfg_node *n, ms_diag *d, pol_authz_source *s)
         &s->ip_blocks, &s->not_ip_blocks, &s->remote_ip_blocks, &s->not_remote_ip_blocks,
     };
     s->pos = n->pos;
-    if (cfg__i_fields(n, d, "source", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "source", fields, CFG_COUNT(fields)) != 0)
         return;
     for (size_t i = 0; i < CFG_COUNT(fields); i++)
         cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
@@ -278,7 +265,7 @@ static void decode_operation(const cfg_node *n, ms_diag *d, pol_authz_operation 
         &o->methods, &o->not_methods, &o->paths, &o->not_paths,
     };
     o->pos = n->pos;
-    if (cfg__i_fields(n, d, "operation", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "operation", fields, CFG_COUNT(fields)) != 0)
         return;
     for (size_t i = 0; i < CFG_COUNT(fields); i++)
         cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
@@ -288,7 +275,7 @@ static void decode_operation(const cfg_node *n, ms_diag *d, pol_authz_operation 
 static const cfg_node *wrapped(const cfg_node *it, ms_diag *d, const char *key)
 {
     const char *const fields[] = {key};
-    if (cfg__i_fields(it, d, key, fields, 1) != 0)
+    if (cfg__expect_fields(it, d, key, fields, 1) != 0)
         return NULL;
     const cfg_node *v = cfg_map_get(it, key);
     if (cfg__i_absent(v)) {
@@ -303,7 +290,7 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
     static const char *const fields[] = {"from", "to", "when"};
     static const char *const when_fields[] = {"key", "values", "notValues"};
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "rule", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "rule", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v, *w;
     if (!cfg__i_absent(v = cfg_map_get(n, "from")) && cfg_expect_seq(v, d, "from") == 0) {
@@ -327,7 +314,7 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
             const cfg_node *it = v->u.seq.items[i];
             pol_authz_condition *c = &r->when[i];
             c->pos = it->pos;
-            if (cfg__i_fields(it, d, "condition", when_fields, CFG_COUNT(when_fields)) != 0)
+            if (cfg__expect_fields(it, d, "condition", when_fields, CFG_COUNT(when_fields)) != 0)
                 continue;
             if (cfg__i_absent(w = cfg_map_get(it, "key")))
                 ms_diag_error(d, it->pos, "condition needs a key");
@@ -345,9 +332,9 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
     static const char *const fields[] = {
         "selector", "targetRef", "targetRefs", "rules", "action", "provider",
     };
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
-    decode_selector(spec, d, "selector", &ap->has_selector, &ap->selector);
+    ap->has_selector = cfg__i_selector(spec, "selector", d, &ap->selector);
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(spec, "action"))) {
         size_t nn;
@@ -356,12 +343,10 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
         if (e >= 0)
             ap->action = (pol_authz_action)e;
     }
-    if (!cfg__i_absent(v = cfg_map_get(spec, "provider"))) {
-        static const char *const pfields[] = {"name"};
-        if (cfg__i_fields(v, d, "provider", pfields, CFG_COUNT(pfields)) == 0 &&
-            !cfg__i_absent(cfg_map_get(v, "name")))
-            ap->provider = cfg__i_string(cfg_map_get(v, "name"), d);
-    }
+    static const char *const pfields[] = {"name"};
+    if ((v = cfg__i_map(spec, "provider", d, pfields, CFG_COUNT(pfields))) &&
+        !cfg__i_absent(cfg_map_get(v, "name")))
+        ap->provider = cfg__i_string(cfg_map_get(v, "name"), d);
     if (ap->action == POL_AUTHZ_CUSTOM && !ap->provider)
         ms_diag_error(d, spec->pos, "action CUSTOM needs a provider");
     if (!cfg__i_absent(v = cfg_map_get(spec, "rules")) && cfg_expect_seq(v, d, "rules") == 0) {

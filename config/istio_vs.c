@@ -25,7 +25,7 @@ static void decode_match(const cfg_node *n, ms_diag *d, pol_http_match *m)
         "ignoreUriCase", "withoutHeaders", "sourceNamespace", "statPrefix",
     };
     m->pos = n->pos;
-    if (cfg__i_fields(n, d, "match", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "match", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "name")))
@@ -107,7 +107,7 @@ static void decode_retries(const cfg_node *n, ms_diag *d, pol_http_retry *r)
         "retryIgnorePreviousHosts", "backoff",
     };
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "retries", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "retries", fields, CFG_COUNT(fields)) != 0)
         return;
     r->set = true;
     const cfg_node *v;
@@ -146,14 +146,14 @@ static void decode_fault(const cfg_node *n, ms_diag *d, pol_fault_injection *f)
         "httpStatus", "grpcStatus", "http2Error", "percentage",
     };
     f->pos = n->pos;
-    if (cfg__i_fields(n, d, "fault", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "fault", fields, CFG_COUNT(fields)) != 0)
         return;
     f->set = true;
     const cfg_node *dl = cfg_map_get(n, "delay"), *ab = cfg_map_get(n, "abort"), *v;
     if (cfg__i_absent(dl) && cfg__i_absent(ab))
         ms_diag_error(d, n->pos, "fault must have a delay or an abort");
     if (!cfg__i_absent(dl) &&
-        cfg__i_fields(dl, d, "delay", delay_fields, CFG_COUNT(delay_fields)) == 0) {
+        cfg__expect_fields(dl, d, "delay", delay_fields, CFG_COUNT(delay_fields)) == 0) {
         f->delay.set = true;
         f->delay.pos = dl->pos;
         if (!cfg__i_absent(v = cfg_map_get(dl, "exponentialDelay")))
@@ -170,7 +170,7 @@ static void decode_fault(const cfg_node *n, ms_diag *d, pol_fault_injection *f)
         cfg__i_opt_int(cfg_map_get(dl, "percent"), d, 0, 100, &f->delay.percent);
     }
     if (!cfg__i_absent(ab) &&
-        cfg__i_fields(ab, d, "abort", abort_fields, CFG_COUNT(abort_fields)) == 0) {
+        cfg__expect_fields(ab, d, "abort", abort_fields, CFG_COUNT(abort_fields)) == 0) {
         f->abort.set = true;
         f->abort.pos = ab->pos;
         if (!cfg__i_absent(v = cfg_map_get(ab, "http2Error")))
@@ -200,7 +200,7 @@ static void decode_redirect(const cfg_node *n, ms_diag *d, pol_http_redirect *r)
         "uri", "authority", "port", "derivePort", "scheme", "redirectCode",
     };
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "redirect", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "redirect", fields, CFG_COUNT(fields)) != 0)
         return;
     r->set = true;
     const cfg_node *v;
@@ -234,7 +234,7 @@ static void decode_rewrite(const cfg_node *n, ms_diag *d, pol_http_rewrite *r)
     static const char *const fields[] = {"uri", "authority", "uriRegexRewrite"};
     static const char *const rx_fields[] = {"match", "rewrite"};
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "rewrite", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "rewrite", fields, CFG_COUNT(fields)) != 0)
         return;
     r->set = true;
     const cfg_node *v;
@@ -242,8 +242,7 @@ static void decode_rewrite(const cfg_node *n, ms_diag *d, pol_http_rewrite *r)
         r->uri = cfg__i_string(v, d);
     if (!cfg__i_absent(v = cfg_map_get(n, "authority")))
         r->authority = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "uriRegexRewrite")) &&
-        cfg__i_fields(v, d, "uriRegexRewrite", rx_fields, CFG_COUNT(rx_fields)) == 0) {
+    if ((v = cfg__i_map(n, "uriRegexRewrite", d, rx_fields, CFG_COUNT(rx_fields)))) {
         const cfg_node *m = cfg_map_get(v, "match"), *w = cfg_map_get(v, "rewrite");
         if (!cfg__i_absent(m))
             r->uri_regex_match = cfg__i_string(m, d);
@@ -259,7 +258,7 @@ static void decode_direct_response(const cfg_node *n, ms_diag *d, pol_direct_res
     static const char *const fields[] = {"status", "body"};
     static const char *const body_fields[] = {"string", "bytes"};
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "directResponse", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "directResponse", fields, CFG_COUNT(fields)) != 0)
         return;
     r->set = true;
     const cfg_node *v = cfg_map_get(n, "status");
@@ -268,8 +267,7 @@ static void decode_direct_response(const cfg_node *n, ms_diag *d, pol_direct_res
     else if (cfg_read_int(v, d, INT32_MIN, INT32_MAX, &r->status) == 0 &&
              (r->status < 200 || r->status > 599))
         ms_diag_error(d, v->pos, "status must be in 200-599, found %lld", (long long)r->status);
-    if (!cfg__i_absent(v = cfg_map_get(n, "body")) &&
-        cfg__i_fields(v, d, "body", body_fields, CFG_COUNT(body_fields)) == 0) {
+    if ((v = cfg__i_map(n, "body", d, body_fields, CFG_COUNT(body_fields)))) {
         const cfg_node *s = cfg_map_get(v, "string"), *b = cfg_map_get(v, "bytes");
         if (!cfg__i_absent(s))
             r->body = cfg__i_string(s, d);
@@ -292,7 +290,7 @@ static void decode_cors(const cfg_node *n, ms_diag *d, pol_cors_policy *c)
         "maxAge", "allowCredentials", "unmatchedPreflights",
     };
     c->pos = n->pos;
-    if (cfg__i_fields(n, d, "corsPolicy", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "corsPolicy", fields, CFG_COUNT(fields)) != 0)
         return;
     c->set = true;
     const cfg_node *v = cfg_map_get(n, "allowOrigins");
@@ -338,7 +336,7 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
         "mirrorPercentage", "mirrorPercent", "mirror_percent", "corsPolicy", "headers",
     };
     r->pos = n->pos;
-    if (cfg__i_fields(n, d, "http route", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(n, d, "http route", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
     if (!cfg__i_absent(v = cfg_map_get(n, "name")))
@@ -358,7 +356,7 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
     if (!cfg__i_absent(v = cfg_map_get(n, "delegate"))) {
         static const char *const dfields[] = {"name", "namespace"};
         r->delegate.pos = v->pos;
-        if (cfg__i_fields(v, d, "delegate", dfields, CFG_COUNT(dfields)) == 0) {
+        if (cfg__expect_fields(v, d, "delegate", dfields, CFG_COUNT(dfields)) == 0) {
             const cfg_node *nm = cfg_map_get(v, "name"), *ns = cfg_map_get(v, "namespace");
             r->delegate.set = true;
             if (cfg__i_absent(nm))
@@ -394,7 +392,7 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
         r->nmirrors = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i];
-            if (cfg__i_fields(it, d, "mirror", mfields, CFG_COUNT(mfields)) != 0)
+            if (cfg__expect_fields(it, d, "mirror", mfields, CFG_COUNT(mfields)) != 0)
                 continue;
             decode_mirror_dest(cfg_map_get(it, "destination"), d, &r->mirrors[i].destination);
             cfg__i_percent(cfg_map_get(it, "percentage"), d, &r->mirrors[i].percentage);
@@ -436,7 +434,7 @@ static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_rout
         const cfg_node *it = n->u.seq.items[i], *v;
         pol_l4_route *r = &(*out)[i];
         r->pos = it->pos;
-        if (cfg__i_fields(it, d, tls ? "tls route" : "tcp route", rfields, CFG_COUNT(rfields)))
+        if (cfg__expect_fields(it, d, tls ? "tls route" : "tcp route", rfields, CFG_COUNT(rfields)))
             continue;
         if (!cfg__i_absent(v = cfg_map_get(it, "match")) && cfg_expect_seq(v, d, "match") == 0) {
             r->match = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->match));
@@ -445,8 +443,8 @@ static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_rout
                 const cfg_node *m = v->u.seq.items[j], *f;
                 pol_l4_match *lm = &r->match[j];
                 lm->pos = m->pos;
-                if (tls ? cfg__i_fields(m, d, "match", tls_fields, CFG_COUNT(tls_fields))
-                        : cfg__i_fields(m, d, "match", tcp_fields, CFG_COUNT(tcp_fields)))
+                if (tls ? cfg__expect_fields(m, d, "match", tls_fields, CFG_COUNT(tls_fields))
+                        : cfg__expect_fields(m, d, "match", tcp_fields, CFG_COUNT(tcp_fields)))
                     continue;
                 cfg__i_str_list(cfg_map_get(m, "sniHosts"), d, "sniHosts", &lm->sni_hosts);
                 cfg__i_str_list(cfg_map_get(m, "destinationSubnets"), d, "destinationSubnets",
@@ -466,7 +464,7 @@ static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_rout
 void cfg__i_decode_virtual_service(const cfg_node *spec, ms_diag *d, pol_virtual_service *vs)
 {
     static const char *const fields[] = {"hosts", "gateways", "http", "tls", "tcp", "exportTo"};
-    if (cfg__i_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
+    if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_str_list(cfg_map_get(spec, "hosts"), d, "hosts", &vs->hosts);
     cfg__i_str_list(cfg_map_get(spec, "gateways"), d, "gateways", &vs->gateways);
