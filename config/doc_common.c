@@ -54,7 +54,7 @@ void cfg_meshsim_destroy(struct cfg_meshsim *m)
 void *cfg__own(cfg_meshsim *m, size_t n, size_t size)
 {
     owned *o = m->_private;
-    void *p = ms_xcalloc(n ? n : 1, size);
+    void *p = ms_xcalloc(n, size);
     MS_VEC_GROW(o->items, o->len, o->cap);
     o->items[o->len++] = p;
     return p;

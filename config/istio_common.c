@@ -24,6 +24,14 @@ const cfg_node *cfg__i_map(const cfg_node *map, const char *key, ms_diag *d,
     return v;
 }
 
+const cfg_node *cfg__i_seq(const cfg_node *map, const char *key, ms_diag *d)
+{
+    const cfg_node *v = cfg_map_get(map, key);
+    if (cfg__i_absent(v) || cfg_expect_seq(v, d, key) != 0)
+        return NULL;
+    return v;
+}
+
 const char *cfg__i_string(const cfg_node *n, ms_diag *d)
 {
     const char *s = NULL;
@@ -32,11 +40,17 @@ const char *cfg__i_string(const cfg_node *n, ms_diag *d)
     return s;
 }
 
+const char *cfg__i_opt_string(const cfg_node *map, const char *key, ms_diag *d)
+{
+    const cfg_node *v = cfg_map_get(map, key);
+    return cfg__i_absent(v) ? NULL : cfg__i_string(v, d);
+}
+
 void cfg__i_str_list(const cfg_node *n, ms_diag *d, const char *what, pol_str_list *out)
 {
     if (cfg__i_absent(n) || cfg_expect_seq(n, d, what) != 0)
         return;
-    out->items = ms_xcalloc(n->u.seq.len ? n->u.seq.len : 1, sizeof(*out->items));
+    out->items = ms_xcalloc(n->u.seq.len, sizeof(*out->items));
     out->len = 0;
     for (size_t i = 0; i < n->u.seq.len; i++) {
         const cfg_node *it = n->u.seq.items[i];
@@ -53,7 +67,7 @@ void cfg__i_labels(const cfg_node *n, ms_diag *d, const char *what, pol_labels *
 {
     if (cfg__i_absent(n) || cfg_expect_map(n, d, what) != 0)
         return;
-    out->items = ms_xcalloc(n->u.map.len ? n->u.map.len : 1, sizeof(*out->items));
+    out->items = ms_xcalloc(n->u.map.len, sizeof(*out->items));
     out->len = 0;
     CFG_MAP_EACH(p, n) {
         const char *v = cfg__i_string(p->value, d);
@@ -190,7 +204,7 @@ void cfg__i_named_matches(const cfg_node *n, ms_diag *d, const char *what,
 {
     if (cfg__i_absent(n) || cfg_expect_map(n, d, what) != 0)
         return;
-    out->items = ms_xcalloc(n->u.map.len ? n->u.map.len : 1, sizeof(*out->items));
+    out->items = ms_xcalloc(n->u.map.len, sizeof(*out->items));
     out->len = 0;
     CFG_MAP_EACH(p, n) {
         pol_named_match *m = &out->items[out->len++];
@@ -219,12 +233,9 @@ void cfg__i_meta(const cfg_node *root, ms_diag *d, pol_meta *out)
         ms_diag_error(d, md->pos, "missing field \"name\" in metadata");
     else
         out->name = cfg__i_string(name, d);
-    const cfg_node *ns = cfg_map_get(md, "namespace");
-    if (!cfg__i_absent(ns)) {
-        const char *s = cfg__i_string(ns, d);
-        if (s && *s)
-            out->ns = s;
-    }
+    const char *ns = cfg__i_opt_string(md, "namespace", d);
+    if (ns && *ns)
+        out->ns = ns;
 }
 
 void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out)
@@ -256,7 +267,7 @@ void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destinat
     static const char *const fields[] = {"destination", "weight", "headers"};
     if (cfg__i_absent(n) || cfg_expect_seq(n, d, "route") != 0)
         return;
-    *out = ms_xcalloc(n->u.seq.len ? n->u.seq.len : 1, sizeof(**out));
+    *out = ms_xcalloc(n->u.seq.len, sizeof(**out));
     *nout = n->u.seq.len;
     for (size_t i = 0; i < n->u.seq.len; i++) {
         const cfg_node *it = n->u.seq.items[i];
@@ -292,7 +303,7 @@ static void header_kvs(const cfg_node *n, ms_diag *d, const char *what, pol_head
 {
     if (cfg__i_absent(n) || cfg_expect_map(n, d, what) != 0)
         return;
-    *out = ms_xcalloc(n->u.map.len ? n->u.map.len : 1, sizeof(**out));
+    *out = ms_xcalloc(n->u.map.len, sizeof(**out));
     *nout = 0;
     CFG_MAP_EACH(p, n) {
         const char *v = cfg__i_string(p->value, d);

@@ -40,8 +40,7 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
             ms_diag_error(d, v->pos, "httpCookie needs a name");
         else
             h->http_cookie.name = cfg__i_string(f, d);
-        if (!cfg__i_absent(f = cfg_map_get(v, "path")))
-            h->http_cookie.path = cfg__i_string(f, d);
+        h->http_cookie.path = cfg__i_opt_string(v, "path", d);
         cfg__i_opt_duration(cfg_map_get(v, "ttl"), d, &h->http_cookie.ttl);
         h->key = POL_HASH_KEY_COOKIE;
         keys++;
@@ -94,21 +93,19 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
         return;
     s->set = true;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "distribute")) &&
-        cfg_expect_seq(v, d, "distribute") == 0) {
-        s->distribute = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*s->distribute));
+    if ((v = cfg__i_seq(n, "distribute", d))) {
+        s->distribute = ms_xcalloc(v->u.seq.len, sizeof(*s->distribute));
         s->ndistribute = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i], *f;
             pol_locality_distribute *ld = &s->distribute[i];
             if (cfg__expect_fields(it, d, "distribute", dist_fields, CFG_COUNT(dist_fields)) != 0)
                 continue;
-            if (!cfg__i_absent(f = cfg_map_get(it, "from")))
-                ld->from = cfg__i_string(f, d);
+            ld->from = cfg__i_opt_string(it, "from", d);
             f = cfg_map_get(it, "to");
             if (cfg__i_absent(f) || cfg_expect_map(f, d, "to") != 0)
                 continue;
-            ld->to = ms_xcalloc(f->u.map.len ? f->u.map.len : 1, sizeof(*ld->to));
+            ld->to = ms_xcalloc(f->u.map.len, sizeof(*ld->to));
             CFG_MAP_EACH(p, f) {
                 int64_t w;
                 if (cfg_read_int(p->value, d, 0, UINT32_MAX, &w) != 0)
@@ -119,17 +116,15 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
             }
         }
     }
-    if (!cfg__i_absent(v = cfg_map_get(n, "failover")) && cfg_expect_seq(v, d, "failover") == 0) {
-        s->failover = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*s->failover));
+    if ((v = cfg__i_seq(n, "failover", d))) {
+        s->failover = ms_xcalloc(v->u.seq.len, sizeof(*s->failover));
         s->nfailover = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
-            const cfg_node *it = v->u.seq.items[i], *f;
+            const cfg_node *it = v->u.seq.items[i];
             if (cfg__expect_fields(it, d, "failover", fo_fields, CFG_COUNT(fo_fields)) != 0)
                 continue;
-            if (!cfg__i_absent(f = cfg_map_get(it, "from")))
-                s->failover[i].from = cfg__i_string(f, d);
-            if (!cfg__i_absent(f = cfg_map_get(it, "to")))
-                s->failover[i].to = cfg__i_string(f, d);
+            s->failover[i].from = cfg__i_opt_string(it, "from", d);
+            s->failover[i].to = cfg__i_opt_string(it, "to", d);
         }
     }
     cfg__i_str_list(cfg_map_get(n, "failoverPriority"), d, "failoverPriority",
@@ -284,8 +279,7 @@ static void decode_client_tls(const cfg_node *n, ms_diag *d, pol_client_tls *t)
     static const char *const keys[] = {"clientCertificate", "privateKey", "caCertificates",
                                        "credentialName", "sni"};
     for (size_t i = 0; i < CFG_COUNT(keys); i++)
-        if (!cfg__i_absent(v = cfg_map_get(n, keys[i])))
-            *strs[i] = cfg__i_string(v, d);
+        *strs[i] = cfg__i_opt_string(n, keys[i], d);
     cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
     cfg__i_opt_bool(cfg_map_get(n, "insecureSkipVerify"), d, &t->insecure_skip_verify);
 }
@@ -325,11 +319,10 @@ static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_pol
     if (cfg__expect_fields(n, d, "trafficPolicy", fields, CFG_COUNT(fields)) != 0)
         return;
     decode_blocks(n, d, &tp->blocks);
-    const cfg_node *pl = cfg_map_get(n, "portLevelSettings");
-    if (cfg__i_absent(pl) || cfg_expect_seq(pl, d, "portLevelSettings") != 0)
+    const cfg_node *pl = cfg__i_seq(n, "portLevelSettings", d);
+    if (!pl)
         return;
-    tp->port_level_settings = ms_xcalloc(pl->u.seq.len ? pl->u.seq.len : 1,
-                                         sizeof(*tp->port_level_settings));
+    tp->port_level_settings = ms_xcalloc(pl->u.seq.len, sizeof(*tp->port_level_settings));
     tp->nport_level_settings = pl->u.seq.len;
     for (size_t i = 0; i < pl->u.seq.len; i++) {
         const cfg_node *it = pl->u.seq.items[i], *p;
@@ -365,10 +358,9 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
     }
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &dr->export_to);
     cfg__i_selector(spec, "workloadSelector", d, &dr->workload_selector);
-    v = cfg_map_get(spec, "subsets");
-    if (cfg__i_absent(v) || cfg_expect_seq(v, d, "subsets") != 0)
+    if (!(v = cfg__i_seq(spec, "subsets", d)))
         return;
-    dr->subsets = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*dr->subsets));
+    dr->subsets = ms_xcalloc(v->u.seq.len, sizeof(*dr->subsets));
     dr->nsubsets = v->u.seq.len;
     for (size_t i = 0; i < v->u.seq.len; i++) {
         const cfg_node *it = v->u.seq.items[i], *f;

@@ -18,8 +18,14 @@
  * (reported). */
 const cfg_node *cfg__i_map(const cfg_node *map, const char *key, ms_diag *d,
                            const char *const *known, size_t nknown);
+/* The sequence at map[key], or NULL when it is absent or null, or not a
+ * sequence (reported as "expected a sequence for KEY"). */
+const cfg_node *cfg__i_seq(const cfg_node *map, const char *key, ms_diag *d);
 /* The scalar's text, or NULL after reporting a non-scalar. */
 const char *cfg__i_string(const cfg_node *n, ms_diag *d);
+/* The string at map[key]: NULL when absent or null, or after reporting a
+ * non-scalar. */
+const char *cfg__i_opt_string(const cfg_node *map, const char *key, ms_diag *d);
 void cfg__i_str_list(const cfg_node *n, ms_diag *d, const char *what, pol_str_list *out);
 void cfg__i_labels(const cfg_node *n, ms_diag *d, const char *what, pol_labels *out);
 /* A workload selector {matchLabels: {...}} at map[key]; true when present

@@ -38,8 +38,7 @@ static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
             cfg__report_unknown(d, v->pos, p->protocol, protocols, CFG_COUNT(protocols), NULL,
                                 "invalid value \"%s\" for field \"protocol\"", p->protocol);
     }
-    if (!cfg__i_absent(v = cfg_map_get(n, "name")))
-        p->name = cfg__i_string(v, d);
+    p->name = cfg__i_opt_string(n, "name", d);
     cfg__i_opt_int(cfg_map_get(n, "targetPort"), d, 1, 65535, &p->target_port);
 }
 
@@ -73,8 +72,7 @@ static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
                                        "credentialName", "minProtocolVersion",
                                        "maxProtocolVersion"};
     for (size_t i = 0; i < CFG_COUNT(keys); i++)
-        if (!cfg__i_absent(v = cfg_map_get(n, keys[i])))
-            *strs[i] = cfg__i_string(v, d);
+        *strs[i] = cfg__i_opt_string(n, keys[i], d);
     cfg__i_str_list(cfg_map_get(n, "credentialNames"), d, "credentialNames", &t->credential_names);
     cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
     cfg__i_str_list(cfg_map_get(n, "cipherSuites"), d, "cipherSuites", &t->cipher_suites);
@@ -89,10 +87,10 @@ void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
     if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_labels(cfg_map_get(spec, "selector"), d, "selector", &gw->selector);
-    const cfg_node *s = cfg_map_get(spec, "servers");
-    if (cfg__i_absent(s) || cfg_expect_seq(s, d, "servers") != 0)
+    const cfg_node *s = cfg__i_seq(spec, "servers", d);
+    if (!s)
         return;
-    gw->servers = ms_xcalloc(s->u.seq.len ? s->u.seq.len : 1, sizeof(*gw->servers));
+    gw->servers = ms_xcalloc(s->u.seq.len, sizeof(*gw->servers));
     gw->nservers = s->u.seq.len;
     for (size_t i = 0; i < s->u.seq.len; i++) {
         const cfg_node *it = s->u.seq.items[i], *v;
@@ -104,18 +102,15 @@ void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw)
             ms_diag_error(d, it->pos, "server needs a port");
         else
             decode_port(v, d, &sv->port);
-        if (!cfg__i_absent(v = cfg_map_get(it, "bind")))
-            sv->bind = cfg__i_string(v, d);
+        sv->bind = cfg__i_opt_string(it, "bind", d);
         v = cfg_map_get(it, "hosts");
         if (cfg__i_absent(v))
             ms_diag_error(d, it->pos, "server needs at least one host");
         cfg__i_str_list(v, d, "hosts", &sv->hosts);
         if (!cfg__i_absent(v = cfg_map_get(it, "tls")))
             decode_server_tls(v, d, &sv->tls);
-        if (!cfg__i_absent(v = cfg_map_get(it, "name")))
-            sv->name = cfg__i_string(v, d);
-        if (!cfg__i_absent(v = cfg_map_get(it, "defaultEndpoint")))
-            sv->default_endpoint = cfg__i_string(v, d);
+        sv->name = cfg__i_opt_string(it, "name", d);
+        sv->default_endpoint = cfg__i_opt_string(it, "defaultEndpoint", d);
     }
 }
 
@@ -128,10 +123,9 @@ static void decode_workload_entry(const cfg_node *n, ms_diag *d, pol_workload_en
     if (cfg__expect_fields(n, d, "endpoint", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "address")))
-        e->address = cfg__i_string(v, d);
+    e->address = cfg__i_opt_string(n, "address", d);
     if (!cfg__i_absent(v = cfg_map_get(n, "ports")) && cfg_expect_map(v, d, "ports") == 0) {
-        e->ports = ms_xcalloc(v->u.map.len ? v->u.map.len : 1, sizeof(*e->ports));
+        e->ports = ms_xcalloc(v->u.map.len, sizeof(*e->ports));
         CFG_MAP_EACH(p, v) {
             int64_t num;
             if (cfg_read_int(p->value, d, 1, 65535, &num) != 0)
@@ -142,12 +136,9 @@ static void decode_workload_entry(const cfg_node *n, ms_diag *d, pol_workload_en
         }
     }
     cfg__i_labels(cfg_map_get(n, "labels"), d, "labels", &e->labels);
-    if (!cfg__i_absent(v = cfg_map_get(n, "network")))
-        e->network = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "locality")))
-        e->locality = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "serviceAccount")))
-        e->service_account = cfg__i_string(v, d);
+    e->network = cfg__i_opt_string(n, "network", d);
+    e->locality = cfg__i_opt_string(n, "locality", d);
+    e->service_account = cfg__i_opt_string(n, "serviceAccount", d);
     cfg__i_opt_int(cfg_map_get(n, "weight"), d, 0, UINT32_MAX, &e->weight);
 }
 
@@ -164,8 +155,8 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         ms_diag_error(d, spec->pos, "missing field \"hosts\"");
     cfg__i_str_list(v, d, "hosts", &se->hosts);
     cfg__i_str_list(cfg_map_get(spec, "addresses"), d, "addresses", &se->addresses);
-    if (!cfg__i_absent(v = cfg_map_get(spec, "ports")) && cfg_expect_seq(v, d, "ports") == 0) {
-        se->ports = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*se->ports));
+    if ((v = cfg__i_seq(spec, "ports", d))) {
+        se->ports = ms_xcalloc(v->u.seq.len, sizeof(*se->ports));
         se->nports = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             decode_port(v->u.seq.items[i], d, &se->ports[i]);
@@ -184,9 +175,8 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         if (e >= 0)
             se->resolution = (pol_se_resolution)e;
     }
-    if (!cfg__i_absent(v = cfg_map_get(spec, "endpoints")) &&
-        cfg_expect_seq(v, d, "endpoints") == 0) {
-        se->endpoints = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*se->endpoints));
+    if ((v = cfg__i_seq(spec, "endpoints", d))) {
+        se->endpoints = ms_xcalloc(v->u.seq.len, sizeof(*se->endpoints));
         se->nendpoints = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             decode_workload_entry(v->u.seq.items[i], d, &se->endpoints[i]);
@@ -225,7 +215,7 @@ void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
         return;
     if (!pa->has_selector)
         ms_diag_error(d, v->pos, "portLevelMtls needs a workload selector");
-    pa->port_level_mtls = ms_xcalloc(v->u.map.len ? v->u.map.len : 1, sizeof(pol_port_mtls));
+    pa->port_level_mtls = ms_xcalloc(v->u.map.len, sizeof(pol_port_mtls));
     CFG_MAP_EACH(p, v) {
         int64_t port;
         if (cfg_read_int(p->key, d, 1, 65535, &port) != 0)
@@ -293,22 +283,22 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
     if (cfg__expect_fields(n, d, "rule", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v, *w;
-    if (!cfg__i_absent(v = cfg_map_get(n, "from")) && cfg_expect_seq(v, d, "from") == 0) {
-        r->from = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->from));
+    if ((v = cfg__i_seq(n, "from", d))) {
+        r->from = ms_xcalloc(v->u.seq.len, sizeof(*r->from));
         r->nfrom = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             if ((w = wrapped(v->u.seq.items[i], d, "source")) != NULL)
                 decode_source(w, d, &r->from[i]);
     }
-    if (!cfg__i_absent(v = cfg_map_get(n, "to")) && cfg_expect_seq(v, d, "to") == 0) {
-        r->to = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->to));
+    if ((v = cfg__i_seq(n, "to", d))) {
+        r->to = ms_xcalloc(v->u.seq.len, sizeof(*r->to));
         r->nto = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             if ((w = wrapped(v->u.seq.items[i], d, "operation")) != NULL)
                 decode_operation(w, d, &r->to[i]);
     }
-    if (!cfg__i_absent(v = cfg_map_get(n, "when")) && cfg_expect_seq(v, d, "when") == 0) {
-        r->when = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->when));
+    if ((v = cfg__i_seq(n, "when", d))) {
+        r->when = ms_xcalloc(v->u.seq.len, sizeof(*r->when));
         r->nwhen = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i];
@@ -344,13 +334,12 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
             ap->action = (pol_authz_action)e;
     }
     static const char *const pfields[] = {"name"};
-    if ((v = cfg__i_map(spec, "provider", d, pfields, CFG_COUNT(pfields))) &&
-        !cfg__i_absent(cfg_map_get(v, "name")))
-        ap->provider = cfg__i_string(cfg_map_get(v, "name"), d);
+    if ((v = cfg__i_map(spec, "provider", d, pfields, CFG_COUNT(pfields))))
+        ap->provider = cfg__i_opt_string(v, "name", d);
     if (ap->action == POL_AUTHZ_CUSTOM && !ap->provider)
         ms_diag_error(d, spec->pos, "action CUSTOM needs a provider");
-    if (!cfg__i_absent(v = cfg_map_get(spec, "rules")) && cfg_expect_seq(v, d, "rules") == 0) {
-        ap->rules = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*ap->rules));
+    if ((v = cfg__i_seq(spec, "rules", d))) {
+        ap->rules = ms_xcalloc(v->u.seq.len, sizeof(*ap->rules));
         ap->nrules = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             decode_rule(v->u.seq.items[i], d, &ap->rules[i]);

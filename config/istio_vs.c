@@ -28,8 +28,7 @@ static void decode_match(const cfg_node *n, ms_diag *d, pol_http_match *m)
     if (cfg__expect_fields(n, d, "match", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "name")))
-        m->name = cfg__i_string(v, d);
+    m->name = cfg__i_opt_string(n, "name", d);
     cfg__i_string_match(cfg_map_get(n, "uri"), d, &m->uri);
     cfg__i_string_match(cfg_map_get(n, "scheme"), d, &m->scheme);
     cfg__i_string_match(cfg_map_get(n, "method"), d, &m->method);
@@ -55,8 +54,7 @@ static void decode_match(const cfg_node *n, ms_diag *d, pol_http_match *m)
     cfg__i_opt_int(cfg_map_get(n, "port"), d, 1, 65535, &m->port);
     cfg__i_labels(cfg_map_get(n, "sourceLabels"), d, "sourceLabels", &m->source_labels);
     cfg__i_str_list(cfg_map_get(n, "gateways"), d, "gateways", &m->gateways);
-    if (!cfg__i_absent(v = cfg_map_get(n, "sourceNamespace")))
-        m->source_namespace = cfg__i_string(v, d);
+    m->source_namespace = cfg__i_opt_string(n, "sourceNamespace", d);
 }
 
 static const char *const retry_on_tokens[] = {
@@ -185,9 +183,9 @@ static void decode_fault(const cfg_node *n, ms_diag *d, pol_fault_injection *f)
                     f->abort.http_status = (pol_opt_int){s, true};
             }
         }
-        if (!cfg__i_absent(v = cfg_map_get(ab, "grpcStatus")))
-            f->abort.grpc_status = cfg__i_string(v, d);
-        if (cfg__i_absent(cfg_map_get(ab, "httpStatus")) && cfg__i_absent(v) &&
+        f->abort.grpc_status = cfg__i_opt_string(ab, "grpcStatus", d);
+        if (cfg__i_absent(cfg_map_get(ab, "httpStatus")) &&
+            cfg__i_absent(cfg_map_get(ab, "grpcStatus")) &&
             cfg__i_absent(cfg_map_get(ab, "http2Error")))
             ms_diag_error(d, ab->pos, "abort needs httpStatus or grpcStatus");
         cfg__i_percent(cfg_map_get(ab, "percentage"), d, &f->abort.percentage);
@@ -204,12 +202,9 @@ static void decode_redirect(const cfg_node *n, ms_diag *d, pol_http_redirect *r)
         return;
     r->set = true;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "uri")))
-        r->uri = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "authority")))
-        r->authority = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "scheme")))
-        r->scheme = cfg__i_string(v, d);
+    r->uri = cfg__i_opt_string(n, "uri", d);
+    r->authority = cfg__i_opt_string(n, "authority", d);
+    r->scheme = cfg__i_opt_string(n, "scheme", d);
     cfg__i_opt_int(cfg_map_get(n, "port"), d, 1, 65535, &r->port);
     if (!cfg__i_absent(v = cfg_map_get(n, "derivePort"))) {
         size_t nn;
@@ -238,16 +233,11 @@ static void decode_rewrite(const cfg_node *n, ms_diag *d, pol_http_rewrite *r)
         return;
     r->set = true;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "uri")))
-        r->uri = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "authority")))
-        r->authority = cfg__i_string(v, d);
+    r->uri = cfg__i_opt_string(n, "uri", d);
+    r->authority = cfg__i_opt_string(n, "authority", d);
     if ((v = cfg__i_map(n, "uriRegexRewrite", d, rx_fields, CFG_COUNT(rx_fields)))) {
-        const cfg_node *m = cfg_map_get(v, "match"), *w = cfg_map_get(v, "rewrite");
-        if (!cfg__i_absent(m))
-            r->uri_regex_match = cfg__i_string(m, d);
-        if (!cfg__i_absent(w))
-            r->uri_regex_rewrite = cfg__i_string(w, d);
+        r->uri_regex_match = cfg__i_opt_string(v, "match", d);
+        r->uri_regex_rewrite = cfg__i_opt_string(v, "rewrite", d);
         if (r->uri)
             ms_diag_error(d, v->pos, "uri and uriRegexRewrite cannot both be set");
     }
@@ -293,9 +283,9 @@ static void decode_cors(const cfg_node *n, ms_diag *d, pol_cors_policy *c)
     if (cfg__expect_fields(n, d, "corsPolicy", fields, CFG_COUNT(fields)) != 0)
         return;
     c->set = true;
-    const cfg_node *v = cfg_map_get(n, "allowOrigins");
-    if (!cfg__i_absent(v) && cfg_expect_seq(v, d, "allowOrigins") == 0) {
-        c->allow_origins = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(pol_string_match));
+    const cfg_node *v = cfg__i_seq(n, "allowOrigins", d);
+    if (v) {
+        c->allow_origins = ms_xcalloc(v->u.seq.len, sizeof(pol_string_match));
         c->n_allow_origins = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             cfg__i_string_match(v->u.seq.items[i], d, &c->allow_origins[i]);
@@ -339,10 +329,9 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
     if (cfg__expect_fields(n, d, "http route", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "name")))
-        r->name = cfg__i_string(v, d);
-    if (!cfg__i_absent(v = cfg_map_get(n, "match")) && cfg_expect_seq(v, d, "match") == 0) {
-        r->match = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->match));
+    r->name = cfg__i_opt_string(n, "name", d);
+    if ((v = cfg__i_seq(n, "match", d))) {
+        r->match = ms_xcalloc(v->u.seq.len, sizeof(*r->match));
         r->nmatch = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
             decode_match(v->u.seq.items[i], d, &r->match[i]);
@@ -357,14 +346,13 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
         static const char *const dfields[] = {"name", "namespace"};
         r->delegate.pos = v->pos;
         if (cfg__expect_fields(v, d, "delegate", dfields, CFG_COUNT(dfields)) == 0) {
-            const cfg_node *nm = cfg_map_get(v, "name"), *ns = cfg_map_get(v, "namespace");
+            const cfg_node *nm = cfg_map_get(v, "name");
             r->delegate.set = true;
             if (cfg__i_absent(nm))
                 ms_diag_error(d, v->pos, "delegate needs a name");
             else
                 r->delegate.name = cfg__i_string(nm, d);
-            if (!cfg__i_absent(ns))
-                r->delegate.ns = cfg__i_string(ns, d);
+            r->delegate.ns = cfg__i_opt_string(v, "namespace", d);
         }
     }
     if (!cfg__i_absent(v = cfg_map_get(n, "rewrite")))
@@ -386,9 +374,9 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
         if (p.set && !r->mirror.percentage.set)
             r->mirror.percentage = (pol_opt_double){(double)p.v, true};
     }
-    if (!cfg__i_absent(v = cfg_map_get(n, "mirrors")) && cfg_expect_seq(v, d, "mirrors") == 0) {
+    if ((v = cfg__i_seq(n, "mirrors", d))) {
         static const char *const mfields[] = {"destination", "percentage"};
-        r->mirrors = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->mirrors));
+        r->mirrors = ms_xcalloc(v->u.seq.len, sizeof(*r->mirrors));
         r->nmirrors = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++) {
             const cfg_node *it = v->u.seq.items[i];
@@ -415,10 +403,8 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
         ms_diag_error(d, r->rewrite.pos, "rewrite cannot be combined with redirect");
 }
 
-static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_route **out,
-                             size_t *nout)
+static void decode_l4_match(const cfg_node *m, ms_diag *d, int tls, pol_l4_match *lm)
 {
-    static const char *const rfields[] = {"match", "route"};
     static const char *const tcp_fields[] = {
         "destinationSubnets", "port", "sourceLabels", "gateways", "sourceNamespace",
         "sourceSubnet",
@@ -426,9 +412,26 @@ static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_rout
     static const char *const tls_fields[] = {
         "sniHosts", "destinationSubnets", "port", "sourceLabels", "gateways", "sourceNamespace",
     };
+    lm->pos = m->pos;
+    if (tls ? cfg__expect_fields(m, d, "match", tls_fields, CFG_COUNT(tls_fields))
+            : cfg__expect_fields(m, d, "match", tcp_fields, CFG_COUNT(tcp_fields)))
+        return;
+    cfg__i_str_list(cfg_map_get(m, "sniHosts"), d, "sniHosts", &lm->sni_hosts);
+    cfg__i_str_list(cfg_map_get(m, "destinationSubnets"), d, "destinationSubnets",
+                    &lm->destination_subnets);
+    cfg__i_opt_int(cfg_map_get(m, "port"), d, 1, 65535, &lm->port);
+    cfg__i_labels(cfg_map_get(m, "sourceLabels"), d, "sourceLabels", &lm->source_labels);
+    cfg__i_str_list(cfg_map_get(m, "gateways"), d, "gateways", &lm->gateways);
+    lm->source_namespace = cfg__i_opt_string(m, "sourceNamespace", d);
+}
+
+static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_route **out,
+                             size_t *nout)
+{
+    static const char *const rfields[] = {"match", "route"};
     if (cfg__i_absent(n) || cfg_expect_seq(n, d, tls ? "tls" : "tcp") != 0)
         return;
-    *out = ms_xcalloc(n->u.seq.len ? n->u.seq.len : 1, sizeof(**out));
+    *out = ms_xcalloc(n->u.seq.len, sizeof(**out));
     *nout = n->u.seq.len;
     for (size_t i = 0; i < n->u.seq.len; i++) {
         const cfg_node *it = n->u.seq.items[i], *v;
@@ -436,26 +439,11 @@ static void decode_l4_routes(const cfg_node *n, ms_diag *d, int tls, pol_l4_rout
         r->pos = it->pos;
         if (cfg__expect_fields(it, d, tls ? "tls route" : "tcp route", rfields, CFG_COUNT(rfields)))
             continue;
-        if (!cfg__i_absent(v = cfg_map_get(it, "match")) && cfg_expect_seq(v, d, "match") == 0) {
-            r->match = ms_xcalloc(v->u.seq.len ? v->u.seq.len : 1, sizeof(*r->match));
+        if ((v = cfg__i_seq(it, "match", d))) {
+            r->match = ms_xcalloc(v->u.seq.len, sizeof(*r->match));
             r->nmatch = v->u.seq.len;
-            for (size_t j = 0; j < v->u.seq.len; j++) {
-                const cfg_node *m = v->u.seq.items[j], *f;
-                pol_l4_match *lm = &r->match[j];
-                lm->pos = m->pos;
-                if (tls ? cfg__expect_fields(m, d, "match", tls_fields, CFG_COUNT(tls_fields))
-                        : cfg__expect_fields(m, d, "match", tcp_fields, CFG_COUNT(tcp_fields)))
-                    continue;
-                cfg__i_str_list(cfg_map_get(m, "sniHosts"), d, "sniHosts", &lm->sni_hosts);
-                cfg__i_str_list(cfg_map_get(m, "destinationSubnets"), d, "destinationSubnets",
-                              &lm->destination_subnets);
-                cfg__i_opt_int(cfg_map_get(m, "port"), d, 1, 65535, &lm->port);
-                cfg__i_labels(cfg_map_get(m, "sourceLabels"), d, "sourceLabels",
-                            &lm->source_labels);
-                cfg__i_str_list(cfg_map_get(m, "gateways"), d, "gateways", &lm->gateways);
-                if (!cfg__i_absent(f = cfg_map_get(m, "sourceNamespace")))
-                    lm->source_namespace = cfg__i_string(f, d);
-            }
+            for (size_t j = 0; j < v->u.seq.len; j++)
+                decode_l4_match(v->u.seq.items[j], d, tls, &r->match[j]);
         }
         cfg__i_route_destinations(cfg_map_get(it, "route"), d, &r->route, &r->nroute);
     }
@@ -469,9 +457,9 @@ void cfg__i_decode_virtual_service(const cfg_node *spec, ms_diag *d, pol_virtual
     cfg__i_str_list(cfg_map_get(spec, "hosts"), d, "hosts", &vs->hosts);
     cfg__i_str_list(cfg_map_get(spec, "gateways"), d, "gateways", &vs->gateways);
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &vs->export_to);
-    const cfg_node *http = cfg_map_get(spec, "http");
-    if (!cfg__i_absent(http) && cfg_expect_seq(http, d, "http") == 0) {
-        vs->http = ms_xcalloc(http->u.seq.len ? http->u.seq.len : 1, sizeof(*vs->http));
+    const cfg_node *http = cfg__i_seq(spec, "http", d);
+    if (http) {
+        vs->http = ms_xcalloc(http->u.seq.len, sizeof(*vs->http));
         vs->nhttp = http->u.seq.len;
         for (size_t i = 0; i < http->u.seq.len; i++)
             decode_http_route(http->u.seq.items[i], d, &vs->http[i]);

@@ -73,13 +73,6 @@ void cfg_k8s_istio_destroy(struct cfg_k8s_istio *m)
         memset((var), 0, sizeof(*(var)));                                     \
     } while (0)
 
-/* A string at `key` of map `n`, read leniently: NULL when absent. */
-static const char *opt_str(const cfg_node *n, const char *key, ms_diag *d)
-{
-    const cfg_node *v = cfg_map_get(n, key);
-    return cfg__i_absent(v) ? NULL : cfg__i_string(v, d);
-}
-
 static void decode_service(struct cfg_k8s_istio *m, const cfg_doc *doc, ms_diag *d)
 {
     cfg_k8s_service *s;
@@ -91,23 +84,23 @@ static void decode_service(struct cfg_k8s_istio *m, const cfg_doc *doc, ms_diag 
     if (cfg__i_absent(spec) || cfg_expect_map(spec, d, "spec") != 0)
         return;
     cfg__i_labels(cfg_map_get(spec, "selector"), d, "selector", &s->selector);
-    s->type = opt_str(spec, "type", d);
-    s->external_name = opt_str(spec, "externalName", d);
-    const cfg_node *ports = cfg_map_get(spec, "ports");
-    if (cfg__i_absent(ports) || cfg_expect_seq(ports, d, "ports") != 0)
+    s->type = cfg__i_opt_string(spec, "type", d);
+    s->external_name = cfg__i_opt_string(spec, "externalName", d);
+    const cfg_node *ports = cfg__i_seq(spec, "ports", d);
+    if (!ports)
         return;
-    s->ports = ms_xcalloc(ports->u.seq.len ? ports->u.seq.len : 1, sizeof(*s->ports));
+    s->ports = ms_xcalloc(ports->u.seq.len, sizeof(*s->ports));
     for (size_t i = 0; i < ports->u.seq.len; i++) {
         const cfg_node *it = ports->u.seq.items[i], *v;
         if (cfg_expect_map(it, d, "service port") != 0)
             continue;
         cfg_k8s_service_port *p = &s->ports[s->nports++];
         p->pos = it->pos;
-        p->name = opt_str(it, "name", d);
-        p->protocol = opt_str(it, "protocol", d);
+        p->name = cfg__i_opt_string(it, "name", d);
+        p->protocol = cfg__i_opt_string(it, "protocol", d);
         if (!p->protocol)
             p->protocol = "TCP";
-        p->app_protocol = opt_str(it, "appProtocol", d);
+        p->app_protocol = cfg__i_opt_string(it, "appProtocol", d);
         if (cfg__i_absent(v = cfg_map_get(it, "port")))
             ms_diag_error(d, it->pos, "service port needs a port");
         else
@@ -157,11 +150,11 @@ static void decode_workload(struct cfg_k8s_istio *m, const cfg_doc *doc, const c
     const cfg_node *ps = cfg_map_get(tmpl, "spec");
     if (cfg__i_absent(ps) || cfg_expect_map(ps, d, "spec") != 0)
         return;
-    w->service_account = opt_str(ps, "serviceAccountName", d);
-    const cfg_node *cs = cfg_map_get(ps, "containers");
-    if (cfg__i_absent(cs) || cfg_expect_seq(cs, d, "containers") != 0)
+    w->service_account = cfg__i_opt_string(ps, "serviceAccountName", d);
+    const cfg_node *cs = cfg__i_seq(ps, "containers", d);
+    if (!cs)
         return;
-    w->containers.items = ms_xcalloc(cs->u.seq.len ? cs->u.seq.len : 1, sizeof(pol_str));
+    w->containers.items = ms_xcalloc(cs->u.seq.len, sizeof(pol_str));
     for (size_t i = 0; i < cs->u.seq.len; i++) {
         const cfg_node *c = cs->u.seq.items[i];
         if (cfg_expect_map(c, d, "container") != 0)
