@@ -89,52 +89,44 @@ bool cfg__i_selector(const cfg_node *map, const char *key, ms_diag *d, pol_label
     return true;
 }
 
+/* The optional readers below read straight into the value field: the units.h
+ * readers leave it unchanged on error, so `set` alone says whether it holds. */
 void cfg__i_opt_int(const cfg_node *n, ms_diag *d, int64_t min, int64_t max, pol_opt_int *out)
 {
-    int64_t v;
-    if (cfg__i_absent(n))
-        return;
-    if (cfg_read_int(n, d, min, max, &v) == 0) {
-        out->v = v;
+    if (!cfg__i_absent(n) && cfg_read_int(n, d, min, max, &out->v) == 0)
         out->set = true;
+}
+
+void cfg__i_opt_int_rule(const cfg_node *n, ms_diag *d, int64_t min, int64_t max,
+                         const char *rule, pol_opt_int *out)
+{
+    int64_t v;
+    if (cfg__i_absent(n) || cfg_read_int(n, d, INT32_MIN, INT32_MAX, &v) != 0)
+        return;
+    if (v < min || v > max) {
+        ms_diag_error(d, n->pos, "%s, found %lld", rule, (long long)v);
+        return;
     }
+    out->v = v;
+    out->set = true;
 }
 
 void cfg__i_opt_bool(const cfg_node *n, ms_diag *d, pol_opt_bool *out)
 {
-    bool v;
-    if (cfg__i_absent(n))
-        return;
-    if (cfg_read_bool(n, d, &v) == 0) {
-        out->v = v;
+    if (!cfg__i_absent(n) && cfg_read_bool(n, d, &out->v) == 0)
         out->set = true;
-    }
 }
 
 void cfg__i_opt_double(const cfg_node *n, ms_diag *d, double min, double max, pol_opt_double *out)
 {
-    double v;
-    if (cfg__i_absent(n))
-        return;
-    if (cfg_read_double(n, d, min, max, &v) == 0) {
-        out->v = v;
+    if (!cfg__i_absent(n) && cfg_read_double(n, d, min, max, &out->v) == 0)
         out->set = true;
-    }
 }
 
 void cfg__i_opt_duration(const cfg_node *n, ms_diag *d, pol_opt_duration *out)
 {
-    int64_t v;
-    if (cfg__i_absent(n))
-        return;
-    if (cfg_read_duration(n, d, &v) == 0) {
-        if (v < 0) {
-            ms_diag_error(d, n->pos, "duration must not be negative");
-            return;
-        }
-        out->ns = v;
+    if (!cfg__i_absent(n) && cfg_read_duration(n, d, &out->ns) == 0)
         out->set = true;
-    }
 }
 
 void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out)
@@ -281,19 +273,9 @@ void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destinat
         else
             cfg__i_destination(dst, d, &rd->destination);
         const cfg_node *w = cfg_map_get(it, "weight");
-        if (!cfg__i_absent(w)) {
+        if (!cfg__i_absent(w))
             rd->weight_pos = w->pos;
-            int64_t v;
-            if (cfg_read_int(w, d, INT32_MIN, INT32_MAX, &v) == 0) {
-                if (v < 0)
-                    ms_diag_error(d, w->pos, "weight must not be negative, found %lld",
-                                  (long long)v);
-                else {
-                    rd->weight.v = v;
-                    rd->weight.set = true;
-                }
-            }
-        }
+        cfg__i_opt_int_rule(w, d, 0, INT32_MAX, "weight must not be negative", &rd->weight);
         cfg__i_headers(cfg_map_get(it, "headers"), d, &rd->headers);
     }
 }

@@ -32,6 +32,11 @@ void cfg__i_labels(const cfg_node *n, ms_diag *d, const char *what, pol_labels *
  * and a mapping (its labels may still have had errors). */
 bool cfg__i_selector(const cfg_node *map, const char *key, ms_diag *d, pol_labels *out);
 void cfg__i_opt_int(const cfg_node *n, ms_diag *d, int64_t min, int64_t max, pol_opt_int *out);
+/* An int32 that must also lie in min..max, with Istio's wording for the
+ * second check: "RULE, found N" at the node (e.g. "weight must not be
+ * negative, found -5").  `out` stays unset after any error. */
+void cfg__i_opt_int_rule(const cfg_node *n, ms_diag *d, int64_t min, int64_t max,
+                         const char *rule, pol_opt_int *out);
 void cfg__i_opt_bool(const cfg_node *n, ms_diag *d, pol_opt_bool *out);
 void cfg__i_opt_double(const cfg_node *n, ms_diag *d, double min, double max, pol_opt_double *out);
 void cfg__i_opt_duration(const cfg_node *n, ms_diag *d, pol_opt_duration *out);

@@ -109,16 +109,8 @@ static void decode_retries(const cfg_node *n, ms_diag *d, pol_http_retry *r)
         return;
     r->set = true;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "attempts"))) {
-        int64_t a;
-        if (cfg_read_int(v, d, INT32_MIN, INT32_MAX, &a) == 0) {
-            if (a < 0)
-                ms_diag_error(d, v->pos, "attempts must not be negative, found %lld",
-                              (long long)a);
-            else
-                r->attempts = (pol_opt_int){a, true};
-        }
-    }
+    cfg__i_opt_int_rule(cfg_map_get(n, "attempts"), d, 0, INT32_MAX,
+                        "attempts must not be negative", &r->attempts);
     cfg__i_opt_duration(v = cfg_map_get(n, "perTryTimeout"), d, &r->per_try_timeout);
     if (r->per_try_timeout.set && r->per_try_timeout.ns < MS_PER_NS)
         ms_diag_error(d, v->pos, "perTryTimeout must be at least 1ms");
@@ -173,16 +165,8 @@ static void decode_fault(const cfg_node *n, ms_diag *d, pol_fault_injection *f)
         f->abort.pos = ab->pos;
         if (!cfg__i_absent(v = cfg_map_get(ab, "http2Error")))
             ms_diag_error(d, v->pos, "http2Error is not supported");
-        if (!cfg__i_absent(v = cfg_map_get(ab, "httpStatus"))) {
-            int64_t s;
-            if (cfg_read_int(v, d, INT32_MIN, INT32_MAX, &s) == 0) {
-                if (s < 200 || s > 599)
-                    ms_diag_error(d, v->pos, "httpStatus must be in 200-599, found %lld",
-                                  (long long)s);
-                else
-                    f->abort.http_status = (pol_opt_int){s, true};
-            }
-        }
+        cfg__i_opt_int_rule(cfg_map_get(ab, "httpStatus"), d, 200, 599,
+                            "httpStatus must be in 200-599", &f->abort.http_status);
         f->abort.grpc_status = cfg__i_opt_string(ab, "grpcStatus", d);
         if (cfg__i_absent(cfg_map_get(ab, "httpStatus")) &&
             cfg__i_absent(cfg_map_get(ab, "grpcStatus")) &&
@@ -252,11 +236,11 @@ static void decode_direct_response(const cfg_node *n, ms_diag *d, pol_direct_res
         return;
     r->set = true;
     const cfg_node *v = cfg_map_get(n, "status");
+    pol_opt_int status = {0};
     if (cfg__i_absent(v))
         ms_diag_error(d, n->pos, "directResponse needs a status");
-    else if (cfg_read_int(v, d, INT32_MIN, INT32_MAX, &r->status) == 0 &&
-             (r->status < 200 || r->status > 599))
-        ms_diag_error(d, v->pos, "status must be in 200-599, found %lld", (long long)r->status);
+    cfg__i_opt_int_rule(v, d, 200, 599, "status must be in 200-599", &status);
+    r->status = status.v;
     if ((v = cfg__i_map(n, "body", d, body_fields, CFG_COUNT(body_fields)))) {
         const cfg_node *s = cfg_map_get(v, "string"), *b = cfg_map_get(v, "bytes");
         if (!cfg__i_absent(s))
@@ -266,11 +250,6 @@ static void decode_direct_response(const cfg_node *n, ms_diag *d, pol_direct_res
             r->body_is_bytes = true;
         }
     }
-}
-
-static void decode_mirror_dest(const cfg_node *n, ms_diag *d, pol_destination *out)
-{
-    cfg__i_destination(n, d, out);
 }
 
 static void decode_cors(const cfg_node *n, ms_diag *d, pol_cors_policy *c)
@@ -364,7 +343,7 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
         decode_fault(v, d, &r->fault);
     if (!cfg__i_absent(v = cfg_map_get(n, "mirror"))) {
         r->has_mirror = true;
-        decode_mirror_dest(v, d, &r->mirror.destination);
+        cfg__i_destination(v, d, &r->mirror.destination);
     }
     cfg__i_percent(cfg_map_get(n, "mirrorPercentage"), d, &r->mirror.percentage);
     if (!cfg__i_absent(v = cfg_map_get(n, "mirrorPercent")) ||
@@ -382,7 +361,7 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
             const cfg_node *it = v->u.seq.items[i];
             if (cfg__expect_fields(it, d, "mirror", mfields, CFG_COUNT(mfields)) != 0)
                 continue;
-            decode_mirror_dest(cfg_map_get(it, "destination"), d, &r->mirrors[i].destination);
+            cfg__i_destination(cfg_map_get(it, "destination"), d, &r->mirrors[i].destination);
             cfg__i_percent(cfg_map_get(it, "percentage"), d, &r->mirrors[i].percentage);
         }
         if (r->has_mirror)
