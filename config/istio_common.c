@@ -159,6 +159,16 @@ int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *co
     return -1;
 }
 
+int cfg__i_opt_enum(const cfg_node *map, const char *key, ms_diag *d, cfg__i_names_fn *names)
+{
+    const cfg_node *v = cfg_map_get(map, key);
+    if (cfg__i_absent(v))
+        return -1;
+    size_t n;
+    const char *const *list = names(&n);
+    return cfg__i_enum(v, d, key, list, n);
+}
+
 void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out)
 {
     static const char *const fields[] = {"exact", "prefix", "regex"};

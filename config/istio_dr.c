@@ -144,14 +144,10 @@ static void decode_lb(const cfg_node *n, ms_diag *d, pol_load_balancer_settings 
     if (cfg__expect_fields(n, d, "loadBalancer", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "simple"))) {
-        size_t nn;
-        const char *const *names = pol_lb_simple_names(&nn);
-        int e = cfg__i_enum(v, d, "simple", names, nn);
-        if (e >= 0) {
-            lb->simple = (pol_lb_simple)e;
-            lb->kind = POL_LB_KIND_SIMPLE;
-        }
+    int simple = cfg__i_opt_enum(n, "simple", d, pol_lb_simple_names);
+    if (simple >= 0) {
+        lb->simple = (pol_lb_simple)simple;
+        lb->kind = POL_LB_KIND_SIMPLE;
     }
     if (!cfg__i_absent(v = cfg_map_get(n, "consistentHash"))) {
         if (lb->kind == POL_LB_KIND_SIMPLE)
@@ -216,13 +212,9 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
                      &cp->http.max_requests_per_connection);
         cfg__i_opt_int(cfg_map_get(h, "maxRetries"), d, 0, INT32_MAX, &cp->http.max_retries);
         cfg__i_opt_duration(cfg_map_get(h, "idleTimeout"), d, &cp->http.idle_timeout);
-        if (!cfg__i_absent(v = cfg_map_get(h, "h2UpgradePolicy"))) {
-            size_t nn;
-            const char *const *names = pol_h2_upgrade_names(&nn);
-            int e = cfg__i_enum(v, d, "h2UpgradePolicy", names, nn);
-            if (e >= 0)
-                cp->http.h2_upgrade_policy = (pol_h2_upgrade)e;
-        }
+        int h2 = cfg__i_opt_enum(h, "h2UpgradePolicy", d, pol_h2_upgrade_names);
+        if (h2 >= 0)
+            cp->http.h2_upgrade_policy = (pol_h2_upgrade)h2;
         cfg__i_opt_bool(cfg_map_get(h, "useClientProtocol"), d, &cp->http.use_client_protocol);
         cfg__i_opt_int(cfg_map_get(h, "maxConcurrentStreams"), d, 0, INT32_MAX,
                      &cp->http.max_concurrent_streams);
@@ -266,20 +258,14 @@ static void decode_client_tls(const cfg_node *n, ms_diag *d, pol_client_tls *t)
     t->pos = n->pos;
     if (cfg__expect_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
         return;
-    const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "mode"))) {
-        size_t nn;
-        const char *const *names = pol_client_tls_mode_names(&nn);
-        int e = cfg__i_enum(v, d, "mode", names, nn);
-        if (e >= 0)
-            t->mode = (pol_client_tls_mode)e;
-    }
-    const char **strs[] = {&t->client_certificate, &t->private_key, &t->ca_certificates,
-                           &t->credential_name, &t->sni};
-    static const char *const keys[] = {"clientCertificate", "privateKey", "caCertificates",
-                                       "credentialName", "sni"};
-    for (size_t i = 0; i < CFG_COUNT(keys); i++)
-        *strs[i] = cfg__i_opt_string(n, keys[i], d);
+    int mode = cfg__i_opt_enum(n, "mode", d, pol_client_tls_mode_names);
+    if (mode >= 0)
+        t->mode = (pol_client_tls_mode)mode;
+    t->client_certificate = cfg__i_opt_string(n, "clientCertificate", d);
+    t->private_key = cfg__i_opt_string(n, "privateKey", d);
+    t->ca_certificates = cfg__i_opt_string(n, "caCertificates", d);
+    t->credential_name = cfg__i_opt_string(n, "credentialName", d);
+    t->sni = cfg__i_opt_string(n, "sni", d);
     cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
     cfg__i_opt_bool(cfg_map_get(n, "insecureSkipVerify"), d, &t->insecure_skip_verify);
 }

@@ -47,6 +47,11 @@ void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out);
  * (or "...; expected one of A, B, C" when nothing is close). */
 int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *const *names,
               size_t nnames);
+/* The name tables of policy/resources.h (pol_lb_simple_names, ...). */
+typedef const char *const *cfg__i_names_fn(size_t *n);
+/* cfg__i_enum of map[key] (KEY naming the field) against the table names()
+ * returns; -1 when absent or null too. */
+int cfg__i_opt_enum(const cfg_node *map, const char *key, ms_diag *d, cfg__i_names_fn *names);
 void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out);
 void cfg__i_named_matches(const cfg_node *n, ms_diag *d, const char *what,
                         pol_named_match_list *out);

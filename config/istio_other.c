@@ -54,25 +54,18 @@ static void decode_server_tls(const cfg_node *n, ms_diag *d, pol_server_tls *t)
     if (cfg__expect_fields(n, d, "tls", fields, CFG_COUNT(fields)) != 0)
         return;
     t->set = true;
-    const cfg_node *v;
     pol_opt_bool redirect = {0};
     cfg__i_opt_bool(cfg_map_get(n, "httpsRedirect"), d, &redirect);
     t->https_redirect = redirect.v;
-    if (!cfg__i_absent(v = cfg_map_get(n, "mode"))) {
-        size_t nn;
-        const char *const *names = pol_server_tls_mode_names(&nn);
-        int e = cfg__i_enum(v, d, "mode", names, nn);
-        if (e >= 0)
-            t->mode = (pol_server_tls_mode)e;
-    }
-    const char **strs[] = {&t->server_certificate, &t->private_key, &t->ca_certificates,
-                           &t->credential_name, &t->min_protocol_version,
-                           &t->max_protocol_version};
-    static const char *const keys[] = {"serverCertificate", "privateKey", "caCertificates",
-                                       "credentialName", "minProtocolVersion",
-                                       "maxProtocolVersion"};
-    for (size_t i = 0; i < CFG_COUNT(keys); i++)
-        *strs[i] = cfg__i_opt_string(n, keys[i], d);
+    int mode = cfg__i_opt_enum(n, "mode", d, pol_server_tls_mode_names);
+    if (mode >= 0)
+        t->mode = (pol_server_tls_mode)mode;
+    t->server_certificate = cfg__i_opt_string(n, "serverCertificate", d);
+    t->private_key = cfg__i_opt_string(n, "privateKey", d);
+    t->ca_certificates = cfg__i_opt_string(n, "caCertificates", d);
+    t->credential_name = cfg__i_opt_string(n, "credentialName", d);
+    t->min_protocol_version = cfg__i_opt_string(n, "minProtocolVersion", d);
+    t->max_protocol_version = cfg__i_opt_string(n, "maxProtocolVersion", d);
     cfg__i_str_list(cfg_map_get(n, "credentialNames"), d, "credentialNames", &t->credential_names);
     cfg__i_str_list(cfg_map_get(n, "subjectAltNames"), d, "subjectAltNames", &t->subject_alt_names);
     cfg__i_str_list(cfg_map_get(n, "cipherSuites"), d, "cipherSuites", &t->cipher_suites);
@@ -161,20 +154,12 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         for (size_t i = 0; i < v->u.seq.len; i++)
             decode_port(v->u.seq.items[i], d, &se->ports[i]);
     }
-    size_t nn;
-    const char *const *names;
-    if (!cfg__i_absent(v = cfg_map_get(spec, "location"))) {
-        names = pol_se_location_names(&nn);
-        int e = cfg__i_enum(v, d, "location", names, nn);
-        if (e >= 0)
-            se->location = (pol_se_location)e;
-    }
-    if (!cfg__i_absent(v = cfg_map_get(spec, "resolution"))) {
-        names = pol_se_resolution_names(&nn);
-        int e = cfg__i_enum(v, d, "resolution", names, nn);
-        if (e >= 0)
-            se->resolution = (pol_se_resolution)e;
-    }
+    int location = cfg__i_opt_enum(spec, "location", d, pol_se_location_names);
+    if (location >= 0)
+        se->location = (pol_se_location)location;
+    int resolution = cfg__i_opt_enum(spec, "resolution", d, pol_se_resolution_names);
+    if (resolution >= 0)
+        se->resolution = (pol_se_resolution)resolution;
     if ((v = cfg__i_seq(spec, "endpoints", d))) {
         se->endpoints = ms_xcalloc(v->u.seq.len, sizeof(*se->endpoints));
         se->nendpoints = v->u.seq.len;
@@ -192,14 +177,10 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
 static pol_mtls_mode decode_mtls(const cfg_node *n, ms_diag *d)
 {
     static const char *const fields[] = {"mode"};
-    const cfg_node *v;
-    if (cfg__i_absent(n) || cfg__expect_fields(n, d, "mtls", fields, CFG_COUNT(fields)) != 0 ||
-        cfg__i_absent(v = cfg_map_get(n, "mode")))
+    if (cfg__i_absent(n) || cfg__expect_fields(n, d, "mtls", fields, CFG_COUNT(fields)) != 0)
         return POL_MTLS_UNSET;
-    size_t nn;
-    const char *const *names = pol_mtls_mode_names(&nn);
-    int e = cfg__i_enum(v, d, "mode", names, nn);
-    return e >= 0 ? (pol_mtls_mode)e : POL_MTLS_UNSET;
+    int mode = cfg__i_opt_enum(n, "mode", d, pol_mtls_mode_names);
+    return mode >= 0 ? (pol_mtls_mode)mode : POL_MTLS_UNSET;
 }
 
 void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
@@ -326,13 +307,9 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
         return;
     ap->has_selector = cfg__i_selector(spec, "selector", d, &ap->selector);
     const cfg_node *v;
-    if (!cfg__i_absent(v = cfg_map_get(spec, "action"))) {
-        size_t nn;
-        const char *const *names = pol_authz_action_names(&nn);
-        int e = cfg__i_enum(v, d, "action", names, nn);
-        if (e >= 0)
-            ap->action = (pol_authz_action)e;
-    }
+    int action = cfg__i_opt_enum(spec, "action", d, pol_authz_action_names);
+    if (action >= 0)
+        ap->action = (pol_authz_action)action;
     static const char *const pfields[] = {"name"};
     if ((v = cfg__i_map(spec, "provider", d, pfields, CFG_COUNT(pfields))))
         ap->provider = cfg__i_opt_string(v, "name", d);
