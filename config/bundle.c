@@ -14,8 +14,6 @@
 #include "config/meshsim_docs.h"
 #include "config/units.h"
 
-#define MESHSIM_API_VERSION "meshsim/v1alpha1"
-
 /* Does the apiVersion look like a meshsim one (any version of our group)? */
 static int is_meshsim_api(const char *api)
 {
@@ -50,9 +48,9 @@ static void decode_doc(cfg_bundle *b, const cfg_doc *doc)
         return;
 
     if (is_meshsim_api(api)) {
-        if (strcmp(api, MESHSIM_API_VERSION) != 0) {
+        if (strcmp(api, CFG_MESHSIM_API_VERSION) != 0) {
             ms_diag_error(d, api_node->pos, "unsupported apiVersion \"%s\"; expected \"%s\"", api,
-                          MESHSIM_API_VERSION);
+                          CFG_MESHSIM_API_VERSION);
             return;
         }
         cfg_meshsim_decode(b->sim, b->loader, doc, kind, d);

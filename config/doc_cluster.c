@@ -203,8 +203,8 @@ void cfg__decode_cluster(cfg__doc *c, const cfg_node *spec)
     cfg_cluster_spec *cl = &m->cluster;
     cfg__cluster_default(m, cl);
     cl->pos = c->root->pos;
-    if (*c->name)
-        cl->name = (cfg_val_str){c->name, cfg_map_get(cfg_map_get(c->root, "metadata"), "name")};
+    if (*c->name.str)
+        cl->name = c->name;
     cfg_check_fields(spec, c->d, cluster_fields, CFG_COUNT(cluster_fields));
     decode_zones(c, spec, cl);
     int v;

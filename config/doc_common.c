@@ -77,50 +77,33 @@ const char *cfg__pos_text(ms_pos p, char *buf, size_t size)
 
 /* --- field readers ------------------------------------------------------------ */
 
-#define FIELD_READER(fn, type, read_call, assign)                                  \
-    int fn(cfg__doc *c, const cfg_node *map, const char *key, type *out)          \
+/* The body of every cfg__f_* reader: `read_call` reads node n into out. */
+#define FIELD_BODY(read_call)                                                      \
     {                                                                              \
         const cfg_node *n = cfg_map_get(map, key);                                 \
         if (!n)                                                                    \
             return 0;                                                              \
         if (read_call < 0)                                                         \
             return -1;                                                             \
-        assign;                                                                    \
         out->node = n;                                                             \
         return 0;                                                                  \
     }
+#define FIELD_READER(fn, type, read_call)                                          \
+    int fn(cfg__doc *c, const cfg_node *map, const char *key, type *out) FIELD_BODY(read_call)
 
-FIELD_READER(cfg__f_dur, cfg_val_dur, cfg_read_duration(n, c->d, &out->ns), (void)0)
-FIELD_READER(cfg__f_dist, cfg_val_dist, cfg_read_dist(n, c->d, &out->spec), (void)0)
-FIELD_READER(cfg__f_str, cfg_val_str, cfg_read_string(n, c->d, &out->str), (void)0)
-FIELD_READER(cfg__f_fraction, cfg_val_num, cfg_read_fraction(n, c->d, &out->v), (void)0)
-FIELD_READER(cfg__f_rate, cfg_val_num, cfg_read_rate(n, c->d, &out->v), (void)0)
-FIELD_READER(cfg__f_bandwidth, cfg_val_num, cfg_read_bandwidth(n, c->d, &out->v), (void)0)
-FIELD_READER(cfg__f_size, cfg_val_size, cfg_read_size(n, c->d, &out->bytes), (void)0)
+FIELD_READER(cfg__f_dur, cfg_val_dur, cfg_read_duration(n, c->d, &out->ns))
+FIELD_READER(cfg__f_dist, cfg_val_dist, cfg_read_dist(n, c->d, &out->spec))
+FIELD_READER(cfg__f_str, cfg_val_str, cfg_read_string(n, c->d, &out->str))
+FIELD_READER(cfg__f_fraction, cfg_val_num, cfg_read_fraction(n, c->d, &out->v))
+FIELD_READER(cfg__f_rate, cfg_val_num, cfg_read_rate(n, c->d, &out->v))
+FIELD_READER(cfg__f_bandwidth, cfg_val_num, cfg_read_bandwidth(n, c->d, &out->v))
+FIELD_READER(cfg__f_size, cfg_val_size, cfg_read_size(n, c->d, &out->bytes))
 
 int cfg__f_int(cfg__doc *c, const cfg_node *map, const char *key, int64_t min, int64_t max,
-               cfg_val_int *out)
-{
-    const cfg_node *n = cfg_map_get(map, key);
-    if (!n)
-        return 0;
-    if (cfg_read_int(n, c->d, min, max, &out->v) < 0)
-        return -1;
-    out->node = n;
-    return 0;
-}
+               cfg_val_int *out) FIELD_BODY(cfg_read_int(n, c->d, min, max, &out->v))
 
 int cfg__f_double(cfg__doc *c, const cfg_node *map, const char *key, double min, double max,
-                  cfg_val_num *out)
-{
-    const cfg_node *n = cfg_map_get(map, key);
-    if (!n)
-        return 0;
-    if (cfg_read_double(n, c->d, min, max, &out->v) < 0)
-        return -1;
-    out->node = n;
-    return 0;
-}
+                  cfg_val_num *out) FIELD_BODY(cfg_read_double(n, c->d, min, max, &out->v))
 
 int cfg__labels(cfg__doc *c, const cfg_node *n, const char *what, cfg_label_set *out)
 {
@@ -220,11 +203,17 @@ const cfg_node *cfg__f_seq(cfg__doc *c, const cfg_node *map, const char *key)
 
 /* --- dispatch -------------------------------------------------------------------- */
 
-#define MESHSIM_API "meshsim/v1alpha1"
+typedef void decode_fn(cfg__doc *c, const cfg_node *spec);
 
+/* The kinds of meshsim/v1alpha1.  Those past the end of decoders[] are known
+ * but refused by this version. */
 static const char *const kind_names[] = {
     "Scenario", "Cluster", "WorkloadModel", "Traffic", "FaultSchedule", "Endpoints",
     "Rollout", "Experiment",
+};
+static decode_fn *const decoders[] = {
+    cfg__decode_scenario, cfg__decode_cluster, cfg__decode_workload,
+    cfg__decode_traffic,  cfg__decode_faults,  cfg__decode_endpoints,
 };
 
 static const char *const envelope_fields[] = {"apiVersion", "kind", "metadata", "spec"};
@@ -236,9 +225,7 @@ static void decode_metadata(cfg__doc *c)
                                     CFG_COUNT(metadata_fields));
     if (!md)
         return;
-    cfg_val_str name = {NULL, NULL};
-    if (cfg__f_str(c, md, "name", &name) == 0 && name.str)
-        c->name = name.str;
+    cfg__f_str(c, md, "name", &c->name);
     cfg_val_str ns = {NULL, NULL};
     cfg__f_str(c, md, "namespace", &ns);
     cfg__f_map(c, md, "labels", NULL, 0);
@@ -252,9 +239,9 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
     if (!root || root->kind != CFG_MAP)
         return 0;
     const char *api = cfg_str(cfg_map_get(root, "apiVersion"));
-    if (!api || strcmp(api, MESHSIM_API))
+    if (!api || strcmp(api, CFG_MESHSIM_API_VERSION))
         return 0;
-    cfg__doc c = {m, l, d, root, ""};
+    cfg__doc c = {m, l, d, root, {"", NULL}};
     const cfg_node *kind_node = cfg_map_get(root, "kind");
     if (!kind)
         kind = cfg_str(kind_node);
@@ -267,18 +254,15 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
         return 1;
     }
     ms_pos kpos = kind_node ? kind_node->pos : root->pos;
-    size_t nkinds = CFG_COUNT(kind_names);
-    size_t k;
-    for (k = 0; k < nkinds; k++)
-        if (!strcmp(kind, kind_names[k]))
-            break;
-    if (k == nkinds) {
-        cfg__report_unknown(d, kpos, kind, kind_names, nkinds,
-                            "Scenario, Cluster, WorkloadModel, Traffic, FaultSchedule or Endpoints",
+    int k = pol_enum_lookup(kind_names, CFG_COUNT(kind_names), kind);
+    if (k < 0) {
+        char supported[256];
+        cfg__join(supported, sizeof supported, "", kind_names, CFG_COUNT(decoders), " or ");
+        cfg__report_unknown(d, kpos, kind, kind_names, CFG_COUNT(kind_names), supported,
                             "unknown meshsim kind \"%s\"", kind);
         return 1;
     }
-    if (!strcmp(kind, "Rollout") || !strcmp(kind, "Experiment")) {
+    if ((size_t)k >= CFG_COUNT(decoders)) {
         ms_diag_error(d, kpos, "%s documents are not supported by this version of meshsim", kind);
         return 1;
     }
@@ -293,15 +277,7 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
         empty->pos = root->pos;
         spec = empty;
     }
-    switch (k) {
-    case 0: cfg__decode_scenario(&c, spec); break;
-    case 1: cfg__decode_cluster(&c, spec); break;
-    case 2: cfg__decode_workload(&c, spec); break;
-    case 3: cfg__decode_traffic(&c, spec); break;
-    case 4: cfg__decode_faults(&c, spec); break;
-    case 5: cfg__decode_endpoints(&c, spec); break;
-    default: break;
-    }
+    decoders[k](&c, spec);
     return 1;
 }
 
@@ -335,13 +311,4 @@ void cfg_meshsim_finish(struct cfg_meshsim *m)
             m->faults[i] = v[i].f;
         free(v);
     }
-}
-
-const char *cfg_fault_kind_name(cfg_fault_kind k)
-{
-    static const char *const names[] = {
-        "pod-kill", "node-down", "link-degrade", "partition", "slowdown", "errors",
-        "external-outage", "control-plane-down",
-    };
-    return (size_t)k < CFG_COUNT(names) ? names[k] : "unknown";
 }

@@ -12,10 +12,16 @@
 
 #include "config/doc_int.h"
 
+/* Indexed by cfg_fault_kind. */
 static const char *const fault_kinds[] = {
     "pod-kill", "node-down", "link-degrade", "partition", "slowdown", "errors",
     "external-outage", "control-plane-down",
 };
+
+const char *cfg_fault_kind_name(cfg_fault_kind k)
+{
+    return (size_t)k < CFG_COUNT(fault_kinds) ? fault_kinds[k] : "unknown";
+}
 
 /* Fields of each kind, after the common at/for/kind; NULL-terminated.
  * `required` lists the ones that must be present. */
@@ -64,7 +70,7 @@ static bool decode_fault(cfg__doc *c, const cfg_node *n, cfg_fault_spec *f)
 {
     memset(f, 0, sizeof *f);
     f->pos = n->pos;
-    f->schedule = c->name;
+    f->schedule = c->name.str;
     f->count.v = 1;
     f->restart_after.spec = ms_dist_constant(0);
     f->add_latency.spec = ms_dist_constant(0);

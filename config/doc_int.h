@@ -19,7 +19,7 @@ typedef struct cfg__doc {
     cfg_loader *l;
     ms_diag *d;
     const cfg_node *root; /* the document's mapping */
-    const char *name;     /* metadata.name or "" */
+    cfg_val_str name;     /* metadata.name; "" (node NULL) when absent or invalid */
 } cfg__doc;
 
 /* Make room for element `len` of a heap array (realloc'd; caller frees) whose

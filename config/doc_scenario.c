@@ -234,8 +234,8 @@ void cfg__decode_scenario(cfg__doc *c, const cfg_node *spec)
     cfg_scenario_spec *s = &m->scenario;
     cfg__scenario_default(s);
     s->pos = c->root->pos;
-    if (*c->name)
-        s->name = (cfg_val_str){c->name, cfg_map_get(cfg_map_get(c->root, "metadata"), "name")};
+    if (*c->name.str)
+        s->name = c->name;
     cfg_check_fields(spec, c->d, scenario_fields, CFG_COUNT(scenario_fields));
 
     const cfg_node *inc = cfg_map_get(spec, "include");

@@ -134,7 +134,7 @@ static bool decode_source(cfg__doc *c, const cfg_node *n, cfg_source_spec *s)
 {
     memset(s, 0, sizeof *s);
     s->pos = n->pos;
-    s->traffic = c->name;
+    s->traffic = c->name.str;
     s->external = true;
     s->think_time.spec = ms_dist_exponential(1e9);
     s->timeout.ns = 30 * (int64_t)1000000000;

@@ -109,8 +109,7 @@ void cfg__decode_workload(cfg__doc *c, const cfg_node *spec)
     cfg_workload_spec w;
     cfg_workload_spec_default(&w);
     w.pos = c->root->pos;
-    w.name.str = c->name;
-    w.name.node = cfg_map_get(cfg_map_get(c->root, "metadata"), "name");
+    w.name = c->name;
     cfg_check_fields(spec, c->d, workload_fields, CFG_COUNT(workload_fields));
     const cfg_node *sel = cfg__require(c, spec, "selector", NULL);
     if (sel && cfg__labels(c, sel, "selector", &w.selector) == 0 && w.selector.len == 0)

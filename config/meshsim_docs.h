@@ -24,6 +24,9 @@
 #include "base/dist_spec.h"
 #include "config/yaml.h"
 
+/* The apiVersion of every meshsim document. */
+#define CFG_MESHSIM_API_VERSION "meshsim/v1alpha1"
+
 /* --- values with their node (node NULL = default) ---------------------------- */
 
 typedef struct cfg_val_dur { int64_t ns; const cfg_node *node; } cfg_val_dur;
