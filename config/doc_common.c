@@ -182,6 +182,12 @@ const cfg_node *cfg__require(cfg__doc *c, const cfg_node *map, const char *key,
     return NULL;
 }
 
+const cfg_node *cfg__require_seq(cfg__doc *c, const cfg_node *map, const char *key,
+                                 const char *suffix)
+{
+    return cfg__require(c, map, key, suffix) ? cfg__f_seq(c, map, key) : NULL;
+}
+
 const cfg_node *cfg__f_map(cfg__doc *c, const cfg_node *map, const char *key,
                            const char *const *known, size_t nknown)
 {

@@ -147,9 +147,7 @@ void cfg__decode_faults(cfg__doc *c, const cfg_node *spec)
     static const char *const schedule_fields[] = {"faults"};
     cfg_meshsim *m = c->m;
     cfg_check_fields(spec, c->d, schedule_fields, CFG_COUNT(schedule_fields));
-    if (!cfg__require(c, spec, "faults", NULL))
-        return;
-    const cfg_node *fs = cfg__f_seq(c, spec, "faults");
+    const cfg_node *fs = cfg__require_seq(c, spec, "faults", NULL);
     if (!fs)
         return;
     for (size_t i = 0; i < fs->u.seq.len; i++) {
@@ -196,9 +194,7 @@ void cfg__decode_endpoints(cfg__doc *c, const cfg_node *spec)
     static const char *const endpoints_fields[] = {"services"};
     cfg_meshsim *m = c->m;
     cfg_check_fields(spec, c->d, endpoints_fields, CFG_COUNT(endpoints_fields));
-    if (!cfg__require(c, spec, "services", NULL))
-        return;
-    const cfg_node *ss = cfg__f_seq(c, spec, "services");
+    const cfg_node *ss = cfg__require_seq(c, spec, "services", NULL);
     if (!ss)
         return;
     for (size_t i = 0; i < ss->u.seq.len; i++) {
@@ -210,7 +206,7 @@ void cfg__decode_endpoints(cfg__doc *c, const cfg_node *spec)
         bool ok = cfg__require(c, n, "host", "a service") && cfg__f_str(c, n, "host", &u.host) == 0;
         ok &= cfg__require(c, n, "port", "a service") &&
               cfg__f_int(c, n, "port", 1, 65535, &u.port) == 0;
-        const cfg_node *es = cfg__require(c, n, "endpoints", "a service") ? cfg__f_seq(c, n, "endpoints") : NULL;
+        const cfg_node *es = cfg__require_seq(c, n, "endpoints", "a service");
         if (es) {
             u.endpoints = cfg__own(m, es->u.seq.len, sizeof *u.endpoints);
             for (size_t j = 0; j < es->u.seq.len; j++)

@@ -54,6 +54,9 @@ int cfg__enum(cfg__doc *c, const cfg_node *n, const char *what, const char *cons
  * non-NULL) at the map when absent; returns the node or NULL. */
 const cfg_node *cfg__require(cfg__doc *c, const cfg_node *map, const char *key,
                              const char *suffix);
+/* cfg__require, then cfg__f_seq: the sequence, or NULL after reporting. */
+const cfg_node *cfg__require_seq(cfg__doc *c, const cfg_node *map, const char *key,
+                                 const char *suffix);
 /* The mapping at map[key], checked: NULL when absent or not a mapping
  * (reported).  Its keys are checked against known[] unless known is NULL. */
 const cfg_node *cfg__f_map(cfg__doc *c, const cfg_node *map, const char *key,

@@ -205,9 +205,7 @@ void cfg__decode_traffic(cfg__doc *c, const cfg_node *spec)
 {
     cfg_meshsim *m = c->m;
     cfg_check_fields(spec, c->d, traffic_fields, CFG_COUNT(traffic_fields));
-    if (!cfg__require(c, spec, "sources", NULL))
-        return;
-    const cfg_node *srcs = cfg__f_seq(c, spec, "sources");
+    const cfg_node *srcs = cfg__require_seq(c, spec, "sources", NULL);
     if (!srcs)
         return;
     char where[512];
