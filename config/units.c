@@ -352,13 +352,9 @@ int cfg_read_int(const cfg_node *n, ms_diag *d, int64_t min, int64_t max, int64_
         ms_diag_error(d, n->pos, "expected an integer, found \"%s\"", s);
         return -1;
     }
-    if (overflow || v > (uint64_t)INT64_MAX + (neg ? 1u : 0u)) {
-        ms_diag_error(d, n->pos, "integer %s is out of range; expected %lld to %lld", s,
-                      (long long)min, (long long)max);
-        return -1;
-    }
-    int64_t r = neg ? (int64_t)(0 - v) : (int64_t)v;
-    if (r < min || r > max) {
+    bool fits = !overflow && v <= (uint64_t)INT64_MAX + (neg ? 1u : 0u);
+    int64_t r = !fits ? 0 : neg ? (int64_t)(0 - v) : (int64_t)v;
+    if (!fits || r < min || r > max) {
         ms_diag_error(d, n->pos, "integer %s is out of range; expected %lld to %lld", s,
                       (long long)min, (long long)max);
         return -1;
