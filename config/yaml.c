@@ -231,6 +231,14 @@ static int load_dir(cfg_loader *l, const char *name, const cfg_node *from, int d
     return rc;
 }
 
+/* Report "cannot open [WHAT ]"NAME": <errno text>" at `at`; returns -1. */
+static int open_error(cfg_loader *l, ms_pos at, const char *what, const char *name)
+{
+    ms_diag_error(l->diag, at, "cannot open %s%s\"%s\": %s", what ? what : "", what ? " " : "",
+                  name, strerror(errno));
+    return -1;
+}
+
 /* Load file or directory `name` (interned).  `what` words the open error
  * ("include file"), NULL for plain paths. */
 static int load_any(cfg_loader *l, const char *name, const cfg_node *from, const char *what,
@@ -238,27 +246,15 @@ static int load_any(cfg_loader *l, const char *name, const cfg_node *from, const
 {
     ms_pos at = pos_of(from);
     int fd = open(name, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ms_diag_error(l->diag, at, "cannot open %s%s\"%s\": %s", what ? what : "",
-                      what ? " " : "", name, strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return open_error(l, at, what, name);
     struct stat st;
-    if (fstat(fd, &st) < 0) {
-        ms_diag_error(l->diag, at, "cannot open %s%s\"%s\": %s", what ? what : "",
-                      what ? " " : "", name, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    int fresh = remember(l, name);
+    int fresh = fstat(fd, &st) < 0 ? -1 : remember(l, name);
+    if (fresh < 0)
+        open_error(l, at, what, name); /* before close(), which may change errno */
     if (fresh <= 0) {
         close(fd);
-        if (fresh < 0) {
-            ms_diag_error(l->diag, at, "cannot open %s%s\"%s\": %s", what ? what : "",
-                          what ? " " : "", name, strerror(errno));
-            return -1;
-        }
-        return 0;
+        return fresh;
     }
     int rc;
     if (S_ISDIR(st.st_mode)) {
