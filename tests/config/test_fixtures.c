@@ -4,26 +4,16 @@
  * does not model (ServiceAccount, Ingress, ...) return 0 and are counted.
  * Also checks a few decoded values that later stages rely on.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <string.h>
-
-#include "base/diag.h"
-#include "config/k8s_istio.h"
-#include "config/yaml.h"
+#include "cfg_test.h"
 
 #define FIXTURES MESHSIM_SHARED_DIR "/fixtures/istio"
 
 static void test_all_fixtures_decode(void **state)
 {
-    (void)state;
-    ms_diag *d = ms_diag_create();
-    cfg_loader *l = cfg_loader_create(d);
-    struct cfg_k8s_istio *m = cfg_k8s_istio_create();
+    cfg_fx *f = *state;
+    ms_diag *d = f->d;
+    cfg_loader *l = f->l;
+    struct cfg_k8s_istio *m = f->istio;
     assert_int_equal(cfg_load_path(l, FIXTURES, NULL), 0);
     size_t decoded = 0, skipped = 0;
     for (size_t i = 0; i < cfg_doc_count(l); i++) {
@@ -65,15 +55,12 @@ static void test_all_fixtures_decode(void **state)
         }
     }
     assert_true(found);
-    cfg_k8s_istio_destroy(m);
-    cfg_loader_destroy(l);
-    ms_diag_destroy(d);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_all_fixtures_decode),
+        cmocka_unit_test_setup_teardown(test_all_fixtures_decode, cfg_fx_setup_istio, cfg_fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,60 +4,20 @@
  * every value checked exactly, the embedded defaults, fault ordering, call
  * steps, and documents of other API groups being left alone.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
+#include "cfg_test.h"
 
-#include <cmocka.h>
-
-#include "config/meshsim_docs.h"
-#include "config/yaml.h"
-
-#define DATA MESHSIM_SOURCE_DIR "/tests/config/data"
 #define US 1000.0
 #define MS 1000000.0
 #define SEC 1000000000.0
 
-typedef struct fixture {
-    ms_diag *d;
-    cfg_loader *l;
-    struct cfg_meshsim *m;
-} fixture;
-
-static int setup(void **state)
+/* Decode every loaded document; there must be no message at all. */
+static void decode_all(cfg_fx *f)
 {
-    fixture *f = test_malloc(sizeof *f);
-    f->d = ms_diag_create();
-    f->l = cfg_loader_create(f->d);
-    f->m = cfg_meshsim_create();
-    *state = f;
-    return 0;
+    cfg_fx_decode_meshsim(f);
+    cfg_expect_no_diags(f->d, "decode_all");
 }
 
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cfg_meshsim_destroy(f->m);
-    cfg_loader_destroy(f->l);
-    ms_diag_destroy(f->d);
-    test_free(f);
-    return 0;
-}
-
-static void decode_all(fixture *f)
-{
-    for (size_t i = 0; i < cfg_doc_count(f->l); i++)
-        cfg_meshsim_decode(f->m, f->l, cfg_doc_at(f->l, i), NULL, f->d);
-    cfg_meshsim_finish(f->m);
-    for (size_t i = 0; i < ms_diag_count(f->d); i++)
-        print_message("diag: %s\n", ms_diag_message(f->d, i));
-    assert_int_equal(ms_diag_count(f->d), 0);
-}
-
-static void load_text(fixture *f, const char *text)
+static void load_text(cfg_fx *f, const char *text)
 {
     assert_int_equal(cfg_load_string(f->l, "d.yaml", text, strlen(text)), 0);
     decode_all(f);
@@ -88,7 +48,7 @@ static void assert_label(const cfg_label_set *s, size_t i, const char *k, const 
 
 static void test_format_examples(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(cfg_load_path(f->l, DATA "/format-examples.yaml", NULL), 0);
     decode_all(f);
     struct cfg_meshsim *m = f->m;
@@ -284,9 +244,9 @@ static void test_format_examples(void **state)
 
 static void test_defaults(void **state)
 {
-    fixture *f = *state;
-    load_text(f, "apiVersion: meshsim/v1alpha1\nkind: WorkloadModel\nspec:\n  selector: {app: x}\n"
-                 "---\napiVersion: meshsim/v1alpha1\nkind: Traffic\nspec:\n  sources:\n"
+    cfg_fx *f = *state;
+    load_text(f, API "kind: WorkloadModel\nspec:\n  selector: {app: x}\n"
+                 "---\n" API "kind: Traffic\nspec:\n  sources:\n"
                  "  - {name: u, url: 'https://shop.example.com:8443', users: 50}\n");
     struct cfg_meshsim *m = f->m;
     /* Scenario */
@@ -367,12 +327,12 @@ static void test_defaults(void **state)
 
 static void test_faults_sorted_stably(void **state)
 {
-    fixture *f = *state;
-    load_text(f, "apiVersion: meshsim/v1alpha1\nkind: FaultSchedule\nmetadata: {name: one}\nspec:\n"
+    cfg_fx *f = *state;
+    load_text(f, API "kind: FaultSchedule\nmetadata: {name: one}\nspec:\n"
                  "  faults:\n"
                  "  - {at: 5m, kind: control-plane-down}\n"
                  "  - {at: 1m, kind: external-outage, host: a}\n"
-                 "---\napiVersion: meshsim/v1alpha1\nkind: FaultSchedule\nmetadata: {name: two}\nspec:\n"
+                 "---\n" API "kind: FaultSchedule\nmetadata: {name: two}\nspec:\n"
                  "  faults:\n"
                  "  - {at: 1m, kind: external-outage, host: b}\n"
                  "  - {at: 0s, kind: node-down, node: zone-a-1}\n");
@@ -389,8 +349,8 @@ static void test_faults_sorted_stably(void **state)
 
 static void test_assertion_metrics(void **state)
 {
-    fixture *f = *state;
-    load_text(f, "apiVersion: meshsim/v1alpha1\nkind: Scenario\nspec:\n  assertions:\n"
+    cfg_fx *f = *state;
+    load_text(f, API "kind: Scenario\nspec:\n  assertions:\n"
                  "  - {metric: latency.p99.9, max: 1s}\n"
                  "  - {metric: latency.p50, max: 10ms, min: 1ms}\n"
                  "  - {metric: latency.mean, max: 5ms}\n"
@@ -435,11 +395,11 @@ static void test_assertion_metrics(void **state)
 
 static void test_closed_loop_from_selector_and_pinning(void **state)
 {
-    fixture *f = *state;
-    load_text(f, "apiVersion: meshsim/v1alpha1\nkind: Traffic\nspec:\n  sources:\n"
+    cfg_fx *f = *state;
+    load_text(f, API "kind: Traffic\nspec:\n  sources:\n"
                  "  - name: internal\n    from: {app: productpage}\n    url: http://reviews:9080/r?x=1\n"
                  "    users: 5\n    thinkTime: {dist: constant, value: 100ms}\n    timeout: 2s\n"
-                 "---\napiVersion: meshsim/v1alpha1\nkind: WorkloadModel\nspec:\n"
+                 "---\n" API "kind: WorkloadModel\nspec:\n"
                  "  selector: {app: db}\n  zone: zone-a\n  node: zone-a-1\n"
                  "  calls:\n  - {host: cache, onError: ignore, probability: 0.5, method: POST}\n");
     const cfg_source_spec *s = &f->m->sources[0];
@@ -461,7 +421,7 @@ static void test_closed_loop_from_selector_and_pinning(void **state)
 
 static void test_other_api_groups_are_not_ours(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(cfg_load_string(f->l, "k.yaml", "apiVersion: v1\nkind: Service\n---\n- a\n---\n", 24), 0);
     for (size_t i = 0; i < cfg_doc_count(f->l); i++)
         assert_int_equal(cfg_meshsim_decode(f->m, f->l, cfg_doc_at(f->l, i), NULL, f->d), 0);
@@ -471,11 +431,11 @@ static void test_other_api_groups_are_not_ours(void **state)
 
 static void test_many_documents(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     char text[256];
     for (int i = 0; i < 40; i++) {
         int n = snprintf(text, sizeof text,
-                         "apiVersion: meshsim/v1alpha1\nkind: WorkloadModel\nmetadata: {name: w%d}\n"
+                         API "kind: WorkloadModel\nmetadata: {name: w%d}\n"
                          "spec: {selector: {app: a%d}, concurrency: %d}\n",
                          i, i, i + 1);
         assert_int_equal(cfg_load_string(f->l, "m.yaml", text, (size_t)n), 0);
@@ -488,7 +448,7 @@ static void test_many_documents(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, cfg_fx_setup_meshsim, cfg_fx_teardown)
     const struct CMUnitTest tests[] = {
         T(test_format_examples),
         T(test_defaults),

@@ -4,42 +4,11 @@
  * (nanoseconds, bytes, bit/s, per second, fractions), and each refused input
  * with its exact message.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
-
-#include <cmocka.h>
-
+#include "cfg_test.h"
 #include "config/units.h"
-#include "config/yaml.h"
-
-typedef struct fixture {
-    ms_diag *d;
-    cfg_loader *l;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = test_malloc(sizeof *f);
-    f->d = ms_diag_create();
-    f->l = cfg_loader_create(f->d);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cfg_loader_destroy(f->l);
-    ms_diag_destroy(f->d);
-    test_free(f);
-    return 0;
-}
 
 /* The value node of "v: TEXT" loaded as a fresh document. */
-static const cfg_node *value(fixture *f, const char *text)
+static const cfg_node *value(cfg_fx *f, const char *text)
 {
     char buf[256];
     snprintf(buf, sizeof buf, "v: %s\n", text);
@@ -50,14 +19,10 @@ static const cfg_node *value(fixture *f, const char *text)
     return v;
 }
 
-static void expect_error(fixture *f, const char *msg)
+/* Exactly the one message `msg`, which is then cleared. */
+static void expect_error(cfg_fx *f, const char *msg)
 {
-    if (ms_diag_count(f->d) != 1 || strcmp(ms_diag_message(f->d, 0), msg) != 0) {
-        for (size_t i = 0; i < ms_diag_count(f->d); i++)
-            print_message("got: %s\n", ms_diag_message(f->d, i));
-        print_message("want: %s\n", msg);
-        fail();
-    }
+    cfg_expect_diags(f->d, "expect_error", CFG_WANT(msg));
     ms_diag_clear(f->d);
 }
 
@@ -86,7 +51,7 @@ static void test_durations(void **state)
         {"+2s", 2000000000},
         {"2562047h", 9223369200000000000},
     };
-    fixture *f = *state;
+    cfg_fx *f = *state;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int64_t ns = -1;
         if (cfg_read_duration(value(f, cases[i].text), f->d, &ns) != 0)
@@ -115,7 +80,7 @@ static void test_duration_errors(void **state)
         {"[1s]", "u.yaml:1:4: error: expected a duration such as 5ms, found a sequence"},
         {"~", "u.yaml:1:4: error: expected a duration such as 5ms, found an empty value"},
     };
-    fixture *f = *state;
+    cfg_fx *f = *state;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int64_t ns = 77;
         assert_int_equal(cfg_read_duration(value(f, cases[i].text), f->d, &ns), -1);
@@ -126,7 +91,7 @@ static void test_duration_errors(void **state)
 
 static void test_rates_sizes_bandwidths(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     static const struct {
         const char *text;
         double v;
@@ -163,7 +128,7 @@ static void test_rates_sizes_bandwidths(void **state)
 
 static void test_fractions_and_numbers(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     static const struct {
         const char *text;
         double v;
@@ -201,7 +166,7 @@ static void test_fractions_and_numbers(void **state)
 
 static void test_plain_value_errors(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     double v = 0;
     uint64_t sz = 0;
     int64_t i64 = 0;
@@ -247,7 +212,7 @@ static void test_plain_value_errors(void **state)
 
 static void test_distributions(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     ms_dist_spec d;
     assert_int_equal(cfg_read_dist(value(f, "5ms"), f->d, &d), 0);
     assert_int_equal(d.kind, MS_DIST_CONSTANT);
@@ -282,13 +247,15 @@ static void test_distributions(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, cfg_fx_setup, cfg_fx_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_durations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_duration_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rates_sizes_bandwidths, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fractions_and_numbers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_plain_value_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_distributions, setup, teardown),
+        T(test_durations),
+        T(test_duration_errors),
+        T(test_rates_sizes_bandwidths),
+        T(test_fractions_and_numbers),
+        T(test_plain_value_errors),
+        T(test_distributions),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,43 +3,9 @@
  * styles, multi-document files, directory walking order, dedupe by realpath,
  * aliases and merge keys, empty files and includes (data in tests/config/data).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
+#include "cfg_test.h"
 
-#include <cmocka.h>
-
-#include "config/yaml.h"
-
-#define DATA MESHSIM_SOURCE_DIR "/tests/config/data"
-
-typedef struct fixture {
-    ms_diag *d;
-    cfg_loader *l;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = test_malloc(sizeof *f);
-    f->d = ms_diag_create();
-    f->l = cfg_loader_create(f->d);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    cfg_loader_destroy(f->l);
-    ms_diag_destroy(f->d);
-    test_free(f);
-    return 0;
-}
-
-static int load(fixture *f, const char *text)
+static int load(cfg_fx *f, const char *text)
 {
     return cfg_load_string(f->l, "t.yaml", text, strlen(text));
 }
@@ -52,32 +18,22 @@ static void assert_pos(const cfg_node *n, int line, int col)
     assert_int_equal(n->pos.col, col);
 }
 
-static void print_diag(const fixture *f)
-{
-    for (size_t i = 0; i < ms_diag_count(f->d); i++)
-        print_message("diag: %s\n", ms_diag_message(f->d, i));
-}
+/* The first six lines of both texts of test_positions. */
+#define POSITIONS_HEAD                                                         \
+    "# comment\n"                                                              \
+    "spec:\n"                                                                  \
+    "  name: \"x\"\n"                                                          \
+    "  list:\n"                                                                \
+    "    - 1\n"                                                                \
+    "    - {a: b, c: [d, e]}\n"
 
 static void test_positions(void **state)
 {
-    fixture *f = *state;
-    assert_int_equal(load(f, "# comment\n"
-                             "spec:\n"
-                             "  name: \"x\"\n"
-                             "  list:\n"
-                             "    - 1\n"
-                             "    - {a: b, c: [d, e]}\n"
-                             "  µ: ünï: 1\n"),
-                     -1); /* the last line is a syntax error: checked in test_errors */
+    cfg_fx *f = *state;
+    /* the last line is a syntax error: checked in test_errors */
+    assert_int_equal(load(f, POSITIONS_HEAD "  µ: ünï: 1\n"), -1);
     ms_diag_clear(f->d);
-    assert_int_equal(load(f, "# comment\n"
-                             "spec:\n"
-                             "  name: \"x\"\n"
-                             "  list:\n"
-                             "    - 1\n"
-                             "    - {a: b, c: [d, e]}\n"
-                             "  µé: ü\n"),
-                     0);
+    assert_int_equal(load(f, POSITIONS_HEAD "  µé: ü\n"), 0);
     assert_int_equal(cfg_doc_count(f->l), 1);
     const cfg_doc *doc = cfg_doc_at(f->l, 0);
     assert_string_equal(doc->file, "t.yaml");
@@ -110,7 +66,7 @@ static void test_positions(void **state)
 
 static void test_scalar_styles(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(load(f, "a: ~\nb:\nc: null\nd: 'null'\ne: |\n  text\nf: !!str 5\ng: \"\"\nh: NULL\n"), 0);
     const cfg_node *r = cfg_doc_at(f->l, 0)->root;
     assert_true(cfg_map_get(r, "a")->is_null);
@@ -128,7 +84,7 @@ static void test_scalar_styles(void **state)
 
 static void test_multi_document(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(load(f, "a: 1\n---\n---\nb: 2\n...\n---\n- x\n"), 0);
     assert_int_equal(cfg_doc_count(f->l), 4);
     assert_non_null(cfg_map_get(cfg_doc_at(f->l, 0)->root, "a"));
@@ -144,14 +100,14 @@ static void test_multi_document(void **state)
     assert_int_equal(ms_diag_count(f->d), 0);
 }
 
-static const char *doc_name(const fixture *f, size_t i)
+static const char *doc_name(const cfg_fx *f, size_t i)
 {
     return cfg_str(cfg_map_get(cfg_doc_at(f->l, i)->root, "name"));
 }
 
 static void test_directory_order_and_dedupe(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(cfg_load_path(f->l, DATA "/dir", NULL), 0);
     /* byte-wise order: "Z.yaml" < "a.yml" < "b.yaml" < "sub/"; .hidden and .txt skipped */
     assert_int_equal(cfg_doc_count(f->l), 5);
@@ -171,7 +127,7 @@ static void test_directory_order_and_dedupe(void **state)
 
 static void test_empty_files(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(cfg_load_path(f->l, DATA "/empty.yaml", NULL), 0);
     assert_int_equal(cfg_load_path(f->l, DATA "/comment.yaml", NULL), 0);
     assert_int_equal(cfg_doc_count(f->l), 0);
@@ -184,7 +140,7 @@ static void test_empty_files(void **state)
 
 static void test_missing_path(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(cfg_load_path(f->l, DATA "/nope.yaml", NULL), -1);
     assert_string_equal(ms_diag_message(f->d, 0),
                         "meshsim: error: cannot open \"" DATA "/nope.yaml\": No such file or directory");
@@ -192,7 +148,7 @@ static void test_missing_path(void **state)
 
 static void test_include_relative(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(cfg_load_path(f->l, DATA "/inc/main.yaml", NULL), 0);
     const cfg_node *inc =
         cfg_map_get(cfg_map_get(cfg_doc_at(f->l, 0)->root, "spec"), "include");
@@ -209,7 +165,7 @@ static void test_include_relative(void **state)
 
 static void test_aliases_share_nodes(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(load(f, "base: &b {x: 1, y: [2, 3]}\n"
                              "copy: *b\n"
                              "s: &s hello\n"
@@ -223,7 +179,7 @@ static void test_aliases_share_nodes(void **state)
 
 static void test_merge_keys(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(load(f, "defaults: &d {a: 1, b: 2}\n"
                              "more: &m {b: 20, c: 30}\n"
                              "x:\n"
@@ -231,7 +187,7 @@ static void test_merge_keys(void **state)
                              "  a: 10\n"
                              "  z: 0\n"),
                      0);
-    print_diag(f);
+    cfg_print_diags(f->d, "diag: ");
     const cfg_node *x = cfg_map_get(cfg_doc_at(f->l, 0)->root, "x");
     assert_int_equal(x->u.map.len, 4);
     /* explicit keys first, in order, then merged ones; explicit wins, earlier merge wins */
@@ -246,14 +202,14 @@ static void test_merge_keys(void **state)
 
 static void test_quoted_merge_key_is_a_key(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     assert_int_equal(load(f, "x: {'<<': 1}\n"), 0);
     assert_string_equal(cfg_str(cfg_map_get(cfg_map_get(cfg_doc_at(f->l, 0)->root, "x"), "<<")), "1");
 }
 
 static void test_strdup_and_diag(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     const char *s = cfg_loader_strdup(f->l, "hello");
     assert_string_equal(s, "hello");
     assert_ptr_equal(cfg_loader_diag(f->l), f->d);
@@ -263,7 +219,7 @@ static void test_strdup_and_diag(void **state)
 
 static void test_large_document(void **state)
 {
-    fixture *f = *state;
+    cfg_fx *f = *state;
     /* many keys: duplicate detection must not be quadratic */
     size_t n = 50000;
     char *text = test_malloc(n * 16 + 1);
@@ -278,19 +234,21 @@ static void test_large_document(void **state)
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, cfg_fx_setup, cfg_fx_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_scalar_styles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multi_document, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_directory_order_and_dedupe, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missing_path, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_include_relative, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_aliases_share_nodes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_merge_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quoted_merge_key_is_a_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_strdup_and_diag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_document, setup, teardown),
+        T(test_positions),
+        T(test_scalar_styles),
+        T(test_multi_document),
+        T(test_directory_order_and_dedupe),
+        T(test_empty_files),
+        T(test_missing_path),
+        T(test_include_relative),
+        T(test_aliases_share_nodes),
+        T(test_merge_keys),
+        T(test_quoted_merge_key_is_a_key),
+        T(test_strdup_and_diag),
+        T(test_large_document),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
