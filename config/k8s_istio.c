@@ -17,7 +17,9 @@
 #include "config/istio_int.h"
 #include "config/units.h"
 
-enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP };
+/* Indexes into cfg_k8s_istio._cap, one per array. */
+enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP, NCAPS };
+_Static_assert(NCAPS <= CFG_COUNT(((struct cfg_k8s_istio *)0)->_cap), "_cap too small");
 
 struct cfg_k8s_istio *cfg_k8s_istio_create(void)
 {
@@ -43,24 +45,19 @@ void cfg_k8s_istio_destroy(struct cfg_k8s_istio *m)
     for (size_t i = 0; i < m->nnamespaces; i++)
         pol_labels_fini(&m->namespaces[i].labels);
     free(m->namespaces);
-    for (size_t i = 0; i < m->nvirtual_services; i++)
-        pol_virtual_service_fini(&m->virtual_services[i]);
-    free(m->virtual_services);
-    for (size_t i = 0; i < m->ndestination_rules; i++)
-        pol_destination_rule_fini(&m->destination_rules[i]);
-    free(m->destination_rules);
-    for (size_t i = 0; i < m->ngateways; i++)
-        pol_gateway_fini(&m->gateways[i]);
-    free(m->gateways);
-    for (size_t i = 0; i < m->nservice_entries; i++)
-        pol_service_entry_fini(&m->service_entries[i]);
-    free(m->service_entries);
-    for (size_t i = 0; i < m->npeer_authentications; i++)
-        pol_peer_authentication_fini(&m->peer_authentications[i]);
-    free(m->peer_authentications);
-    for (size_t i = 0; i < m->nauthorization_policies; i++)
-        pol_authorization_policy_fini(&m->authorization_policies[i]);
-    free(m->authorization_policies);
+#define FINI_ALL(arr, len, fini)                                              \
+    do {                                                                      \
+        for (size_t i_ = 0; i_ < (len); i_++)                                 \
+            fini(&(arr)[i_]);                                                 \
+        free(arr);                                                            \
+    } while (0)
+    FINI_ALL(m->virtual_services, m->nvirtual_services, pol_virtual_service_fini);
+    FINI_ALL(m->destination_rules, m->ndestination_rules, pol_destination_rule_fini);
+    FINI_ALL(m->gateways, m->ngateways, pol_gateway_fini);
+    FINI_ALL(m->service_entries, m->nservice_entries, pol_service_entry_fini);
+    FINI_ALL(m->peer_authentications, m->npeer_authentications, pol_peer_authentication_fini);
+    FINI_ALL(m->authorization_policies, m->nauthorization_policies, pol_authorization_policy_fini);
+#undef FINI_ALL
     free(m);
 }
 
@@ -73,13 +70,18 @@ void cfg_k8s_istio_destroy(struct cfg_k8s_istio *m)
         memset((var), 0, sizeof(*(var)));                                     \
     } while (0)
 
+/* metadata (cfg__i_meta) and metadata.labels of a Kubernetes object. */
+static void k8s_meta(const cfg_doc *doc, ms_diag *d, pol_meta *meta, pol_labels *labels)
+{
+    cfg__i_meta(doc->root, d, meta);
+    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels", labels);
+}
+
 static void decode_service(struct cfg_k8s_istio *m, const cfg_doc *doc, ms_diag *d)
 {
     cfg_k8s_service *s;
     APPEND(s, m, services, nservices, CAP_SVC);
-    cfg__i_meta(doc->root, d, &s->meta);
-    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels",
-                &s->labels);
+    k8s_meta(doc, d, &s->meta, &s->labels);
     const cfg_node *spec = cfg_map_get(doc->root, "spec");
     if (cfg__i_absent(spec) || cfg_expect_map(spec, d, "spec") != 0)
         return;
@@ -127,11 +129,9 @@ static void decode_workload(struct cfg_k8s_istio *m, const cfg_doc *doc, const c
 {
     cfg_k8s_workload *w;
     APPEND(w, m, workloads, nworkloads, CAP_WL);
-    cfg__i_meta(doc->root, d, &w->meta);
+    k8s_meta(doc, d, &w->meta, &w->labels);
     w->kind = strcmp(kind, "StatefulSet") == 0 ? "StatefulSet" : "Deployment";
     w->replicas = 1;
-    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels",
-                &w->labels);
     const cfg_node *spec = cfg_map_get(doc->root, "spec"), *v;
     if (cfg__i_absent(spec) || cfg_expect_map(spec, d, "spec") != 0)
         return;
@@ -170,65 +170,57 @@ static void decode_namespace(struct cfg_k8s_istio *m, const cfg_doc *doc, ms_dia
 {
     cfg_k8s_namespace *n;
     APPEND(n, m, namespaces, nnamespaces, CAP_NS);
-    cfg__i_meta(doc->root, d, &n->meta);
+    k8s_meta(doc, d, &n->meta, &n->labels);
     n->meta.ns = NULL;
-    cfg__i_labels(cfg_map_get(cfg_map_get(doc->root, "metadata"), "labels"), d, "labels",
-                &n->labels);
 }
 
-static int istio_version_ok(const char *api, const char *group, int security)
-{
-    size_t gl = strlen(group);
-    if (strncmp(api, group, gl) != 0 || api[gl] != '/')
-        return 0;
-    const char *v = api + gl + 1;
-    return strcmp(v, "v1") == 0 || strcmp(v, "v1beta1") == 0 ||
-           (!security && strcmp(v, "v1alpha3") == 0);
-}
+/* The Istio kinds meshsim decodes: networking.istio.io first, then the
+ * security.istio.io ones from FIRST_SECURITY_KIND on. */
+static const char *const istio_kinds[] = {
+    "VirtualService", "DestinationRule", "Gateway", "ServiceEntry",
+    "PeerAuthentication", "AuthorizationPolicy",
+};
+enum { FIRST_SECURITY_KIND = 4 };
 
-/* Decode one Istio kind into a new element of the matching array. */
-static void decode_istio(struct cfg_k8s_istio *m, const cfg_doc *doc, const char *kind,
-                         ms_diag *d)
+/* Append a zeroed `type` to m->arr with the document's metadata and decode
+ * the spec into it (when the document has one). */
+#define DECODE_INTO(type, arr, len, cap_idx, decode)                          \
+    do {                                                                      \
+        type *r_;                                                             \
+        APPEND(r_, m, arr, len, cap_idx);                                     \
+        r_->meta = meta;                                                      \
+        if (spec)                                                             \
+            decode(spec, d, r_);                                              \
+    } while (0)
+
+/* Decode Istio kind istio_kinds[k] into a new element of the matching array. */
+static void decode_istio(struct cfg_k8s_istio *m, const cfg_doc *doc, int k, ms_diag *d)
 {
-    const cfg_node *spec = cfg__i_spec(doc, d, kind);
+    const cfg_node *spec = cfg__i_spec(doc, d, istio_kinds[k]);
     pol_meta meta = {0};
     cfg__i_meta(doc->root, d, &meta);
-    if (strcmp(kind, "VirtualService") == 0) {
-        pol_virtual_service *vs;
-        APPEND(vs, m, virtual_services, nvirtual_services, CAP_VS);
-        vs->meta = meta;
-        if (spec)
-            cfg__i_decode_virtual_service(spec, d, vs);
-    } else if (strcmp(kind, "DestinationRule") == 0) {
-        pol_destination_rule *dr;
-        APPEND(dr, m, destination_rules, ndestination_rules, CAP_DR);
-        dr->meta = meta;
-        if (spec)
-            cfg__i_decode_destination_rule(spec, d, dr);
-    } else if (strcmp(kind, "Gateway") == 0) {
-        pol_gateway *gw;
-        APPEND(gw, m, gateways, ngateways, CAP_GW);
-        gw->meta = meta;
-        if (spec)
-            cfg__i_decode_gateway(spec, d, gw);
-    } else if (strcmp(kind, "ServiceEntry") == 0) {
-        pol_service_entry *se;
-        APPEND(se, m, service_entries, nservice_entries, CAP_SE);
-        se->meta = meta;
-        if (spec)
-            cfg__i_decode_service_entry(spec, d, se);
-    } else if (strcmp(kind, "PeerAuthentication") == 0) {
-        pol_peer_authentication *pa;
-        APPEND(pa, m, peer_authentications, npeer_authentications, CAP_PA);
-        pa->meta = meta;
-        if (spec)
-            cfg__i_decode_peer_authentication(spec, d, pa);
-    } else {
-        pol_authorization_policy *ap;
-        APPEND(ap, m, authorization_policies, nauthorization_policies, CAP_AP);
-        ap->meta = meta;
-        if (spec)
-            cfg__i_decode_authorization_policy(spec, d, ap);
+    switch (k) {
+    case 0:
+        DECODE_INTO(pol_virtual_service, virtual_services, nvirtual_services, CAP_VS,
+                    cfg__i_decode_virtual_service);
+        break;
+    case 1:
+        DECODE_INTO(pol_destination_rule, destination_rules, ndestination_rules, CAP_DR,
+                    cfg__i_decode_destination_rule);
+        break;
+    case 2: DECODE_INTO(pol_gateway, gateways, ngateways, CAP_GW, cfg__i_decode_gateway); break;
+    case 3:
+        DECODE_INTO(pol_service_entry, service_entries, nservice_entries, CAP_SE,
+                    cfg__i_decode_service_entry);
+        break;
+    case 4:
+        DECODE_INTO(pol_peer_authentication, peer_authentications, npeer_authentications,
+                    CAP_PA, cfg__i_decode_peer_authentication);
+        break;
+    default:
+        DECODE_INTO(pol_authorization_policy, authorization_policies, nauthorization_policies,
+                    CAP_AP, cfg__i_decode_authorization_policy);
+        break;
     }
 }
 
@@ -238,26 +230,23 @@ int cfg_k8s_istio_decode(struct cfg_k8s_istio *m, cfg_loader *l, const cfg_doc *
     (void)l;
     if (!doc->root || !api_version || !kind)
         return 0;
-    static const char *const net_kinds[] = {
-        "VirtualService", "DestinationRule", "Gateway", "ServiceEntry",
-    };
-    static const char *const sec_kinds[] = {"PeerAuthentication", "AuthorizationPolicy"};
-    int net = pol_enum_lookup(net_kinds, CFG_COUNT(net_kinds), kind) >= 0;
-    int sec = pol_enum_lookup(sec_kinds, CFG_COUNT(sec_kinds), kind) >= 0;
-    if (net || sec) {
-        const char *group = net ? "networking.istio.io" : "security.istio.io";
+    int k = pol_enum_lookup(istio_kinds, CFG_COUNT(istio_kinds), kind);
+    if (k >= 0) {
+        bool sec = k >= FIRST_SECURITY_KIND;
+        const char *group = sec ? "security.istio.io" : "networking.istio.io";
         size_t gl = strlen(group);
-        int in_group = strncmp(api_version, group, gl) == 0 && api_version[gl] == '/';
-        if (!in_group)
+        if (strncmp(api_version, group, gl) != 0 || api_version[gl] != '/')
             return 0; /* e.g. gateway.networking.k8s.io Gateway: not modelled */
-        if (!istio_version_ok(api_version, group, sec)) {
+        const char *v = api_version + gl + 1;
+        if (strcmp(v, "v1") != 0 && strcmp(v, "v1beta1") != 0 &&
+            (sec || strcmp(v, "v1alpha3") != 0)) {
             const cfg_node *av = cfg_map_get(doc->root, "apiVersion");
             ms_diag_error(d, av ? av->pos : doc->root->pos,
                           "apiVersion \"%s\" does not serve kind %s; expected %s/v1 or %s/v1beta1%s",
-                          api_version, kind, group, group, net ? " or v1alpha3" : "");
+                          api_version, kind, group, group, sec ? "" : " or v1alpha3");
             return 1;
         }
-        decode_istio(m, doc, kind, d);
+        decode_istio(m, doc, k, d);
         return 1;
     }
     if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Service") == 0) {
