@@ -144,7 +144,7 @@ void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out)
 }
 
 int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *const *names,
-              size_t nnames)
+                size_t nnames)
 {
     const char *s = cfg__i_string(n, d);
     if (!s)
@@ -202,7 +202,7 @@ void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out)
 }
 
 void cfg__i_named_matches(const cfg_node *n, ms_diag *d, const char *what,
-                        pol_named_match_list *out)
+                          pol_named_match_list *out)
 {
     if (cfg__i_absent(n) || cfg_expect_map(n, d, what) != 0)
         return;
@@ -264,7 +264,7 @@ void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out)
 }
 
 void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destination **out,
-                             size_t *nout)
+                               size_t *nout)
 {
     static const char *const fields[] = {"destination", "weight", "headers"};
     if (cfg__i_absent(n) || cfg_expect_seq(n, d, "route") != 0)

@@ -128,7 +128,7 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
         }
     }
     cfg__i_str_list(cfg_map_get(n, "failoverPriority"), d, "failoverPriority",
-                  &s->failover_priority);
+                    &s->failover_priority);
     cfg__i_opt_bool(cfg_map_get(n, "enabled"), d, &s->enabled);
     if (s->ndistribute && s->nfailover)
         ms_diag_error(d, n->pos, "localityLbSetting may set only one of distribute or failover");
@@ -192,7 +192,7 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
         cfg__i_opt_int(cfg_map_get(t, "maxConnections"), d, 0, INT32_MAX, &cp->tcp.max_connections);
         cfg__i_opt_duration(cfg_map_get(t, "connectTimeout"), d, &cp->tcp.connect_timeout);
         cfg__i_opt_duration(cfg_map_get(t, "maxConnectionDuration"), d,
-                          &cp->tcp.max_connection_duration);
+                            &cp->tcp.max_connection_duration);
         cfg__i_opt_duration(cfg_map_get(t, "idleTimeout"), d, &cp->tcp.idle_timeout);
         if ((v = cfg__i_map(t, "tcpKeepalive", d, ka_fields, CFG_COUNT(ka_fields)))) {
             cp->tcp.tcp_keepalive.set = true;
@@ -205,11 +205,11 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
         cp->http.set = true;
         cp->http.pos = h->pos;
         cfg__i_opt_int(cfg_map_get(h, "http1MaxPendingRequests"), d, 0, INT32_MAX,
-                     &cp->http.http1_max_pending_requests);
+                       &cp->http.http1_max_pending_requests);
         cfg__i_opt_int(cfg_map_get(h, "http2MaxRequests"), d, 0, INT32_MAX,
-                     &cp->http.http2_max_requests);
+                       &cp->http.http2_max_requests);
         cfg__i_opt_int(cfg_map_get(h, "maxRequestsPerConnection"), d, 0, INT32_MAX,
-                     &cp->http.max_requests_per_connection);
+                       &cp->http.max_requests_per_connection);
         cfg__i_opt_int(cfg_map_get(h, "maxRetries"), d, 0, INT32_MAX, &cp->http.max_retries);
         cfg__i_opt_duration(cfg_map_get(h, "idleTimeout"), d, &cp->http.idle_timeout);
         int h2 = cfg__i_opt_enum(h, "h2UpgradePolicy", d, pol_h2_upgrade_names);
@@ -217,7 +217,7 @@ static void decode_pool(const cfg_node *n, ms_diag *d, pol_connection_pool *cp)
             cp->http.h2_upgrade_policy = (pol_h2_upgrade)h2;
         cfg__i_opt_bool(cfg_map_get(h, "useClientProtocol"), d, &cp->http.use_client_protocol);
         cfg__i_opt_int(cfg_map_get(h, "maxConcurrentStreams"), d, 0, INT32_MAX,
-                     &cp->http.max_concurrent_streams);
+                       &cp->http.max_concurrent_streams);
     }
 }
 
@@ -232,13 +232,13 @@ static void decode_outlier(const cfg_node *n, ms_diag *d, pol_outlier_detection 
     if (cfg__expect_fields(n, d, "outlierDetection", fields, CFG_COUNT(fields)) != 0)
         return;
     cfg__i_opt_bool(cfg_map_get(n, "splitExternalLocalOriginErrors"), d,
-                  &od->split_external_local_origin_errors);
+                    &od->split_external_local_origin_errors);
     const cfg_node *lo = cfg_map_get(n, "consecutiveLocalOriginFailures");
     cfg__i_opt_int(lo, d, 0, UINT32_MAX, &od->consecutive_local_origin_failures);
     cfg__i_opt_int(cfg_map_get(n, "consecutiveGatewayErrors"), d, 0, UINT32_MAX,
-                 &od->consecutive_gateway_errors);
+                   &od->consecutive_gateway_errors);
     cfg__i_opt_int(cfg_map_get(n, "consecutive5xxErrors"), d, 0, UINT32_MAX,
-                 &od->consecutive_5xx_errors);
+                   &od->consecutive_5xx_errors);
     cfg__i_opt_int(cfg_map_get(n, "consecutiveErrors"), d, 0, INT32_MAX, &od->consecutive_errors);
     cfg__i_opt_duration(cfg_map_get(n, "interval"), d, &od->interval);
     cfg__i_opt_duration(cfg_map_get(n, "baseEjectionTime"), d, &od->base_ejection_time);

@@ -46,7 +46,7 @@ void cfg__i_percent(const cfg_node *n, ms_diag *d, pol_opt_double *out);
  *     invalid value "X" for field "FIELD"; did you mean "Y"?
  * (or "...; expected one of A, B, C" when nothing is close). */
 int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *const *names,
-              size_t nnames);
+                size_t nnames);
 /* The name tables of policy/resources.h (pol_lb_simple_names, ...). */
 typedef const char *const *cfg__i_names_fn(size_t *n);
 /* cfg__i_enum of map[key] (KEY naming the field) against the table names()
@@ -54,12 +54,12 @@ typedef const char *const *cfg__i_names_fn(size_t *n);
 int cfg__i_opt_enum(const cfg_node *map, const char *key, ms_diag *d, cfg__i_names_fn *names);
 void cfg__i_string_match(const cfg_node *n, ms_diag *d, pol_string_match *out);
 void cfg__i_named_matches(const cfg_node *n, ms_diag *d, const char *what,
-                        pol_named_match_list *out);
+                          pol_named_match_list *out);
 /* metadata{name, namespace}; namespace defaults to "default". */
 void cfg__i_meta(const cfg_node *root, ms_diag *d, pol_meta *out);
 void cfg__i_destination(const cfg_node *n, ms_diag *d, pol_destination *out);
 void cfg__i_route_destinations(const cfg_node *n, ms_diag *d, pol_route_destination **out,
-                             size_t *nout);
+                               size_t *nout);
 void cfg__i_headers(const cfg_node *n, ms_diag *d, pol_headers *out);
 /* The `spec` map of a document, or NULL after reporting its absence. */
 const cfg_node *cfg__i_spec(const cfg_doc *doc, ms_diag *d, const char *kind);
@@ -69,9 +69,9 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
 void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw);
 void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_entry *se);
 void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
-                                     pol_peer_authentication *pa);
+                                       pol_peer_authentication *pa);
 void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
-                                      pol_authorization_policy *ap);
+                                        pol_authorization_policy *ap);
 
 /* Is the node missing or an explicit YAML null?  Kubernetes treats `field:` with
  * no value like an absent field, and so do the decoders. */

@@ -171,7 +171,7 @@ void cfg__i_decode_service_entry(const cfg_node *spec, ms_diag *d, pol_service_e
         cfg__i_labels(cfg_map_get(v, "labels"), d, "labels", &se->workload_selector);
     cfg__i_str_list(cfg_map_get(spec, "exportTo"), d, "exportTo", &se->export_to);
     cfg__i_str_list(cfg_map_get(spec, "subjectAltNames"), d, "subjectAltNames",
-                  &se->subject_alt_names);
+                    &se->subject_alt_names);
 }
 
 static pol_mtls_mode decode_mtls(const cfg_node *n, ms_diag *d)
@@ -184,7 +184,7 @@ static pol_mtls_mode decode_mtls(const cfg_node *n, ms_diag *d)
 }
 
 void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
-                                     pol_peer_authentication *pa)
+                                       pol_peer_authentication *pa)
 {
     static const char *const fields[] = {"selector", "mtls", "portLevelMtls"};
     if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
@@ -298,7 +298,7 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
 }
 
 void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
-                                      pol_authorization_policy *ap)
+                                        pol_authorization_policy *ap)
 {
     static const char *const fields[] = {
         "selector", "targetRef", "targetRefs", "rules", "action", "provider",

@@ -35,7 +35,7 @@ static void decode_match(const cfg_node *n, ms_diag *d, pol_http_match *m)
     cfg__i_string_match(cfg_map_get(n, "authority"), d, &m->authority);
     cfg__i_named_matches(cfg_map_get(n, "headers"), d, "headers", &m->headers);
     cfg__i_named_matches(cfg_map_get(n, "withoutHeaders"), d, "withoutHeaders",
-                       &m->without_headers);
+                         &m->without_headers);
     cfg__i_named_matches(cfg_map_get(n, "queryParams"), d, "queryParams", &m->query_params);
     for (size_t i = 0; i < m->headers.len; i++) {
         const char *h = m->headers.items[i].name;
@@ -118,7 +118,7 @@ static void decode_retries(const cfg_node *n, ms_diag *d, pol_http_retry *r)
         check_retry_on(v, d, r->retry_on);
     cfg__i_opt_bool(cfg_map_get(n, "retryRemoteLocalities"), d, &r->retry_remote_localities);
     cfg__i_opt_bool(cfg_map_get(n, "retryIgnorePreviousHosts"), d,
-                  &r->retry_ignore_previous_hosts);
+                    &r->retry_ignore_previous_hosts);
     cfg__i_opt_duration(cfg_map_get(n, "backoff"), d, &r->backoff);
     if (r->attempts.set && r->attempts.v == 0 &&
         (r->per_try_timeout.set || r->retry_on || r->retry_remote_localities.set))
