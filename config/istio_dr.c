@@ -15,6 +15,17 @@
 #include "config/istio_int.h"
 #include "config/units.h"
 
+/* Trial division: only for Maglev table sizes, which are below 5000011. */
+static bool is_prime(int64_t t)
+{
+    if (t < 2)
+        return false;
+    for (int64_t k = 2; k * k <= t; k++)
+        if (t % k == 0)
+            return false;
+    return true;
+}
+
 static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent_hash *h)
 {
     static const char *const fields[] = {
@@ -66,27 +77,42 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
         h->algo = POL_HASH_ALGO_RING_HASH;
         cfg__i_opt_int(cfg_map_get(v, "minimumRingSize"), d, 0, INT64_MAX, &h->minimum_ring_size);
     }
-    const cfg_node *ts;
-    if ((v = cfg__i_map(n, "maglev", d, maglev_fields, CFG_COUNT(maglev_fields)))) {
-        if (h->algo == POL_HASH_ALGO_RING_HASH)
-            ms_diag_error(d, v->pos, "ringHash and maglev cannot both be set");
-        h->algo = POL_HASH_ALGO_MAGLEV;
-        if (!cfg__i_absent(ts = cfg_map_get(v, "tableSize"))) {
-            cfg__i_opt_int(ts, d, 0, INT64_MAX, &h->maglev_table_size);
-            int64_t t = h->maglev_table_size.v;
-            int prime = t >= 2;
-            for (int64_t k = 2; prime && k * k <= t; k++)
-                prime = t % k != 0;
-            if (h->maglev_table_size.set && (!prime || t >= 5000011))
-                ms_diag_error(d, ts->pos, "maglev tableSize must be a prime below 5000011");
-        }
+    if (!(v = cfg__i_map(n, "maglev", d, maglev_fields, CFG_COUNT(maglev_fields))))
+        return;
+    if (h->algo == POL_HASH_ALGO_RING_HASH)
+        ms_diag_error(d, v->pos, "ringHash and maglev cannot both be set");
+    h->algo = POL_HASH_ALGO_MAGLEV;
+    const cfg_node *ts = cfg_map_get(v, "tableSize");
+    cfg__i_opt_int(ts, d, 0, INT64_MAX, &h->maglev_table_size);
+    int64_t t = h->maglev_table_size.v;
+    if (h->maglev_table_size.set && (!is_prime(t) || t >= 5000011))
+        ms_diag_error(d, ts->pos, "maglev tableSize must be a prime below 5000011");
+}
+
+/* One localityLbSetting.distribute entry: {from, to: {locality: weight}}. */
+static void decode_distribute(const cfg_node *it, ms_diag *d, pol_locality_distribute *ld)
+{
+    static const char *const fields[] = {"from", "to"};
+    if (cfg__expect_fields(it, d, "distribute", fields, CFG_COUNT(fields)) != 0)
+        return;
+    ld->from = cfg__i_opt_string(it, "from", d);
+    const cfg_node *to = cfg_map_get(it, "to");
+    if (cfg__i_absent(to) || cfg_expect_map(to, d, "to") != 0)
+        return;
+    ld->to = ms_xcalloc(to->u.map.len, sizeof(*ld->to));
+    CFG_MAP_EACH(p, to) {
+        int64_t w;
+        if (cfg_read_int(p->value, d, 0, UINT32_MAX, &w) != 0)
+            continue;
+        ld->to[ld->nto].locality = p->key->u.scalar.str;
+        ld->to[ld->nto].weight = w;
+        ld->nto++;
     }
 }
 
 static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setting *s)
 {
     static const char *const fields[] = {"distribute", "failover", "failoverPriority", "enabled"};
-    static const char *const dist_fields[] = {"from", "to"};
     static const char *const fo_fields[] = {"from", "to"};
     s->pos = n->pos;
     if (cfg__expect_fields(n, d, "localityLbSetting", fields, CFG_COUNT(fields)) != 0)
@@ -96,25 +122,8 @@ static void decode_locality(const cfg_node *n, ms_diag *d, pol_locality_lb_setti
     if ((v = cfg__i_seq(n, "distribute", d))) {
         s->distribute = ms_xcalloc(v->u.seq.len, sizeof(*s->distribute));
         s->ndistribute = v->u.seq.len;
-        for (size_t i = 0; i < v->u.seq.len; i++) {
-            const cfg_node *it = v->u.seq.items[i], *f;
-            pol_locality_distribute *ld = &s->distribute[i];
-            if (cfg__expect_fields(it, d, "distribute", dist_fields, CFG_COUNT(dist_fields)) != 0)
-                continue;
-            ld->from = cfg__i_opt_string(it, "from", d);
-            f = cfg_map_get(it, "to");
-            if (cfg__i_absent(f) || cfg_expect_map(f, d, "to") != 0)
-                continue;
-            ld->to = ms_xcalloc(f->u.map.len, sizeof(*ld->to));
-            CFG_MAP_EACH(p, f) {
-                int64_t w;
-                if (cfg_read_int(p->value, d, 0, UINT32_MAX, &w) != 0)
-                    continue;
-                ld->to[ld->nto].locality = p->key->u.scalar.str;
-                ld->to[ld->nto].weight = w;
-                ld->nto++;
-            }
-        }
+        for (size_t i = 0; i < v->u.seq.len; i++)
+            decode_distribute(v->u.seq.items[i], d, &s->distribute[i]);
     }
     if ((v = cfg__i_seq(n, "failover", d))) {
         s->failover = ms_xcalloc(v->u.seq.len, sizeof(*s->failover));
@@ -325,12 +334,35 @@ static void decode_traffic_policy(const cfg_node *n, ms_diag *d, pol_traffic_pol
     }
 }
 
+/* Subset `i` of `subsets`; its name must differ from those of subsets[0..i). */
+static void decode_subset(const cfg_node *it, ms_diag *d, pol_subset *subsets, size_t i)
+{
+    static const char *const fields[] = {"name", "labels", "trafficPolicy"};
+    pol_subset *s = &subsets[i];
+    s->pos = it->pos;
+    if (cfg__expect_fields(it, d, "subset", fields, CFG_COUNT(fields)) != 0)
+        return;
+    const cfg_node *f = cfg_map_get(it, "name");
+    if (cfg__i_absent(f)) {
+        ms_diag_error(d, it->pos, "subset needs a name");
+    } else if ((s->name = cfg__i_string(f, d)) != NULL) {
+        s->name_pos = f->pos;
+        for (size_t j = 0; j < i; j++)
+            if (subsets[j].name && strcmp(subsets[j].name, s->name) == 0)
+                ms_diag_error(d, f->pos, "duplicate subset name \"%s\"", s->name);
+    }
+    cfg__i_labels(cfg_map_get(it, "labels"), d, "labels", &s->labels);
+    if (!cfg__i_absent(f = cfg_map_get(it, "trafficPolicy"))) {
+        s->has_traffic_policy = true;
+        decode_traffic_policy(f, d, &s->traffic_policy);
+    }
+}
+
 void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destination_rule *dr)
 {
     static const char *const fields[] = {
         "host", "trafficPolicy", "subsets", "exportTo", "workloadSelector",
     };
-    static const char *const subset_fields[] = {"name", "labels", "trafficPolicy"};
     if (cfg__expect_fields(spec, d, "spec", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(spec, "host");
@@ -348,25 +380,6 @@ void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destin
         return;
     dr->subsets = ms_xcalloc(v->u.seq.len, sizeof(*dr->subsets));
     dr->nsubsets = v->u.seq.len;
-    for (size_t i = 0; i < v->u.seq.len; i++) {
-        const cfg_node *it = v->u.seq.items[i], *f;
-        pol_subset *s = &dr->subsets[i];
-        s->pos = it->pos;
-        if (cfg__expect_fields(it, d, "subset", subset_fields, CFG_COUNT(subset_fields)) != 0)
-            continue;
-        f = cfg_map_get(it, "name");
-        if (cfg__i_absent(f)) {
-            ms_diag_error(d, it->pos, "subset needs a name");
-        } else if ((s->name = cfg__i_string(f, d)) != NULL) {
-            s->name_pos = f->pos;
-            for (size_t j = 0; j < i; j++)
-                if (dr->subsets[j].name && strcmp(dr->subsets[j].name, s->name) == 0)
-                    ms_diag_error(d, f->pos, "duplicate subset name \"%s\"", s->name);
-        }
-        cfg__i_labels(cfg_map_get(it, "labels"), d, "labels", &s->labels);
-        if (!cfg__i_absent(f = cfg_map_get(it, "trafficPolicy"))) {
-            s->has_traffic_policy = true;
-            decode_traffic_policy(f, d, &s->traffic_policy);
-        }
-    }
+    for (size_t i = 0; i < v->u.seq.len; i++)
+        decode_subset(v->u.seq.items[i], d, dr->subsets, i);
 }
