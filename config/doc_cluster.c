@@ -141,9 +141,9 @@ static void decode_network(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *
     decode_link(c, net, "crossZone", &cl->network.cross_zone);
     decode_link(c, net, "crossRegion", &cl->network.cross_region);
     decode_link(c, net, "internet", &cl->network.internet);
-    int v;
-    if (cfg__f_enum(c, net, "overlay", "overlay", overlays, CFG_COUNT(overlays), &v,
-                    &cl->network.overlay_node) == 0 && cl->network.overlay_node)
+    int v = cfg__f_enum(c, net, "overlay", overlays, CFG_COUNT(overlays),
+                        &cl->network.overlay_node);
+    if (v >= 0)
         cl->network.overlay = (cfg_overlay)v;
     cfg__f_int(c, net, "mtu", 576, 65535, &cl->network.mtu);
     cfg__f_fraction(c, net, "loss", &cl->network.loss);
@@ -180,13 +180,11 @@ static void decode_mesh(cfg__doc *c, const cfg_node *spec, cfg_cluster_spec *cl)
     }
     const cfg_node *cp = cfg__f_map(c, mesh, "controlPlane", control_plane_fields,
                                     CFG_COUNT(control_plane_fields));
-    if (cp) {
+    if (cp)
         cfg__f_dist(c, cp, "pushDelay", &cl->mesh.push_delay);
-    }
-    int v;
-    if (cfg__f_enum(c, mesh, "outboundTrafficPolicy", "outboundTrafficPolicy", outbound_policies,
-                    CFG_COUNT(outbound_policies), &v, &cl->mesh.outbound_node) == 0 &&
-        cl->mesh.outbound_node)
+    int v = cfg__f_enum(c, mesh, "outboundTrafficPolicy", outbound_policies,
+                        CFG_COUNT(outbound_policies), &cl->mesh.outbound_node);
+    if (v >= 0)
         cl->mesh.outbound = (cfg_outbound_policy)v;
 }
 
@@ -207,9 +205,9 @@ void cfg__decode_cluster(cfg__doc *c, const cfg_node *spec)
         cl->name = c->name;
     cfg_check_fields(spec, c->d, cluster_fields, CFG_COUNT(cluster_fields));
     decode_zones(c, spec, cl);
-    int v;
-    if (cfg__f_enum(c, spec, "placement", "placement", placements, CFG_COUNT(placements), &v,
-                    &cl->placement_node) == 0 && cl->placement_node)
+    int v = cfg__f_enum(c, spec, "placement", placements, CFG_COUNT(placements),
+                        &cl->placement_node);
+    if (v >= 0)
         cl->placement = (cfg_placement)v;
     decode_network(c, spec, cl);
     decode_mesh(c, spec, cl);

@@ -156,17 +156,15 @@ int cfg__enum(cfg__doc *c, const cfg_node *n, const char *what, const char *cons
     return -1;
 }
 
-int cfg__f_enum(cfg__doc *c, const cfg_node *map, const char *key, const char *what,
-                const char *const *names, size_t n, int *out, const cfg_node **node)
+int cfg__f_enum(cfg__doc *c, const cfg_node *map, const char *key, const char *const *names,
+                size_t n, const cfg_node **node)
 {
     const cfg_node *v = cfg_map_get(map, key);
-    if (!v)
-        return 0;
-    if (cfg__enum(c, v, what, names, n, out) < 0)
+    int i;
+    if (!v || cfg__enum(c, v, key, names, n, &i) < 0)
         return -1;
-    if (node)
-        *node = v;
-    return 0;
+    *node = v;
+    return i;
 }
 
 const cfg_node *cfg__require(cfg__doc *c, const cfg_node *map, const char *key,

@@ -46,10 +46,12 @@ int cfg__f_labels(cfg__doc *c, const cfg_node *map, const char *key, cfg_label_s
 int cfg__labels(cfg__doc *c, const cfg_node *n, const char *what, cfg_label_set *out);
 /* One of `names` (n of them); *out gets the index.  Unknown values are
  * reported as: unknown WHAT "x"; did you mean "y"?  (or "; expected a, b or c"). */
-int cfg__f_enum(cfg__doc *c, const cfg_node *map, const char *key, const char *what,
-                const char *const *names, size_t n, int *out, const cfg_node **node);
 int cfg__enum(cfg__doc *c, const cfg_node *n, const char *what, const char *const *names,
               size_t nnames, int *out);
+/* cfg__enum of map[key] (KEY naming it in messages): the index, with *node
+ * set to the value; -1 when absent or after reporting. */
+int cfg__f_enum(cfg__doc *c, const cfg_node *map, const char *key, const char *const *names,
+                size_t n, const cfg_node **node);
 /* Report `missing required field "key"` (plus " for SUFFIX" when suffix is
  * non-NULL) at the map when absent; returns the node or NULL. */
 const cfg_node *cfg__require(cfg__doc *c, const cfg_node *map, const char *key,

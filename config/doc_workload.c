@@ -65,9 +65,9 @@ static bool decode_call(cfg__doc *c, const cfg_node *n, cfg_call_spec *call)
     cfg__f_double(c, n, "probability", 0, 1, &call->probability);
     cfg__f_dur(c, n, "timeout", &call->timeout);
     cfg__f_int(c, n, "retries", 0, 100, &call->retries);
-    int v;
-    if (cfg__f_enum(c, n, "onError", "onError", on_error_names, CFG_COUNT(on_error_names), &v,
-                    &call->on_error_node) == 0 && call->on_error_node)
+    int v = cfg__f_enum(c, n, "onError", on_error_names, CFG_COUNT(on_error_names),
+                        &call->on_error_node);
+    if (v >= 0)
         call->on_error = (cfg_on_error)v;
     return true;
 }
