@@ -245,6 +245,70 @@ bool pol__lb_weights_equal(const pol_lb *lb, const uint32_t *hosts, uint32_t n)
     return true;
 }
 
+/* ---- EDF family state (round robin, least request) ---- */
+
+pol_lb *pol__edf_lb_create(const pol_lb_config *cfg)
+{
+    (void)cfg;
+    pol__edf_lb *e = ms_xcalloc(1, sizeof(*e));
+    return &e->base;
+}
+
+static void free_edf_sources(pol__edf_lb *e)
+{
+    for (uint32_t i = 0; i < e->n_src; i++)
+        pol__edf_fini(&e->src[i].edf);
+    free(e->src);
+    e->src = NULL;
+    e->n_src = 0;
+}
+
+void pol__edf_lb_destroy(pol_lb *lb)
+{
+    pol__edf_lb *e = (pol__edf_lb *)lb;
+    free_edf_sources(e);
+    free(e);
+}
+
+void pol__edf_lb_on_hosts_changed(pol_lb *lb, int64_t now_ns)
+{
+    (void)now_ns;
+    pol__edf_lb *e = (pol__edf_lb *)lb;
+    free_edf_sources(e);
+    e->n_src = lb->prio.n_sources;
+    e->src = ms_xcalloc(e->n_src ? e->n_src : 1, sizeof(pol__edf_source));
+    for (uint32_t p = 0; p < lb->prio.n; p++) {
+        int32_t L = (int32_t)pol_host_set_locality_count(lb->hs, p);
+        for (int a = 0; a < 3; a++) {
+            for (int32_t slot = -1; slot < L; slot++) {
+                uint32_t n;
+                const uint32_t *hosts = pol_host_set_group(lb->hs, p, (pol_host_avail)a, slot, &n);
+                pol__edf_source *s = &e->src[pol__prio_source_id(lb, p, (pol_host_avail)a, slot)];
+                s->counter = lb->seed;
+                s->unequal = n > 1 && !pol__lb_weights_equal(lb, hosts, n);
+                pol__edf_init(&s->edf, n > 1 ? n : 0);
+            }
+        }
+    }
+}
+
+pol__edf_source *pol__edf_lb_source(pol_lb *lb, const pol__source *src)
+{
+    return &((pol__edf_lb *)lb)->src[src->id];
+}
+
+uint32_t pol__edf_lb_pick(pol_lb *lb, const pol__source *src, pol__edf_weight_fn wf,
+                          int64_t now_ns, bool slow_start, bool exact)
+{
+    pol__edf_source *s = pol__edf_lb_source(lb, src);
+    pol__weight_ud ud = {lb, src->hosts, now_ns, slow_start};
+    if (!s->built) {
+        pol__edf_build(&s->edf, src->n, wf, &ud, lb->seed, exact);
+        s->built = true;
+    }
+    return src->hosts[pol__edf_pick(&s->edf, wf, &ud)];
+}
+
 /* Append the hosts of list (hosts, n), their weights normalized to `share`. */
 static uint32_t normalize(const pol_lb *lb, const uint32_t *list, uint32_t n, double share,
                           uint32_t *hosts, double *w, uint32_t k)

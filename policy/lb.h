@@ -321,6 +321,45 @@ int32_t pol__lb_hash_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
 /* Are all weights of the source's hosts equal? */
 bool pol__lb_weights_equal(const pol_lb *lb, const uint32_t *hosts, uint32_t n);
 
+/* The EDF family (round robin, least request): per host source, the rotation
+ * counter (round robin only; starts at the instance seed), whether the static
+ * weights differ, and an EDF scheduler with room for the source's hosts (none
+ * for 0 or 1 host).  The EDF is filled at the first pick that needs it, because
+ * slow-start weights need `now`; its memory is allocated at host change, so a
+ * pick never allocates. */
+typedef struct pol__edf_source {
+    uint64_t counter;
+    bool unequal;
+    bool built;
+    pol__edf edf;
+} pol__edf_source;
+
+typedef struct pol__edf_lb {
+    pol_lb base;
+    pol__edf_source *src; /* one per source id (pol__prio_source_id) */
+    uint32_t n_src;
+} pol__edf_lb;
+
+/* What the family's weight functions get as `ud`: item i is hosts[i]. */
+typedef struct pol__weight_ud {
+    const pol_lb *lb;
+    const uint32_t *hosts;
+    int64_t now_ns;
+    bool slow_start;
+} pol__weight_ud;
+
+/* create / destroy / on_hosts_changed of the family's ops tables. */
+pol_lb *pol__edf_lb_create(const pol_lb_config *cfg);
+void pol__edf_lb_destroy(pol_lb *lb);
+void pol__edf_lb_on_hosts_changed(pol_lb *lb, int64_t now_ns);
+/* State of the source of this pick. */
+pol__edf_source *pol__edf_lb_source(pol_lb *lb, const pol__source *src);
+/* Pick a host of src (n > 1) with its EDF, weights wf(ud) where ud is
+ * {lb, src->hosts, now_ns, slow_start}; fills the EDF first if needed (exact
+ * mode when `exact`, see pol__edf_build). */
+uint32_t pol__edf_lb_pick(pol_lb *lb, const pol__source *src, pol__edf_weight_fn wf,
+                          int64_t now_ns, bool slow_start, bool exact);
+
 /* lb_slow_start.c: is any host of the set still inside its window at now? */
 bool pol__slow_start_any(const pol_lb *lb, int64_t now_ns);
 /* Static weight of a host, times its slow-start factor when `slow_start`. */
