@@ -13,6 +13,13 @@
 #include "config/decode_int.h"
 #include "config/k8s_istio.h"
 
+/* Is the node missing or an explicit YAML null?  Kubernetes treats `field:` with
+ * no value like an absent field, and so do the decoders. */
+static inline int cfg__i_absent(const cfg_node *n)
+{
+    return !n || (n->kind == CFG_SCALAR && n->is_null && !n->quoted);
+}
+
 /* The mapping at map[key] with its keys checked (cfg__expect_fields, WHAT
  * being the key), or NULL when it is absent or null, or not a mapping
  * (reported). */
@@ -72,12 +79,5 @@ void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
                                        pol_peer_authentication *pa);
 void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
                                         pol_authorization_policy *ap);
-
-/* Is the node missing or an explicit YAML null?  Kubernetes treats `field:` with
- * no value like an absent field, and so do the decoders. */
-static inline int cfg__i_absent(const cfg_node *n)
-{
-    return !n || (n->kind == CFG_SCALAR && n->is_null && !n->quoted);
-}
 
 #endif
