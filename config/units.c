@@ -246,9 +246,9 @@ int cfg_read_size(const cfg_node *n, ms_diag *d, uint64_t *out_bytes)
         ms_diag_error(d, n->pos, "size \"%s\" is too large", n->u.scalar.str);
         return -1;
     }
-    *out_bytes = (uint64_t)llround(v);
-    if (v >= 9.2e18)
-        *out_bytes = (uint64_t)v;
+    /* llround's result is unspecified past INT64_MAX; so large a size has no
+     * fraction left to round anyway */
+    *out_bytes = v >= 9.2e18 ? (uint64_t)v : (uint64_t)llround(v);
     return 0;
 }
 
