@@ -216,7 +216,7 @@ int32_t pol__lb_pick_loop(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, in
     return host;
 }
 
-int32_t pol__lb_hash_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
+int32_t pol__hash_lb_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
                           pol__hash_lookup_fn lookup)
 {
     uint64_t h;
@@ -226,10 +226,13 @@ int32_t pol__lb_hash_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
         return -1;
     pol_host_avail avail;
     uint32_t p = pol__prio_choose(lb, h, &avail);
+    const pol__hash_table *t = &((const pol__hash_lb *)lb)->t[p];
+    if (t->size == 0)
+        return -1;
     uint32_t max = pol__lb_max_attempts(ctx);
     int32_t host = -1;
     for (uint32_t a = 0; a < max; a++) {
-        host = lookup(lb, p, h, a);
+        host = lookup(lb, t, h, a);
         if (host < 0 || !pol__lb_rejected(ctx, (uint32_t)host))
             return host;
     }
@@ -324,8 +327,10 @@ static uint32_t normalize(const pol_lb *lb, const uint32_t *list, uint32_t n, do
     return k;
 }
 
-uint32_t pol__lb_hash_hosts(const pol_lb *lb, uint32_t p, uint32_t *hosts, double *w,
-                            double *w_min, double *w_max)
+/* The input of priority p's table (pol__hash_hosts); `hosts`/`w` have room
+ * for all hosts of p.  Returns the number of eligible hosts. */
+static uint32_t hash_hosts(const pol_lb *lb, uint32_t p, uint32_t *hosts, double *w,
+                           pol__hash_hosts *in)
 {
     pol_host_avail av = lb->prio.panic[p] ? POL_HOSTS_ALL : POL_HOSTS_HEALTHY;
     uint32_t k = 0, n;
@@ -347,15 +352,76 @@ uint32_t pol__lb_hash_hosts(const pol_lb *lb, uint32_t p, uint32_t *hosts, doubl
                 k = normalize(lb, list, n, (double)lw / (double)lsum, hosts, w, k);
         }
     }
-    *w_min = 1.0;
-    *w_max = 0.0;
+    in->hosts = hosts;
+    in->w = w;
+    in->n = k;
+    in->w_min = 1.0;
+    in->w_max = 0.0;
     for (uint32_t i = 0; i < k; i++) {
-        if (w[i] < *w_min)
-            *w_min = w[i];
-        if (w[i] > *w_max)
-            *w_max = w[i];
+        if (w[i] < in->w_min)
+            in->w_min = w[i];
+        if (w[i] > in->w_max)
+            in->w_max = w[i];
     }
     return k;
+}
+
+/* ---- hash balancer tables ---- */
+
+pol_lb *pol__hash_lb_create(const pol_lb_config *cfg)
+{
+    (void)cfg;
+    pol__hash_lb *m = ms_xcalloc(1, sizeof(*m));
+    return &m->base;
+}
+
+static void free_hash_tables(pol__hash_lb *m)
+{
+    for (uint32_t i = 0; i < m->n_t; i++)
+        free(m->t[i].e);
+    free(m->t);
+    m->t = NULL;
+    m->n_t = 0;
+}
+
+void pol__hash_lb_destroy(pol_lb *lb)
+{
+    pol__hash_lb *m = (pol__hash_lb *)lb;
+    free_hash_tables(m);
+    free(m);
+}
+
+void pol__hash_lb_rebuild(pol_lb *lb, pol__hash_build_fn build)
+{
+    pol__hash_lb *m = (pol__hash_lb *)lb;
+    free_hash_tables(m);
+    m->n_t = lb->prio.n;
+    m->t = ms_xcalloc(m->n_t ? m->n_t : 1, sizeof(pol__hash_table));
+    for (uint32_t p = 0; p < m->n_t; p++) {
+        uint32_t total;
+        pol_host_set_group(lb->hs, p, POL_HOSTS_ALL, -1, &total);
+        if (total == 0)
+            continue;
+        uint32_t *hosts = ms_xmalloc(total * sizeof(uint32_t));
+        double *w = ms_xmalloc(total * sizeof(double));
+        pol__hash_hosts in;
+        if (hash_hosts(lb, p, hosts, w, &in) > 0)
+            build(lb, &in, &m->t[p]);
+        free(hosts);
+        free(w);
+    }
+}
+
+int pol__hash_lb_stats(const pol_lb *lb, uint32_t p, uint64_t *size, uint64_t *min_per_host,
+                       uint64_t *max_per_host)
+{
+    const pol__hash_lb *m = (const pol__hash_lb *)lb;
+    if (p >= m->n_t || m->t[p].size == 0)
+        return -1;
+    *size = m->t[p].size;
+    *min_per_host = m->t[p].min_per_host;
+    *max_per_host = m->t[p].max_per_host;
+    return 0;
 }
 
 static uint64_t hash_key(pol_lb_key k) { return XXH64(k.p, k.len, 0); }

@@ -305,18 +305,49 @@ typedef int32_t (*pol__pick_once_fn)(pol_lb *lb, const pol__source *src, uint64_
                                      int64_t now_ns);
 int32_t pol__lb_pick_loop(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int64_t now_ns,
                           pol__pick_once_fn once);
-/* Hash LBs (4.5): the hosts a table of priority p is built from (healthy, or
- * all when p is in panic) and their normalized weights (sum <= 1; locality
- * share folded in when locality-weighted).  `hosts`/`w` need room for the
- * priority's host count.  Returns the number of hosts written; max/min weights
- * go to *w_max / *w_min. */
-uint32_t pol__lb_hash_hosts(const pol_lb *lb, uint32_t p, uint32_t *hosts, double *w,
-                            double *w_min, double *w_max);
-/* Pick of the hash LBs (4.5, 1.7): h = request hash, or one random draw when
- * there is none; priority from h; then `lookup(p, h, attempt)` for attempt 0.. up
- * to the re-selection limit while the host is a previous host. */
-typedef int32_t (*pol__hash_lookup_fn)(const pol_lb *lb, uint32_t p, uint64_t h, uint32_t attempt);
-int32_t pol__lb_hash_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
+/* Hash LBs (4.5): one lookup table per priority level, built at host change
+ * from the level's healthy hosts (all hosts when it is in panic). */
+typedef struct pol__hash_table {
+    void *e;       /* the algorithm's entries (owned); NULL: no eligible host */
+    uint64_t size; /* number of entries; 0 when e is NULL */
+    uint64_t min_per_host, max_per_host;
+} pol__hash_table;
+
+typedef struct pol__hash_lb {
+    pol_lb base;
+    pol__hash_table *t; /* one per priority level */
+    uint32_t n_t;
+} pol__hash_lb;
+
+/* The input of a table: the eligible hosts in host-set order with their
+ * normalized weights w (sum <= 1; locality share folded in when
+ * locality-weighted), n >= 1, and the smallest and largest weight. */
+typedef struct pol__hash_hosts {
+    const uint32_t *hosts;
+    const double *w;
+    uint32_t n;
+    double w_min, w_max;
+} pol__hash_hosts;
+
+/* Fill *t (zeroed) from `in`: allocate t->e and set size and min/max per host. */
+typedef void (*pol__hash_build_fn)(const pol_lb *lb, const pol__hash_hosts *in,
+                                   pol__hash_table *t);
+/* Host for hash h on re-selection attempt `attempt` of a non-empty table. */
+typedef int32_t (*pol__hash_lookup_fn)(const pol_lb *lb, const pol__hash_table *t, uint64_t h,
+                                       uint32_t attempt);
+
+/* create / destroy / table_stats of the hash ops tables. */
+pol_lb *pol__hash_lb_create(const pol_lb_config *cfg);
+void pol__hash_lb_destroy(pol_lb *lb);
+int pol__hash_lb_stats(const pol_lb *lb, uint32_t p, uint64_t *size, uint64_t *min_per_host,
+                       uint64_t *max_per_host);
+/* on_hosts_changed: rebuild every level's table with `build`. */
+void pol__hash_lb_rebuild(pol_lb *lb, pol__hash_build_fn build);
+/* Pick (4.5, 1.7): h = request hash, or one random draw when there is none;
+ * priority from h; then `lookup(table of p, h, attempt)` for attempt 0.. up to
+ * the re-selection limit while the host is a previous host.  -1 when the level
+ * has no table. */
+int32_t pol__hash_lb_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
                           pol__hash_lookup_fn lookup);
 /* Are all weights of the source's hosts equal? */
 bool pol__lb_weights_equal(const pol_lb *lb, const uint32_t *hosts, uint32_t n);

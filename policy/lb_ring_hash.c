@@ -33,39 +33,6 @@ typedef struct ring_entry {
     uint32_t host;
 } ring_entry;
 
-typedef struct ring {
-    ring_entry *e;
-    uint64_t size;
-    uint64_t min_per_host, max_per_host;
-} ring;
-
-typedef struct ring_lb {
-    pol_lb base;
-    ring *rings; /* one per priority level */
-    uint32_t n_rings;
-} ring_lb;
-
-static pol_lb *ring_create(const pol_lb_config *cfg)
-{
-    ring_lb *r = ms_xcalloc(1, sizeof(*r));
-    return &r->base;
-}
-
-static void free_rings(ring_lb *r)
-{
-    for (uint32_t i = 0; i < r->n_rings; i++)
-        free(r->rings[i].e);
-    free(r->rings);
-    r->rings = NULL;
-    r->n_rings = 0;
-}
-
-static void ring_destroy(pol_lb *lb)
-{
-    free_rings((ring_lb *)lb);
-    free(lb);
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
     const ring_entry *x = a, *y = b;
@@ -74,114 +41,82 @@ static int cmp_entry(const void *a, const void *b)
     return (x->host > y->host) - (x->host < y->host);
 }
 
-static void build_ring(const pol_lb *lb, uint32_t p, ring *rg)
+static void build_ring(const pol_lb *lb, const pol__hash_hosts *in, pol__hash_table *t)
 {
-    uint32_t total;
-    pol_host_set_group(lb->hs, p, POL_HOSTS_ALL, -1, &total);
-    if (total == 0)
-        return;
-    uint32_t *hosts = ms_xmalloc(total * sizeof(uint32_t));
-    double *w = ms_xmalloc(total * sizeof(double));
-    double w_min, w_max;
-    uint32_t n = pol__lb_hash_hosts(lb, p, hosts, w, &w_min, &w_max);
-    if (n == 0) {
-        free(hosts);
-        free(w);
-        return;
-    }
-    double scale = ceil(w_min * (double)lb->cfg.min_ring_size) / w_min;
+    double scale = ceil(in->w_min * (double)lb->cfg.min_ring_size) / in->w_min;
     if (scale > (double)lb->cfg.max_ring_size)
         scale = (double)lb->cfg.max_ring_size;
-    uint64_t cap = (uint64_t)ceil(scale) + n; /* + n: rounding up of the last shares */
-    rg->e = ms_xmalloc(cap * sizeof(ring_entry));
-    rg->min_per_host = UINT64_MAX;
-    rg->max_per_host = 0;
+    uint64_t cap = (uint64_t)ceil(scale) + in->n; /* + n: rounding up of the last shares */
+    ring_entry *e = ms_xmalloc(cap * sizeof(ring_entry));
+    t->min_per_host = UINT64_MAX;
+    t->max_per_host = 0;
 
     size_t max_len = 0;
     const pol_host *hv = pol_host_set_hosts(lb->hs);
-    for (uint32_t i = 0; i < n; i++)
-        if (hv[hosts[i]].address_len > max_len)
-            max_len = hv[hosts[i]].address_len;
+    for (uint32_t i = 0; i < in->n; i++)
+        if (hv[in->hosts[i]].address_len > max_len)
+            max_len = hv[in->hosts[i]].address_len;
     char *key = ms_xmalloc(max_len + 24);
 
     double current = 0.0, target = 0.0;
     uint64_t count = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const pol_host *h = &hv[hosts[i]];
+    for (uint32_t i = 0; i < in->n; i++) {
+        const pol_host *h = &hv[in->hosts[i]];
         memcpy(key, h->address, h->address_len);
-        target += scale * w[i];
+        target += scale * in->w[i];
         uint64_t k = 0;
         while (current < target && count < cap) {
             int len = snprintf(key + h->address_len, 24, "_%llu", (unsigned long long)k);
-            rg->e[count].hash = XXH64(key, h->address_len + (size_t)len, 0);
-            rg->e[count].host = hosts[i];
+            e[count].hash = XXH64(key, h->address_len + (size_t)len, 0);
+            e[count].host = in->hosts[i];
             count++;
             k++;
             current += 1.0;
         }
-        if (k < rg->min_per_host)
-            rg->min_per_host = k;
-        if (k > rg->max_per_host)
-            rg->max_per_host = k;
+        if (k < t->min_per_host)
+            t->min_per_host = k;
+        if (k > t->max_per_host)
+            t->max_per_host = k;
     }
-    rg->size = count;
-    qsort(rg->e, count, sizeof(ring_entry), cmp_entry);
+    qsort(e, count, sizeof(ring_entry), cmp_entry);
     free(key);
-    free(hosts);
-    free(w);
+    t->e = e;
+    t->size = count;
 }
 
 static void ring_on_hosts_changed(pol_lb *lb, int64_t now_ns)
 {
-    ring_lb *r = (ring_lb *)lb;
-    free_rings(r);
-    r->n_rings = lb->prio.n;
-    r->rings = ms_xcalloc(r->n_rings ? r->n_rings : 1, sizeof(ring));
-    for (uint32_t p = 0; p < r->n_rings; p++)
-        build_ring(lb, p, &r->rings[p]);
+    pol__hash_lb_rebuild(lb, build_ring);
 }
 
-static int32_t ring_lookup(const pol_lb *lb, uint32_t p, uint64_t h, uint32_t attempt)
+static int32_t ring_lookup(const pol_lb *lb, const pol__hash_table *t, uint64_t h,
+                           uint32_t attempt)
 {
-    const ring *rg = &((const ring_lb *)lb)->rings[p];
-    if (rg->size == 0)
-        return -1;
-    uint64_t lo = 0, hi = rg->size; /* first index with hash >= h */
+    const ring_entry *e = t->e;
+    uint64_t lo = 0, hi = t->size; /* first index with hash >= h */
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (rg->e[mid].hash < h)
+        if (e[mid].hash < h)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo == rg->size)
+    if (lo == t->size)
         lo = 0;
-    return (int32_t)rg->e[(lo + attempt) % rg->size].host;
+    return (int32_t)e[(lo + attempt) % t->size].host;
 }
 
 static int32_t ring_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int64_t now_ns)
 {
-    return pol__lb_hash_pick(lb, ctx, rng, ring_lookup);
-}
-
-static int ring_stats(const pol_lb *lb, uint32_t p, uint64_t *size, uint64_t *min_per_host,
-                    uint64_t *max_per_host)
-{
-    const ring_lb *r = (const ring_lb *)lb;
-    if (p >= r->n_rings || r->rings[p].size == 0)
-        return -1;
-    *size = r->rings[p].size;
-    *min_per_host = r->rings[p].min_per_host;
-    *max_per_host = r->rings[p].max_per_host;
-    return 0;
+    return pol__hash_lb_pick(lb, ctx, rng, ring_lookup);
 }
 
 const pol_lb_ops pol__lb_ring_hash_ops = {
     .policy = POL_LB_POLICY_RING_HASH,
     .name = "RING_HASH",
-    .create = ring_create,
-    .destroy = ring_destroy,
+    .create = pol__hash_lb_create,
+    .destroy = pol__hash_lb_destroy,
     .pick = ring_pick,
     .on_hosts_changed = ring_on_hosts_changed,
-    .table_stats = ring_stats,
+    .table_stats = pol__hash_lb_stats,
 };
