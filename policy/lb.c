@@ -59,7 +59,7 @@ void pol_lb_config_init_istio(pol_lb_config *cfg)
     cfg->policy = POL_LB_POLICY_LEAST_REQUEST;
 }
 
-static bool is_prime(uint64_t n)
+bool pol__lb_is_prime(uint64_t n)
 {
     if (n < 2)
         return false;
@@ -74,7 +74,7 @@ int pol_lb_config_check(const pol_lb_config *cfg, const char **why)
     const char *w = NULL;
     if (cfg->policy > POL_LB_POLICY_MAGLEV)
         w = "unknown load-balancing policy";
-    else if (cfg->policy == POL_LB_POLICY_MAGLEV && !is_prime(cfg->maglev_table_size))
+    else if (cfg->policy == POL_LB_POLICY_MAGLEV && !pol__lb_is_prime(cfg->maglev_table_size))
         w = "maglev table size must be prime";
     else if (cfg->policy == POL_LB_POLICY_RING_HASH &&
              (cfg->min_ring_size == 0 || cfg->min_ring_size > cfg->max_ring_size))

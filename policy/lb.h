@@ -296,6 +296,7 @@ bool pol__prio_source(pol_lb *lb, uint64_t r, pol__source *src);
 uint32_t pol__prio_source_id(const pol_lb *lb, uint32_t p, pol_host_avail avail, int32_t slot);
 
 /* lb.c */
+bool pol__lb_is_prime(uint64_t n); /* trial division: config time only */
 bool pol__lb_rejected(const pol_lb_context *ctx, uint32_t host);
 uint32_t pol__lb_max_attempts(const pol_lb_context *ctx);
 /* Request hash per cfg->hash_source; false when the input is missing. */

@@ -32,16 +32,6 @@
 
 #define ISTIO_MAGLEV_MAX 5000011
 
-static bool prime(uint64_t n)
-{
-    if (n < 2)
-        return false;
-    for (uint64_t d = 2; d * d <= n; d++)
-        if (n % d == 0)
-            return false;
-    return true;
-}
-
 static bool locality_enabled(const pol_locality_lb_setting *l)
 {
     return !(l->set && l->enabled.set && !l->enabled.v);
@@ -89,7 +79,7 @@ static int apply_consistent_hash(const pol_consistent_hash *ch, pol_lb_config *c
             return -1;
         }
         int64_t m = ch->maglev_table_size.v;
-        if (m <= 0 || m >= ISTIO_MAGLEV_MAX || !prime((uint64_t)m)) {
+        if (m <= 0 || m >= ISTIO_MAGLEV_MAX || !pol__lb_is_prime((uint64_t)m)) {
             *why = "consistentHash.maglev.tableSize must be a prime below 5000011";
             return -1;
         }
