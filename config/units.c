@@ -273,15 +273,25 @@ int cfg_read_bandwidth(const cfg_node *n, ms_diag *d, double *out_bits_per_s)
 
 /* --- fractions and percentages ------------------------------------------------ */
 
+/* A number, optionally followed by "%" (*percent says which); -1 when `s`
+ * is anything else.  The grammar of both fractions and percentages. */
+static int scan_percent(const char *s, double *v, bool *percent)
+{
+    const char *u = cfg__scan_number(s, v);
+    if (!u || (*u && strcmp(u, "%")))
+        return -1;
+    *percent = *u == '%';
+    return 0;
+}
+
 int cfg_read_fraction(const cfg_node *n, ms_diag *d, double *out)
 {
     if (need_scalar(n, d, "a fraction such as 0.002 or 0.2%") < 0)
         return -1;
     const char *s = n->u.scalar.str;
     double v;
-    const char *u = cfg__scan_number(s, &v);
-    bool percent = u && !strcmp(u, "%");
-    if (!u || (*u && !percent)) {
+    bool percent;
+    if (scan_percent(s, &v, &percent) < 0) {
         ms_diag_error(d, n->pos, "invalid fraction \"%s\"; expected a number such as 0.002 or 0.2%%", s);
         return -1;
     }
@@ -301,8 +311,8 @@ int cfg_read_percent(const cfg_node *n, ms_diag *d, double *out_0_100)
         return -1;
     const char *s = n->u.scalar.str;
     double v;
-    const char *u = cfg__scan_number(s, &v);
-    if (!u || (*u && strcmp(u, "%"))) {
+    bool percent; /* 12.5 and 12.5% mean the same */
+    if (scan_percent(s, &v, &percent) < 0) {
         ms_diag_error(d, n->pos, "expected a percentage from 0 to 100, found \"%s\"", s);
         return -1;
     }
