@@ -102,8 +102,16 @@ void pol_istio_map_outlier(const pol_outlier_detection *in, bool always_send_unh
             out->enforcing_consecutive_local_origin_failure = 100;
         }
     }
-    uint32_t panic = in->min_health_percent.set ? u32(in->min_health_percent.v) : 0;
-    *panic_threshold_pct = always_send_unhealthy ? 0 : panic;
+    *panic_threshold_pct = pol_istio_panic_threshold(in, always_send_unhealthy);
+}
+
+uint32_t pol_istio_panic_threshold(const pol_outlier_detection *od, bool always_send_unhealthy)
+{
+    if (always_send_unhealthy)
+        return 0;
+    if (!od)
+        return 50;
+    return od->min_health_percent.set ? u32(od->min_health_percent.v) : 0;
 }
 
 /* --- connection pool -------------------------------------------------------------------- */

@@ -51,11 +51,16 @@ int pol_istio_map_retry(const pol_http_retry *in, bool single_consistent_hash_de
  * block only when retries are enabled.  `timeout` may be NULL (unset). */
 pol_timeout_config pol_istio_map_timeouts(const pol_opt_duration *timeout, const pol_http_retry *retries);
 
+/* The cluster's healthy_panic_threshold in percent, as Istio writes it (3.7,
+ * 4.6): with an outlierDetection block `od`, minHealthPercent, written even when
+ * 0 (the default, which disables panic); without one (od NULL), Envoy's 50; and
+ * 0 in both cases when `always_send_unhealthy` (the service must always receive
+ * unhealthy endpoints: Istio 1.31-dev sends not-ready endpoints by default). */
+uint32_t pol_istio_panic_threshold(const pol_outlier_detection *od, bool always_send_unhealthy);
+
 /* OutlierDetection -> outlier_detection (3.7).  `in` must be a present block (no
- * block: no outlier detection at all).  *panic_threshold_pct receives the
- * cluster's healthy_panic_threshold: minHealthPercent, written even when 0 (0
- * disables panic), or 0 when `always_send_unhealthy` (the service must always
- * receive unhealthy endpoints). */
+ * block: no outlier detection at all).  *panic_threshold_pct receives
+ * pol_istio_panic_threshold(in, always_send_unhealthy). */
 void pol_istio_map_outlier(const pol_outlier_detection *in, bool always_send_unhealthy,
                            pol_outlier_config *out, uint32_t *panic_threshold_pct);
 

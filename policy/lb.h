@@ -181,7 +181,7 @@ void pol_lb_istio_apply_failover(pol_host_set *hs, pol_locality client, bool out
 /* Istio DestinationRule -> config (lb_istio.c).  `lb` is the effective
  * loadBalancer block (NULL: none), `od` the outlierDetection block (NULL: none);
  * send_unhealthy_endpoints: istiod sends not-ready endpoints (1.31-dev default),
- * which sets the panic threshold to 0 without OD.  Fills *cfg; returns 0, or -1
+ * which sets the panic threshold to 0, with or without OD (3.7, 4.6).  Fills *cfg; returns 0, or -1
  * with a static message in *why (PASSTHROUGH, maglev without a prime tableSize
  * < 5000011, ring too large).  Hash-key names stay in the settings: the caller
  * extracts the named header/cookie/query value into pol_lb_context. */

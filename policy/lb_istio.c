@@ -14,15 +14,17 @@
  *   warmup {duration, minimumPercent 10, aggression 1.0} (RR and LEAST_REQUEST
  *   only); the deprecated warmupDurationSecs sets the window only and is used
  *   when `warmup` is absent.
- *   panic threshold: with an outlierDetection block minHealthPercent (default
- *   0: no panic); without, 50 %, or 0 when the control plane sends unhealthy
- *   endpoints (Istio 1.31-dev default; caller's flag).
+ *   panic threshold: pol_istio_panic_threshold() (istio_map.c): with an
+ *   outlierDetection block minHealthPercent (default 0: no panic); without,
+ *   50 %; 0 either way when the control plane sends unhealthy endpoints
+ *   (Istio 1.31-dev default; caller's flag).
  *   locality-weighted LB: when `distribute` is used, or when failover applies
  *   (outlier detection present) and `failover`/`failoverPriority` is given.
  *
  * Pure conversion: reads the settings, writes a pol_lb_config; the only
  * allocation is the temporary rule array of pol_lb_istio_assign_priorities().
  */
+#include "policy/istio_map.h"
 #include "policy/lb.h"
 #include "policy/resources.h"
 
@@ -108,11 +110,7 @@ int pol_lb_config_from_istio(const struct pol_load_balancer_settings *lb,
     *why = NULL;
     pol_lb_config_init_istio(cfg);
 
-    if (od)
-        cfg->panic_threshold_percent =
-            od->min_health_percent.set ? (double)od->min_health_percent.v : 0.0;
-    else
-        cfg->panic_threshold_percent = send_unhealthy_endpoints ? 0.0 : 50.0;
+    cfg->panic_threshold_percent = pol_istio_panic_threshold(od, send_unhealthy_endpoints);
 
     if (!lb)
         return 0;
