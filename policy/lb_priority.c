@@ -63,21 +63,28 @@ static uint32_t distribute(uint32_t *load, const uint32_t *avail, uint32_t n, ui
     return total;
 }
 
+/* Host counts of one level: all, healthy, degraded. */
+typedef struct level_count {
+    uint32_t all, healthy, degraded;
+} level_count;
+
 static void compute_loads(pol_lb *lb)
 {
     pol__prio *pr = &lb->prio;
     const pol_host_set *hs = lb->hs;
     uint32_t n = pr->n, ovp = lb->cfg.overprovisioning_factor;
     uint32_t *hav = ms_xcalloc(n, sizeof(uint32_t)), *dav = ms_xcalloc(n, sizeof(uint32_t));
+    level_count *cnt = ms_xcalloc(n, sizeof(level_count));
     uint32_t normalized = 0, total_hosts = 0;
     for (uint32_t p = 0; p < n; p++) {
-        uint32_t tot, he, de;
-        pol_host_set_group(hs, p, POL_HOSTS_ALL, -1, &tot);
-        pol_host_set_group(hs, p, POL_HOSTS_HEALTHY, -1, &he);
-        pol_host_set_group(hs, p, POL_HOSTS_DEGRADED, -1, &de);
-        total_hosts += tot;
-        if (tot) {
-            uint64_t a = (uint64_t)ovp * he / tot, b = (uint64_t)ovp * de / tot;
+        level_count *c = &cnt[p];
+        pol_host_set_group(hs, p, POL_HOSTS_ALL, -1, &c->all);
+        pol_host_set_group(hs, p, POL_HOSTS_HEALTHY, -1, &c->healthy);
+        pol_host_set_group(hs, p, POL_HOSTS_DEGRADED, -1, &c->degraded);
+        total_hosts += c->all;
+        if (c->all) {
+            uint64_t a = (uint64_t)ovp * c->healthy / c->all;
+            uint64_t b = (uint64_t)ovp * c->degraded / c->all;
             hav[p] = a > 100 ? 100 : (uint32_t)a;
             dav[p] = b > 100 ? 100 : (uint32_t)b;
         }
@@ -104,13 +111,10 @@ static void compute_loads(pol_lb *lb)
     /* Panic. */
     bool total_panic = true;
     for (uint32_t p = 0; p < n; p++) {
+        const level_count *c = &cnt[p];
         bool panic = false;
         if (normalized < 100) {
-            uint32_t tot, he, de;
-            pol_host_set_group(hs, p, POL_HOSTS_ALL, -1, &tot);
-            pol_host_set_group(hs, p, POL_HOSTS_HEALTHY, -1, &he);
-            pol_host_set_group(hs, p, POL_HOSTS_DEGRADED, -1, &de);
-            double pct = tot ? 100.0 * he / tot + 100.0 * de / tot : 0.0;
+            double pct = c->all ? 100.0 * c->healthy / c->all + 100.0 * c->degraded / c->all : 0.0;
             panic = pct < lb->cfg.panic_threshold_percent;
         }
         pr->panic[p] = panic;
@@ -120,16 +124,15 @@ static void compute_loads(pol_lb *lb)
         uint32_t sum = 0;
         int32_t first = -1;
         for (uint32_t p = 0; p < n; p++) {
-            uint32_t tot;
-            pol_host_set_group(hs, p, POL_HOSTS_ALL, -1, &tot);
-            if (first < 0 && tot)
+            if (first < 0 && cnt[p].all)
                 first = (int32_t)p;
-            pr->healthy_load[p] = (uint32_t)(100ull * tot / total_hosts);
+            pr->healthy_load[p] = (uint32_t)(100ull * cnt[p].all / total_hosts);
             pr->degraded_load[p] = 0;
             sum += pr->healthy_load[p];
         }
         pr->healthy_load[first] += 100 - sum;
     }
+    free(cnt);
     free(hav);
     free(dav);
 }
@@ -264,29 +267,24 @@ uint32_t pol_lb_istio_locality_rank(pol_locality client, pol_locality ep,
 void pol_lb_istio_apply_failover(pol_host_set *hs, pol_locality client, bool outlier_detection,
                                  const pol_lb_failover_rule *rules, size_t n_rules)
 {
-    uint32_t n = pol_host_set_count(hs);
-    uint32_t rank_of[5] = {0};
+    /* The rank depends on the locality only: rank each interned locality once
+     * (all 0 without outlier detection). */
+    uint32_t n = pol_host_set_count(hs), nl = pol_host_set_locality_table_size(hs);
+    uint32_t *rank = ms_xcalloc(nl ? nl : 1, sizeof(uint32_t));
+    for (uint32_t l = 0; outlier_detection && l < nl; l++)
+        rank[l] = pol_lb_istio_locality_rank(client, pol_host_set_locality(hs, l), rules, n_rules);
     bool used[5] = {false};
-    for (uint32_t i = 0; i < n; i++) {
-        const pol_host *h = pol_host_set_host(hs, i);
-        uint32_t r = outlier_detection
-                         ? pol_lb_istio_locality_rank(client, pol_host_set_locality(hs, h->locality),
-                                                      rules, n_rules)
-                         : 0;
-        used[r] = true;
-    }
+    for (uint32_t i = 0; i < n; i++)
+        used[rank[pol_host_set_host(hs, i)->locality]] = true;
     /* Compact 0..4 to 0..N-1 without gaps. */
-    uint32_t next = 0;
+    uint32_t rank_of[5] = {0}, next = 0;
     for (uint32_t r = 0; r < 5; r++)
         if (used[r])
             rank_of[r] = next++;
     for (uint32_t i = 0; i < n; i++) {
-        const pol_host *h = pol_host_set_host(hs, i);
-        uint32_t r = outlier_detection
-                         ? pol_lb_istio_locality_rank(client, pol_host_set_locality(hs, h->locality),
-                                                      rules, n_rules)
-                         : 0;
-        if (h->priority != rank_of[r])
-            pol_host_set_set_priority(hs, i, rank_of[r]);
+        uint32_t p = rank_of[rank[pol_host_set_host(hs, i)->locality]];
+        if (pol_host_set_host(hs, i)->priority != p)
+            pol_host_set_set_priority(hs, i, p);
     }
+    free(rank);
 }
