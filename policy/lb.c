@@ -184,12 +184,17 @@ int pol_lb_hash_table_stats(const pol_lb *lb, uint32_t p, uint64_t *size, uint64
 
 /* ---- shared pick helpers ---- */
 
-uint32_t pol__lb_max_attempts(const pol_lb_context *ctx)
+/* Request hash per cfg->hash_source (4.5); false when the input is missing. */
+static bool request_hash(const pol_lb *lb, const pol_lb_context *ctx, uint64_t *out);
+
+/* Picks allowed for one attempt: 1 + the extra re-selection picks (1.7). */
+static uint32_t max_attempts(const pol_lb_context *ctx)
 {
     return ctx ? ctx->host_selection_retry_max_attempts + 1 : 1;
 }
 
-bool pol__lb_rejected(const pol_lb_context *ctx, uint32_t host)
+/* Does the previous_hosts predicate reject `host`? */
+static bool rejected(const pol_lb_context *ctx, uint32_t host)
 {
     if (!ctx)
         return false;
@@ -202,7 +207,7 @@ bool pol__lb_rejected(const pol_lb_context *ctx, uint32_t host)
 int32_t pol__lb_pick_loop(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int64_t now_ns,
                           pol__pick_once_fn once)
 {
-    uint32_t max = pol__lb_max_attempts(ctx);
+    uint32_t max = max_attempts(ctx);
     int32_t host = -1;
     for (uint32_t a = 0; a < max; a++) {
         uint64_t r = ms_rng_u64(rng);
@@ -210,7 +215,7 @@ int32_t pol__lb_pick_loop(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, in
         if (!pol__prio_source(lb, r, &src) || src.n == 0)
             return -1;
         host = once(lb, &src, r, rng, now_ns);
-        if (host < 0 || !pol__lb_rejected(ctx, (uint32_t)host))
+        if (host < 0 || !rejected(ctx, (uint32_t)host))
             return host;
     }
     return host;
@@ -220,7 +225,7 @@ int32_t pol__hash_lb_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
                           pol__hash_lookup_fn lookup)
 {
     uint64_t h;
-    if (!pol__lb_hash(lb, ctx, &h))
+    if (!request_hash(lb, ctx, &h))
         h = ms_rng_u64(rng);
     if (lb->prio.n == 0)
         return -1;
@@ -229,11 +234,11 @@ int32_t pol__hash_lb_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng,
     const pol__hash_table *t = &((const pol__hash_lb *)lb)->t[p];
     if (t->size == 0)
         return -1;
-    uint32_t max = pol__lb_max_attempts(ctx);
+    uint32_t max = max_attempts(ctx);
     int32_t host = -1;
     for (uint32_t a = 0; a < max; a++) {
         host = lookup(lb, t, h, a);
-        if (host < 0 || !pol__lb_rejected(ctx, (uint32_t)host))
+        if (host < 0 || !rejected(ctx, (uint32_t)host))
             return host;
     }
     return host;
@@ -441,7 +446,7 @@ void pol_lb_cookie_generate(pol_lb_key remote, pol_lb_key local, char out[17])
     out[16] = '\0';
 }
 
-bool pol__lb_hash(const pol_lb *lb, const pol_lb_context *ctx, uint64_t *out)
+static bool request_hash(const pol_lb *lb, const pol_lb_context *ctx, uint64_t *out)
 {
     if (!ctx)
         return false;

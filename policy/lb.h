@@ -249,13 +249,9 @@ typedef struct pol__source {
     const uint32_t *hosts;
     uint32_t n;
     uint32_t id;       /* dense id, 0 .. prio.n_sources-1, for per-source state */
-    uint32_t priority;
-    pol_host_avail avail;
-    int32_t slot;      /* locality slot, or -1 */
 } pol__source;
 
 typedef struct pol_lb_ops {
-    pol_lb_policy policy;
     const char *name;
     /* Allocate the algorithm's object (base included) and build its state from
      * lb->hs; the base is filled by the caller before on_hosts_changed runs. */
@@ -297,10 +293,6 @@ uint32_t pol__prio_source_id(const pol_lb *lb, uint32_t p, pol_host_avail avail,
 
 /* lb.c */
 bool pol__lb_is_prime(uint64_t n); /* trial division: config time only */
-bool pol__lb_rejected(const pol_lb_context *ctx, uint32_t host);
-uint32_t pol__lb_max_attempts(const pol_lb_context *ctx);
-/* Request hash per cfg->hash_source; false when the input is missing. */
-bool pol__lb_hash(const pol_lb *lb, const pol_lb_context *ctx, uint64_t *out);
 /* Pick loop of the EDF family: `once` picks one host from a source. */
 typedef int32_t (*pol__pick_once_fn)(pol_lb *lb, const pol__source *src, uint64_t r, ms_rng *rng,
                                      int64_t now_ns);

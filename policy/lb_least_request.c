@@ -90,7 +90,6 @@ static int32_t lr_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int64
 }
 
 const pol_lb_ops pol__lb_least_request_ops = {
-    .policy = POL_LB_POLICY_LEAST_REQUEST,
     .name = "LEAST_REQUEST",
     .create = pol__edf_lb_create,
     .destroy = pol__edf_lb_destroy,

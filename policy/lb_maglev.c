@@ -116,7 +116,6 @@ static int32_t maglev_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, i
 }
 
 const pol_lb_ops pol__lb_maglev_ops = {
-    .policy = POL_LB_POLICY_MAGLEV,
     .name = "MAGLEV",
     .create = pol__hash_lb_create,
     .destroy = pol__hash_lb_destroy,

@@ -237,9 +237,6 @@ bool pol__prio_source(pol_lb *lb, uint64_t r, pol__source *src)
             slot = (int32_t)pol__edf_pick(e, loc_weight, &ud);
         }
     }
-    src->priority = p;
-    src->avail = avail;
-    src->slot = slot;
     src->hosts = pol_host_set_group(lb->hs, p, avail, slot, &src->n);
     src->id = pol__prio_source_id(lb, p, avail, slot);
     return true;

@@ -43,7 +43,6 @@ static int32_t random_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, i
 }
 
 const pol_lb_ops pol__lb_random_ops = {
-    .policy = POL_LB_POLICY_RANDOM,
     .name = "RANDOM",
     .create = random_create,
     .destroy = random_destroy,

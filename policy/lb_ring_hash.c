@@ -112,7 +112,6 @@ static int32_t ring_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int
 }
 
 const pol_lb_ops pol__lb_ring_hash_ops = {
-    .policy = POL_LB_POLICY_RING_HASH,
     .name = "RING_HASH",
     .create = pol__hash_lb_create,
     .destroy = pol__hash_lb_destroy,

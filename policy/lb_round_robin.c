@@ -46,7 +46,6 @@ static int32_t rr_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int64
 }
 
 const pol_lb_ops pol__lb_round_robin_ops = {
-    .policy = POL_LB_POLICY_ROUND_ROBIN,
     .name = "ROUND_ROBIN",
     .create = pol__edf_lb_create,
     .destroy = pol__edf_lb_destroy,
