@@ -338,31 +338,19 @@ bool pol_outlier_report(pol_outlier *det, uint32_t id, int ev, int64_t now_ns, m
     assert(id < det->n);
     if (ev >= 0)
         return put_http_code(det, id, ev, now_ns, rng);
-    if (!det->cfg.split_external_local_origin_errors) {
-        switch (ev) {
-        case POL_OUTLIER_LOCAL_CONNECT_FAILED:
-            return put_http_code(det, id, 503, now_ns, rng);
-        case POL_OUTLIER_LOCAL_TIMEOUT:
-            return put_http_code(det, id, 504, now_ns, rng);
-        case POL_OUTLIER_LOCAL_CONNECT_SUCCESS:
-            return false;
-        case POL_OUTLIER_LOCAL_CONNECT_SUCCESS_FINAL:
-        case POL_OUTLIER_EXT_REQUEST_SUCCESS:
-            return put_http_code(det, id, 200, now_ns, rng);
-        case POL_OUTLIER_EXT_REQUEST_FAILED:
-            return put_http_code(det, id, 500, now_ns, rng);
-        default:
-            assert(!"bad outlier event");
-            return false;
-        }
-    }
+    bool split = det->cfg.split_external_local_origin_errors;
     host *h = &det->hosts[id];
     switch (ev) {
     case POL_OUTLIER_LOCAL_CONNECT_FAILED:
     case POL_OUTLIER_LOCAL_TIMEOUT:
-        return local_origin_failure(det, id, now_ns, rng);
+        if (split)
+            return local_origin_failure(det, id, now_ns, rng);
+        return put_http_code(det, id, ev == POL_OUTLIER_LOCAL_TIMEOUT ? 504 : 503, now_ns, rng);
     case POL_OUTLIER_LOCAL_CONNECT_SUCCESS:
     case POL_OUTLIER_LOCAL_CONNECT_SUCCESS_FINAL:
+        if (!split) /* only the final one counts, as a 200 */
+            return ev == POL_OUTLIER_LOCAL_CONNECT_SUCCESS_FINAL &&
+                   put_http_code(det, id, 200, now_ns, rng);
         h->clocal = 0;
         h->local.cur.total++;
         h->local.cur.success++;
@@ -378,6 +366,16 @@ bool pol_outlier_report(pol_outlier *det, uint32_t id, int ev, int64_t now_ns, m
 }
 
 /* --- interval sweep ------------------------------------------------------------------ */
+
+/* Success rate of host i in the bucket the sweep just closed, when that bucket
+ * holds at least `volume` requests and the host was not ejected when the sweep
+ * began; else -1.  Reads det->scratch, filled by sweep_monitor's first pass. */
+static double rate_with_volume(const pol_outlier *det, uint32_t i, bool local, uint64_t volume)
+{
+    const host *h = &det->hosts[i];
+    const bucket *b = local ? &h->local.closed : &h->ext.closed;
+    return det->scratch[i] >= 0 && b->total >= volume ? det->scratch[i] : -1;
+}
 
 /* Success-rate and failure-percentage detection for one monitor (3.5 step 2). */
 static uint32_t sweep_monitor(pol_outlier *det, bool local, int64_t now_ns, ms_rng *rng)
@@ -408,23 +406,21 @@ static uint32_t sweep_monitor(pol_outlier *det, bool local, int64_t now_ns, ms_r
     if (n_sr >= c->success_rate_minimum_hosts && n_sr > 0) {
         double mean = sum / n_sr, var = 0;
         for (uint32_t i = 0; i < det->n; i++) {
-            const host *h = &det->hosts[i];
-            const bucket *b = local ? &h->local.closed : &h->ext.closed;
-            if (det->scratch[i] >= 0 && b->total >= c->success_rate_request_volume)
-                var += (det->scratch[i] - mean) * (det->scratch[i] - mean);
+            double sr = rate_with_volume(det, i, local, c->success_rate_request_volume);
+            if (sr >= 0)
+                var += (sr - mean) * (sr - mean);
         }
         double stdev = sqrt(var / n_sr);
         double threshold = mean - ((double)c->success_rate_stdev_factor / 1000.0) * stdev;
         if (!local)
             det->sr_threshold = threshold;
         for (uint32_t i = 0; i < det->n; i++) {
-            host *h = &det->hosts[i];
-            const bucket *b = local ? &h->local.closed : &h->ext.closed;
-            if (det->scratch[i] < 0 || b->total < c->success_rate_request_volume)
+            double sr = rate_with_volume(det, i, local, c->success_rate_request_volume);
+            if (sr < 0)
                 continue;
             if (!local)
-                h->sr_published = det->scratch[i];
-            if (det->scratch[i] < threshold) {
+                det->hosts[i].sr_published = sr;
+            if (sr < threshold) {
                 det->stats.ejections_detected[sr_type]++;
                 ejected += eject(det, i, sr_type, now_ns, rng);
             }
@@ -432,11 +428,8 @@ static uint32_t sweep_monitor(pol_outlier *det, bool local, int64_t now_ns, ms_r
     }
     if (n_fp >= c->failure_percentage_minimum_hosts && n_fp > 0) {
         for (uint32_t i = 0; i < det->n; i++) {
-            const host *h = &det->hosts[i];
-            const bucket *b = local ? &h->local.closed : &h->ext.closed;
-            if (det->scratch[i] < 0 || b->total < c->failure_percentage_request_volume)
-                continue;
-            if (100.0 - det->scratch[i] >= (double)c->failure_percentage_threshold) {
+            double sr = rate_with_volume(det, i, local, c->failure_percentage_request_volume);
+            if (sr >= 0 && 100.0 - sr >= (double)c->failure_percentage_threshold) {
                 det->stats.ejections_detected[fp_type]++;
                 ejected += eject(det, i, fp_type, now_ns, rng);
             }
@@ -459,9 +452,11 @@ uint32_t pol_outlier_tick(pol_outlier *det, int64_t now_ns, ms_rng *rng)
         h->sr_published = -1;
     }
     det->sr_threshold = -1;
-    /* 2. external origin, then local origin */
+    /* 2. external origin, then local origin (whose buckets only fill in split
+     * mode: without it every local bucket is empty and the sweep finds nothing) */
     uint32_t ejected = sweep_monitor(det, false, now_ns, rng);
-    ejected += sweep_monitor(det, true, now_ns, rng);
+    if (det->cfg.split_external_local_origin_errors)
+        ejected += sweep_monitor(det, true, now_ns, rng);
     /* 3. multiplier decay for hosts healthy for at least an interval */
     for (uint32_t i = 0; i < det->n; i++) {
         host *h = &det->hosts[i];
