@@ -31,8 +31,8 @@ typedef struct prio_group {
     uint32_t *loc_ids;    /* n_loc, ascending */
     uint32_t *loc_weight; /* n_loc */
     uint32_t *idx[3];     /* per pol_host_avail: host indices */
-    uint32_t len[3];
-    uint32_t *off[3];     /* per pol_host_avail: n_loc + 1 offsets into idx */
+    uint32_t *off[3];     /* per pol_host_avail: n_loc + 1 offsets into idx;
+                             off[a][n_loc] is the group's length */
 } prio_group;
 
 struct pol_host_set {
@@ -140,39 +140,37 @@ int32_t pol_host_set_find(const pol_host_set *hs, const char *address)
     return -1;
 }
 
-void pol_host_set_set_health(pol_host_set *hs, uint32_t index, pol_host_health health)
+/* Host `index`, for a setter: the groups go stale. */
+static pol_host *changing(pol_host_set *hs, uint32_t index)
 {
     assert(index < hs->n);
-    hs->hosts[index].health = health;
     hs->dirty = true;
+    return &hs->hosts[index];
+}
+
+void pol_host_set_set_health(pol_host_set *hs, uint32_t index, pol_host_health health)
+{
+    changing(hs, index)->health = health;
 }
 
 void pol_host_set_set_ejected(pol_host_set *hs, uint32_t index, bool ejected)
 {
-    assert(index < hs->n);
-    hs->hosts[index].ejected = ejected;
-    hs->dirty = true;
+    changing(hs, index)->ejected = ejected;
 }
 
 void pol_host_set_set_weight(pol_host_set *hs, uint32_t index, uint32_t weight)
 {
-    assert(index < hs->n);
-    hs->hosts[index].weight = weight ? weight : 1;
-    hs->dirty = true;
+    changing(hs, index)->weight = weight ? weight : 1;
 }
 
 void pol_host_set_set_priority(pol_host_set *hs, uint32_t index, uint32_t priority)
 {
-    assert(index < hs->n);
-    hs->hosts[index].priority = priority;
-    hs->dirty = true;
+    changing(hs, index)->priority = priority;
 }
 
 void pol_host_set_set_created_at(pol_host_set *hs, uint32_t index, int64_t created_at_ns)
 {
-    assert(index < hs->n);
-    hs->hosts[index].created_at_ns = created_at_ns;
-    hs->dirty = true;
+    changing(hs, index)->created_at_ns = created_at_ns;
 }
 
 void pol_host_set_active_add(pol_host_set *hs, uint32_t index, int64_t delta)
@@ -253,7 +251,6 @@ static void build_priority(pol_host_set *hs, uint32_t p, int32_t *slot_of)
         }
         for (uint32_t s = 0; s < g->n_loc; s++)
             off[s + 1] += off[s];
-        g->len[a] = off[g->n_loc];
         /* Fill in index order per slot; off[s] is used as a cursor, then restored. */
         for (uint32_t i = 0; i < hs->n; i++) {
             const pol_host *h = &hs->hosts[i];
@@ -307,12 +304,12 @@ const uint32_t *pol_host_set_group(const pol_host_set *hs, uint32_t p, pol_host_
 {
     assert(p < hs->n_prio && !hs->dirty);
     const prio_group *g = &hs->prio[p];
+    const uint32_t *off = g->off[avail];
     if (slot < 0) {
-        *n = g->len[avail];
+        *n = off[g->n_loc];
         return g->idx[avail];
     }
     assert((uint32_t)slot < g->n_loc);
-    const uint32_t *off = g->off[avail];
     *n = off[slot + 1] - off[slot];
     return g->idx[avail] + off[slot];
 }
