@@ -112,17 +112,13 @@ int cfg__labels(cfg__doc *c, const cfg_node *n, const char *what, cfg_label_set 
     cfg_label *items = cfg__own(c->m, n->u.map.len, sizeof *items);
     size_t len = 0;
     int rc = 0;
-    for (size_t i = 0; i < n->u.map.len; i++) {
-        const cfg_node *v = n->u.map.items[i].value;
+    CFG_MAP_EACH(p, n) {
         const char *s;
-        if (cfg_read_string(v, c->d, &s) < 0) {
+        if (cfg_read_string(p->value, c->d, &s) < 0) {
             rc = -1;
             continue;
         }
-        items[len].key = n->u.map.items[i].key->u.scalar.str;
-        items[len].value = s;
-        items[len].node = v;
-        len++;
+        items[len++] = (cfg_label){p->key->u.scalar.str, s, p->value};
     }
     if (rc < 0)
         return -1;

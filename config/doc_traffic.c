@@ -116,13 +116,10 @@ static void decode_requests(cfg__doc *c, const cfg_node *rn, cfg_source_spec *s)
         const cfg_node *h = cfg__f_map(c, q, "headers", NULL, 0);
         if (h) {
             r.headers = cfg__own(c->m, h->u.map.len, sizeof *r.headers);
-            for (size_t j = 0; j < h->u.map.len; j++) {
-                const cfg_node *v = h->u.map.items[j].value;
+            CFG_MAP_EACH(p, h) {
                 const char *str;
-                if (cfg_read_string(v, c->d, &str) < 0)
-                    continue;
-                r.headers[r.nheaders++] =
-                    (cfg_header){h->u.map.items[j].key->u.scalar.str, str, v};
+                if (cfg_read_string(p->value, c->d, &str) == 0)
+                    r.headers[r.nheaders++] = (cfg_header){p->key->u.scalar.str, str, p->value};
             }
         }
         s->requests[s->nrequests++] = r;
