@@ -6,7 +6,6 @@
  * Zone names must be unique (nodes are named after them).  Every sub-mapping is
  * optional; a field given replaces only that field's default.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "config/doc_int.h"

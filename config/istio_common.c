@@ -8,7 +8,6 @@
  * allocated with ms_x* and owned by the resource (freed by its _fini);
  * strings are borrowed from the loader's nodes.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"

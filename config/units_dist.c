@@ -10,7 +10,6 @@
  * All problems of one distribution are reported, not only the first.
  */
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "config/units.h"
