@@ -9,7 +9,8 @@
  *      config-time filters (match `gateways`, else `sourceNamespace`;
  *      `sourceLabels`; `port` when the context names a port).  A rule whose
  *      blocks are all filtered out emits nothing.  After a catch-all route the
- *      rest of the VS is dropped.  A delegate rule is replaced by the delegate
+ *      rest of the VS is dropped, later blocks of the same rule included (Istio
+ *      stops at the first catch-all block).  A delegate rule is replaced by the delegate
  *      VS's routes with merged matches (one level).
  *   3. Virtual hosts: one per VS host (on sidecars the first VS wins a host; on
  *      a gateway the VSs sharing a host are merged and catch-alls moved last),
@@ -400,11 +401,11 @@ static bool emit_delegate(builder *b, const pol_virtual_service *vs, const pol_h
             continue; /* one level only */
         pol__route *first = NULL;
         size_t ndm = dr->nmatch ? dr->nmatch : 1;
-        for (size_t k = 0; k < ndm; k++) {
+        for (size_t k = 0; k < ndm && !saw_catch_all; k++) {
             const pol_http_match *dm = dr->nmatch ? &dr->match[k] : NULL;
             if (dm && !match_applies(b, dm, dv->meta.ns))
                 continue;
-            for (size_t j = 0; j < nblocks; j++) {
+            for (size_t j = 0; j < nblocks && !saw_catch_all; j++) {
                 pol__route *cr = emit(b, vs, blocks[j], dm, dr, dv->meta.ns, first);
                 if (!cr)
                     continue;
@@ -439,12 +440,12 @@ static void compile_vs(builder *b, const pol_virtual_service *vs, route_list *ou
             catch_all = emit_delegate(b, vs, r, blocks, nblocks, out);
         } else {
             pol__route *first = NULL;
-            for (size_t k = 0; k < nblocks; k++) {
+            for (size_t k = 0; k < nblocks && !catch_all; k++) {
                 pol__route *cr = emit(b, vs, blocks[k], NULL, r, vs->meta.ns, first);
                 if (!first)
                     first = cr;
                 push(out, cr);
-                catch_all |= cr->catch_all;
+                catch_all = cr->catch_all;
             }
         }
         if (catch_all)
