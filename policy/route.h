@@ -222,7 +222,7 @@ struct pol_route_table {
     size_t nroutes, cap_routes;
     pol__vhost *vhosts;
     size_t nvhosts, cap_vhosts;
-    pol__domain *exact; /* sorted case-insensitively */
+    pol__domain *exact; /* sorted by length, then case-insensitively */
     size_t nexact, cap_exact;
     pol__domain *wild;  /* longest suffix first */
     size_t nwild, cap_wild;

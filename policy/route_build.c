@@ -510,9 +510,13 @@ static void add_service_domains(builder *b, const char *name, const char *ns, si
         add_domain(t, name, v);
 }
 
+/* Exact domains are ordered by length first, so that a lookup compares lengths
+ * and runs strncasecmp only against domains as long as the host. */
 static int cmp_exact(const void *a, const void *b)
 {
     const pol__domain *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
     return strcasecmp(x->name, y->name);
 }
 

@@ -135,11 +135,16 @@ static int64_t request_port(const pol_request *req)
     return req->scheme.len == 5 && strncasecmp(req->scheme.p, "https", 5) == 0 ? 443 : 80;
 }
 
+/* `*port` caches request_port() for the decision: < 0 until first needed. */
 static bool route_matches(const pol__route *r, const pol_request *req, pol_slice path,
-                          pol_slice query, pol_route_scratch *s)
+                          pol_slice query, int64_t *port, pol_route_scratch *s)
 {
-    if (r->port && request_port(req) != r->port)
-        return false;
+    if (r->port) {
+        if (*port < 0)
+            *port = request_port(req);
+        if (*port != r->port)
+            return false;
+    }
     if (!smatch(&r->uri, path.p, path.len, s))
         return false;
     if (r->method.kind && !smatch(&r->method, req->method.p, req->method.len, s))
@@ -163,14 +168,11 @@ static bool route_matches(const pol__route *r, const pol_request *req, pol_slice
 
 static long find_vhost(const pol_route_table *t, const char *host, size_t len)
 {
-    size_t lo = 0, hi = t->nexact;
+    size_t lo = 0, hi = t->nexact; /* ordered by (length, name) */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         const pol__domain *d = &t->exact[mid];
-        size_t n = d->len < len ? d->len : len;
-        int c = strncasecmp(d->name, host, n);
-        if (c == 0)
-            c = d->len < len ? -1 : d->len > len ? 1 : 0;
+        int c = d->len < len ? -1 : d->len > len ? 1 : strncasecmp(d->name, host, len);
         if (c == 0)
             return (long)d->vhost;
         if (c < 0)
@@ -193,10 +195,14 @@ static void local_reply(pol_route_result *out, pol_route_action a, int status, c
     out->response_flag = flag;
 }
 
+/* Copied to clear a result: a struct copy compiles to a few vector moves, where
+ * memset of this size became `rep stos`, a sixth of a decision's time. */
+static const pol_route_result zero_result;
+
 void pol_route_decide(const pol_route_table *t, pol_route_scratch *s, const pol_request *req,
                       ms_rng *rng, pol_route_result *out)
 {
-    memset(out, 0, sizeof(*out));
+    *out = zero_result;
     size_t hl = pol_host_strip_port(req->authority.p, req->authority.len);
     long v = find_vhost(t, req->authority.p, hl);
     if (v < 0) {
@@ -216,8 +222,9 @@ void pol_route_decide(const pol_route_table *t, pol_route_scratch *s, const pol_
         }
     const pol__vhost *vh = &t->vhosts[v];
     const pol__route *r = NULL;
+    int64_t port = -1;
     for (size_t i = 0; i < vh->nroutes; i++)
-        if (route_matches(vh->routes[i], req, path, query, s)) {
+        if (route_matches(vh->routes[i], req, path, query, &port, s)) {
             r = vh->routes[i];
             break;
         }
