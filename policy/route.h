@@ -11,7 +11,7 @@
  * one), catch-all truncation, delegate expansion (one level), virtual hosts with
  * their Kubernetes short-name domains, and default routes for services without
  * a VirtualService.  Regexes are compiled once with PCRE2 as anchored full
- * matches; PCRE2 stands in for Envoy's RE2 (the RE2 syntax Istio users write is
+ * matches (and JIT-compiled where PCRE2 has JIT: memory per regex per table); PCRE2 stands in for Envoy's RE2 (the RE2 syntax Istio users write is
  * a subset PCRE2 accepts with the same meaning, barring RE2-only escapes).
  *
  * A decision (pol_route_decide) is pure: no I/O, no clock, no allocation; the

@@ -134,6 +134,11 @@ static void smatch_compile(pol__smatch *c, const pol_string_match *m, bool ignor
         PCRE2_SIZE off;
         c->re = pcre2_compile((PCRE2_SPTR)m->value, c->len,
                               PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &err, &off, NULL);
+        /* Machine code for the matcher, once per table: pcre2_match() then runs
+         * it instead of the interpreter (same results).  Where JIT is missing or
+         * fails, pcre2_match() interprets. */
+        if (c->re)
+            (void)pcre2_jit_compile(c->re, PCRE2_JIT_COMPLETE);
     }
 }
 

@@ -13,7 +13,8 @@
  *     presence matcher meaning "absent");
  *   - queryParams: the first value of the parameter, presence for `{}`.
  * Cost: vhost lookup O(log domains + wildcard domains), then linear in the
- * routes tried, each linear in its matchers.
+ * routes tried, each linear in its matchers.  Regexes run as PCRE2 JIT code
+ * compiled with the table (route_build.c).
  */
 #define POL_ROUTE_PRIVATE
 #define PCRE2_CODE_UNIT_WIDTH 8
