@@ -11,8 +11,9 @@
  * one), catch-all truncation, delegate expansion (one level), virtual hosts with
  * their Kubernetes short-name domains, and default routes for services without
  * a VirtualService.  Regexes are compiled once with PCRE2 as anchored full
- * matches (and JIT-compiled where PCRE2 has JIT: memory per regex per table); PCRE2 stands in for Envoy's RE2 (the RE2 syntax Istio users write is
- * a subset PCRE2 accepts with the same meaning, barring RE2-only escapes).
+ * matches, JIT-compiled where PCRE2 has JIT (some memory per regex per table).
+ * PCRE2 stands in for Envoy's RE2 (the RE2 syntax Istio users write is a subset
+ * PCRE2 accepts with the same meaning, barring RE2-only escapes).
  *
  * A decision (pol_route_decide) is pure: no I/O, no clock, no allocation; the
  * only randomness is drawn from the ms_rng handed in.  The table is read-only
@@ -183,6 +184,17 @@ typedef struct pol__hmatch {
     bool never;     /* a matcher meshsim cannot evaluate (JWT claims): never holds */
 } pol__hmatch;
 
+/* Where a route sends a request.  The routes emitted for the match blocks of
+ * one rule share one copy (only the first route owns it). */
+typedef struct pol__actions {
+    pol_route_target *targets; /* owned */
+    size_t ntargets;
+    uint64_t *cum;             /* cumulative weights; cum[ntargets - 1] is the total */
+    pol_route_target *mirrors; /* owned */
+    uint32_t *mirror_ppm;      /* percentage in parts per million */
+    size_t nmirrors;
+} pol__actions;
+
 typedef struct pol__route {
     pol__smatch uri, scheme, method, authority;
     pol__hmatch *headers; /* owned */
@@ -195,20 +207,13 @@ typedef struct pol__route {
     const pol_http_route *route; /* NULL: default route */
     const pol_http_match *match; /* NULL: no match block */
     const char *name;            /* borrowed (inputs or table strings), or NULL */
-    pol_route_target *targets;   /* owned (shared by copies of a delegated route) */
-    size_t ntargets;
-    uint64_t *cum;               /* cumulative weights when ntargets > 1 */
-    uint64_t total;
-    pol_route_target *mirrors;   /* owned */
-    uint32_t *mirror_ppm;        /* percentage in parts per million */
-    size_t nmirrors;
-    bool owns_actions;           /* frees targets/mirrors (false for shared copies) */
+    pol__actions act;
+    bool owns_actions;           /* frees act's arrays (false for shared copies) */
 } pol__route;
 
 typedef struct pol__vhost {
     pol__route **routes; /* owned array of borrowed route pointers */
     size_t nroutes;
-    const char *name;    /* the host it was made for */
 } pol__vhost;
 
 typedef struct pol__domain {

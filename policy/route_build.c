@@ -244,35 +244,43 @@ static void target_init(builder *b, pol_route_target *tg, const pol_destination 
     tg->subset_known = !d->subset || subset_known(b, tg->host, d->subset);
 }
 
+/* `d` as the route's one destination; a->targets and a->cum have room. */
+static void only_target(builder *b, pol__actions *a, const pol_destination *d, const char *ns,
+                        const pol_headers *headers)
+{
+    target_init(b, &a->targets[0], d, ns, headers);
+    a->ntargets = 1;
+    a->cum[0] = 1;
+}
+
 /* Destinations, weights and mirrors of `r` (actions come from the rule that
  * holds them; `ns` is that rule's VS namespace). */
 static void compile_actions(builder *b, pol__route *cr, const pol_http_route *r, const char *ns)
 {
+    pol__actions *a = &cr->act;
     cr->owns_actions = true;
     if (r->nroute > 0) {
-        cr->targets = ms_xcalloc(r->nroute, sizeof(*cr->targets));
-        cr->cum = ms_xcalloc(r->nroute, sizeof(*cr->cum));
+        a->targets = ms_xcalloc(r->nroute, sizeof(*a->targets));
+        a->cum = ms_xcalloc(r->nroute, sizeof(*a->cum));
+        uint64_t total = 0;
         for (size_t i = 0; i < r->nroute; i++) {
             const pol_route_destination *rd = &r->route[i];
             uint64_t w = r->nroute == 1 ? 1 : rd->weight.set ? (uint64_t)rd->weight.v : 0;
             if (w == 0)
                 continue; /* zero weights are omitted (7.4) */
-            target_init(b, &cr->targets[cr->ntargets], &rd->destination, ns, &rd->headers);
-            cr->total += w;
-            cr->cum[cr->ntargets++] = cr->total;
+            target_init(b, &a->targets[a->ntargets], &rd->destination, ns, &rd->headers);
+            total += w;
+            a->cum[a->ntargets++] = total;
         }
-        if (cr->ntargets == 0) { /* all weights 0 (refused by validation): first one */
-            target_init(b, &cr->targets[0], &r->route[0].destination, ns, &r->route[0].headers);
-            cr->ntargets = 1;
-            cr->cum[0] = cr->total = 1;
-        }
+        if (a->ntargets == 0) /* all weights 0 (refused by validation): first one */
+            only_target(b, a, &r->route[0].destination, ns, &r->route[0].headers);
     }
     size_t nm = (r->has_mirror ? 1 : 0) + r->nmirrors;
     if (nm > POL_ROUTE_MAX_MIRRORS)
         nm = POL_ROUTE_MAX_MIRRORS;
     if (nm) {
-        cr->mirrors = ms_xcalloc(nm, sizeof(*cr->mirrors));
-        cr->mirror_ppm = ms_xcalloc(nm, sizeof(*cr->mirror_ppm));
+        a->mirrors = ms_xcalloc(nm, sizeof(*a->mirrors));
+        a->mirror_ppm = ms_xcalloc(nm, sizeof(*a->mirror_ppm));
     }
     for (size_t i = 0; i < nm; i++) {
         const pol_mirror *m = r->has_mirror ? (i == 0 ? &r->mirror : &r->mirrors[i - 1])
@@ -282,8 +290,8 @@ static void compile_actions(builder *b, pol__route *cr, const pol_http_route *r,
         uint32_t ppm = pct >= 100.0 ? 1000000u : (uint32_t)(pct * 10000.0);
         if (ppm == 0)
             continue;
-        target_init(b, &cr->mirrors[cr->nmirrors], &m->destination, ns, NULL);
-        cr->mirror_ppm[cr->nmirrors++] = ppm;
+        target_init(b, &a->mirrors[a->nmirrors], &m->destination, ns, NULL);
+        a->mirror_ppm[a->nmirrors++] = ppm;
     }
 }
 
@@ -355,13 +363,7 @@ static pol__route *emit(builder *b, const pol_virtual_service *vs, const pol_htt
     cr->match = dm ? dm : rm;
     route_name(b, cr, act, cr->match);
     if (shared) {
-        cr->targets = shared->targets;
-        cr->ntargets = shared->ntargets;
-        cr->cum = shared->cum;
-        cr->total = shared->total;
-        cr->mirrors = shared->mirrors;
-        cr->mirror_ppm = shared->mirror_ppm;
-        cr->nmirrors = shared->nmirrors;
+        cr->act = shared->act;
     } else {
         compile_actions(b, cr, act, act_ns);
     }
@@ -460,11 +462,10 @@ static void compile_vs(builder *b, const pol_virtual_service *vs, route_list *ou
 
 /* --- virtual hosts and domains ------------------------------------------------ */
 
-static size_t add_vhost(pol_route_table *t, const char *name, pol__route **routes, size_t n)
+static size_t add_vhost(pol_route_table *t, pol__route **routes, size_t n)
 {
     MS_VEC_GROW(t->vhosts, t->nvhosts, t->cap_vhosts);
     pol__vhost *v = &t->vhosts[t->nvhosts];
-    v->name = name;
     v->routes = ms_xcalloc(n ? n : 1, sizeof(*v->routes));
     if (n)
         memcpy(v->routes, routes, n * sizeof(*routes));
@@ -585,7 +586,7 @@ static void build_vhosts(builder *b)
     for (size_t k = 0; k < nhr; k++) {
         if (!b->mesh)
             catch_alls_last(&hr[k].routes);
-        vh[k] = add_vhost(t, hr[k].host, hr[k].routes.items, hr[k].routes.len);
+        vh[k] = add_vhost(t, hr[k].routes.items, hr[k].routes.len);
     }
     /* Services: their own domains, bound to the most specific VS host. */
     for (size_t s = 0; b->mesh && s < b->in->nservices; s++) {
@@ -600,20 +601,18 @@ static void build_vhosts(builder *b)
         if (best >= 0 && !pol_host_is_wildcard(hr[best].host)) {
             v = vh[best];
         } else if (best >= 0) {
-            v = add_vhost(t, fqdn, hr[best].routes.items, hr[best].routes.len);
+            v = add_vhost(t, hr[best].routes.items, hr[best].routes.len);
         } else {
             /* default route: the service itself, Istio's defaults */
             pol__route *cr = new_route(b);
             pol_destination d = {.host = fqdn};
             cr->catch_all = true;
             cr->owns_actions = true;
-            cr->targets = ms_xcalloc(1, sizeof(*cr->targets));
-            cr->cum = ms_xcalloc(1, sizeof(*cr->cum));
-            target_init(b, &cr->targets[0], &d, sv->ns, NULL);
-            cr->ntargets = 1;
-            cr->cum[0] = cr->total = 1;
+            cr->act.targets = ms_xcalloc(1, sizeof(*cr->act.targets));
+            cr->act.cum = ms_xcalloc(1, sizeof(*cr->act.cum));
+            only_target(b, &cr->act, &d, sv->ns, NULL);
             cr->name = "default";
-            v = add_vhost(t, fqdn, &cr, 1);
+            v = add_vhost(t, &cr, 1);
         }
         if (sv->kubernetes && !strchr(sv->host, '.'))
             add_service_domains(b, sv->host, sv->ns, v);
@@ -660,10 +659,10 @@ void pol_route_table_destroy(pol_route_table *t)
         free(r->headers);
         free(r->query);
         if (r->owns_actions) {
-            free(r->targets);
-            free(r->cum);
-            free(r->mirrors);
-            free(r->mirror_ppm);
+            free(r->act.targets);
+            free(r->act.cum);
+            free(r->act.mirrors);
+            free(r->act.mirror_ppm);
         }
         free(r);
     }

@@ -261,21 +261,22 @@ void pol_route_decide(const pol_route_table *t, pol_route_scratch *s, const pol_
             return;
         }
     }
-    if (r->ntargets == 0) { /* a delegate that could not be resolved */
+    const pol__actions *a = &r->act;
+    if (a->ntargets == 0) { /* no route, redirect or directResponse (refused by validation) */
         local_reply(out, POL_ROUTE_NO_ROUTE, 404, "NR");
         return;
     }
     size_t pick = 0;
-    if (r->ntargets > 1) {
-        uint64_t x = ms_rng_u64(rng) % r->total;
-        while (x >= r->cum[pick])
+    if (a->ntargets > 1) {
+        uint64_t x = ms_rng_u64(rng) % a->cum[a->ntargets - 1];
+        while (x >= a->cum[pick])
             pick++;
     }
-    out->dest = &r->targets[pick];
-    for (size_t i = 0; i < r->nmirrors; i++) {
-        uint32_t ppm = r->mirror_ppm[i];
+    out->dest = &a->targets[pick];
+    for (size_t i = 0; i < a->nmirrors; i++) {
+        uint32_t ppm = a->mirror_ppm[i];
         if (ppm >= 1000000u || ms_rng_u64(rng) % 1000000u < ppm)
-            out->mirrors[out->nmirrors++] = &r->mirrors[i];
+            out->mirrors[out->nmirrors++] = &a->mirrors[i];
     }
     if (!out->dest->subset_known) {
         local_reply(out, POL_ROUTE_NO_CLUSTER, 503, "NC");
