@@ -53,7 +53,6 @@ typedef uint32_t pol_flags;
 
 #define POL_FLAG_BIT(f) ((pol_flags)1u << (f))
 
-static inline pol_flags pol_flags_add(pol_flags s, pol_flag f) { return s | POL_FLAG_BIT(f); }
 static inline bool pol_flags_has(pol_flags s, pol_flag f) { return (s & POL_FLAG_BIT(f)) != 0; }
 
 /* "UH", "URX", ...; NULL when f is out of range.  Static strings. */

@@ -159,7 +159,6 @@ void pol_lb_on_hosts_changed(pol_lb *lb, int64_t now_ns)
     lb->ops->on_hosts_changed(lb, now_ns);
 }
 
-pol_lb_policy pol_lb_policy_of(const pol_lb *lb) { return lb->cfg.policy; }
 uint32_t pol_lb_priority_count(const pol_lb *lb) { return lb->prio.n; }
 
 uint32_t pol_lb_healthy_load(const pol_lb *lb, uint32_t p)

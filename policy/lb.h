@@ -138,7 +138,6 @@ int32_t pol_lb_pick(pol_lb *lb, const pol_lb_context *ctx, ms_rng *rng, int64_t 
 void pol_lb_on_hosts_changed(pol_lb *lb, int64_t now_ns);
 
 /* Introspection (stats, tests). */
-pol_lb_policy pol_lb_policy_of(const pol_lb *lb);
 const char *pol_lb_policy_name(pol_lb_policy policy);
 uint32_t pol_lb_priority_count(const pol_lb *lb);
 uint32_t pol_lb_healthy_load(const pol_lb *lb, uint32_t p);   /* percent */

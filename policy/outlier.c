@@ -106,20 +106,6 @@ int pol_outlier_config_check(const pol_outlier_config *c)
     return 0;
 }
 
-const char *pol_outlier_type_name(pol_outlier_type t)
-{
-    static const char *const names[POL_OUTLIER_TYPE_COUNT] = {
-        "consecutive_5xx",
-        "consecutive_gateway_failure",
-        "consecutive_local_origin_failure",
-        "success_rate",
-        "local_origin_success_rate",
-        "failure_percentage",
-        "failure_percentage_local_origin",
-    };
-    return (unsigned)t < POL_OUTLIER_TYPE_COUNT ? names[t] : NULL;
-}
-
 #define OS_(f, k) {#f, offsetof(pol_outlier_stats, f), POL_STAT_##k}
 #define OD_(t, s) {"ejections_detected_" s, offsetof(pol_outlier_stats, ejections_detected) + (t) * sizeof(uint64_t), POL_STAT_COUNTER}
 #define OE_(t, s) {"ejections_enforced_" s, offsetof(pol_outlier_stats, ejections_enforced) + (t) * sizeof(uint64_t), POL_STAT_COUNTER}
@@ -480,7 +466,6 @@ uint32_t pol_outlier_ejections_active(const pol_outlier *det)
     return (uint32_t)det->stats.ejections_active;
 }
 
-uint32_t pol_outlier_host_count(const pol_outlier *det) { return det->n; }
 
 uint32_t pol_outlier_host_multiplier(const pol_outlier *det, uint32_t id)
 {

@@ -96,9 +96,6 @@ typedef enum pol_outlier_type {
     POL_OUTLIER_TYPE_COUNT
 } pol_outlier_type;
 
-/* Envoy's suffix for a type: "consecutive_5xx", "success_rate", ... */
-const char *pol_outlier_type_name(pol_outlier_type t);
-
 /* cluster.<name>.outlier_detection.* */
 typedef struct pol_outlier_stats {
     uint64_t ejections_active; /* gauge */
@@ -139,7 +136,6 @@ uint32_t pol_outlier_tick(pol_outlier *det, int64_t now_ns, ms_rng *rng);
 
 bool pol_outlier_is_ejected(const pol_outlier *det, uint32_t host);
 uint32_t pol_outlier_ejections_active(const pol_outlier *det);
-uint32_t pol_outlier_host_count(const pol_outlier *det);
 /* The host's ejection multiplier ("eject_time_backoff"). */
 uint32_t pol_outlier_host_multiplier(const pol_outlier *det, uint32_t host);
 /* Duration of the host's current ejection (min(base x multiplier, max) + jitter);

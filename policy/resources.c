@@ -278,12 +278,6 @@ NAMES_FN(pol_authz_action_names, authz_action_names)
 NAMES_FN(pol_h2_upgrade_names, h2_upgrade_names)
 NAMES_FN(pol_derive_port_names, derive_port_names)
 
-const char *pol_lb_simple_name(pol_lb_simple v)
-{
-    size_t n = sizeof(lb_simple_names) / sizeof(lb_simple_names[0]);
-    return (size_t)v < n ? lb_simple_names[v] : "?";
-}
-
 int pol_enum_lookup(const char *const *names, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)

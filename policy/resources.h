@@ -703,7 +703,6 @@ bool pol_labels_subset(const pol_labels *sel, const pol_labels *labels);
 /* Enum names as written in YAML ("ROUND_ROBIN", "ISTIO_MUTUAL", ...) and the
  * reverse lookups used by the decoder (return -1 when unknown).  The name tables
  * are exposed for did-you-mean suggestions: *n receives their length. */
-const char *pol_lb_simple_name(pol_lb_simple v);
 const char *const *pol_lb_simple_names(size_t *n);
 const char *const *pol_client_tls_mode_names(size_t *n);
 const char *const *pol_server_tls_mode_names(size_t *n);
