@@ -220,6 +220,7 @@ typedef struct pol__domain {
     const char *name; /* exact: full domain; wildcard: the suffix after '*' */
     size_t len;
     size_t vhost;
+    size_t seq;       /* order added: the first vhost to add a domain keeps it */
 } pol__domain;
 
 struct pol_route_table {

@@ -473,18 +473,8 @@ static size_t add_vhost(pol_route_table *t, pol__route **routes, size_t n)
     return t->nvhosts++;
 }
 
-static bool domain_taken(const pol_route_table *t, const char *d)
-{
-    for (size_t i = 0; i < t->nexact; i++)
-        if (strcasecmp(t->exact[i].name, d) == 0)
-            return true;
-    for (size_t i = 0; i < t->nwild; i++)
-        if (strcasecmp(t->wild[i].name, d + 1) == 0 && d[0] == '*')
-            return true;
-    return false;
-}
-
-/* Add a domain for vhost `v` unless another vhost already has it. */
+/* Add a domain for vhost `v`.  A domain may belong to one vhost only (7.1): when
+ * it is added again, sort_domains() keeps the vhost that added it first. */
 static void add_domain(pol_route_table *t, const char *d, size_t v)
 {
     if (strcmp(d, "*") == 0) {
@@ -492,14 +482,14 @@ static void add_domain(pol_route_table *t, const char *d, size_t v)
             t->star = (long)v;
         return;
     }
-    if (domain_taken(t, d))
-        return;
     if (d[0] == '*') {
         MS_VEC_GROW(t->wild, t->nwild, t->cap_wild);
-        t->wild[t->nwild++] = (pol__domain){d + 1, strlen(d + 1), v};
+        t->wild[t->nwild] = (pol__domain){d + 1, strlen(d + 1), v, t->nwild};
+        t->nwild++;
     } else {
         MS_VEC_GROW(t->exact, t->nexact, t->cap_exact);
-        t->exact[t->nexact++] = (pol__domain){d, strlen(d), v};
+        t->exact[t->nexact] = (pol__domain){d, strlen(d), v, t->nexact};
+        t->nexact++;
     }
 }
 
@@ -517,19 +507,44 @@ static void add_service_domains(builder *b, const char *name, const char *ns, si
 }
 
 /* Exact domains are ordered by length first, so that a lookup compares lengths
- * and runs strncasecmp only against domains as long as the host. */
+ * and runs strncasecmp only against domains as long as the host; wildcard
+ * suffixes longest first (7.1).  Then by name, then in the order added. */
+static int cmp_domain(const pol__domain *x, const pol__domain *y)
+{
+    int c = strcasecmp(x->name, y->name);
+    if (c)
+        return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static int cmp_exact(const void *a, const void *b)
 {
     const pol__domain *x = a, *y = b;
     if (x->len != y->len)
         return x->len < y->len ? -1 : 1;
-    return strcasecmp(x->name, y->name);
+    return cmp_domain(x, y);
 }
 
 static int cmp_wild(const void *a, const void *b)
 {
     const pol__domain *x = a, *y = b;
-    return x->len < y->len ? 1 : x->len > y->len ? -1 : 0;
+    if (x->len != y->len)
+        return x->len < y->len ? 1 : -1;
+    return cmp_domain(x, y);
+}
+
+/* Sort d[0..n) with cmp and keep the first-added of equal domains; returns the
+ * new count.  O(n log n), where checking each domain on insertion was O(n^2). */
+static size_t sort_domains(pol__domain *d, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (n == 0)
+        return 0;
+    qsort(d, n, sizeof(*d), cmp);
+    size_t w = 1;
+    for (size_t i = 1; i < n; i++)
+        if (d[i].len != d[w - 1].len || strcasecmp(d[i].name, d[w - 1].name) != 0)
+            d[w++] = d[i];
+    return w;
 }
 
 typedef struct host_routes {
@@ -625,11 +640,8 @@ static void build_vhosts(builder *b)
     }
     free(hr);
     free(vh);
-    if (t->nexact)
-        qsort(t->exact, t->nexact, sizeof(*t->exact), cmp_exact);
-    /* equal-length suffixes are distinct strings, so the order is total enough */
-    if (t->nwild)
-        qsort(t->wild, t->nwild, sizeof(*t->wild), cmp_wild);
+    t->nexact = sort_domains(t->exact, t->nexact, cmp_exact);
+    t->nwild = sort_domains(t->wild, t->nwild, cmp_wild);
 }
 
 pol_route_table *pol_route_table_create(const pol_route_inputs *in, const pol_route_client *client)
