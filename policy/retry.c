@@ -93,10 +93,33 @@ static bool token_int(const char *s, size_t n, long *out)
     return true;
 }
 
+/* The pol_retry_on bit of token t[0..n), or 0 when unknown. */
+static uint32_t token_bit(const char *t, size_t n)
+{
+    for (size_t i = 0; i < NTOKENS; i++)
+        if (strncmp(tokens[i].name, t, n) == 0 && tokens[i].name[n] == '\0')
+            return tokens[i].bit;
+    return 0;
+}
+
+/* Take one token of `p` into the policy: a status code Istio recognises, or a
+ * retry_on token.  False when it is neither, or the code list is full. */
+static bool take_token(const char *t, size_t n, pol_retry_policy *p, bool *any_code)
+{
+    long code;
+    if (token_int(t, n, &code) && pol_http_status_has_text(code)) {
+        *any_code = true;
+        return pol_retry_policy_add_status(p, (uint16_t)code) == 0;
+    }
+    uint32_t bit = token_bit(t, n);
+    p->retry_on |= bit;
+    return bit != 0;
+}
+
 int pol_retry_on_parse(const char *s, pol_retry_policy *p, size_t *bad_off, size_t *bad_len)
 {
     int bad = 0;
-    bool any_code = false, has_rsc_token = false;
+    bool any_code = false;
     const char *cur = s;
     for (;;) {
         const char *end = strchr(cur, ',');
@@ -108,38 +131,20 @@ int pol_retry_on_parse(const char *s, pol_retry_policy *p, size_t *bad_off, size
         }
         while (n > 0 && isspace((unsigned char)t[n - 1]))
             n--;
-        if (n > 0) {
-            long code;
-            bool ok = false;
-            if (token_int(t, n, &code) && pol_http_status_has_text(code)) {
-                any_code = true;
-                ok = pol_retry_policy_add_status(p, (uint16_t)code) == 0;
-            } else {
-                for (size_t i = 0; i < NTOKENS; i++) {
-                    if (strlen(tokens[i].name) == n && memcmp(tokens[i].name, t, n) == 0) {
-                        p->retry_on |= tokens[i].bit;
-                        if (tokens[i].bit == POL_RETRY_ON_RETRIABLE_STATUS_CODES)
-                            has_rsc_token = true;
-                        ok = true;
-                        break;
-                    }
-                }
+        if (n > 0 && !take_token(t, n, p, &any_code)) {
+            if (bad == 0) {
+                if (bad_off)
+                    *bad_off = (size_t)(t - s);
+                if (bad_len)
+                    *bad_len = n;
             }
-            if (!ok) {
-                if (bad == 0) {
-                    if (bad_off)
-                        *bad_off = (size_t)(t - s);
-                    if (bad_len)
-                        *bad_len = n;
-                }
-                bad++;
-            }
+            bad++;
         }
         if (!end)
             break;
         cur = end + 1;
     }
-    if (any_code && !has_rsc_token)
+    if (any_code) /* Istio appends the token when codes are given (1.10) */
         p->retry_on |= POL_RETRY_ON_RETRIABLE_STATUS_CODES;
     return bad;
 }
