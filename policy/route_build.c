@@ -426,38 +426,43 @@ static bool emit_delegate(builder *b, const pol_virtual_service *vs, const pol_h
     return saw_catch_all;
 }
 
+/* Compile rule r of vs into `out`, one route per match block that passes the
+ * config-time filters (7.3); a rule without blocks is one catch-all block and a
+ * rule whose blocks are all filtered out emits nothing.  Returns true when the
+ * rule emitted a catch-all route. */
+static bool compile_rule(builder *b, const pol_virtual_service *vs, const pol_http_route *r,
+                         route_list *out)
+{
+    const pol_http_match **blocks = ms_xmalloc((r->nmatch ? r->nmatch : 1) * sizeof(*blocks));
+    size_t nblocks = 0;
+    if (r->nmatch == 0)
+        blocks[nblocks++] = NULL;
+    for (size_t k = 0; k < r->nmatch; k++)
+        if (match_applies(b, &r->match[k], vs->meta.ns))
+            blocks[nblocks++] = &r->match[k];
+    bool catch_all = false;
+    if (nblocks > 0 && r->delegate.set) {
+        catch_all = emit_delegate(b, vs, r, blocks, nblocks, out);
+    } else {
+        pol__route *first = NULL;
+        for (size_t k = 0; k < nblocks && !catch_all; k++) {
+            pol__route *cr = emit(b, vs, blocks[k], NULL, r, vs->meta.ns, first);
+            if (!first)
+                first = cr;
+            push(out, cr);
+            catch_all = cr->catch_all;
+        }
+    }
+    free(blocks);
+    return catch_all;
+}
+
 /* Compile the http[] of one VS into `out` (7.3). */
 static void compile_vs(builder *b, const pol_virtual_service *vs, route_list *out)
 {
-    for (size_t i = 0; i < vs->nhttp; i++) {
-        const pol_http_route *r = &vs->http[i];
-        const pol_http_match *blocks[64];
-        size_t nblocks = 0;
-        if (r->nmatch == 0) {
-            blocks[nblocks++] = NULL;
-        } else {
-            for (size_t k = 0; k < r->nmatch && nblocks < 64; k++)
-                if (match_applies(b, &r->match[k], vs->meta.ns))
-                    blocks[nblocks++] = &r->match[k];
-            if (nblocks == 0)
-                continue; /* every block filtered out: the rule is not emitted */
-        }
-        bool catch_all = false;
-        if (r->delegate.set) {
-            catch_all = emit_delegate(b, vs, r, blocks, nblocks, out);
-        } else {
-            pol__route *first = NULL;
-            for (size_t k = 0; k < nblocks && !catch_all; k++) {
-                pol__route *cr = emit(b, vs, blocks[k], NULL, r, vs->meta.ns, first);
-                if (!first)
-                    first = cr;
-                push(out, cr);
-                catch_all = cr->catch_all;
-            }
-        }
-        if (catch_all)
+    for (size_t i = 0; i < vs->nhttp; i++)
+        if (compile_rule(b, vs, &vs->http[i], out))
             break; /* the rest of this VS could never match */
-    }
 }
 
 /* --- virtual hosts and domains ------------------------------------------------ */
