@@ -102,8 +102,8 @@ static uint32_t token_bit(const char *t, size_t n)
     return 0;
 }
 
-/* Take one token of `p` into the policy: a status code Istio recognises, or a
- * retry_on token.  False when it is neither, or the code list is full. */
+/* Add token t[0..n) to p: a status code Go has a text for, or a retry_on
+ * token.  False when it is neither, or the code list is full. */
 static bool take_token(const char *t, size_t n, pol_retry_policy *p, bool *any_code)
 {
     long code;
