@@ -23,7 +23,7 @@
  * doubles like Envoy.
  */
 #define XXH_STATIC_LINKING_ONLY
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include "base/alloc.h"
 

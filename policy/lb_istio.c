@@ -25,7 +25,7 @@
  * allocation is the temporary rule array of pol_lb_istio_assign_priorities().
  */
 #include "policy/istio_map.h"
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 #include "policy/resources.h"
 
 #include "base/alloc.h"

@@ -19,7 +19,7 @@
  * explicitly configured bias force EDF for equal weights (Istio sets no bias).
  * Per-source state and lazy EDF construction: the EDF family's (pol__edf_lb, lb.h).
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include <math.h>
 

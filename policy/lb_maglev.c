@@ -18,7 +18,7 @@
  * Memory: 4 bytes per slot per level (Envoy's bit-packed compact table gives the
  * same answers and is not needed here).  Built at host change, never per pick.
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include "base/alloc.h"
 

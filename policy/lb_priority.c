@@ -18,7 +18,7 @@
  * Invariants after pol__prio_rebuild(): loads sum to 100 whenever the set has a
  * host; source ids are dense, src_base[p] + avail*(L_p+1) + (slot+1).
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include "base/alloc.h"
 

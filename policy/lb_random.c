@@ -11,7 +11,7 @@
  * Draw count: exactly one rng draw per pick attempt (1.7 re-picks draw again).
  * Stateless apart from the base: on_hosts_changed has nothing to rebuild.
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include "base/alloc.h"
 

@@ -18,7 +18,7 @@
  * does not depend on the sort algorithm.  Memory: 12-16 bytes per entry; the
  * table is rebuilt (and reallocated) on every host change, never per pick.
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include "base/alloc.h"
 

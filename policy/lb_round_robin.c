@@ -22,7 +22,7 @@
  * it, because slow-start weights need `now`) is the EDF family's, shared with
  * least request (pol__edf_lb in lb.h).
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 static double rr_weight(void *ud, uint32_t item)
 {

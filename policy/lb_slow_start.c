@@ -12,7 +12,7 @@
  *
  * Pure functions of (config, host, now): no state.
  */
-#include "policy/lb.h"
+#include "policy/lb_int.h"
 
 #include <math.h>
 
