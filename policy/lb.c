@@ -4,8 +4,11 @@
  *
  * pol_lb_create() picks the ops table for cfg->policy; the algorithm files
  * (lb_round_robin.c, lb_least_request.c, lb_random.c, lb_ring_hash.c,
- * lb_maglev.c) provide it.  Priority/panic/locality live in lb_priority.c,
- * slow start in lb_slow_start.c.
+ * lb_maglev.c) provide it.  The state the algorithms of one family share also
+ * lives here: per-source EDF state for round robin and least request
+ * (pol__edf_lb), per-level lookup tables for ring hash and Maglev
+ * (pol__hash_lb).  Priority/panic/locality live in lb_priority.c, slow start in
+ * lb_slow_start.c; internal declarations in lb_int.h.
  *
  * EDF scheduler (4.2): a binary min-heap on (deadline, insertion sequence), the
  * sequence making ties FIFO.  The heap holds at most one entry per item and
