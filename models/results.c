@@ -42,6 +42,12 @@ void mdl_results_fini(mdl_results *r)
     }
     free(r->rows);
     free(r->_index);
+    for (size_t i = 0; i < r->ntimeline; i++) {
+        free((char *)r->timeline[i].kind);
+        free((char *)r->timeline[i].subject);
+        free((char *)r->timeline[i].detail);
+    }
+    free(r->timeline);
     free((char *)r->scenario);
     *r = (mdl_results){0};
 }
@@ -104,6 +110,14 @@ mdl_row *mdl_results_row(mdl_results *r, const char *source, const char *destina
     r->rows[r->nrows++] = row;
     *slot = row;
     return row;
+}
+
+void mdl_results_event(mdl_results *r, sim_time at, sim_time end, const char *kind,
+                       const char *subject, const char *detail)
+{
+    MS_VEC_GROW(r->timeline, r->ntimeline, r->_timeline_cap);
+    r->timeline[r->ntimeline++] = (mdl_event){at, end < at ? at : end, ms_xstrdup(nz(kind)),
+                                              ms_xstrdup(nz(subject)), ms_xstrdup(nz(detail))};
 }
 
 static int row_cmp(const void *a, const void *b)
