@@ -86,6 +86,7 @@ void mdl_mesh_destroy(mdl_mesh *m)
 int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
 {
     mdl__sources_start(m);
+    mdl__occupancy_start(m);
     int stopped = 0;
     for (int i = 1; i <= SLICES; i++) {
         sim_time until = m->duration / SLICES * i;
@@ -98,6 +99,7 @@ int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
         }
     }
     if (!stopped) {
+        mdl__occupancy_close(m);
         sim_time limit = 0;
         for (size_t i = 0; i < m->nsources; i++)
             if (m->sources[i].spec->timeout.ns > limit)

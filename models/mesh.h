@@ -47,6 +47,12 @@ size_t mdl_mesh_probe_count(const mdl_mesh *m);
 const mdl_row *mdl_mesh_probe(const mdl_mesh *m, size_t i);
 /* Simulated duration of the measured window (duration - warmup) in seconds. */
 double mdl_mesh_measured_seconds(const mdl_mesh *m);
+/* Little's law at a workload's application (its pods' concurrency slots and
+ * lines together) over the measured window: the time-average number of
+ * requests it held, in service or waiting, and the rate at which it admitted
+ * them (per second).  -1 if no workload has that name or the run stopped early. */
+int mdl_mesh_app_occupancy(const mdl_mesh *m, const char *workload, double *mean_jobs,
+                           double *arrival_rate);
 /* Outlier ejections seen by the probe's selection (destination filter). */
 uint64_t mdl_mesh_probe_ejections(const mdl_mesh *m, size_t i);
 

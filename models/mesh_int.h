@@ -58,6 +58,8 @@ typedef struct mdl_workload {
     sim_dist service_time;
     uint32_t first_pod, npods;
     struct mdl_routes *routes; /* owned: the route table its sidecars use (routing.c) */
+    /* its application stations over the measured window (occupancy.c) */
+    double app_mean_jobs, app_arrival_rate;
 } mdl_workload;
 
 typedef enum mdl_pod_kind { MDL_POD_APP, MDL_POD_INGRESS } mdl_pod_kind;
@@ -340,6 +342,10 @@ void mdl__child_done(mdl_mesh *m, mdl_req *child);
 /* source.c */
 void mdl__sources_start(mdl_mesh *m);
 void mdl__root_done(mdl_mesh *m, mdl_req *r);
+/* occupancy.c: open the stations' measurement window at the warmup, close it
+ * at the duration (before the drain) */
+void mdl__occupancy_start(mdl_mesh *m);
+void mdl__occupancy_close(mdl_mesh *m);
 /* record.c */
 void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time latency,
                  const sim_time *acc);

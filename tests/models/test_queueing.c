@@ -2,7 +2,11 @@
  * test_queueing.c - the mesh with every mesh and network cost set to zero
  * reproduces queueing theory: M/M/1, M/M/2 (Erlang C) and M/D/1 mean sojourn
  * times fall inside the 95% Student-t confidence interval of independent
- * replications, and the M/M/1 p99 matches ln(100)/(mu - lambda).
+ * replications, and the M/M/1 p99 matches ln(100)/(mu - lambda).  Little's
+ * law ties the server's own occupancy to what the clients saw: in every
+ * replication the time-average number of requests the server held, L, equals
+ * its admission rate times the callers' mean latency (lambda W), and L falls
+ * inside the confidence interval of the theory's value.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,14 +23,17 @@
 #define REPLICATIONS 10
 
 /* Run `file` REPLICATIONS times with seeds 1..N; collect assertion probe 0's
- * mean and p99 (ms). */
-static void replicate(const char *file, sim_time duration, sim_welford *mean, sim_welford *p99)
+ * mean and p99 (ms) and the time-average number of requests held by the
+ * workload "server", checking Little's law on each replication. */
+static void replicate(const char *file, sim_time duration, sim_welford *mean, sim_welford *p99,
+                      sim_welford *jobs)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/scenarios/queueing/%s", MESHSIM_SOURCE_DIR, file);
     const char *paths[1] = {path};
     sim_welford_init(mean);
     sim_welford_init(p99);
+    sim_welford_init(jobs);
     for (int rep = 1; rep <= REPLICATIONS; rep++) {
         ms_diag *d = ms_diag_create();
         cfg_bundle b;
@@ -39,6 +46,12 @@ static void replicate(const char *file, sim_time duration, sim_welford *mean, si
         assert_true(row->requests > 10000);
         sim_welford_add(mean, sim_hist_mean(&row->latency) / 1e6);
         sim_welford_add(p99, (double)sim_hist_quantile(&row->latency, 0.99) / 1e6);
+        double l = 0, lambda = 0;
+        assert_int_equal(mdl_mesh_app_occupancy(m, "server", &l, &lambda), 0);
+        double lw = lambda * sim_hist_mean(&row->latency) / 1e9;
+        /* only the few requests in flight at the window's edges may differ */
+        assert_true(fabs(l - lw) <= 0.01 * lw);
+        sim_welford_add(jobs, l);
         mdl_mesh_destroy(m);
         cfg_bundle_fini(&b);
         ms_diag_destroy(d);
@@ -55,25 +68,28 @@ static void assert_in_ci(const sim_welford *w, double expected)
 
 static void test_mm1_mean_and_p99(void **state)
 {
-    sim_welford mean, p99;
-    replicate("mm1.yaml", 100 * SIM_S, &mean, &p99);
+    sim_welford mean, p99, jobs;
+    replicate("mm1.yaml", 100 * SIM_S, &mean, &p99, &jobs);
     assert_in_ci(&mean, 5.0);              /* W = 1/(mu - lambda) */
+    assert_in_ci(&jobs, 4.0);              /* L = rho / (1 - rho) */
     assert_in_ci(&p99, log(100.0) / 0.2);  /* 23.026 ms */
 }
 
 static void test_mm2_erlang_c(void **state)
 {
-    sim_welford mean, p99;
-    replicate("mm2.yaml", 100 * SIM_S, &mean, &p99);
+    sim_welford mean, p99, jobs;
+    replicate("mm2.yaml", 100 * SIM_S, &mean, &p99, &jobs);
     /* C(2, 1.6) = 0.711111; Wq = C / (c mu - lambda) = 1.777778; W = Wq + 1 */
     assert_in_ci(&mean, 2.777778);
+    assert_in_ci(&jobs, 1.6 * 2.777778);   /* L = lambda W */
 }
 
 static void test_md1_pollaczek_khinchine(void **state)
 {
-    sim_welford mean, p99;
-    replicate("md1.yaml", 100 * SIM_S, &mean, &p99);
+    sim_welford mean, p99, jobs;
+    replicate("md1.yaml", 100 * SIM_S, &mean, &p99, &jobs);
     assert_in_ci(&mean, 3.0); /* Wq = rho / (2 mu (1 - rho)) = 2, W = 3 */
+    assert_in_ci(&jobs, 2.4); /* L = lambda W, lambda = 0.8/ms */
 }
 
 int main(void)
