@@ -30,6 +30,7 @@
 #include "models/station.h"
 #include "policy/circuit.h"
 #include "policy/cluster_stats.h"
+#include "policy/fault.h"
 #include "policy/flags.h"
 #include "policy/host_set.h"
 #include "policy/lb.h"
@@ -167,6 +168,7 @@ static inline sim_time mdl_sample_ns(const sim_dist *d, sim_rng *rng)
 typedef struct mdl_route_policy {
     pol_retry_policy retry;
     pol_timeouts timeouts;
+    pol_fault_config fault; /* the route's fault filter config (none: no parts) */
 } mdl_route_policy;
 
 typedef enum mdl_route_action {
@@ -180,7 +182,7 @@ typedef struct mdl_route {
     pol_flags flags;         /* LOCAL: NR ... */
     mdl_service *svc;        /* FORWARD */
     const char *subset;      /* FORWARD; NULL: whole service */
-    const mdl_route_policy *policy; /* FORWARD: retries and timeouts */
+    const mdl_route_policy *policy; /* retries, timeouts, fault; NULL for no route */
     const char *vs_name;     /* VirtualService name, or NULL */
 } mdl_route;
 
@@ -210,6 +212,7 @@ typedef struct mdl_req {
     uint32_t app_try; /* the application's own try number (children) */
     sim_event_id app_timer; /* children: the application's own timeout */
     sim_time t_start; /* scheduled start */
+    sim_time t_router; /* the router got the request: the route timeout starts */
     /* the request */
     const char *method, *path, *host, *scheme;
     int port;
@@ -227,6 +230,7 @@ typedef struct mdl_req {
     sim_event_id route_timer;
     uint32_t retries;
     mdl_job *attempt;         /* current attempt, NULL between attempts */
+    int fault_status;         /* the fault filter's abort status, when it aborts */
     /* outcome */
     int status;
     pol_flags flags;

@@ -3,11 +3,18 @@
  * server-sidecar legs of each attempt.
  *
  * Path of a request (policy-semantics.md section 0):
- *   client proxy workers (cost)  -> route (VirtualService) -> cluster (LB pick,
- *   circuit breaker) -> [attempt: link -> server sidecar workers (cost) ->
- *   application (app.c) -> link back] -> retry decision -> ... -> response.
- * Timeouts: the route timeout covers every try and backoff; a per-try timeout
- * abandons the attempt (a local reset for the retry decision).  An abandoned
+ *   client proxy workers (cost) -> route (VirtualService) -> fault filter ->
+ *   router: cluster (LB pick, circuit breaker) -> [attempt: link -> server
+ *   sidecar workers (cost) -> application (app.c) -> link back] -> retry
+ *   decision -> ... -> response.
+ * The fault filter (the route's VirtualService `fault`) runs before the
+ * router, as in Envoy: a delay (flag DI) that the route timeout does not
+ * count, then an independent abort draw (flag FI): a local reply with no
+ * retry, no upstream attempt and no outlier report.
+ * Timeouts: the route timeout starts when the router gets the request (after
+ * the client proxy's work and any fault delay) and covers every try and
+ * backoff; a per-try timeout abandons the attempt (a local reset for the
+ * retry decision).  An abandoned
  * attempt keeps running on the server (the application does not know the
  * client left), but its answer is dropped.
  *
@@ -205,7 +212,7 @@ static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flag
         pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &rng, &dec);
     }
     if (dec.retry &&
-        pol_timeout_backoff_fits(&r->route.policy->timeouts, r->t_start, now, dec.backoff_ns)) {
+        pol_timeout_backoff_fits(&r->route.policy->timeouts, r->t_router, now, dec.backoff_ns)) {
         r->retries++;
         sched_req(m, dec.backoff_ns, on_backoff_done, r); /* backoff: client proxy time */
         return;
@@ -306,7 +313,7 @@ static void attempt_start(mdl_mesh *m, mdl_req *r)
     r->attempt = j;
     mdl_span_to(&r->span, now, MDL_DOM_NONE); /* the attempt's time is added when it ends */
     mdl_span_init(&j->span, now, MDL_DOM_NODE);
-    pol_attempt_deadline dl = pol_timeout_attempt(&r->route.policy->timeouts, r->t_start, now);
+    pol_attempt_deadline dl = pol_timeout_attempt(&r->route.policy->timeouts, r->t_router, now);
     if (dl.kind == POL_TIMEOUT_PER_TRY)
         j->try_timer = sched_job(m, dl.deadline_ns - now, on_try_timeout, j);
     sched_job(m, mdl__link_time(m, r->client, j->server, MDL_REQUEST_BYTES), on_job_arrive, j);
@@ -331,16 +338,49 @@ static void on_route_timeout(sim_world *w, void *t, uint64_t arg)
 static void forward(mdl_mesh *m, mdl_req *r)
 {
     sim_time now = sim_now(m->world);
+    r->t_router = now;
     r->cluster = mdl__cluster_get(m, r->client, r->route.svc, r->route.subset);
     r->dest_name = r->route.svc->name;
     pol_retry_state_init(&r->retry, &r->route.policy->retry);
     r->retry_live = true;
     sim_time global = r->route.policy->timeouts.global_ns;
     if (global > 0) {
-        sim_time left = r->t_start + global - now;
-        r->route_timer = sched_req(m, left > 0 ? left : 0, on_route_timeout, r);
+        r->route_timer = sched_req(m, global, on_route_timeout, r);
     }
     attempt_start(m, r); /* a cluster without hosts answers 503 UH there */
+}
+
+/* After routing and the fault filter: the router (forward) or a local reply. */
+static void route_continue(mdl_mesh *m, mdl_req *r)
+{
+    if (r->route.action == MDL_ROUTE_LOCAL) {
+        if (r->route.svc)
+            r->dest_name = r->route.svc->name;
+        req_complete(m, r, r->route.status, r->route.flags);
+    } else {
+        forward(m, r);
+    }
+}
+
+/* The fault filter's abort, after its delay if any: a local reply (the router
+ * never runs: no retry, no upstream stats, no outlier report). */
+static void fault_abort(mdl_mesh *m, mdl_req *r)
+{
+    if (r->route.svc)
+        r->dest_name = r->route.svc->name;
+    req_complete(m, r, r->fault_status, POL_FLAG_BIT(POL_FLAG_FI));
+}
+
+static void on_fault_delay_done(sim_world *w, void *t, uint64_t arg)
+{
+    mdl_req *r = t;
+    if (!r->done) {
+        if (arg)
+            fault_abort(r->m, r);
+        else
+            route_continue(r->m, r);
+    }
+    mdl__req_release(r->m, r);
 }
 
 static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
@@ -350,12 +390,25 @@ static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
     mdl_station_release(&r->client->proxy, w);
     if (!r->done) {
         mdl__route(m, r, &r->route);
-        if (r->route.action == MDL_ROUTE_LOCAL) {
-            if (r->route.svc)
-                r->dest_name = r->route.svc->name;
-            req_complete(m, r, r->route.status, r->route.flags);
+        const pol_fault_config *fc = r->route.policy ? &r->route.policy->fault : NULL;
+        if (fc && (fc->has_delay || fc->has_abort)) {
+            /* Envoy's fault filter, before the router (policy-semantics.md 6.2):
+             * delay (DI) first, then the independent abort draw (FI). */
+            pol_fault_decision fd;
+            ms_rng rng = sim_rng_view(&r->client->rng);
+            pol_fault_decide(fc, &rng, NULL, &fd);
+            r->flags |= fd.flags & POL_FLAG_BIT(POL_FLAG_DI);
+            r->fault_status = fd.status;
+            if (fd.delay) {
+                r->refs++;
+                sim_schedule_in(m->world, fd.delay_ns, on_fault_delay_done, r, fd.abort);
+            } else if (fd.abort) {
+                fault_abort(m, r);
+            } else {
+                route_continue(m, r);
+            }
         } else {
-            forward(m, r);
+            route_continue(m, r);
         }
     }
     mdl__req_release(m, r);

@@ -143,8 +143,10 @@ int mdl_outcome_is_error(const mdl_outcome *o)
 {
     if (o->status == 0 || o->status >= 500)
         return 1;
-    /* 4xx the mesh itself produced are failures of the request as routed. */
-    return pol_flags_has(o->flags, POL_FLAG_NR) || pol_flags_has(o->flags, POL_FLAG_RL);
+    /* 4xx the mesh itself produced are failures of the request as routed
+     * (an injected abort counts when its status is an error). */
+    return pol_flags_has(o->flags, POL_FLAG_NR) || pol_flags_has(o->flags, POL_FLAG_RL) ||
+           (o->status >= 400 && pol_flags_has(o->flags, POL_FLAG_FI));
 }
 
 void mdl_row_record(mdl_row *row, const mdl_outcome *o)

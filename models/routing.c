@@ -104,11 +104,13 @@ static void build_policies(mdl_mesh *m)
             pol_istio_map_retry(&http->retries, false, &p->retry);
             pol_timeout_config tc = pol_istio_map_timeouts(&http->timeout, &http->retries);
             p->timeouts = pol_timeout_compute(&tc, false, 0);
+            pol_istio_map_fault(&http->fault, &p->fault); /* names checked by the decoder */
         }
     }
     pol_istio_map_retry(NULL, false, &m->default_policy.retry);
     pol_timeout_config tc = pol_istio_map_timeouts(NULL, NULL);
     m->default_policy.timeouts = pol_timeout_compute(&tc, false, 0);
+    pol_istio_map_fault(NULL, &m->default_policy.fault);
 }
 
 void mdl__routes_build(mdl_mesh *m)
@@ -269,6 +271,8 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
     ms_rng rng = sim_rng_view(&r->client->rng);
     pol_route_decide(t->routes, t->scratch, &req, &rng, &res);
     out->vs_name = res.vs ? res.vs->meta.name : NULL;
+    if (res.action != POL_ROUTE_NO_ROUTE)
+        out->policy = route_policy(m, res.vs, res.route); /* its fault applies to local replies too */
     switch (res.action) {
     case POL_ROUTE_FORWARD:
         out->svc = target_service(m, rt, res.dest);
@@ -279,7 +283,6 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
         }
         out->action = MDL_ROUTE_FORWARD;
         out->subset = res.dest->subset;
-        out->policy = route_policy(m, res.vs, res.route);
         return;
     case POL_ROUTE_REDIRECT:
     case POL_ROUTE_DIRECT_RESPONSE:
