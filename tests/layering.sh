@@ -5,7 +5,7 @@
 root=${1:-.}
 fail=0
 for spec in "base:" "sim:base" "policy:base" "config:policy base" \
-            "models:sim config policy base" "reports:models sim config policy base"; do
+            "proxy:config policy base" "models:sim config policy base" "reports:models sim config policy base"; do
   layer=${spec%%:*}; deps=${spec#*:}
   for f in "$root/$layer"/*.[ch]; do
     [ -e "$f" ] || continue

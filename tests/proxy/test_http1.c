@@ -1,0 +1,329 @@
+/*
+ * test_http1.c - HTTP/1.1 parser: valid and hostile heads (table-driven, exact
+ * status per case), every truncated prefix of every valid head ending on a
+ * guard page, and body decoding split at every byte boundary.
+ */
+#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "proxy/http1.h"
+
+/* A buffer whose last byte sits right before a PROT_NONE page: reading past
+ * the input faults. */
+typedef struct guarded {
+    char *base;
+    size_t map;
+} guarded;
+
+static char *guard_copy(guarded *g, const char *s, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t pages = (n + page - 1) / page + 1;
+    g->map = (pages + 1) * page;
+    g->base = mmap(NULL, g->map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(g->base != MAP_FAILED);
+    assert_int_equal(mprotect(g->base + pages * page, page, PROT_NONE), 0);
+    char *p = g->base + pages * page - n;
+    memcpy(p, s, n);
+    return p;
+}
+
+static void guard_free(guarded *g) { munmap(g->base, g->map); }
+
+typedef struct req_case {
+    const char *in;
+    int status;            /* 0: valid */
+    px_body_kind body;
+    uint64_t length;
+    bool keep_alive;
+} req_case;
+
+#define E(s, st) {s, st, PX_BODY_NONE, 0, false}
+static const req_case req_cases[] = {
+    {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, PX_BODY_NONE, 0, true},
+    {"GET /x?y=1 HTTP/1.0\r\n\r\n", 0, PX_BODY_NONE, 0, false},
+    {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0, PX_BODY_NONE, 0, true},
+    {"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", 0, PX_BODY_NONE, 0, false},
+    {"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, PX_BODY_NONE, 0, true},
+    {"POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n", 0, PX_BODY_LENGTH, 5, true},
+    {"POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n", 0, PX_BODY_LENGTH, 5, true},
+    {"POST /p HTTP/1.1\r\nHost: a\r\ncontent-length: 0\r\n\r\n", 0, PX_BODY_NONE, 0, true},
+    {"POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0, PX_BODY_CHUNKED, 0, true},
+    {"POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n", 0, PX_BODY_CHUNKED, 0, true},
+    {"GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\nX-Obs: \xc3\xa9t\xc3\xa9 \r\n\r\n", 0, PX_BODY_NONE, 0, true},
+    /* smuggling and framing (reference 2d) */
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", 400),
+    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\t\r\nX: y\r\n\r\n", 0, PX_BODY_CHUNKED, 0, true},
+    {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \tchunked\r\n\r\n", 0, PX_BODY_CHUNKED, 0, true},
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400),
+    E("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n", 400),
+    E("POST / HTTP/1.1\r\nHost: a\r\n Transfer-Encoding: chunked\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n", 400),
+    /* line endings and characters */
+    E("GET / HTTP/1.1\nHost: a\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\nHost: a\n\r\n", 400),
+    E("GET / HTTP/1.1\r\nHost: a\r\n\n", 400),
+    E("GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\nHo\"st: a\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\n: a\r\n\r\n", 400),
+    E("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    E("GET /a b HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    E("GET /\x7f HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    E("G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+    E("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505),
+    E("GET / HTTP/1.2\r\nHost: a\r\n\r\n", 505),
+    E("GET / HTTX/1.1\r\nHost: a\r\n\r\n", 400),
+    E("GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\n\r\n", 400),
+    E("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+};
+
+static void test_request_table(void **state)
+{
+    px_http_limits lim = px_http_limits_default();
+    for (size_t c = 0; c < sizeof req_cases / sizeof req_cases[0]; c++) {
+        const req_case *k = &req_cases[c];
+        size_t n = strlen(k->in);
+        guarded g;
+        char *p = guard_copy(&g, k->in, n);
+        px_http_msg m;
+        int r = px_http_parse_request(p, n, &lim, &m);
+        if (k->status) {
+            if (r != PX_HTTP_ERROR || m.error_status != k->status)
+                fail_msg("case %zu: got %d status %d, want error %d", c, r, m.error_status, k->status);
+        } else {
+            if (r != (int)n)
+                fail_msg("case %zu: got %d (status %d), want %zu", c, r, m.error_status, n);
+            assert_int_equal(m.body, k->body);
+            if (k->body == PX_BODY_LENGTH)
+                assert_int_equal(m.content_length, k->length);
+            assert_int_equal(m.keep_alive, k->keep_alive);
+            /* every strict prefix is incomplete, never an error, never a read past the end */
+            for (size_t cut = 0; cut < n; cut++) {
+                guarded g2;
+                char *q = guard_copy(&g2, k->in, cut);
+                int rr = px_http_parse_request(q, cut, &lim, &m);
+                if (rr != PX_HTTP_INCOMPLETE)
+                    fail_msg("case %zu cut %zu: got %d status %d", c, cut, rr, m.error_status);
+                guard_free(&g2);
+            }
+        }
+        guard_free(&g);
+    }
+}
+
+static void test_request_fields(void **state)
+{
+    px_http_limits lim = px_http_limits_default();
+    char in[] = "POST /a/b?c=d HTTP/1.1\r\nHOST: Example.com:80\r\nX-Thing:  v1 \r\n"
+                "Expect: 100-continue\r\nContent-Length: 3\r\n\r\nabcGET";
+    px_http_msg m;
+    int r = px_http_parse_request(in, sizeof in - 1, &lim, &m);
+    assert_int_equal(r, (int)(sizeof in - 1 - 6));
+    assert_true(px_slice_ieq(m.method, "post"));
+    assert_int_equal(m.target.len, 8);
+    assert_memory_equal(m.target.p, "/a/b?c=d", 8);
+    assert_int_equal(m.nheaders, 4);
+    assert_memory_equal(m.headers[0].name.p, "host", 4);
+    assert_int_equal(m.host_index, 0);
+    assert_int_equal(m.headers[0].value.len, 14);
+    assert_memory_equal(m.headers[1].name.p, "x-thing", 7);
+    assert_int_equal(m.headers[1].value.len, 2);
+    assert_true(m.expect_continue);
+    assert_int_equal(px_http_find(&m, "content-length", 0), 3);
+    assert_int_equal(px_http_find(&m, "nope", 0), -1);
+}
+
+static void test_limits(void **state)
+{
+    px_http_limits lim = {256, 64, 4};
+    px_http_msg m;
+    char big[512];
+    /* request line over the limit, complete or not: 414 */
+    snprintf(big, sizeof big, "GET /%070d HTTP/1.1\r\nHost: a\r\n\r\n", 0);
+    assert_int_equal(px_http_parse_request(big, strlen(big), &lim, &m), PX_HTTP_ERROR);
+    assert_int_equal(m.error_status, 414);
+    assert_int_equal(px_http_parse_request(big, 70, &lim, &m), PX_HTTP_ERROR);
+    assert_int_equal(m.error_status, 414);
+    /* too many headers: 431 */
+    const char *many = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n";
+    snprintf(big, sizeof big, "%s", many);
+    assert_int_equal(px_http_parse_request(big, strlen(big), &lim, &m), PX_HTTP_ERROR);
+    assert_int_equal(m.error_status, 431);
+    /* head over the byte limit, complete or not: 431 */
+    snprintf(big, sizeof big, "GET / HTTP/1.1\r\nHost: a\r\nX: %0300d\r\n\r\n", 0);
+    assert_int_equal(px_http_parse_request(big, strlen(big), &lim, &m), PX_HTTP_ERROR);
+    assert_int_equal(m.error_status, 431);
+    assert_int_equal(px_http_parse_request(big, 300, &lim, &m), PX_HTTP_ERROR);
+    assert_int_equal(m.error_status, 431);
+    assert_int_equal(px_http_parse_request(big, 200, &lim, &m), PX_HTTP_INCOMPLETE);
+}
+
+typedef struct resp_case {
+    const char *in;
+    bool head;
+    int status;          /* parsed status, or -1: error */
+    px_body_kind body;
+    bool keep_alive;
+} resp_case;
+
+static const resp_case resp_cases[] = {
+    {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n", false, 200, PX_BODY_LENGTH, true},
+    {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false, 200, PX_BODY_CHUNKED, true},
+    {"HTTP/1.1 200 OK\r\n\r\n", false, 200, PX_BODY_EOF, false},
+    {"HTTP/1.1 204 No Content\r\n\r\n", false, 204, PX_BODY_NONE, true},
+    {"HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", false, 304, PX_BODY_NONE, true},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", true, 200, PX_BODY_NONE, true},
+    {"HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", false, 200, PX_BODY_LENGTH, false},
+    {"HTTP/1.1 100 Continue\r\n\r\n", false, 100, PX_BODY_NONE, true},
+    {"HTTP/1.1 503 \r\nContent-Length: 0\r\nConnection: close\r\n\r\n", false, 503, PX_BODY_NONE, false},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", false, -1, PX_BODY_NONE, false},
+    {"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", false, -1, PX_BODY_NONE, false},
+    {"HTTP/1.1 2000 OK\r\n\r\n", false, -1, PX_BODY_NONE, false},
+    {"HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", false, -1, PX_BODY_NONE, false},
+    {"ICY 200 OK\r\n\r\n", false, -1, PX_BODY_NONE, false},
+};
+
+static void test_response_table(void **state)
+{
+    px_http_limits lim = px_http_limits_default();
+    for (size_t c = 0; c < sizeof resp_cases / sizeof resp_cases[0]; c++) {
+        const resp_case *k = &resp_cases[c];
+        size_t n = strlen(k->in);
+        guarded g;
+        char *p = guard_copy(&g, k->in, n);
+        px_http_msg m;
+        int r = px_http_parse_response(p, n, &lim, k->head, &m);
+        if (k->status < 0) {
+            if (r != PX_HTTP_ERROR || m.error_status != 502)
+                fail_msg("case %zu: got %d", c, r);
+        } else {
+            if (r != (int)n)
+                fail_msg("case %zu: got %d status %d", c, r, m.error_status);
+            assert_int_equal(m.status, k->status);
+            assert_int_equal(m.body, k->body);
+            assert_int_equal(m.keep_alive, k->keep_alive);
+            for (size_t cut = 0; cut < n; cut++) {
+                guarded g2;
+                char *q = guard_copy(&g2, k->in, cut);
+                int rr = px_http_parse_response(q, cut, &lim, k->head, &m);
+                if (rr != PX_HTTP_INCOMPLETE)
+                    fail_msg("case %zu cut %zu: got %d", c, cut, rr);
+                guard_free(&g2);
+            }
+        }
+        guard_free(&g);
+    }
+}
+
+/* Decode `in` split into pieces at every pair of positions; the decoded bytes,
+ * the end, and the leftover must not depend on the split. */
+static void check_body(px_body_kind kind, uint64_t cl, const char *in, const char *want,
+                       size_t leftover)
+{
+    size_t n = strlen(in);
+    for (size_t a = 0; a <= n; a++) {
+        for (size_t b = a; b <= n; b++) {
+            size_t cuts[3] = {a, b, n}, start = 0, got_len = 0;
+            char got[256], work[256];
+            px_body_decoder d;
+            px_body_decoder_init(&d, kind, cl);
+            int r = PX_BODY_MORE;
+            size_t used_total = 0;
+            for (int k = 0; k < 3 && r == PX_BODY_MORE; k++) {
+                size_t len = cuts[k] - start;
+                memcpy(work, in + start, len);
+                size_t used, out;
+                r = px_body_decode(&d, work, len, &used, &out);
+                assert_int_not_equal(r, PX_BODY_BAD);
+                memcpy(got + got_len, work, out);
+                got_len += out;
+                used_total += used;
+                start += used;
+                if (r == PX_BODY_MORE)
+                    assert_int_equal(used, len);
+            }
+            assert_int_equal(r, PX_BODY_DONE);
+            assert_int_equal(got_len, strlen(want));
+            assert_memory_equal(got, want, got_len);
+            assert_int_equal(n - used_total, leftover);
+            assert_int_equal(d.total, strlen(want));
+        }
+    }
+}
+
+static void test_body_split_everywhere(void **state)
+{
+    check_body(PX_BODY_LENGTH, 5, "hello", "hello", 0);
+    check_body(PX_BODY_LENGTH, 3, "abcGET /", "abc", 5);
+    check_body(PX_BODY_CHUNKED, 0, "5\r\nhello\r\n0\r\n\r\n", "hello", 0);
+    check_body(PX_BODY_CHUNKED, 0, "3;ext=1\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\nNEXT",
+               "abc0123456789", 4);
+    check_body(PX_BODY_CHUNKED, 0, "0\r\n\r\n", "", 0);
+    check_body(PX_BODY_CHUNKED, 0, "00001\r\nz\r\n0;a\r\n\r\n", "z", 0);
+}
+
+static void test_body_bad_chunked(void **state)
+{
+    static const char *bad[] = {
+        "x\r\n", "\r\n", "5\nhello\r\n", "5\r\nhelloX\r\n", "5\r\nhello\n0\r\n\r\n",
+        "fffffffffffffffff\r\n", "0\r\nX: \x01\r\n\r\n", "0\r\n\n", "-1\r\n", " 5\r\n",
+        "5 \r\nhello\r\n", "5\r\x01",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[64];
+        size_t n = strlen(bad[i]), used, out;
+        memcpy(buf, bad[i], n);
+        px_body_decoder d;
+        px_body_decoder_init(&d, PX_BODY_CHUNKED, 0);
+        int r = px_body_decode(&d, buf, n, &used, &out);
+        if (r != PX_BODY_BAD)
+            fail_msg("bad chunked case %zu accepted (%d)", i, r);
+    }
+}
+
+static void test_list_has(void **state)
+{
+    assert_true(px_http_list_has(pol_slice_str("keep-alive, Close"), "close"));
+    assert_true(px_http_list_has(pol_slice_str(" , upgrade ,"), "upgrade"));
+    assert_false(px_http_list_has(pol_slice_str("closed"), "close"));
+    assert_false(px_http_list_has(pol_slice_str(""), "close"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_table),     cmocka_unit_test(test_request_fields),
+        cmocka_unit_test(test_limits),            cmocka_unit_test(test_response_table),
+        cmocka_unit_test(test_body_split_everywhere), cmocka_unit_test(test_body_bad_chunked),
+        cmocka_unit_test(test_list_has),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
