@@ -7,6 +7,7 @@
  * enum values checked against the API's names, ports in 1..65535, required
  * fields reported at the enclosing node.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -207,6 +208,54 @@ void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
     }
 }
 
+/* Istio's checks on the values of one authorization field: no empty value,
+ * and port numbers / IP blocks where the field holds them. */
+typedef enum authz_values { AV_STRING, AV_PORT, AV_IP } authz_values;
+
+static int valid_ipv4_block(const char *s)
+{
+    int parts = 0;
+    const char *p = s;
+    while (parts < 4) {
+        int digits = 0, v = 0;
+        while (*p >= '0' && *p <= '9' && digits < 4)
+            v = v * 10 + (*p++ - '0'), digits++;
+        if (digits == 0 || digits > 3 || v > 255)
+            return 0;
+        if (++parts < 4 && *p++ != '.')
+            return 0;
+    }
+    if (*p == '/') {
+        int digits = 0, v = 0;
+        for (p++; *p >= '0' && *p <= '9' && digits < 3; p++)
+            v = v * 10 + (*p - '0'), digits++;
+        if (digits == 0 || v > 32)
+            return 0;
+    }
+    return *p == '\0';
+}
+
+static void check_values(const pol_str_list *l, ms_diag *d, const char *what, authz_values kind)
+{
+    for (size_t i = 0; i < l->len; i++) {
+        const char *v = l->items[i].s;
+        if (!v)
+            continue;
+        if (!*v) {
+            ms_diag_error(d, l->items[i].pos, "empty value not allowed, found in %s", what);
+            continue;
+        }
+        if (kind == AV_PORT) {
+            char *end;
+            long long port = strtoll(v, &end, 10);
+            if (*end || port < 0 || port > 65535)
+                ms_diag_error(d, l->items[i].pos, "invalid port %s in %s: must be 0..65535", v, what);
+        } else if (kind == AV_IP && !valid_ipv4_block(v)) {
+            ms_diag_error(d, l->items[i].pos, "invalid IP address or CIDR %s in %s", v, what);
+        }
+    }
+}
+
 static void decode_source(const cfg_node *n, ms_diag *d, pol_authz_source *s)
 {
     static const char *const fields[] = {
@@ -222,8 +271,14 @@ static void decode_source(const cfg_node *n, ms_diag *d, pol_authz_source *s)
     s->pos = n->pos;
     if (cfg__expect_fields(n, d, "source", fields, CFG_COUNT(fields)) != 0)
         return;
-    for (size_t i = 0; i < CFG_COUNT(fields); i++)
+    size_t given = 0;
+    for (size_t i = 0; i < CFG_COUNT(fields); i++) {
         cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
+        given += lists[i]->len;
+        check_values(lists[i], d, fields[i], i >= 8 ? AV_IP : AV_STRING);
+    }
+    if (given == 0)
+        ms_diag_error(d, n->pos, "source must not be empty");
 }
 
 static void decode_operation(const cfg_node *n, ms_diag *d, pol_authz_operation *o)
@@ -238,8 +293,41 @@ static void decode_operation(const cfg_node *n, ms_diag *d, pol_authz_operation 
     o->pos = n->pos;
     if (cfg__expect_fields(n, d, "operation", fields, CFG_COUNT(fields)) != 0)
         return;
-    for (size_t i = 0; i < CFG_COUNT(fields); i++)
+    size_t given = 0;
+    for (size_t i = 0; i < CFG_COUNT(fields); i++) {
         cfg__i_str_list(cfg_map_get(n, fields[i]), d, fields[i], lists[i]);
+        given += lists[i]->len;
+        check_values(lists[i], d, fields[i], i == 2 || i == 3 ? AV_PORT : AV_STRING);
+    }
+    if (given == 0)
+        ms_diag_error(d, n->pos, "operation must not be empty");
+}
+
+/* The attributes a `when` key may name (Istio's security.ValidateAttribute);
+ * a trailing '[' means "[NAME]" must follow. */
+static const char *const when_keys[] = {
+    "request.headers[", "source.ip", "remote.ip", "source.namespace", "source.principal",
+    "request.auth.principal", "request.auth.audiences", "request.auth.presenter",
+    "request.auth.claims[", "destination.ip", "destination.port", "connection.sni",
+    "experimental.envoy.filters.",
+};
+
+static void check_when_key(const cfg_node *n, const char *key, ms_diag *d)
+{
+    for (size_t i = 0; i < CFG_COUNT(when_keys); i++) {
+        size_t kl = strlen(when_keys[i]);
+        if (when_keys[i][kl - 1] == '[') {
+            size_t len = strlen(key);
+            if (!strncmp(key, when_keys[i], kl) && len > kl + 1 && key[len - 1] == ']')
+                return;
+        } else if (when_keys[i][kl - 1] == '.') {
+            if (!strncmp(key, when_keys[i], kl) && key[kl])
+                return;
+        } else if (!strcmp(key, when_keys[i])) {
+            return;
+        }
+    }
+    ms_diag_error(d, n->pos, "unknown attribute (%s)", key);
 }
 
 /* from[] / to[] entries are {source: {...}} / {operation: {...}}. */
@@ -265,6 +353,8 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
         return;
     const cfg_node *v, *w;
     if ((v = cfg__i_seq(n, "from", d))) {
+        if (v->u.seq.len == 0)
+            ms_diag_error(d, v->pos, "`from` must not be empty");
         r->from = ms_xcalloc(v->u.seq.len, sizeof(*r->from));
         r->nfrom = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
@@ -272,6 +362,8 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
                 decode_source(w, d, &r->from[i]);
     }
     if ((v = cfg__i_seq(n, "to", d))) {
+        if (v->u.seq.len == 0)
+            ms_diag_error(d, v->pos, "`to` must not be empty");
         r->to = ms_xcalloc(v->u.seq.len, sizeof(*r->to));
         r->nto = v->u.seq.len;
         for (size_t i = 0; i < v->u.seq.len; i++)
@@ -289,10 +381,21 @@ static void decode_rule(const cfg_node *n, ms_diag *d, pol_authz_rule *r)
                 continue;
             if (cfg__i_absent(w = cfg_map_get(it, "key")))
                 ms_diag_error(d, it->pos, "condition needs a key");
-            else
-                c->key = cfg__i_string(w, d);
+            else if ((c->key = cfg__i_string(w, d)) != NULL)
+                check_when_key(w, c->key, d);
             cfg__i_str_list(cfg_map_get(it, "values"), d, "values", &c->values);
             cfg__i_str_list(cfg_map_get(it, "notValues"), d, "notValues", &c->not_values);
+            if (c->key && c->values.len == 0 && c->not_values.len == 0)
+                ms_diag_error(d, it->pos, "at least one of values or notValues must be set for key %s",
+                              c->key);
+            authz_values kind = AV_STRING;
+            if (c->key && (!strcmp(c->key, "source.ip") || !strcmp(c->key, "remote.ip") ||
+                           !strcmp(c->key, "destination.ip")))
+                kind = AV_IP;
+            else if (c->key && !strcmp(c->key, "destination.port"))
+                kind = AV_PORT;
+            check_values(&c->values, d, "values", kind);
+            check_values(&c->not_values, d, "notValues", kind);
         }
     }
 }
@@ -307,6 +410,14 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
         return;
     ap->has_selector = cfg__i_selector(spec, "selector", d, &ap->selector);
     const cfg_node *v;
+    const cfg_node *ref = cfg_map_get(spec, "targetRef");
+    if (cfg__i_absent(ref))
+        ref = cfg_map_get(spec, "targetRefs");
+    if (!cfg__i_absent(ref)) {
+        ap->has_target_refs = true;
+        if (ap->has_selector)
+            ms_diag_error(d, ref->pos, "only one of targetRefs or workloadSelector can be set");
+    }
     int action = cfg__i_opt_enum(spec, "action", d, pol_authz_action_names);
     if (action >= 0)
         ap->action = (pol_authz_action)action;
@@ -315,6 +426,8 @@ void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
         ap->provider = cfg__i_opt_string(v, "name", d);
     if (ap->action == POL_AUTHZ_CUSTOM && !ap->provider)
         ms_diag_error(d, spec->pos, "action CUSTOM needs a provider");
+    if (ap->action != POL_AUTHZ_CUSTOM && v)
+        ms_diag_error(d, v->pos, "provider is only allowed with the CUSTOM action");
     if ((v = cfg__i_seq(spec, "rules", d))) {
         ap->rules = ms_xcalloc(v->u.seq.len, sizeof(*ap->rules));
         ap->nrules = v->u.seq.len;

@@ -682,6 +682,7 @@ typedef struct pol_authorization_policy {
     pol_meta meta;
     bool has_selector;
     pol_labels selector;
+    bool has_target_refs; /* targetRef / targetRefs given: gateways and waypoints only */
     pol_authz_action action;
     const char *provider; /* CUSTOM: provider.name */
     pol_authz_rule *rules; /* owned; len 0 matches nothing */

@@ -24,6 +24,12 @@
     "spec:\n"                                                                 \
     "  host: reviews\n"
 
+#define AP_HEAD                                                                \
+    "apiVersion: security.istio.io/v1\n"                                     \
+    "kind: AuthorizationPolicy\n"                                            \
+    "metadata: {name: p, namespace: shop}\n"                                 \
+    "spec:\n"
+
 /* --- values ----------------------------------------------------------------- */
 
 static void test_virtual_service_values(void **state)
@@ -321,6 +327,31 @@ static const cfg_diag_case cases[] = {
      "  - {name: v1, labels: {version: v1}}\n"
      "  - {name: v1, labels: {version: v2}}\n",
      {"t.yaml:8:12: error: duplicate subset name \"v1\""}},
+    {"test_authz_field_checks",
+     AP_HEAD
+     "  action: DENY\n"
+     "  provider: {name: ext}\n"
+     "  rules:\n"
+     "  - from: []\n"
+     "  - to: [{operation: {ports: [\"99999\"], methods: [\"\"]}}]\n"
+     "  - from: [{source: {ipBlocks: [10.0.0.0/40]}}]\n"
+     "    when:\n"
+     "    - {key: request.header, values: [a]}\n"
+     "    - {key: \"request.headers[x]\"}\n",
+     {"t.yaml:6:13: error: provider is only allowed with the CUSTOM action",
+      "t.yaml:8:11: error: `from` must not be empty",
+      "t.yaml:9:31: error: invalid port 99999 in ports: must be 0..65535",
+      "t.yaml:9:51: error: empty value not allowed, found in methods",
+      "t.yaml:10:33: error: invalid IP address or CIDR 10.0.0.0/40 in ipBlocks",
+      "t.yaml:12:13: error: unknown attribute (request.header)",
+      "t.yaml:13:7: error: at least one of values or notValues must be set for key request.headers[x]"}},
+    {"test_authz_selector_and_target_refs",
+     AP_HEAD
+     "  selector: {matchLabels: {app: a}}\n"
+     "  targetRefs: [{kind: Service, name: a}]\n"
+     "  rules: [{to: [{operation: {}}]}]\n",
+     {"t.yaml:6:15: error: only one of targetRefs or workloadSelector can be set",
+      "t.yaml:7:29: error: operation must not be empty"}},
 };
 
 /* --- cross references ----------------------------------------------------------- */
