@@ -247,6 +247,7 @@ static void build_services(mdl_mesh *m)
         s->name = ks->meta.name;
         s->ns = ks->meta.ns;
         s->port = ks->nports ? (int)ks->ports[0].port : 80;
+        s->target_port = ks->nports && !ks->ports[0].target_port_name ? (int)ks->ports[0].target_port : s->port;
         size_t len = strlen(s->name) + strlen(s->ns) + 32;
         s->fqdn = ms_xmalloc(len);
         snprintf(s->fqdn, len, "%s.%s.svc.cluster.local", s->name, s->ns);
@@ -396,5 +397,6 @@ int mdl__build(mdl_mesh *m)
     if (err)
         return -1;
     mdl__routes_build(m);
+    mdl__inbound_build(m);
     return 0;
 }

@@ -3,9 +3,9 @@
  * of one of its subsets) with the DestinationRule's traffic policy applied:
  * load balancer, circuit breakers (connectionPool) and outlier detection.
  *
- * Policy blocks follow Istio: the DestinationRule for the service host (the
- * client's namespace first, then the service's, then any; exact host before
- * wildcard), with a subset's trafficPolicy replacing DR-level blocks whole
+ * Policy blocks follow Istio: the DestinationRule for the service host that
+ * is exported to the client's namespace (the client's namespace first, then
+ * the service's, then any; exact host before wildcard), with a subset's trafficPolicy replacing DR-level blocks whole
  * (policy-semantics.md 7.4).  Outlier detection runs its interval sweep on a
  * timer per cluster while the cluster exists; ejections change the host set the
  * balancer picks from (3.6).
@@ -32,6 +32,20 @@ static int dr_matches(const pol_destination_rule *dr, const char *fqdn, int *exa
     return pol_host_is_wildcard(buf) && pol_host_matches(buf, fqdn);
 }
 
+/* Is the DR visible in `client_ns` (exportTo: none or "*" everywhere, "."
+ * its own namespace, else the namespaces listed)? */
+static int dr_visible(const pol_destination_rule *dr, const char *client_ns)
+{
+    if (!dr->export_to.len)
+        return 1;
+    for (size_t i = 0; i < dr->export_to.len; i++) {
+        const char *e = dr->export_to.items[i].s;
+        if (!strcmp(e, "*") || !strcmp(e, client_ns) || (!strcmp(e, ".") && !strcmp(dr->meta.ns, client_ns)))
+            return 1;
+    }
+    return 0;
+}
+
 /* The DestinationRule that applies to `svc` for a client in `client_ns`. */
 static const pol_destination_rule *find_dr(mdl_mesh *m, const mdl_service *svc, const char *client_ns)
 {
@@ -42,7 +56,7 @@ static const pol_destination_rule *find_dr(mdl_mesh *m, const mdl_service *svc, 
         int best_exact = 0;
         for (size_t i = 0; i < k->ndestination_rules; i++) {
             const pol_destination_rule *dr = &k->destination_rules[i];
-            if (order[pass] && strcmp(dr->meta.ns, order[pass]))
+            if ((order[pass] && strcmp(dr->meta.ns, order[pass])) || !dr_visible(dr, client_ns))
                 continue;
             int exact;
             if (dr_matches(dr, svc->fqdn, &exact) && (!best || (exact && !best_exact))) {
@@ -164,6 +178,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
                                  blocks.has_outlier_detection ? &blocks.outlier_detection : NULL,
                                  false, &lbc, &why) != 0)
         pol_lb_config_init_istio(&lbc); /* refused by the decoder's checks already */
+    c->mtls = mdl__client_mtls(m, &blocks, svc);
     pol_circuit_thresholds th;
     pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th, NULL);
     if (blocks.has_outlier_detection && c->nhosts > 0) {

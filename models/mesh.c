@@ -57,6 +57,7 @@ void mdl_mesh_destroy(mdl_mesh *m)
     free(m->zones);
     for (size_t i = 0; i < m->nworkloads; i++)
         mdl__routes_free(m->workloads[i].routes);
+    mdl__inbound_free(m);
     free(m->workloads);
     mdl__routes_free(m->ingress_routes);
     free(m->route_policies);

@@ -59,6 +59,8 @@ typedef struct mdl_workload {
     sim_dist service_time;
     uint32_t first_pod, npods;
     struct mdl_routes *routes; /* owned: the route table its sidecars use (routing.c) */
+    const pol_authorization_policy **authz; /* owned array: the policies applying (inbound.c) */
+    size_t nauthz;
     /* its application stations over the measured window (occupancy.c) */
     double app_mean_jobs, app_arrival_rate;
 } mdl_workload;
@@ -87,6 +89,7 @@ typedef struct mdl_service {
     char *fqdn; /* owned */
     const char *name, *ns;
     int port;
+    int target_port; /* the pods' (workload) port */
     uint32_t *pods; /* owned: pods selected by the Service */
     size_t npods;
 } mdl_service;
@@ -101,6 +104,7 @@ struct mdl_cluster {
     pol_lb *lb;
     pol_circuit cb;
     pol_cluster_stats stats;
+    bool mtls;               /* the client sends Istio mTLS to these hosts (inbound.c) */
     struct pol_outlier *od;  /* NULL: no outlier detection */
     sim_time od_interval;
     sim_rng rng;             /* stream "cluster/CLIENT/FQDN/SUBSET" */
@@ -250,6 +254,8 @@ struct mdl_job {
     mdl_pod *server;
     uint32_t host;  /* index in the client's cluster */
     int status;
+    pol_flags flags;  /* set by the server's proxy (RL) */
+    bool reset;       /* the server's proxy closed the connection: no response */
     mdl_span span;
     sim_event_id try_timer;
     /* downstream calls */
@@ -343,6 +349,15 @@ void mdl__job_at_app(mdl_mesh *m, mdl_job *j);
 void mdl__job_release(mdl_mesh *m, mdl_job *j);
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status); /* request.c */
 void mdl__child_done(mdl_mesh *m, mdl_req *child);
+/* inbound.c: the server sidecar's PeerAuthentication and AuthorizationPolicy */
+void mdl__inbound_build(mdl_mesh *m);
+void mdl__inbound_free(mdl_mesh *m);
+/* Does a client send Istio mTLS to `svc` under the cluster's policy blocks? */
+bool mdl__client_mtls(const mdl_mesh *m, const pol_policy_blocks *b, const mdl_service *svc);
+/* Does the server's proxy accept the attempt's connection (PeerAuthentication)? */
+bool mdl__inbound_accepts(const mdl_mesh *m, const mdl_job *j);
+/* 0: the request may go on; else the status of the proxy's local reply (403). */
+int mdl__inbound_authorize(const mdl_mesh *m, const mdl_job *j);
 /* source.c */
 void mdl__sources_start(mdl_mesh *m);
 void mdl__root_done(mdl_mesh *m, mdl_req *r);

@@ -198,17 +198,23 @@ static void on_backoff_done(sim_world *w, void *t, uint64_t arg)
     mdl__req_release(r->m, r);
 }
 
-/* After an attempt: retry or answer.  `reset` tells a per-try timeout. */
-static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flags, bool reset)
+#define NO_RESET (-1)
+
+/* After an attempt: retry or answer.  `reset` is NO_RESET for a response,
+ * else the pol_reset_reason the attempt ended with (a per-try timeout is a
+ * local reset); `ratelimited`: the response carries x-envoy-ratelimited. */
+static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flags, int reset,
+                             bool ratelimited)
 {
     sim_time now = sim_now(m->world);
     mdl_cluster *cl = r->cluster;
     pol_retry_decision dec;
     ms_rng rng = sim_rng_view(&r->client->rng);
-    if (reset)
-        pol_retry_on_reset(&r->retry, POL_RESET_LOCAL_RESET, true, &cl->cb, &cl->stats, &rng, &dec);
+    if (reset != NO_RESET)
+        pol_retry_on_reset(&r->retry, (pol_reset_reason)reset, true, &cl->cb, &cl->stats, &rng, &dec);
     else {
         pol_retry_response resp = pol_retry_response_status(status);
+        resp.x_envoy_ratelimited = ratelimited;
         pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &rng, &dec);
     }
     if (dec.retry &&
@@ -230,8 +236,16 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
         assert(r->attempt == j);
         attempt_end(m, r);
         r->version = j->server->wl ? j->server->wl->version : NULL;
-        mdl__cluster_report(m, r->cluster, j->host, j->status);
-        attempt_finished(m, r, j->status, 0, false);
+        if (j->reset) {
+            /* the server's proxy closed the connection before any response */
+            mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_CONNECT_FAILED);
+            attempt_finished(m, r, 503, POL_FLAG_BIT(POL_FLAG_UC), POL_RESET_CONNECTION_TERMINATION,
+                             false);
+        } else {
+            mdl__cluster_report(m, r->cluster, j->host, j->status);
+            attempt_finished(m, r, j->status, j->flags, NO_RESET,
+                             pol_flags_has(j->flags, POL_FLAG_RL));
+        }
     }
     mdl__job_release(m, j); /* this event's reference */
     mdl__job_release(m, j); /* the server side is finished */
@@ -246,11 +260,17 @@ void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
     sched_job(m, mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
 }
 
+/* The server sidecar's HTTP filters have run: a local reply (RBAC 403) or
+ * on to the application. */
 static void on_inbound_done(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
     mdl_station_release(&j->server->proxy, w);
-    mdl__job_at_app(j->m, j);
+    int local = mdl__inbound_authorize(j->m, j);
+    if (local)
+        mdl__job_respond(j->m, j, local);
+    else
+        mdl__job_at_app(j->m, j);
     mdl__job_release(j->m, j);
 }
 
@@ -265,6 +285,13 @@ static void on_job_arrive(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
     mdl_span_to(&j->span, sim_now(w), MDL_DOM_MESH);
+    if (!mdl__inbound_accepts(j->m, j)) {
+        /* PeerAuthentication refuses the connection: the proxy closes it */
+        j->reset = true;
+        mdl__job_respond(j->m, j, 0);
+        mdl__job_release(j->m, j);
+        return;
+    }
     j->refs++; /* held while waiting for a sidecar worker */
     mdl_station_acquire(&j->server->proxy, w, on_inbound_granted, j, 0);
     mdl__job_release(j->m, j);
@@ -281,7 +308,8 @@ static void on_try_timeout(sim_world *w, void *t, uint64_t arg)
         r->cluster->stats.upstream_rq_per_try_timeout++;
         mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_TIMEOUT);
         attempt_end(m, r);
-        attempt_finished(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), true);
+        attempt_finished(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), POL_RESET_LOCAL_RESET,
+                         false);
     }
     mdl__job_release(m, j);
 }

@@ -102,10 +102,32 @@ static void test_fault_abort_and_delay(void **state)
     run_close(&r);
 }
 
+/* STRICT refuses plaintext (503 UC, no retry), RBAC answers 403 to a caller
+ * it does not allow, and lets the allowed one through. */
+static void test_peer_authentication_and_authorization(void **state)
+{
+    run r;
+    run_one(&r, "security.yaml");
+    const mdl_row *ok = find_row(r.m, "from-trusted", "backend", NULL);
+    const mdl_row *denied = find_row(r.m, "from-stranger", "backend", NULL);
+    const mdl_row *plain = find_row(r.m, "from-plain", "backend", NULL);
+    assert_non_null(ok);
+    assert_non_null(denied);
+    assert_non_null(plain);
+    assert_true(ok->requests > 900);
+    assert_int_equal(ok->codes[200], ok->requests);
+    assert_int_equal(denied->codes[403], denied->requests);
+    assert_int_equal(plain->codes[503], plain->requests);
+    assert_int_equal(plain->flags[POL_FLAG_UC], plain->requests);
+    assert_int_equal(plain->retries, 0);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_abort_and_delay),
+        cmocka_unit_test(test_peer_authentication_and_authorization),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
