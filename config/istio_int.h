@@ -80,4 +80,15 @@ void cfg__i_decode_peer_authentication(const cfg_node *spec, ms_diag *d,
 void cfg__i_decode_authorization_policy(const cfg_node *spec, ms_diag *d,
                                         pol_authorization_policy *ap);
 
+/* Where istio_envoy_filter.c appends local rate limits (the array, its length
+ * and capacity inside cfg_k8s_istio). */
+typedef struct cfg_k8s_istio_local_ratelimits {
+    pol_local_ratelimit **arr;
+    size_t *len, *cap;
+} cfg_k8s_istio_local_ratelimits;
+
+/* An EnvoyFilter document: 1 when it inserts envoy.filters.http.local_ratelimit
+ * (decoded, errors reported), 0 when it is some other EnvoyFilter (untouched). */
+int cfg__i_decode_envoy_filter(const cfg_doc *doc, ms_diag *d, cfg_k8s_istio_local_ratelimits *out);
+
 #endif

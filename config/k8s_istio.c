@@ -7,8 +7,8 @@
  * does not use are ignored without a word, and only the fields that are read
  * are type-checked.  Istio kinds are handed to istio_*.c, which validate
  * strictly.  Kinds of known groups that meshsim does not model (Sidecar,
- * EnvoyFilter, Ingress, ServiceAccount, ...) return 0 so that the caller can
- * skip them with a warning.
+ * Ingress, ServiceAccount, EnvoyFilters other than a local rate limit, ...)
+ * return 0 so that the caller can skip them with a warning.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +18,7 @@
 #include "config/units.h"
 
 /* Indexes into cfg_k8s_istio._cap, one per array. */
-enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP, NCAPS };
+enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP, CAP_RL, NCAPS };
 _Static_assert(NCAPS <= CFG_COUNT(((struct cfg_k8s_istio *)0)->_cap), "_cap too small");
 
 struct cfg_k8s_istio *cfg_k8s_istio_create(void)
@@ -57,6 +57,7 @@ void cfg_k8s_istio_destroy(struct cfg_k8s_istio *m)
     FINI_ALL(m->service_entries, m->nservice_entries, pol_service_entry_fini);
     FINI_ALL(m->peer_authentications, m->npeer_authentications, pol_peer_authentication_fini);
     FINI_ALL(m->authorization_policies, m->nauthorization_policies, pol_authorization_policy_fini);
+    FINI_ALL(m->local_rate_limits, m->nlocal_rate_limits, pol_local_ratelimit_fini);
 #undef FINI_ALL
     free(m);
 }
@@ -248,6 +249,11 @@ int cfg_k8s_istio_decode(struct cfg_k8s_istio *m, cfg_loader *l, const cfg_doc *
         }
         decode_istio(m, doc, k, d);
         return 1;
+    }
+    if (strcmp(api_version, "networking.istio.io/v1alpha3") == 0 && strcmp(kind, "EnvoyFilter") == 0) {
+        cfg_k8s_istio_local_ratelimits *out = &(cfg_k8s_istio_local_ratelimits){
+            &m->local_rate_limits, &m->nlocal_rate_limits, &m->_cap[CAP_RL]};
+        return cfg__i_decode_envoy_filter(doc, d, out);
     }
     if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Service") == 0) {
         decode_service(m, doc, d);

@@ -6,7 +6,9 @@
  * are read, unknown fields are never reported.  Istio objects (VirtualService,
  * DestinationRule, Gateway, ServiceEntry, PeerAuthentication,
  * AuthorizationPolicy) are validated strictly: unknown fields (with did-you-mean),
- * wrong types, bad enum values, negative weights, malformed durations.
+ * wrong types, bad enum values, negative weights, malformed durations.  An
+ * EnvoyFilter is decoded (strictly) only when it inserts Envoy's HTTP local
+ * rate limit filter; any other EnvoyFilter is left to the caller to skip.
  *
  * Ownership: the struct owns its arrays and the policy resources in them;
  * strings are borrowed from the cfg_loader passed to cfg_k8s_istio_decode(),
@@ -77,6 +79,8 @@ struct cfg_k8s_istio {
     size_t npeer_authentications;
     pol_authorization_policy *authorization_policies;
     size_t nauthorization_policies;
+    pol_local_ratelimit *local_rate_limits; /* from EnvoyFilters (istio_envoy_filter.c) */
+    size_t nlocal_rate_limits;
 
     size_t _cap[12]; /* private: capacities of the arrays above */
 };

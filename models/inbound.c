@@ -1,7 +1,8 @@
 /*
  * inbound.c - the server-side sidecar's policies on an attempt that reaches
- * it: PeerAuthentication on the connection, then AuthorizationPolicy on the
- * request (policy/peer_authn.h, policy/authz.h).
+ * it: PeerAuthentication on the connection, then the HTTP filters on the
+ * request: AuthorizationPolicy and the local rate limits that EnvoyFilters
+ * insert (policy/peer_authn.h, policy/authz.h, policy/ratelimit.h).
  *
  * What is mTLS in the simulator: the client proxy (a sidecar or the ingress
  * gateway, both in the mesh) sends Istio mutual TLS unless the cluster's
@@ -21,6 +22,22 @@
  * detection).  The caller's identity is cluster.local/ns/NS/sa/SA with the
  * Deployment's serviceAccountName ("default" when none; the ingress gateway
  * is istio-system/istio-ingressgateway-service-account).
+ *
+ * Local rate limits: an EnvoyFilter in the workload's namespace or the root
+ * namespace whose workloadSelector selects the pods (and whose portNumber,
+ * when given, is the workload port called) puts one token bucket in every
+ * pod's sidecar: per Envoy process, not shared.  Its place in the inbound
+ * chain (istio.metadata_exchange, istio_authn, ext_authz and rbac when
+ * authorization policies apply, grpc_stats, istio.stats, router) follows the
+ * patch: INSERT_FIRST, INSERT_BEFORE without a subFilter or before an
+ * authentication/authorization filter, and filterClass AUTHN run it before
+ * authorization (denied requests take tokens too); filterClass AUTHZ/STATS
+ * or a place after rbac run it after; INSERT_AFTER with no subFilter or
+ * after the router appends it behind the router, where Envoy never runs it;
+ * a subFilter that is not in the chain means Istio does not apply the patch
+ * (both reported as warnings).  Between ext_authz and rbac counts as after.
+ * A limited request gets `status` (429) with x-envoy-ratelimited and flag RL;
+ * the caller retries it only with `envoy-ratelimited` in its retryOn.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,27 +46,131 @@
 #include "models/mesh_int.h"
 #include "policy/authz.h"
 #include "policy/peer_authn.h"
+#include "policy/ratelimit.h"
 
 #define INGRESS_NS "istio-system"
 #define INGRESS_SA "istio-ingressgateway-service-account"
+
+typedef enum chain_pos { POS_BEFORE_AUTHZ, POS_AFTER_AUTHZ, POS_NEVER, POS_NOT_APPLIED } chain_pos;
+
+/* One local rate limit filter in a workload's inbound chain. */
+typedef struct inbound_rl {
+    const pol_local_ratelimit *cfg;
+    chain_pos pos;
+    pol_ratelimit *buckets; /* owned: one per pod of the workload */
+} inbound_rl;
+
+struct mdl_inbound {
+    const pol_authorization_policy **authz; /* owned array of borrowed policies */
+    size_t nauthz;
+    inbound_rl *rl; /* owned */
+    size_t nrl;
+};
+
+/* The inbound filter a subFilter names: its place, or POS_NOT_APPLIED. */
+static chain_pos sub_filter_pos(const char *name, bool has_ext_authz, bool has_rbac, bool after)
+{
+    static const char *const before[] = {"istio.metadata_exchange", "istio_authn"};
+    static const char *const later[] = {"envoy.filters.http.grpc_stats", "istio.stats"};
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
+        if (!strcmp(name, before[i]))
+            return POS_BEFORE_AUTHZ;
+    if (!strcmp(name, "envoy.filters.http.ext_authz"))
+        return !has_ext_authz ? POS_NOT_APPLIED : after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
+    if (!strcmp(name, "envoy.filters.http.rbac"))
+        return !has_rbac ? POS_NOT_APPLIED : after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
+    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+        if (!strcmp(name, later[i]))
+            return POS_AFTER_AUTHZ;
+    if (!strcmp(name, "envoy.filters.http.router"))
+        return after ? POS_NEVER : POS_AFTER_AUTHZ;
+    return POS_NOT_APPLIED;
+}
+
+static chain_pos chain_position(const pol_local_ratelimit *rl, bool has_ext_authz, bool has_rbac)
+{
+    switch (rl->filter_class) {
+    case POL_EF_CLASS_AUTHN: return POS_BEFORE_AUTHZ;
+    case POL_EF_CLASS_AUTHZ:
+    case POL_EF_CLASS_STATS: return POS_AFTER_AUTHZ;
+    default: break;
+    }
+    switch (rl->operation) {
+    case POL_EF_INSERT_FIRST: return POS_BEFORE_AUTHZ;
+    case POL_EF_INSERT_BEFORE:
+        return rl->sub_filter ? sub_filter_pos(rl->sub_filter, has_ext_authz, has_rbac, false)
+                              : POS_BEFORE_AUTHZ;
+    case POL_EF_INSERT_AFTER:
+    default:
+        return rl->sub_filter ? sub_filter_pos(rl->sub_filter, has_ext_authz, has_rbac, true) : POS_NEVER;
+    }
+}
+
+static void build_rate_limits(mdl_mesh *m, mdl_workload *wl, struct mdl_inbound *in)
+{
+    const struct cfg_k8s_istio *k = m->k8s;
+    bool has_ext_authz = false;
+    for (size_t i = 0; i < in->nauthz; i++)
+        has_ext_authz |= in->authz[i]->action == POL_AUTHZ_CUSTOM;
+    in->rl = ms_xcalloc(k->nlocal_rate_limits + 1, sizeof *in->rl);
+    for (size_t i = 0; i < k->nlocal_rate_limits; i++) {
+        const pol_local_ratelimit *c = &k->local_rate_limits[i];
+        if ((strcmp(c->meta.ns, wl->ns) && strcmp(c->meta.ns, POL_ISTIO_ROOT_NAMESPACE)) ||
+            !pol_labels_subset(&c->workload_selector, &wl->k8s->pod_labels))
+            continue;
+        chain_pos pos = chain_position(c, has_ext_authz, in->nauthz > 0);
+        if (pos == POS_NEVER || pos == POS_NOT_APPLIED) {
+            ms_diag_warning(m->diag, c->pos,
+                            pos == POS_NEVER
+                                ? "local rate limit of %s lands after the router in the inbound chain of %s: "
+                                  "Envoy never runs it"
+                                : "local rate limit of %s: subFilter %s is not in the inbound chain of %s, "
+                                  "so Istio does not apply the patch",
+                            c->meta.name, pos == POS_NEVER ? wl->name : c->sub_filter, wl->name);
+            continue;
+        }
+        inbound_rl *r = &in->rl[in->nrl++];
+        r->cfg = c;
+        r->pos = pos;
+        pol_ratelimit_config rc = pol_ratelimit_config_make(c->max_tokens, c->tokens_per_fill,
+                                                            c->fill_interval_ns);
+        rc.filter_enabled = (pol_fraction){c->enabled_numerator, c->enabled_denominator};
+        rc.filter_enforced = (pol_fraction){c->enforced_numerator, c->enforced_denominator};
+        rc.status = c->status;
+        r->buckets = ms_xcalloc(wl->npods ? wl->npods : 1, sizeof *r->buckets);
+        for (uint32_t p = 0; p < wl->npods; p++)
+            pol_ratelimit_init(&r->buckets[p], &rc, 0);
+    }
+}
 
 void mdl__inbound_build(mdl_mesh *m)
 {
     const struct cfg_k8s_istio *k = m->k8s;
     for (size_t w = 0; w < m->nworkloads; w++) {
         mdl_workload *wl = &m->workloads[w];
+        struct mdl_inbound *in = ms_xcalloc(1, sizeof *in);
         pol_workload_ref ref = {wl->ns, &wl->k8s->pod_labels};
-        wl->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *wl->authz);
+        in->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *in->authz);
         for (size_t i = 0; i < k->nauthorization_policies; i++)
             if (pol_authz_applies(&k->authorization_policies[i], NULL, &ref))
-                wl->authz[wl->nauthz++] = &k->authorization_policies[i];
+                in->authz[in->nauthz++] = &k->authorization_policies[i];
+        build_rate_limits(m, wl, in);
+        wl->inbound = in;
     }
 }
 
 void mdl__inbound_free(mdl_mesh *m)
 {
-    for (size_t w = 0; w < m->nworkloads; w++)
-        free(m->workloads[w].authz);
+    for (size_t w = 0; w < m->nworkloads; w++) {
+        struct mdl_inbound *in = m->workloads[w].inbound;
+        if (!in)
+            continue;
+        for (size_t i = 0; i < in->nrl; i++)
+            free(in->rl[i].buckets);
+        free(in->rl);
+        free(in->authz);
+        free(in);
+    }
 }
 
 bool mdl__client_mtls(const mdl_mesh *m, const pol_policy_blocks *b, const mdl_service *svc)
@@ -74,10 +195,9 @@ bool mdl__inbound_accepts(const mdl_mesh *m, const mdl_job *j)
     return pol_peer_authn_accepts(mode, j->req->cluster->mtls);
 }
 
-int mdl__inbound_authorize(const mdl_mesh *m, const mdl_job *j)
+static int authorize(const mdl_job *j, const struct mdl_inbound *in)
 {
-    const mdl_workload *wl = j->server->wl;
-    if (!wl->nauthz)
+    if (!in->nauthz)
         return 0;
     const mdl_req *r = j->req;
     const mdl_pod *client = r->client;
@@ -107,6 +227,38 @@ int mdl__inbound_authorize(const mdl_mesh *m, const mdl_job *j)
         }
     }
     pol_authz_decision d;
-    pol_authz_decide(wl->authz, wl->nauthz, &q, &d);
+    pol_authz_decide(in->authz, in->nauthz, &q, &d);
     return d.allowed ? 0 : d.status;
+}
+
+/* The local rate limits at `pos`, in chain order: the status of the first
+ * enforced rejection, or 0. */
+static int rate_limit(mdl_mesh *m, mdl_job *j, const struct mdl_inbound *in, chain_pos pos)
+{
+    const mdl_workload *wl = j->server->wl;
+    int port = j->req->cluster->svc->target_port;
+    for (size_t i = 0; i < in->nrl; i++) {
+        const inbound_rl *r = &in->rl[i];
+        if (r->pos != pos || (r->cfg->port.set && r->cfg->port.v != port))
+            continue;
+        pol_ratelimit_decision d;
+        ms_rng rng = sim_rng_view(&j->server->rng);
+        pol_ratelimit_decide(&r->buckets[j->server->id - wl->first_pod], sim_now(m->world), &rng, &d);
+        if (d.limited) {
+            j->flags |= d.flags;
+            return d.status;
+        }
+    }
+    return 0;
+}
+
+int mdl__inbound_filters(mdl_mesh *m, mdl_job *j)
+{
+    const struct mdl_inbound *in = j->server->wl->inbound;
+    int st = rate_limit(m, j, in, POS_BEFORE_AUTHZ);
+    if (!st)
+        st = authorize(j, in);
+    if (!st)
+        st = rate_limit(m, j, in, POS_AFTER_AUTHZ);
+    return st;
 }

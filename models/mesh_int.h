@@ -59,8 +59,7 @@ typedef struct mdl_workload {
     sim_dist service_time;
     uint32_t first_pod, npods;
     struct mdl_routes *routes; /* owned: the route table its sidecars use (routing.c) */
-    const pol_authorization_policy **authz; /* owned array: the policies applying (inbound.c) */
-    size_t nauthz;
+    struct mdl_inbound *inbound; /* owned: its sidecars' inbound policies (inbound.c) */
     /* its application stations over the measured window (occupancy.c) */
     double app_mean_jobs, app_arrival_rate;
 } mdl_workload;
@@ -349,15 +348,18 @@ void mdl__job_at_app(mdl_mesh *m, mdl_job *j);
 void mdl__job_release(mdl_mesh *m, mdl_job *j);
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status); /* request.c */
 void mdl__child_done(mdl_mesh *m, mdl_req *child);
-/* inbound.c: the server sidecar's PeerAuthentication and AuthorizationPolicy */
+/* inbound.c: the server sidecar's PeerAuthentication, AuthorizationPolicy and
+ * local rate limits */
 void mdl__inbound_build(mdl_mesh *m);
 void mdl__inbound_free(mdl_mesh *m);
 /* Does a client send Istio mTLS to `svc` under the cluster's policy blocks? */
 bool mdl__client_mtls(const mdl_mesh *m, const pol_policy_blocks *b, const mdl_service *svc);
 /* Does the server's proxy accept the attempt's connection (PeerAuthentication)? */
 bool mdl__inbound_accepts(const mdl_mesh *m, const mdl_job *j);
-/* 0: the request may go on; else the status of the proxy's local reply (403). */
-int mdl__inbound_authorize(const mdl_mesh *m, const mdl_job *j);
+/* The inbound HTTP filters on the attempt's request: 0 when it goes on to the
+ * application, else the status of the proxy's local reply (403 RBAC, 429
+ * local rate limit, which also sets j->flags RL). */
+int mdl__inbound_filters(mdl_mesh *m, mdl_job *j);
 /* source.c */
 void mdl__sources_start(mdl_mesh *m);
 void mdl__root_done(mdl_mesh *m, mdl_req *r);

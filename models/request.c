@@ -260,13 +260,13 @@ void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
     sched_job(m, mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
 }
 
-/* The server sidecar's HTTP filters have run: a local reply (RBAC 403) or
- * on to the application. */
+/* The server sidecar's HTTP filters have run: a local reply (403 RBAC, 429
+ * local rate limit) or on to the application. */
 static void on_inbound_done(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
     mdl_station_release(&j->server->proxy, w);
-    int local = mdl__inbound_authorize(j->m, j);
+    int local = mdl__inbound_filters(j->m, j);
     if (local)
         mdl__job_respond(j->m, j, local);
     else

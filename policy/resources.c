@@ -285,3 +285,9 @@ int pol_enum_lookup(const char *const *names, size_t n, const char *name)
             return (int)i;
     return -1;
 }
+
+void pol_local_ratelimit_fini(pol_local_ratelimit *rl)
+{
+    if (rl)
+        pol_labels_fini(&rl->workload_selector);
+}

@@ -691,6 +691,43 @@ typedef struct pol_authorization_policy {
 
 void pol_authorization_policy_fini(pol_authorization_policy *ap);
 
+/* --- EnvoyFilter: Envoy's HTTP local rate limit ------------------------------ */
+
+/* Istio has no API for local rate limiting: it is an EnvoyFilter whose
+ * HTTP_FILTER patch inserts envoy.filters.http.local_ratelimit (Istio's
+ * "Enabling Rate Limits using Envoy" task).  Only that shape is decoded; one
+ * value per such patch.  Where the filter lands in the inbound HTTP chain
+ * comes from `operation`, `sub_filter` and `filter_class`. */
+typedef enum pol_ef_operation {
+    POL_EF_INSERT_BEFORE = 0,
+    POL_EF_INSERT_AFTER,
+    POL_EF_INSERT_FIRST,
+} pol_ef_operation;
+
+typedef enum pol_ef_filter_class {
+    POL_EF_CLASS_UNSPECIFIED = 0,
+    POL_EF_CLASS_AUTHN,
+    POL_EF_CLASS_AUTHZ,
+    POL_EF_CLASS_STATS,
+} pol_ef_filter_class;
+
+typedef struct pol_local_ratelimit {
+    pol_meta meta;
+    pol_labels workload_selector; /* workloadSelector.labels; empty: all in scope */
+    pol_opt_int port;             /* match.listener.portNumber */
+    pol_ef_operation operation;
+    const char *sub_filter;       /* match.listener.filterChain.filter.subFilter.name */
+    pol_ef_filter_class filter_class;
+    uint32_t max_tokens, tokens_per_fill;
+    int64_t fill_interval_ns;
+    uint32_t enabled_numerator, enabled_denominator;   /* filter_enabled (default 0/100) */
+    uint32_t enforced_numerator, enforced_denominator; /* filter_enforced (default 0/100) */
+    int status;                   /* status.code; 429 by default */
+    ms_pos pos;                   /* the patch */
+} pol_local_ratelimit;
+
+void pol_local_ratelimit_fini(pol_local_ratelimit *rl);
+
 /* --- shared helpers ---------------------------------------------------------- */
 
 void pol_str_list_fini(pol_str_list *l);

@@ -24,6 +24,26 @@
     "spec:\n"                                                                 \
     "  host: reviews\n"
 
+#define EF_HEAD                                                                \
+    "apiVersion: networking.istio.io/v1alpha3\n"                             \
+    "kind: EnvoyFilter\n"                                                    \
+    "metadata: {name: rl, namespace: shop}\n"                                \
+    "spec:\n"                                                                \
+    "  workloadSelector: {labels: {app: a}}\n"                               \
+    "  configPatches:\n"                                                     \
+    "  - applyTo: HTTP_FILTER\n"
+/* EF_HEAD is 7 lines: the patch's match starts on line 8. */
+#define EF_MATCH                                                              \
+    "    match:\n"                                                           \
+    "      context: SIDECAR_INBOUND\n"                                       \
+    "      listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}\n"
+#define EF_VALUE                                                              \
+    "      value:\n"                                                         \
+    "        name: envoy.filters.http.local_ratelimit\n"                     \
+    "        typed_config:\n"                                                \
+    "          \"@type\": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit\n" \
+    "          stat_prefix: rl\n"
+
 #define AP_HEAD                                                                \
     "apiVersion: security.istio.io/v1\n"                                     \
     "kind: AuthorizationPolicy\n"                                            \
@@ -182,6 +202,54 @@ static void test_kubernetes_objects_lenient(void **state)
 }
 
 /* --- errors ------------------------------------------------------------------ */
+
+static void test_envoy_filter_values(void **state)
+{
+    cfg_fx *f = *state;
+    cfg_fx_load_istio(f, EF_HEAD
+        "    match:\n"
+        "      context: SIDECAR_INBOUND\n"
+        "      listener:\n"
+        "        portNumber: 9080\n"
+        "        filterChain:\n"
+        "          filter:\n"
+        "            name: envoy.filters.network.http_connection_manager\n"
+        "            subFilter: {name: envoy.filters.http.router}\n"
+        "    patch:\n"
+        "      operation: INSERT_BEFORE\n"
+        EF_VALUE
+        "          status: {code: 302}\n"
+        "          tokenBucket: {maxTokens: 4, fillInterval: 0.5s}\n"
+        "          filter_enforced: {runtime_key: k, default_value: {numerator: 25, denominator: TEN_THOUSAND}}\n"
+        "---\n"
+        "apiVersion: networking.istio.io/v1alpha3\n"
+        "kind: EnvoyFilter\n"
+        "metadata: {name: lua}\n"
+        "spec:\n"
+        "  configPatches:\n"
+        "  - applyTo: HTTP_FILTER\n"
+        "    patch: {operation: INSERT_BEFORE, value: {name: envoy.filters.http.lua}}\n");
+    cfg_expect_no_diags(f->d, __func__);
+    assert_int_equal(f->decoded, 1);
+    assert_int_equal(f->skipped, 1);
+    assert_int_equal(f->istio->nlocal_rate_limits, 1);
+    const pol_local_ratelimit *rl = &f->istio->local_rate_limits[0];
+    assert_string_equal(rl->meta.name, "rl");
+    assert_string_equal(rl->meta.ns, "shop");
+    assert_string_equal(pol_labels_get(&rl->workload_selector, "app"), "a");
+    assert_true(rl->port.set);
+    assert_int_equal(rl->port.v, 9080);
+    assert_int_equal(rl->operation, POL_EF_INSERT_BEFORE);
+    assert_string_equal(rl->sub_filter, "envoy.filters.http.router");
+    assert_int_equal(rl->max_tokens, 4);
+    assert_int_equal(rl->tokens_per_fill, 1);
+    assert_int_equal(rl->fill_interval_ns, 500000000);
+    assert_int_equal(rl->status, 429); /* < 400 becomes 429 */
+    assert_int_equal(rl->enabled_numerator, 0);
+    assert_int_equal(rl->enabled_denominator, 100);
+    assert_int_equal(rl->enforced_numerator, 25);
+    assert_int_equal(rl->enforced_denominator, 10000);
+}
 
 static void test_wrong_type(void **state)
 {
@@ -345,6 +413,32 @@ static const cfg_diag_case cases[] = {
       "t.yaml:10:33: error: invalid IP address or CIDR 10.0.0.0/40 in ipBlocks",
       "t.yaml:12:13: error: unknown attribute (request.header)",
       "t.yaml:13:7: error: at least one of values or notValues must be set for key request.headers[x]"}},
+    {"test_envoy_filter_bucket_checks",
+     EF_HEAD EF_MATCH
+     "    patch:\n"
+     "      operation: INSERT_BEFORE\n"
+     EF_VALUE
+     "          token_bucket: {max_tokens: 0, fill_interval: 20ms}\n"
+     "          filter_enabled: {default_value: {numerator: 100, denominator: HUNDERD}}\n"
+     "          tokenBuket: {}\n",
+     {"t.yaml:20:11: error: unknown field \"tokenBuket\"; did you mean \"tokenBucket\"?",
+      "t.yaml:19:73: error: invalid value \"HUNDERD\" for field \"denominator\"; did you mean \"HUNDRED\"?",
+      "t.yaml:18:38: error: integer 0 is out of range; expected 1 to 4294967295",
+      "t.yaml:18:56: error: invalid duration \"20ms\": a protobuf duration is seconds with an \"s\" suffix, such as \"60s\" or \"0.5s\""}},
+    {"test_envoy_filter_not_simulated",
+     EF_HEAD
+     "    match: {context: GATEWAY}\n"
+     "    patch:\n"
+     "      operation: INSERT_FIRST\n"
+     EF_VALUE
+     "          token_bucket: {max_tokens: 5, fill_interval: 0.01s}\n"
+     "          descriptors: [{entries: [{key: k, value: v}], token_bucket: {max_tokens: 1, fill_interval: 1s}}]\n"
+     "  - applyTo: HTTP_ROUTE\n"
+     "    patch: {operation: MERGE, value: {typed_per_filter_config: {envoy.filters.http.local_ratelimit: {}}}}\n",
+     {"t.yaml:8:22: error: local rate limits are simulated at the server sidecar only (context SIDECAR_INBOUND), found GATEWAY",
+      "t.yaml:17:24: error: local rate limit descriptors are not simulated by this version of meshsim",
+      "t.yaml:16:56: error: fill_interval must be at least 50ms (Envoy's local rate limiter), found 0.01s",
+      "t.yaml:18:5: error: this local rate limit patch (applyTo HTTP_ROUTE) is not simulated by this version of meshsim; only an HTTP_FILTER patch inserting envoy.filters.http.local_ratelimit is"}},
     {"test_authz_selector_and_target_refs",
      AP_HEAD
      "  selector: {matchLabels: {app: a}}\n"
@@ -433,6 +527,7 @@ int main(void)
         T(test_virtual_service_values),
         T(test_destination_rule_values),
         T(test_kubernetes_objects_lenient),
+        T(test_envoy_filter_values),
         T(test_wrong_type),
         T(test_bad_duration),
         T(test_bad_api_version),

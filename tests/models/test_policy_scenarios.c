@@ -123,11 +123,30 @@ static void test_peer_authentication_and_authorization(void **state)
     run_close(&r);
 }
 
+/* Istio's local rate limit task shape: per pod 10 tokens a second, two pods
+ * over 20s pass exactly 2 x 10 x 20 requests; the rest are 429 RL and are
+ * not retried (x-envoy-ratelimited without envoy-ratelimited in retryOn). */
+static void test_local_rate_limit_per_pod(void **state)
+{
+    run r;
+    run_one(&r, "ratelimit.yaml");
+    const mdl_row *row = find_row(r.m, "load", "backend", NULL);
+    assert_non_null(row);
+    assert_true(row->requests > 1800);
+    assert_int_equal(row->codes[200], 400);
+    assert_int_equal(row->codes[429], row->requests - 400);
+    assert_int_equal(row->flags[POL_FLAG_RL], row->codes[429]);
+    assert_int_equal(row->errors, row->codes[429]);
+    assert_int_equal(row->retries, 0);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_abort_and_delay),
         cmocka_unit_test(test_peer_authentication_and_authorization),
+        cmocka_unit_test(test_local_rate_limit_per_pod),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
