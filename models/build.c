@@ -388,12 +388,6 @@ int mdl__build(mdl_mesh *m)
                       cfg_fault_kind_name(f->kind));
         err = -1;
     }
-    if (m->cfg->scenario.replications.v > 1) {
-        const cfg_node *n = m->cfg->scenario.replications.node;
-        ms_diag_error(m->diag, n ? n->pos : m->cfg->scenario.pos,
-                      "replications are not supported by meshsim run in this version; use --seed");
-        err = -1;
-    }
     if (err)
         return -1;
     mdl__routes_build(m);

@@ -11,6 +11,7 @@
 
 #include "base/alloc.h"
 #include "policy/flags.h"
+#include "reports/evidence.h"
 
 static const char *unit_name(cfg_metric_unit u)
 {
@@ -81,34 +82,41 @@ static const char *written(const cfg_val_num *v, char *buf, size_t cap)
     return buf;
 }
 
+bool rpt_assertion_within(const cfg_assertion_spec *a, double v)
+{
+    return !(a->has_max && v > a->max.v) && !(a->has_min && v < a->min.v);
+}
+
+void rpt_assertion_describe(const cfg_assertion_spec *a, rpt_assertion *r)
+{
+    r->spec = a;
+    r->name = a->name.str ? a->name.str : a->metric.str;
+    r->metric = a->metric.str;
+    r->unit = unit_name(a->unit);
+    char b1[40], b2[40];
+    if (a->has_max && a->has_min)
+        snprintf(r->limit, sizeof r->limit, "min %s, max %s", written(&a->min, b1, sizeof b1),
+                 written(&a->max, b2, sizeof b2));
+    else if (a->has_max)
+        snprintf(r->limit, sizeof r->limit, "max %s", written(&a->max, b1, sizeof b1));
+    else
+        snprintf(r->limit, sizeof r->limit, "min %s", written(&a->min, b1, sizeof b1));
+}
+
 size_t rpt_assertions_evaluate(const mdl_mesh *m, const cfg_scenario_spec *sc, rpt_assertion **out)
 {
     rpt_assertion *res = ms_xcalloc(sc->nassertions ? sc->nassertions : 1, sizeof *res);
     for (size_t i = 0; i < sc->nassertions; i++) {
         const cfg_assertion_spec *a = &sc->assertions[i];
         rpt_assertion *r = &res[i];
-        r->spec = a;
-        r->name = a->name.str ? a->name.str : a->metric.str;
-        r->metric = a->metric.str;
-        r->unit = unit_name(a->unit);
+        rpt_assertion_describe(a, r);
         r->samples = mdl_mesh_probe(m, i)->requests;
         double v = NAN;
         r->observed_valid = metric_value(m, i, a, &v);
-        bool ok = r->observed_valid;
-        if (ok && a->has_max && v > a->max.v)
-            ok = false;
-        if (ok && a->has_min && v < a->min.v)
-            ok = false;
-        r->passed = ok;
+        r->passed = r->observed_valid && rpt_assertion_within(a, v);
+        r->value = v;
+        r->replications = 1;
         r->observed = a->unit == CFG_UNIT_DURATION_NS ? v / 1e6 : v;
-        char b1[40], b2[40];
-        if (a->has_max && a->has_min)
-            snprintf(r->limit, sizeof r->limit, "min %s, max %s", written(&a->min, b1, sizeof b1),
-                     written(&a->max, b2, sizeof b2));
-        else if (a->has_max)
-            snprintf(r->limit, sizeof r->limit, "max %s", written(&a->max, b1, sizeof b1));
-        else
-            snprintf(r->limit, sizeof r->limit, "min %s", written(&a->min, b1, sizeof b1));
     }
     *out = res;
     return sc->nassertions;
@@ -119,11 +127,8 @@ void rpt_assertions_print_failures(const rpt_assertion *a, size_t n, FILE *f)
     for (size_t i = 0; i < n; i++) {
         if (a[i].passed)
             continue;
-        if (!a[i].observed_valid)
-            fprintf(f, "FAIL %s: %s: no request matched the selection (limit %s)\n", a[i].name,
-                    a[i].metric, a[i].limit);
-        else
-            fprintf(f, "FAIL %s: %s observed %.6g %s, limit %s\n", a[i].name, a[i].metric,
-                    a[i].observed, a[i].unit, a[i].limit);
+        char ev[RPT_EVIDENCE_CAP];
+        rpt_assertion_evidence(&a[i], ev, sizeof ev);
+        fprintf(f, "FAIL %s: %s\n", a[i].name, ev);
     }
 }

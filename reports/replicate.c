@@ -1,0 +1,172 @@
+/*
+ * replicate.c - replications run in sequence in this process, each with the
+ * seed rpt_replication_seed(seed, i), each written to its own report
+ * directory and added to the combination (replicate.h).
+ *
+ * One replication's mesh lives at a time: memory does not grow with the
+ * number of replications, only the combined accumulators do (per route).
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "reports/replicate.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/meshsim_docs.h"
+#include "reports/report_dir.h"
+
+#define PATH_CAP 4096
+
+typedef struct progress_share {
+    const rpt_replicate_opts *o;
+    unsigned i;
+} progress_share;
+
+static bool on_progress(void *ud, double fraction)
+{
+    progress_share *p = ud;
+    return p->o->progress(p->o->progress_ud, (p->i + fraction) / p->o->replications);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static void remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static int write_summary(const char *work, const rpt_combined *c, char *err, size_t cap)
+{
+    char tmp[PATH_CAP + 64], dst[PATH_CAP + 64];
+    snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", work);
+    snprintf(dst, sizeof dst, "%s/summary.json", work);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        snprintf(err, cap, "cannot create %s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    rpt_assertion *a = NULL;
+    size_t na = rpt_combined_assertions(c, &a);
+    rpt_combined_json(f, c, a, na);
+    free(a);
+    int rc = fclose(f);
+    if (rc != 0 || rename(tmp, dst) != 0) {
+        snprintf(err, cap, "cannot write %s: %s", dst, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void make_parents(const char *dir)
+{
+    char parent[PATH_CAP];
+    snprintf(parent, sizeof parent, "%s", dir);
+    for (char *p = parent + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(parent, 0777);
+            *p = '/';
+        }
+}
+
+/* The directory the report is built in: DIR.tmp.PID for a new DIR, else DIR.
+ * Returns -1 with err when it cannot be made. */
+static int open_work(const char *dir, char *work, size_t wcap, bool *fresh, char *err, size_t cap)
+{
+    if (strlen(dir) >= PATH_CAP - 64) {
+        snprintf(err, cap, "output path too long");
+        return -1;
+    }
+    struct stat st;
+    *fresh = stat(dir, &st) != 0;
+    if (!*fresh && !S_ISDIR(st.st_mode)) {
+        snprintf(err, cap, "%s exists and is not a directory", dir);
+        return -1;
+    }
+    if (!*fresh) {
+        snprintf(work, wcap, "%s", dir);
+    } else {
+        make_parents(dir);
+        snprintf(work, wcap, "%s.tmp.%ld", dir, (long)getpid());
+        if (mkdir(work, 0777) != 0) {
+            snprintf(err, cap, "cannot create %s: %s", work, strerror(errno));
+            return -1;
+        }
+    }
+    char reps[PATH_CAP + 32];
+    snprintf(reps, sizeof reps, "%s/replications", work);
+    if (mkdir(reps, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, cap, "cannot create %s: %s", reps, strerror(errno));
+        if (*fresh)
+            remove_tree(work);
+        return -1;
+    }
+    return 0;
+}
+
+rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_replicate_opts *o,
+                                char *err, size_t cap)
+{
+    const cfg_scenario_spec *sc = &b->sim->scenario;
+    uint64_t seed = o->mdl.seed_set ? o->mdl.seed : (uint64_t)sc->seed.v;
+    char work[PATH_CAP];
+    bool fresh = false;
+    if (o->outdir && open_work(o->outdir, work, sizeof work, &fresh, err, cap) != 0) {
+        mdl_mesh_destroy(first);
+        return NULL;
+    }
+    rpt_combined *c = rpt_combined_create(sc);
+    int rc = 0;
+    bool stopped = false;
+    for (unsigned i = 0; i < o->replications && rc == 0 && !stopped; i++) {
+        mdl_mesh *m = first;
+        if (i > 0) {
+            mdl_options opt = o->mdl;
+            opt.seed_set = true;
+            opt.seed = rpt_replication_seed(seed, i);
+            ms_diag *d = ms_diag_create();
+            m = mdl_mesh_create(b, &opt, d); /* replication 0 built: the input is good */
+            ms_diag_destroy(d);
+            if (!m) {
+                snprintf(err, cap, "replication %u could not be built", i);
+                rc = -1;
+                break;
+            }
+        }
+        progress_share ps = {o, i};
+        stopped = mdl_mesh_run(m, o->progress ? on_progress : NULL, &ps) != 0;
+        rpt_assertion *a = NULL;
+        size_t na = rpt_assertions_evaluate(m, sc, &a);
+        rpt_combined_add(c, m, a, na);
+        if (o->outdir) {
+            char dir[PATH_CAP + 64];
+            snprintf(dir, sizeof dir, "%s/replications/%04u", work, i);
+            rc = rpt_report_dir_write(dir, m, a, na, o->info, err, cap);
+        }
+        free(a);
+        mdl_mesh_destroy(m);
+    }
+    if (rc == 0 && o->outdir)
+        rc = write_summary(work, c, err, cap);
+    if (rc == 0 && o->outdir && fresh && rename(work, o->outdir) != 0) {
+        snprintf(err, cap, "cannot rename %s to %s: %s", work, o->outdir, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0) {
+        if (fresh)
+            remove_tree(work);
+        rpt_combined_destroy(c);
+        return NULL;
+    }
+    return c;
+}
