@@ -1,11 +1,12 @@
 /*
  * main.c - the meshsim command line.
  *
- *   meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--quiet]
+ *   meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N] [--quiet]
+ *   meshsim test FILE|DIR... [--junit FILE] [-j N] [--replications N] [-o DIR]  (cmd_test.c)
  *
  * Exit status: 0 every assertion holds, 1 an assertion failed, 2 bad input or
- * usage.  This is the only place that reads the wall clock (for the progress
- * bar and the run's metadata).
+ * usage.  Only the command line (tools/meshsim/) reads the wall clock (for
+ * the progress bar, wall times and the run's metadata).
  */
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -24,6 +25,7 @@
 #include "reports/assertions.h"
 #include "reports/report_dir.h"
 #include "reports/summary.h"
+#include "tools/meshsim/cli.h"
 
 #ifndef MESHSIM_VERSION
 #define MESHSIM_VERSION "0.0.0"
@@ -37,17 +39,21 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run FILE|DIR...   simulate the scenario, print a summary, write a report directory\n"
-    "  help [COMMAND]    show help\n"
+    "  test FILE|DIR...  run every Scenario found, judge its assertions, \"N passed, N failed\"\n"
+    "  help [COMMAND]    show help (help run, help test)\n"
     "  version           print the version\n"
     "\n"
     "examples:\n"
     "  meshsim run scenarios/bookinfo\n"
     "  meshsim run scenarios/bookinfo --seed 7 --duration 2m -o out/bookinfo-7\n"
+    "  meshsim run scenarios/queueing/mm1.yaml --replications 10\n"
+    "  meshsim test scenarios/ -j 2 --junit out/junit.xml\n"
     "\n"
     "Exit status: 0 all assertions hold, 1 an assertion failed, 2 bad input or usage.\n";
 
 static const char usage_run[] =
-    "usage: meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--quiet]\n"
+    "usage: meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N]\n"
+    "                   [--quiet]\n"
     "\n"
     "Load every YAML document of the files and directories given (a Scenario's\n"
     "`include:` list is followed), simulate, print the per-route summary and the\n"
@@ -57,6 +63,11 @@ static const char usage_run[] =
     "  -o, --output DIR   report directory (default: out/SCENARIO-NAME)\n"
     "  --seed N           override the Scenario's seed (same seed, same results)\n"
     "  --duration D       override the Scenario's duration (e.g. 30s, 5m)\n"
+    "  --replications N   override the Scenario's replications: N independent runs\n"
+    "                     (seeds derived from the seed); figures become means with 95%\n"
+    "                     confidence intervals, an assertion holds only when its whole\n"
+    "                     interval is within the limit; DIR/replications/NNNN/ holds each\n"
+    "                     run's own report\n"
     "  -q, --quiet        print nothing but errors and failed assertions\n"
     "  -h, --help         this help\n"
     "\n"
@@ -71,6 +82,7 @@ typedef struct run_args {
     bool seed_set, duration_set, quiet;
     uint64_t seed;
     int64_t duration_ns;
+    unsigned replications; /* 0: the Scenario's */
 } run_args;
 
 /* --duration D, read with the same unit parser as YAML durations (a scalar
@@ -99,7 +111,7 @@ static int parse_run(int argc, char **argv, run_args *a, ms_diag *d)
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         bool takes_value = !strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--seed") ||
-                           !strcmp(s, "--duration");
+                           !strcmp(s, "--duration") || !strcmp(s, "--replications");
         if (takes_value && i + 1 >= argc) {
             ms_diag_error(d, (ms_pos){0}, "%s needs a value", s);
             return -1;
@@ -125,6 +137,9 @@ static int parse_run(int argc, char **argv, run_args *a, ms_diag *d)
             if (parse_duration_arg(argv[++i], &a->duration_ns, d) != 0)
                 return -1;
             a->duration_set = true;
+        } else if (!strcmp(s, "--replications")) {
+            if (cli_parse_count(s, argv[++i], MESHSIM_MAX_REPLICATIONS, &a->replications, d) != 0)
+                return -1;
         } else if (s[0] == '-' && s[1]) {
             ms_diag_error(d, (ms_pos){0}, "unknown option \"%s\" (see meshsim run --help)", s);
             return -1;
@@ -209,14 +224,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     progress pr = {.enabled = !a.quiet && isatty(2)};
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     time_t wall = time(NULL);
-    mdl_mesh_run(m, on_progress, &pr);
-
     const cfg_scenario_spec *sc = &b.sim->scenario;
-    rpt_assertion *as = NULL;
-    size_t na = rpt_assertions_evaluate(m, sc, &as);
-    if (!a.quiet)
-        rpt_summary_text(stdout, m, as, na);
-
     char outdir[4096];
     if (a.out)
         snprintf(outdir, sizeof outdir, "%s", a.out);
@@ -226,6 +234,20 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     join_args(full_argc, full_argv, cmdline, sizeof cmdline);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
     rpt_run_info info = {MESHSIM_VERSION, cmdline, started};
+    unsigned reps = a.replications ? a.replications : (unsigned)sc->replications.v;
+    if (reps > 1) {
+        mdl_options opt = {a.seed_set, a.seed, a.duration_set, a.duration_ns};
+        int st = cli_run_replicated(&b, m, &opt, reps, outdir, &info, a.quiet, on_progress, &pr);
+        cfg_bundle_fini(&b);
+        ms_diag_destroy(d);
+        free(a.paths);
+        return st;
+    }
+    mdl_mesh_run(m, on_progress, &pr);
+    rpt_assertion *as = NULL;
+    size_t na = rpt_assertions_evaluate(m, sc, &as);
+    if (!a.quiet)
+        rpt_summary_text(stdout, m, as, na);
     int status = 0;
     char err[512];
     if (rpt_report_dir_write(outdir, m, as, na, &info, err, sizeof err) != 0) {
@@ -261,6 +283,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "run"))
             fputs(usage_run, stdout);
+        else if (argc > 2 && !strcmp(argv[2], "test"))
+            fputs(cli_usage_test, stdout);
         else
             fputs(usage_main, stdout);
         return 0;
@@ -271,6 +295,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 2, argv + 2, argc, argv);
+    if (!strcmp(cmd, "test"))
+        return cmd_test(argc - 2, argv + 2, argc, argv);
     fprintf(stderr, "meshsim: error: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return 2;
 }

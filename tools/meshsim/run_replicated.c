@@ -1,0 +1,53 @@
+/*
+ * run_replicated.c - `meshsim run` when the Scenario (or --replications)
+ * asks for more than one replication, and the option parsing the
+ * subcommands share (cli.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "reports/combine.h"
+#include "reports/replicate.h"
+#include "tools/meshsim/cli.h"
+
+int cli_parse_count(const char *opt, const char *v, unsigned max, unsigned *out, ms_diag *d)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || *end || !*v || v[0] == '-' || v[0] == '+' || n < 1 || n > max) {
+        ms_diag_error(d, (ms_pos){0}, "%s takes a whole number from 1 to %u, not \"%s\"", opt, max, v);
+        return -1;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
+int cli_run_replicated(const cfg_bundle *b, mdl_mesh *m, const mdl_options *opt, unsigned n,
+                       const char *outdir, const rpt_run_info *info, bool quiet,
+                       mdl_progress_fn progress, void *progress_ud)
+{
+    rpt_replicate_opts o = {*opt, n, outdir, info, progress, progress_ud};
+    char err[512];
+    rpt_combined *c = rpt_replicate_run(b, m, &o, err, sizeof err);
+    if (!c) {
+        fprintf(stderr, "meshsim: error: %s\n", err);
+        return 2;
+    }
+    rpt_assertion *a = NULL;
+    size_t na = rpt_combined_assertions(c, &a);
+    if (!quiet) {
+        rpt_combined_text(stdout, c, a, na);
+        printf("\nreport: %s/summary.json  %s/replications/*/\n", outdir, outdir);
+    }
+    int status = 0;
+    for (size_t i = 0; i < na; i++)
+        if (!a[i].passed)
+            status = 1;
+    if (status)
+        rpt_assertions_print_failures(a, na, stderr);
+    free(a);
+    rpt_combined_destroy(c);
+    return status;
+}
