@@ -25,6 +25,10 @@ static void run_step(mdl_mesh *m, mdl_job *j);
 static void on_service_done(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
+    if (j->killed) { /* its pod died (and gave its slot back) */
+        mdl__job_release(j->m, j);
+        return;
+    }
     j->step = 0;
     run_step(j->m, j);
     mdl__job_release(j->m, j);
@@ -33,15 +37,24 @@ static void on_service_done(sim_world *w, void *t, uint64_t arg)
 static void on_app_granted(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
+    if (j->killed) { /* its pod died while it waited */
+        mdl_station_release(&j->server->app, w);
+        mdl__job_release(j->m, j);
+        return;
+    }
     j->holds_app = true;
     j->refs++; /* held by the service-time event (reference passed on) */
-    sim_schedule_in(w, mdl_sample_ns(&j->server->wl->service_time, &j->server->rng), on_service_done,
-                    j, 0);
+    sim_time service = mdl_sample_ns(&j->server->wl->service_time, &j->server->rng);
+    if (j->server->slow_factor != 1.0) /* a slowdown fault */
+        service = (sim_time)((double)service * j->server->slow_factor);
+    sim_schedule_in(w, service, on_service_done, j, 0);
     mdl__job_release(j->m, j);
 }
 
 void mdl__job_at_app(mdl_mesh *m, mdl_job *j)
 {
+    if (j->killed)
+        return; /* its pod died while its sidecar handled it */
     mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_APP);
     j->refs++;
     if (mdl_station_acquire(&j->server->app, m->world, on_app_granted, j, 0) == MDL_ADMIT_FULL) {
@@ -108,6 +121,11 @@ void mdl__child_done(mdl_mesh *m, mdl_req *c)
     if (c->app_timer && sim_cancel(m->world, c->app_timer))
         mdl__req_release(m, c);
     c->app_timer = 0;
+    if (j->killed) { /* the calling pod died: nobody waits for this call */
+        mdl__req_release(m, c);
+        mdl__job_release(m, j);
+        return;
+    }
     /* the caller's view of this call, recorded under the calling workload */
     if (c->counted)
         mdl__record(m, c, j->server->wl->name, now - c->t_start, c->span.acc);
@@ -177,6 +195,8 @@ static void job_finish(mdl_mesh *m, mdl_job *j)
     int status = 200;
     if (j->child_failed)
         status = 500;
+    else if (j->server->err_rate > 0 && sim_rng_uniform(j->server->err_rng) < j->server->err_rate)
+        status = j->server->err_status; /* an errors fault */
     else if (spec->error_rate.v > 0 && sim_rng_uniform(&j->server->rng) < spec->error_rate.v)
         status = (int)spec->error_status.v;
     if (j->holds_app) {

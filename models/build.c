@@ -138,6 +138,9 @@ static void pod_init(mdl_mesh *m, mdl_pod *p, uint32_t id, const char *name, siz
     char stream[300];
     snprintf(stream, sizeof stream, "pod/%s", p->name);
     sim_world_rng_init(m->world, &p->rng, stream);
+    p->state = MDL_POD_READY; /* the run starts with the cluster in its steady state */
+    p->ep_ready = true;
+    p->slow_factor = 1.0;
 }
 
 static const cfg_workload_spec *model_for(mdl_mesh *m, const cfg_k8s_workload *w, bool *used)
@@ -381,13 +384,10 @@ int mdl__build(mdl_mesh *m)
     err |= check_calls(m);
     err |= build_sources(m);
     err |= build_probes(m);
-    /* honest refusals: parts of the input this version decodes but does not simulate */
-    for (size_t i = 0; i < m->cfg->nfaults; i++) {
-        const cfg_fault_spec *f = &m->cfg->faults[i];
-        ms_diag_error(m->diag, f->pos, "%s faults are not simulated by this version of meshsim",
-                      cfg_fault_kind_name(f->kind));
-        err = -1;
-    }
+    err |= dist_init(m, &(sim_dist){0}, &cl->mesh.push_delay);
+    sim_world_rng_init(m->world, &m->life_rng, "lifecycle");
+    mdl__cp_create(m);
+    err |= mdl__faults_build(m);
     if (err)
         return -1;
     mdl__routes_build(m);

@@ -9,6 +9,14 @@
  * (policy-semantics.md 7.4).  Outlier detection runs its interval sweep on a
  * timer per cluster while the cluster exists; ejections change the host set the
  * balancer picks from (3.6).
+ *
+ * Endpoints: a cluster holds every pod of its service (or subset), each as the
+ * client proxy's view says (control_plane.c): a pod that is not ready there is
+ * an unhealthy host.  Not-ready endpoints are sent to the proxies with a panic
+ * threshold of 0, as Istio does by default since 1.31 (policy-semantics.md
+ * 4.6), so such a host never gets traffic, even when nothing else is left (503
+ * UH).  The view also says which incarnation of the pod the proxy knows: a
+ * replaced pod's old address is what a stale proxy still connects to.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +160,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
     c->subset = subset;
     c->hosts = pol_host_set_create();
     c->pods = ms_xcalloc(svc->npods ? svc->npods : 1, sizeof *c->pods);
+    c->gens = ms_xcalloc(svc->npods ? svc->npods : 1, sizeof *c->gens);
     for (size_t i = 0; i < svc->npods; i++) {
         mdl_pod *p = &m->pods[svc->pods[i]];
         if (ss && !pol_labels_subset(&ss->labels, &p->wl->k8s->pod_labels))
@@ -162,7 +171,11 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
             .weight = 1,
             .locality = {m->zones[node->zone].region, m->zones[node->zone].name, NULL},
         };
+        uint32_t gen;
+        if (!mdl__cp_view(m, client, p, &gen))
+            hs.health = POL_HOST_UNHEALTHY;
         pol_host_set_add(c->hosts, &hs);
+        c->gens[c->nhosts] = gen;
         c->pods[c->nhosts++] = p->id;
     }
     pol_host_set_rebuild(c->hosts);
@@ -176,15 +189,17 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
     const char *why = NULL;
     if (pol_lb_config_from_istio(blocks.has_load_balancer ? &blocks.load_balancer : NULL,
                                  blocks.has_outlier_detection ? &blocks.outlier_detection : NULL,
-                                 false, &lbc, &why) != 0)
+                                 true, &lbc, &why) != 0)
         pol_lb_config_init_istio(&lbc); /* refused by the decoder's checks already */
     c->mtls = mdl__client_mtls(m, &blocks, svc);
     pol_circuit_thresholds th;
-    pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th, NULL);
+    pol_istio_pool_settings pool;
+    pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th, &pool);
+    c->connect_timeout = pool.connect_timeout_ns;
     if (blocks.has_outlier_detection && c->nhosts > 0) {
         pol_outlier_config oc;
         uint32_t panic;
-        pol_istio_map_outlier(&blocks.outlier_detection, false, &oc, &panic);
+        pol_istio_map_outlier(&blocks.outlier_detection, true, &oc, &panic);
         c->od = pol_outlier_create(&oc, c->nhosts);
         c->od_interval = oc.interval_ns;
         sim_schedule_in(m->world, c->od_interval, on_od_tick, c, 0);
@@ -207,10 +222,28 @@ void mdl__cluster_free(mdl_cluster *c)
     pol_outlier_destroy(c->od);
     sim_rng_fini(&c->rng);
     free(c->pods);
+    free(c->gens);
     free(c);
 }
 
 uint64_t mdl__cluster_ejections(const mdl_cluster *c)
 {
     return c->od ? pol_outlier_stats_get(c->od)->ejections_enforced_total : 0;
+}
+
+void mdl__cluster_sync_host(mdl_mesh *m, mdl_pod *client, mdl_cluster *c, uint32_t h)
+{
+    uint32_t gen;
+    bool ready = mdl__cp_view(m, client, &m->pods[c->pods[h]], &gen);
+    pol_host_health health = ready ? POL_HOST_HEALTHY : POL_HOST_UNHEALTHY;
+    const pol_host *host = pol_host_set_host(c->hosts, h);
+    if (host->health == health && c->gens[h] == gen)
+        return;
+    sim_time now = sim_now(m->world);
+    if (ready && (host->health != POL_HOST_HEALTHY || c->gens[h] != gen))
+        pol_host_set_set_created_at(c->hosts, h, now); /* slow start from here */
+    pol_host_set_set_health(c->hosts, h, health);
+    c->gens[h] = gen;
+    pol_host_set_rebuild(c->hosts);
+    pol_lb_on_hosts_changed(c->lb, now);
 }

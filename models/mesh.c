@@ -76,6 +76,9 @@ void mdl_mesh_destroy(mdl_mesh *m)
         sim_hist_fini(&m->probes[i].row.latency);
     free(m->probes);
     sim_rng_fini(&m->net_rng);
+    sim_rng_fini(&m->life_rng);
+    mdl__faults_free(m);
+    mdl__cp_destroy(m);
     mdl_results_fini(&m->results);
     /* pending events reference pooled objects: drop the world first */
     sim_world_destroy(m->world);
@@ -86,6 +89,7 @@ void mdl_mesh_destroy(mdl_mesh *m)
 
 int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
 {
+    mdl__faults_start(m);
     mdl__sources_start(m);
     mdl__occupancy_start(m);
     int stopped = 0;

@@ -66,7 +66,19 @@ typedef struct mdl_workload {
 
 typedef enum mdl_pod_kind { MDL_POD_APP, MDL_POD_INGRESS } mdl_pod_kind;
 
+/* A pod's life cycle (lifecycle.c).  Only READY and TERMINATING pods accept
+ * connections; the control plane's endpoint readiness (ep_ready) follows with
+ * its own delays (control_plane.c). */
+typedef enum mdl_pod_state {
+    MDL_POD_READY,       /* running, passed its readiness check */
+    MDL_POD_STARTING,    /* created, not ready yet: connections refused */
+    MDL_POD_TERMINATING, /* graceful termination: serves what arrives until killed */
+    MDL_POD_DOWN,        /* killed, or its node is down */
+} mdl_pod_state;
+
 typedef struct mdl_cluster mdl_cluster;
+typedef struct mdl_job mdl_job;
+typedef struct mdl_req mdl_req;
 
 typedef struct mdl_pod {
     uint32_t id;
@@ -81,6 +93,21 @@ typedef struct mdl_pod {
     struct mdl_routes *routes; /* borrowed: its workload's, or the ingress gateway's */
     mdl_cluster **clusters;  /* owned, created on first use */
     size_t nclusters, cluster_cap;
+    /* life cycle (lifecycle.c) */
+    mdl_pod_state state;
+    uint32_t gen;     /* incarnation: a replacement pod (new IP) gets a new one */
+    uint32_t life;    /* starts so far (stale readiness events are ignored) */
+    bool ep_ready;    /* ready in the Service's Endpoints, as istiod knows it */
+    mdl_job *jobs;    /* attempts its server side is handling (list) */
+    mdl_req *outbound; /* requests its proxy is handling as the client (list) */
+    /* infrastructure faults in force on it (faults.c) */
+    double slow_factor;  /* service-time multiplier; 1 when none */
+    double err_rate;     /* injected error probability; 0 when none */
+    int err_status;
+    sim_rng *err_rng;    /* the errors fault's stream (borrowed) */
+    /* control plane (control_plane.c): the last configuration it received */
+    uint64_t view_seq;
+    sim_time push_at; /* arrival of the last push sent to it (pushes stay in order) */
 } mdl_pod;
 
 typedef struct mdl_service {
@@ -107,6 +134,8 @@ struct mdl_cluster {
     struct pol_outlier *od;  /* NULL: no outlier detection */
     sim_time od_interval;
     sim_rng rng;             /* stream "cluster/CLIENT/FQDN/SUBSET" */
+    uint32_t *gens;          /* owned: host index -> incarnation in the proxy's view */
+    sim_time connect_timeout; /* DestinationRule tcp.connectTimeout, else Istio's 10 s */
 };
 
 /* Time spent per domain by a request or an attempt: closed segments in acc[],
@@ -195,12 +224,11 @@ typedef enum mdl_req_kind {
     MDL_REQ_CHILD,    /* an application's downstream call */
 } mdl_req_kind;
 
-typedef struct mdl_job mdl_job;
 typedef struct mdl_source mdl_source;
 
 #define MDL_MAX_HEADERS 8
 
-typedef struct mdl_req {
+struct mdl_req {
     struct mdl_mesh *m;
     int refs;
     mdl_req_kind kind;
@@ -240,7 +268,10 @@ typedef struct mdl_req {
     const char *version;      /* of the pod that answered last */
     mdl_span span;
     sim_event_id client_timer;   /* a source's client timeout */
-} mdl_req;
+    /* in its client pod's outbound list while the proxy handles it (lifecycle.c) */
+    mdl_req *out_prev, *out_next;
+    bool tracked;
+};
 
 #define MDL_MAX_PARALLEL 16
 
@@ -263,6 +294,12 @@ struct mdl_job {
     uint32_t nslots;    /* calls started in the current step */
     sim_time slot_acc[MDL_MAX_PARALLEL][MDL_NDOMAINS]; /* per call: all its app tries */
     bool child_failed;
+    /* life cycle (lifecycle.c) */
+    uint32_t gen;       /* the server incarnation the client's view targets */
+    sim_time t_sent;    /* the attempt started: connect timeouts count from here */
+    bool tracked;       /* in the server pod's job list */
+    bool killed;        /* the server died while handling it */
+    mdl_job *pod_prev, *pod_next;
 };
 
 struct mdl_source {
@@ -276,6 +313,20 @@ struct mdl_source {
     uint32_t *clients;    /* owned: pods matching `from` */
     size_t nclients;
 };
+
+/* One FaultSchedule fault as the model runs it (faults.c).  Its interval
+ * [from, to) is known when the mesh is built, so the network can ask whether a
+ * fault holds at any time, past or future (to SIM_TIME_MAX: to the end). */
+typedef struct mdl_fault {
+    const cfg_fault_spec *spec;
+    sim_time from, to;
+    sim_rng rng;          /* stream "fault/N/KIND": victims, added latency, errors */
+    sim_dist add_latency; /* link-degrade */
+    sim_dist restart_after; /* pod-kill */
+    uint32_t *pods;       /* owned: pods its selector matches (pod-kill, slowdown, errors) */
+    size_t npods;
+    uint32_t node;        /* node-down */
+} mdl_fault;
 
 typedef struct mdl_probe {
     const cfg_assertion_spec *spec;
@@ -319,6 +370,11 @@ struct mdl_mesh {
     mdl_results results;
     mdl_probe *probes;
     size_t nprobes;
+    /* faults, life cycle and control plane */
+    mdl_fault *faults; /* owned, in the FaultSchedule order (sorted by `at`) */
+    size_t nfaults;
+    sim_rng life_rng;  /* stream "lifecycle": startup times */
+    struct mdl_cp *cp; /* owned: istiod (control_plane.c) */
 };
 
 /* routing.c */
@@ -367,6 +423,56 @@ void mdl__root_done(mdl_mesh *m, mdl_req *r);
  * at the duration (before the drain) */
 void mdl__occupancy_start(mdl_mesh *m);
 void mdl__occupancy_close(mdl_mesh *m);
+/* lifecycle.c: pods start, become ready, terminate and die */
+void mdl__pod_track_job(mdl_job *j);   /* the server side accepted the attempt */
+void mdl__pod_untrack_job(mdl_job *j); /* ... and is done with it */
+void mdl__pod_track_req(mdl_req *r);   /* the client proxy took the request */
+void mdl__pod_untrack_req(mdl_req *r);
+/* Does pod p accept a connection to its incarnation `gen` now? */
+bool mdl__pod_accepts(const mdl_pod *p, uint32_t gen);
+bool mdl__pod_alive(const mdl_pod *p); /* READY or TERMINATING: its app runs */
+/* Kill pod p: what it handles is lost.  With `rst` the peers get a reset
+ * (connection termination, UC); without (its node died) they hear nothing. */
+void mdl__pod_kill(mdl_mesh *m, mdl_pod *p, bool rst);
+/* (Re)start pod p: STARTING now, READY after `startup`.  `replace`: a new pod
+ * (new incarnation) instead of the same pod's containers restarting. */
+void mdl__pod_start(mdl_mesh *m, mdl_pod *p, bool replace, sim_time startup);
+/* A startup time drawn from the pod's WorkloadModel. */
+sim_time mdl__pod_startup_time(mdl_mesh *m, const mdl_pod *p);
+/* control_plane.c: istiod and the proxies' views of the endpoints */
+void mdl__cp_create(mdl_mesh *m);
+void mdl__cp_destroy(mdl_mesh *m);
+/* Endpoint readiness of pod p changed (in the Endpoints object): push it. */
+void mdl__cp_set_ready(mdl_mesh *m, mdl_pod *p, bool ready);
+/* istiod stops / resumes pushing (control-plane-down). */
+void mdl__cp_set_down(mdl_mesh *m, bool down);
+/* Pod `ep` as proxy `client` sees it now: ready?  *gen: the incarnation. */
+bool mdl__cp_view(const mdl_mesh *m, const mdl_pod *client, const mdl_pod *ep, uint32_t *gen);
+/* The proxy got a fresh full configuration (its sidecar (re)started). */
+void mdl__cp_proxy_synced(mdl_mesh *m, mdl_pod *client);
+/* cluster.c: bring host `h` of cluster c (of proxy `client`) to the proxy's view */
+void mdl__cluster_sync_host(mdl_mesh *m, mdl_pod *client, mdl_cluster *c, uint32_t h);
+/* faults.c */
+int mdl__faults_build(mdl_mesh *m); /* checks, with positioned errors */
+void mdl__faults_start(mdl_mesh *m);
+void mdl__faults_free(mdl_mesh *m);
+bool mdl__node_up_at(const mdl_mesh *m, uint32_t node, sim_time t);
+/* Can packets go between nodes a and b at time t (both up, no partition)? */
+bool mdl__path_open_at(const mdl_mesh *m, uint32_t a, uint32_t b, sim_time t);
+/* link-degrade faults on the path at time t: added latency (drawn), extra
+ * loss probability, bandwidth cap (0: none). */
+void mdl__link_faults(mdl_mesh *m, uint32_t a, uint32_t b, sim_time t, sim_time *add,
+                      double *loss, double *bandwidth);
+/* network.c: how an attempt's connection goes.  Returns true when it is
+ * established after *delay (SYN retransmissions while the path is blocked),
+ * false when it times out (after *delay = timeout). */
+bool mdl__connect(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, const mdl_service *svc,
+                  int port, sim_time timeout, sim_time *delay);
+/* When a message sent at `now` from a to b leaves the sender for good: now, or
+ * the first retransmission once a blocked path opens; SIM_TIME_MAX: never. */
+sim_time mdl__send_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b);
+/* request.c: the server side of attempt j ends with a reset the client sees now */
+void mdl__job_reset(mdl_mesh *m, mdl_job *j, pol_reset_reason why);
 /* record.c */
 void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time latency,
                  const sim_time *acc);

@@ -121,6 +121,7 @@ static void on_external_response(sim_world *w, void *t, uint64_t arg)
 static void req_end(mdl_mesh *m, mdl_req *r)
 {
     r->done = true;
+    mdl__pod_untrack_req(r);
     cancel_req_timer(m, r, &r->route_timer);
     if (r->retry_live) {
         pol_retry_state_fini(&r->retry, &r->cluster->cb);
@@ -210,9 +211,13 @@ static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flag
     mdl_cluster *cl = r->cluster;
     pol_retry_decision dec;
     ms_rng rng = sim_rng_view(&r->client->rng);
-    if (reset != NO_RESET)
-        pol_retry_on_reset(&r->retry, (pol_reset_reason)reset, true, &cl->cb, &cl->stats, &rng, &dec);
-    else {
+    if (reset != NO_RESET) {
+        /* a failed connect sent nothing upstream (reset-before-request) */
+        bool sent = reset != POL_RESET_LOCAL_CONNECTION_FAILURE &&
+                    reset != POL_RESET_REMOTE_CONNECTION_FAILURE &&
+                    reset != POL_RESET_CONNECTION_TIMEOUT;
+        pol_retry_on_reset(&r->retry, (pol_reset_reason)reset, sent, &cl->cb, &cl->stats, &rng, &dec);
+    } else {
         pol_retry_response resp = pol_retry_response_status(status);
         resp.x_envoy_ratelimited = ratelimited;
         pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &rng, &dec);
@@ -251,13 +256,49 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
     mdl__job_release(m, j); /* the server side is finished */
 }
 
-/* The server has an answer: send it back over the link. */
+/* The server has an answer: send it back over the link (TCP retransmits it
+ * while the path is blocked; if it never opens, the client hears nothing). */
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
 {
+    sim_time now = sim_now(m->world);
     j->status = status;
-    mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_NODE);
+    mdl__pod_untrack_job(j);
+    mdl_span_to(&j->span, now, MDL_DOM_NODE);
+    sim_time at = mdl__send_time(m, j->server, j->req->client);
+    if (at == SIM_TIME_MAX) {
+        mdl__job_release(m, j); /* the server side is finished; nothing arrives */
+        return;
+    }
     uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : MDL_REQUEST_BYTES;
-    sched_job(m, mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
+    sched_job(m, at - now + mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
+}
+
+void mdl__job_reset(mdl_mesh *m, mdl_job *j, pol_reset_reason why)
+{
+    mdl_req *r = j->req;
+    mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_NONE);
+    if (!j->abandoned) {
+        assert(r->attempt == j);
+        mdl_cluster *cl = r->cluster;
+        if (why == POL_RESET_CONNECTION_TIMEOUT)
+            cl->stats.upstream_cx_connect_timeout++;
+        else if (why == POL_RESET_LOCAL_CONNECTION_FAILURE || why == POL_RESET_REMOTE_CONNECTION_FAILURE)
+            cl->stats.upstream_cx_connect_fail++;
+        else
+            cl->stats.upstream_rq_rx_reset++;
+        mdl__cluster_report(m, cl, j->host, POL_OUTLIER_LOCAL_CONNECT_FAILED);
+        attempt_end(m, r);
+        attempt_finished(m, r, pol_reset_reason_status(why), POL_FLAG_BIT(pol_reset_reason_flag(why)),
+                         (int)why, false);
+    }
+    mdl__job_release(m, j); /* the server side is finished */
+}
+
+static void on_job_reset(sim_world *w, void *t, uint64_t why)
+{
+    mdl_job *j = t;
+    mdl__job_reset(j->m, j, (pol_reset_reason)why);
+    mdl__job_release(j->m, j);
 }
 
 /* The server sidecar's HTTP filters have run: a local reply (403 RBAC, 429
@@ -277,6 +318,11 @@ static void on_inbound_done(sim_world *w, void *t, uint64_t arg)
 static void on_inbound_granted(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
+    if (j->killed) { /* its pod died while it waited */
+        mdl_station_release(&j->server->proxy, w);
+        mdl__job_release(j->m, j);
+        return;
+    }
     sched_job(j->m, mdl_sample_ns(&j->m->sidecar_cost, &j->server->rng), on_inbound_done, j);
     mdl__job_release(j->m, j);
 }
@@ -284,12 +330,33 @@ static void on_inbound_granted(sim_world *w, void *t, uint64_t arg)
 static void on_job_arrive(sim_world *w, void *t, uint64_t arg)
 {
     mdl_job *j = t;
-    mdl_span_to(&j->span, sim_now(w), MDL_DOM_MESH);
-    if (!mdl__inbound_accepts(j->m, j)) {
+    mdl_mesh *m = j->m;
+    sim_time now = sim_now(w);
+    if (!mdl__pod_accepts(j->server, j->gen)) {
+        /* Nobody listens at that address.  A live node refuses at once and
+         * the refusal travels back (UF after a round trip); a dead node stays
+         * silent until the client's connect timeout (UF). */
+        pol_reset_reason why = POL_RESET_REMOTE_CONNECTION_FAILURE;
+        sim_time delay;
+        if (mdl__node_up_at(m, j->server->node, now)) {
+            delay = mdl__link_time(m, j->server, j->req->client, 0);
+        } else {
+            why = POL_RESET_CONNECTION_TIMEOUT;
+            sim_time end = j->t_sent + j->req->cluster->connect_timeout;
+            delay = end > now ? end - now : 0;
+        }
+        j->refs++;
+        sim_schedule_in(w, delay, on_job_reset, j, (uint64_t)why);
+        mdl__job_release(m, j);
+        return;
+    }
+    mdl__pod_track_job(j);
+    mdl_span_to(&j->span, now, MDL_DOM_MESH);
+    if (!mdl__inbound_accepts(m, j)) {
         /* PeerAuthentication refuses the connection: the proxy closes it */
         j->reset = true;
-        mdl__job_respond(j->m, j, 0);
-        mdl__job_release(j->m, j);
+        mdl__job_respond(m, j, 0);
+        mdl__job_release(m, j);
         return;
     }
     j->refs++; /* held while waiting for a sidecar worker */
@@ -341,10 +408,20 @@ static void attempt_start(mdl_mesh *m, mdl_req *r)
     r->attempt = j;
     mdl_span_to(&r->span, now, MDL_DOM_NONE); /* the attempt's time is added when it ends */
     mdl_span_init(&j->span, now, MDL_DOM_NODE);
+    j->gen = cl->gens[idx];
+    j->t_sent = now;
     pol_attempt_deadline dl = pol_timeout_attempt(&r->route.policy->timeouts, r->t_router, now);
     if (dl.kind == POL_TIMEOUT_PER_TRY)
         j->try_timer = sched_job(m, dl.deadline_ns - now, on_try_timeout, j);
-    sched_job(m, mdl__link_time(m, r->client, j->server, MDL_REQUEST_BYTES), on_job_arrive, j);
+    /* the connection: SYNs dropped by a dead node, a partition or a
+     * NetworkPolicy end in a connect timeout (UF) */
+    sim_time wait;
+    if (!mdl__connect(m, r->client, j->server, r->route.svc, r->port, cl->connect_timeout, &wait)) {
+        j->refs++;
+        sim_schedule_in(m->world, wait, on_job_reset, j, POL_RESET_CONNECTION_TIMEOUT);
+        return;
+    }
+    sched_job(m, wait + mdl__link_time(m, r->client, j->server, MDL_REQUEST_BYTES), on_job_arrive, j);
 }
 
 /* --- the client proxy -------------------------------------------------------------- */
@@ -453,6 +530,7 @@ static void on_proxy_granted(sim_world *w, void *t, uint64_t arg)
 
 void mdl__req_start(mdl_mesh *m, mdl_req *r)
 {
+    mdl__pod_track_req(r);
     mdl_span_to(&r->span, sim_now(m->world), r->client_dom);
     r->refs++;
     mdl_station_acquire(&r->client->proxy, m->world, on_proxy_granted, r, 0);

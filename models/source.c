@@ -61,15 +61,58 @@ static void on_client_timeout(sim_world *w, void *t, uint64_t arg)
 static void on_internet_arrive(sim_world *w, void *t, uint64_t arg)
 {
     mdl_req *r = t;
-    if (!r->done)
+    if (!r->done && !mdl__pod_alive(r->client)) {
+        /* the gateway replica died on the way: the connection is gone */
+        mdl__req_give_up(r->m, r);
+        mdl__root_done(r->m, r);
+    } else if (!r->done) {
         mdl__req_start(r->m, r);
+    }
     mdl__req_release(r->m, r);
 }
+
+/* The next client pod of an in-mesh source whose application runs, in turn;
+ * NULL when none does (its requests are not sent). */
+static mdl_pod *next_client(mdl_mesh *m, mdl_source *s)
+{
+    for (size_t k = 0; k < s->nclients; k++) {
+        mdl_pod *p = &m->pods[s->clients[s->next_client++ % s->nclients]];
+        if (mdl__pod_alive(p))
+            return p;
+    }
+    return NULL;
+}
+
+/* An ingress gateway replica for an external request: the cloud load balancer
+ * sends to the replicas that run (to any when none does). */
+static mdl_pod *pick_gateway(mdl_mesh *m, mdl_source *s)
+{
+    uint32_t alive = 0;
+    for (uint32_t i = 0; i < m->ningress; i++)
+        alive += mdl__pod_alive(&m->pods[m->ingress_first + i]);
+    if (alive == m->ningress || alive == 0)
+        return &m->pods[m->ingress_first + sim_rng_below(&s->rng, m->ningress)];
+    uint64_t k = sim_rng_below(&s->rng, alive);
+    for (uint32_t i = 0; i < m->ningress; i++) {
+        mdl_pod *p = &m->pods[m->ingress_first + i];
+        if (mdl__pod_alive(p) && k-- == 0)
+            return p;
+    }
+    return NULL; /* not reached */
+}
+
+static void user_think(mdl_mesh *m, mdl_source *s, uint32_t user);
 
 static void send_one(mdl_mesh *m, mdl_source *s, uint32_t user)
 {
     const cfg_source_spec *sp = s->spec;
     sim_time now = sim_now(m->world);
+    mdl_pod *client = sp->external ? pick_gateway(m, s) : next_client(m, s);
+    if (!client) {
+        if (sp->closed_loop)
+            user_think(m, s, user); /* the user's pod is down: try again later */
+        return;
+    }
     mdl_req *r = mdl__req_new(m, sp->external ? MDL_REQ_EXTERNAL : MDL_REQ_MESH);
     r->src = s;
     r->user = user;
@@ -95,13 +138,13 @@ static void send_one(mdl_mesh *m, mdl_source *s, uint32_t user)
         r->client_timer = sim_schedule_in(m->world, sp->timeout.ns, on_client_timeout, r, 0);
     }
     if (sp->external) {
-        r->client = &m->pods[m->ingress_first + sim_rng_below(&s->rng, m->ningress)];
+        r->client = client;
         r->client_dom = MDL_DOM_INGRESS;
         mdl_span_init(&r->span, now, MDL_DOM_INGRESS); /* the internet leg */
         r->refs++;
         sim_schedule_in(m->world, mdl__internet_time(m, MDL_REQUEST_BYTES), on_internet_arrive, r, 0);
     } else {
-        r->client = &m->pods[s->clients[s->next_client++ % s->nclients]];
+        r->client = client;
         r->client_dom = MDL_DOM_MESH;
         mdl__req_start(m, r);
     }

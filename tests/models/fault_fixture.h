@@ -1,0 +1,108 @@
+/*
+ * fault_fixture.h - helpers for the fault and life-cycle tests: run a
+ * scenario of tests/models/data/, read its probes (the Scenario's assertions,
+ * each a window of the run) and its timeline.  Header-only, for the
+ * tests/models/test_faults*.c files.
+ */
+#ifndef TEST_FAULT_FIXTURE_H
+#define TEST_FAULT_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/bundle.h"
+#include "config/meshsim_docs.h"
+#include "models/mesh.h"
+
+#define Z999 3.29 /* 99.9% two-sided normal quantile */
+
+typedef struct run {
+    ms_diag *d;
+    cfg_bundle b;
+    mdl_mesh *m;
+} run;
+
+static inline void run_file(run *r, const char *file, uint64_t seed)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/models/data/%s", MESHSIM_SOURCE_DIR, file);
+    const char *p[1] = {path};
+    r->d = ms_diag_create();
+    assert_int_equal(cfg_bundle_load(&r->b, r->d, p, 1), 0);
+    mdl_options opt = {seed != 0, seed, false, 0};
+    r->m = mdl_mesh_create(&r->b, &opt, r->d);
+    assert_non_null(r->m);
+    assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
+}
+
+static inline void run_close(run *r)
+{
+    mdl_mesh_destroy(r->m);
+    cfg_bundle_fini(&r->b);
+    ms_diag_destroy(r->d);
+}
+
+/* The probe of the Scenario assertion named `name`. */
+static inline const mdl_row *probe(const run *r, const char *name)
+{
+    const cfg_scenario_spec *sc = &r->b.sim->scenario;
+    for (size_t i = 0; i < sc->nassertions; i++)
+        if (!strcmp(sc->assertions[i].name.str, name))
+            return mdl_mesh_probe(r->m, i);
+    fail_msg("no assertion named %s", name);
+    return NULL;
+}
+
+static inline size_t probe_index(const run *r, const char *name)
+{
+    const cfg_scenario_spec *sc = &r->b.sim->scenario;
+    for (size_t i = 0; i < sc->nassertions; i++)
+        if (!strcmp(sc->assertions[i].name.str, name))
+            return i;
+    fail_msg("no assertion named %s", name);
+    return 0;
+}
+
+/* The first timeline entry of `kind` whose subject and detail contain the
+ * given texts (NULL: any); NULL when there is none. */
+static inline const mdl_event *timeline_find(const run *r, const char *kind, const char *subject,
+                                             const char *detail)
+{
+    const mdl_results *res = mdl_mesh_results(r->m);
+    for (size_t i = 0; i < res->ntimeline; i++) {
+        const mdl_event *e = &res->timeline[i];
+        if (!strcmp(e->kind, kind) && (!subject || strstr(e->subject, subject)) &&
+            (!detail || strstr(e->detail, detail)))
+            return e;
+    }
+    return NULL;
+}
+
+/* Is the sample mean `mean` (standard error `se`) within z = 3.29 of `want`? */
+static inline void assert_mean_near(double mean, double se, double want)
+{
+    double half = Z999 * se;
+    if (fabs(mean - want) > half)
+        print_error("mean %g, expected %g +- %g\n", mean, want, half);
+    assert_true(fabs(mean - want) <= half);
+}
+
+/* Is k successes out of n consistent with probability p (99.9% interval)? */
+static inline void assert_proportion(uint64_t k, uint64_t n, double p)
+{
+    double obs = (double)k / (double)n;
+    double half = Z999 * sqrt(p * (1 - p) / (double)n);
+    if (fabs(obs - p) > half)
+        print_error("proportion %g (%llu/%llu), expected %g +- %g\n", obs, (unsigned long long)k,
+                    (unsigned long long)n, p, half);
+    assert_true(fabs(obs - p) <= half);
+}
+
+#endif
