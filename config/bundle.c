@@ -13,6 +13,9 @@
 #include "config/k8s_istio.h"
 #include "config/meshsim_docs.h"
 #include "config/units.h"
+#include "base/alloc.h"
+#include "policy/host.h"
+#include <stdlib.h>
 
 /* Does the apiVersion look like a meshsim one (any version of our group)? */
 static int is_meshsim_api(const char *api)
@@ -85,8 +88,20 @@ int cfg_bundle_load(cfg_bundle *b, ms_diag *diag, const char *const *paths, size
         }
     }
     cfg_meshsim_finish(b->sim);
-    if (ms_diag_error_count(diag) == 0)
-        cfg_k8s_istio_check(b->mesh, diag);
+    if (ms_diag_error_count(diag) == 0) {
+        /* hosts of Endpoints documents (meshproxy) are provided hosts too */
+        size_t n = b->sim->nupstreams;
+        char (*fq)[POL_HOST_MAX] = ms_xcalloc(n ? n : 1, sizeof *fq);
+        const char **extra = ms_xcalloc(n ? n : 1, sizeof *extra);
+        for (size_t i = 0; i < n; i++) {
+            if (pol_host_expand(b->sim->upstreams[i].host.str, "default", fq[i], sizeof fq[i]) != 0)
+                fq[i][0] = 0;
+            extra[i] = fq[i];
+        }
+        cfg_k8s_istio_check_with(b->mesh, extra, n, diag);
+        free(extra);
+        free(fq);
+    }
     return ms_diag_error_count(diag) == 0 ? 0 : -1;
 }
 

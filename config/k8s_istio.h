@@ -103,5 +103,9 @@ int cfg_k8s_istio_decode(struct cfg_k8s_istio *m, cfg_loader *l, const cfg_doc *
  * ServiceEntry provides, gateway names that no Gateway defines.  Errors point at
  * the referring node. */
 void cfg_k8s_istio_check(const struct cfg_k8s_istio *m, ms_diag *d);
+/* The same, with extra FQDNs counted as provided hosts (meshproxy's Endpoints
+ * services; borrowed for the call). */
+void cfg_k8s_istio_check_with(const struct cfg_k8s_istio *m, const char *const *extra_hosts,
+                              size_t nextra, ms_diag *d);
 
 #endif

@@ -16,10 +16,15 @@
 #include "config/k8s_istio.h"
 #include "policy/host.h"
 
-/* Does a Service or ServiceEntry provide `fqdn`? */
-static int host_provided(const struct cfg_k8s_istio *m, const char *fqdn)
+/* Does a Service or ServiceEntry (or one of the `extra` FQDNs, from meshproxy's
+ * Endpoints documents) provide `fqdn`? */
+static int host_provided(const struct cfg_k8s_istio *m, const char *fqdn, const char *const *extra,
+                         size_t nextra)
 {
     char buf[POL_HOST_MAX];
+    for (size_t i = 0; i < nextra; i++)
+        if (strcmp(extra[i], fqdn) == 0)
+            return 1;
     for (size_t i = 0; i < m->nservices; i++) {
         const cfg_k8s_service *s = &m->services[i];
         if (s->meta.name &&
@@ -55,17 +60,25 @@ static int subset_defined(const struct cfg_k8s_istio *m, const char *fqdn, const
     return 0;
 }
 
-static void check_destination(const struct cfg_k8s_istio *m, const pol_destination *dst,
-                              const char *ns, ms_diag *d)
+typedef struct xref_ctx {
+    const struct cfg_k8s_istio *m;
+    const char *const *extra;
+    size_t nextra;
+    ms_diag *d;
+} xref_ctx;
+
+static void check_destination(const xref_ctx *x, const pol_destination *dst, const char *ns)
 {
     char fqdn[POL_HOST_MAX];
+    const struct cfg_k8s_istio *m = x->m;
+    ms_diag *d = x->d;
     if (!dst->host)
         return;
     if (pol_host_expand(dst->host, ns, fqdn, sizeof(fqdn)) != 0) {
         ms_diag_error(d, dst->host_pos, "host \"%s\" is too long", dst->host);
         return;
     }
-    if (!host_provided(m, fqdn)) {
+    if (!host_provided(m, fqdn, x->extra, x->nextra)) {
         ms_diag_error(d, dst->host_pos,
                       "destination host \"%s\" is not provided by any Service or ServiceEntry",
                       dst->host);
@@ -105,32 +118,39 @@ static void check_gateways(const struct cfg_k8s_istio *m, const pol_str_list *gw
                           gws->items[i].s);
 }
 
-static void check_routes(const struct cfg_k8s_istio *m, const pol_route_destination *r,
-                         size_t n, const char *ns, ms_diag *d)
+static void check_routes(const xref_ctx *x, const pol_route_destination *r, size_t n,
+                         const char *ns)
 {
     for (size_t i = 0; i < n; i++)
-        check_destination(m, &r[i].destination, ns, d);
+        check_destination(x, &r[i].destination, ns);
 }
 
 void cfg_k8s_istio_check(const struct cfg_k8s_istio *m, ms_diag *d)
 {
+    cfg_k8s_istio_check_with(m, NULL, 0, d);
+}
+
+void cfg_k8s_istio_check_with(const struct cfg_k8s_istio *m, const char *const *extra_hosts,
+                              size_t nextra, ms_diag *d)
+{
+    xref_ctx x = {m, extra_hosts, nextra, d};
     for (size_t i = 0; i < m->nvirtual_services; i++) {
         const pol_virtual_service *vs = &m->virtual_services[i];
         const char *ns = vs->meta.ns ? vs->meta.ns : "default";
         check_gateways(m, &vs->gateways, ns, d);
         for (size_t j = 0; j < vs->nhttp; j++) {
             const pol_http_route *r = &vs->http[j];
-            check_routes(m, r->route, r->nroute, ns, d);
+            check_routes(&x, r->route, r->nroute, ns);
             if (r->has_mirror)
-                check_destination(m, &r->mirror.destination, ns, d);
+                check_destination(&x, &r->mirror.destination, ns);
             for (size_t k = 0; k < r->nmirrors; k++)
-                check_destination(m, &r->mirrors[k].destination, ns, d);
+                check_destination(&x, &r->mirrors[k].destination, ns);
             for (size_t k = 0; k < r->nmatch; k++)
                 check_gateways(m, &r->match[k].gateways, ns, d);
         }
         for (size_t j = 0; j < vs->ntcp; j++)
-            check_routes(m, vs->tcp[j].route, vs->tcp[j].nroute, ns, d);
+            check_routes(&x, vs->tcp[j].route, vs->tcp[j].nroute, ns);
         for (size_t j = 0; j < vs->ntls; j++)
-            check_routes(m, vs->tls[j].route, vs->tls[j].nroute, ns, d);
+            check_routes(&x, vs->tls[j].route, vs->tls[j].nroute, ns);
     }
 }

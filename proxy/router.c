@@ -1,0 +1,474 @@
+/*
+ * router.c - one request through the policy library, in Envoy's order
+ * (policy-semantics.md section 0): local rate limit, route (Host header picks
+ * the VirtualService), fault injection (delay before the route timer, abort
+ * skips the router), then attempts: host pick by the cluster's balancer with
+ * the retry state's host predicate, circuit breaker, per-try and route
+ * timeouts, outlier reports from real responses, resets and timeouts, and the
+ * retry decision with Envoy's backoff.  Every decision is a policy/ call; this
+ * file only wires them to sockets and timers.
+ *
+ * Stats and breaker counts of a cluster are shared by the workers and touched
+ * under the cluster mutex; everything else here belongs to the worker.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "proxy/server_int.h"
+
+static void attempt_start(px_req *r);
+static void on_route_timeout(px_loop *l, px_timer *t);
+static void on_try_timeout(px_loop *l, px_timer *t);
+static void on_wait(px_loop *l, px_timer *t);
+
+static int64_t now_of(px_req *r) { return px_loop_now(r->w->loop); }
+
+px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
+{
+    px_worker *w = dc->w;
+    px_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->dc = dc;
+    r->w = w;
+    r->conf = w->conf;
+    px_conf_ref(r->conf);
+    r->start_ns = px_loop_now(w->loop);
+    r->minor = m->minor_version;
+    r->head_method = px_slice_ieq(m->method, "head");
+    r->keep_alive = m->keep_alive;
+    r->body_framed = m->body != PX_BODY_NONE || px_http_find(m, "content-length", 0) >= 0;
+    r->host = -1;
+    r->upstream_time_ms = -1;
+    px_timer_init(&r->route_timer, on_route_timeout, r);
+    px_timer_init(&r->try_timer, on_try_timeout, r);
+    px_timer_init(&r->wait_timer, on_wait, r);
+    px_body_decoder_init(&r->bodydec, m->body, m->content_length);
+    pol_request req = {
+        .method = m->method,
+        .scheme = {"http", 4},
+        .authority = m->host_index >= 0 ? m->headers[m->host_index].value : (pol_slice){"", 0},
+        .path = m->target,
+        .headers = m->headers,
+        .nheaders = m->nheaders,
+        .port = 0,
+    };
+    pol_route_decide(r->conf->routes, r->conf->scratch[w->id], &req, &w->rng, &r->route);
+    if (px_headers_request(r, m) != 0) {
+        px_buf_free(&r->strs);
+        px_buf_free(&r->up_head);
+        px_conf_unref(r->conf);
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Give back what the current attempt holds.  `reusable`: the upstream
+ * connection finished its response cleanly and may serve another. */
+static void attempt_end(px_req *r, bool reusable)
+{
+    px_loop *l = r->w->loop;
+    px_timer_stop(l, &r->try_timer);
+    px_upstream_detach(r, reusable);
+    if (r->holds_rq) {
+        px_cluster *cl = r->cl;
+        px_cluster_lock(cl);
+        pol_circuit_release(&cl->cb, POL_CB_REQUESTS);
+        if (cl->hstats[r->host].rq_active)
+            cl->hstats[r->host].rq_active--;
+        if (cl->stats.upstream_rq_active)
+            cl->stats.upstream_rq_active--;
+        px_cluster_unlock(cl);
+        pol_host_set_active_add(cl->w[r->w->id].hs, (uint32_t)r->host, -1);
+        r->holds_rq = false;
+    }
+}
+
+void px_req_finish(px_req *r)
+{
+    if (r->state == RQ_DONE)
+        return;
+    px_worker *w = r->w;
+    px_loop *l = w->loop;
+    int64_t now = px_loop_update_now(l);
+    attempt_end(r, false);
+    r->state = RQ_DONE;
+    px_timer_stop(l, &r->route_timer);
+    px_timer_stop(l, &r->wait_timer);
+    if (r->retry_live) {
+        px_cluster_lock(r->cl);
+        pol_retry_state_fini(&r->retry, &r->cl->cb);
+        px_cluster_unlock(r->cl);
+        r->retry_live = false;
+    }
+    px_metrics_record(w, r, now);
+    px_access_log(w, r, now);
+    if (!r->aborted && r->dc->req == r)
+        px_dconn_request_done(r->dc, !r->keep_alive);
+    px_conf_unref(r->conf);
+    px_buf_free(&r->strs);
+    px_buf_free(&r->up_head);
+    px_buf_free(&r->body);
+    px_loop_defer_free(l, r);
+}
+
+void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body,
+                        const char *extra_headers)
+{
+    if (r->state == RQ_DONE)
+        return;
+    px_dconn *dc = r->dc;
+    attempt_end(r, false);
+    r->status = status;
+    r->flags |= flags;
+    if (r->state == RQ_BODY || (extra_headers && strstr(extra_headers, "connection: close")))
+        r->keep_alive = false; /* unread body bytes, or asked to */
+    if (r->w->draining)
+        r->keep_alive = false;
+    char head[512];
+    size_t blen = strlen(body);
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\ncontent-length: %zu\r\ncontent-type: text/plain\r\n"
+                     "server: meshproxy\r\n%s%s\r\n",
+                     status, px_reason(status), r->head_method ? (size_t)0 : blen,
+                     extra_headers ? extra_headers : "", r->keep_alive ? "" : "connection: close\r\n");
+    if (strstr(extra_headers ? extra_headers : "", "connection: close"))
+        n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\ncontent-length: %zu\r\ncontent-type: text/plain\r\n"
+                     "server: meshproxy\r\n%s\r\n",
+                     status, px_reason(status), r->head_method ? (size_t)0 : blen, extra_headers);
+    if (px_dconn_write(dc, head, (size_t)n) == 0 && !r->head_method)
+        px_dconn_write(dc, body, blen);
+    r->bytes_sent = r->head_method ? 0 : blen;
+    px_req_finish(r);
+    if (dc->io.fd >= 0)
+        px_dconn_flush(dc);
+}
+
+void px_req_abort(px_req *r, pol_flags flags)
+{
+    if (r->state == RQ_DONE)
+        return;
+    r->flags |= flags;
+    r->aborted = true;
+    r->dc->req = NULL;
+    px_req_finish(r);
+}
+
+static void forward(px_req *r)
+{
+    r->route_start_ns = now_of(r);
+    pol_retry_state_init(&r->retry, &r->pol->retry);
+    r->retry_live = true;
+    if (r->pol->timeouts.global_ns > 0)
+        px_timer_start(r->w->loop, &r->route_timer, r->route_start_ns + r->pol->timeouts.global_ns);
+    attempt_start(r);
+}
+
+void px_req_dispatch(px_req *r)
+{
+    px_worker *w = r->w;
+    px_server *s = w->srv;
+    r->state = RQ_ATTEMPT;
+    if (s->opt.rate_limit) {
+        pol_ratelimit_decision d;
+        pthread_mutex_lock(&s->rl_mu);
+        pol_ratelimit_decide(&s->rl, now_of(r), &w->rng, &d);
+        pthread_mutex_unlock(&s->rl_mu);
+        if (d.limited) {
+            px_req_local_reply(r, d.status, d.flags, "local_rate_limited", "x-envoy-ratelimited: true\r\n");
+            return;
+        }
+    }
+    const pol_route_result *rt = &r->route;
+    char extra[600];
+    switch (rt->action) {
+    case POL_ROUTE_FORWARD:
+        break;
+    case POL_ROUTE_REDIRECT:
+        snprintf(extra, sizeof extra, "location: %s%s\r\n",
+                 rt->redirect && rt->redirect->authority ? rt->redirect->authority : "",
+                 rt->redirect && rt->redirect->uri ? rt->redirect->uri : "/");
+        px_req_local_reply(r, rt->status, 0, "", extra);
+        return;
+    case POL_ROUTE_DIRECT_RESPONSE:
+        px_req_local_reply(r, rt->status, 0, rt->direct && rt->direct->body ? rt->direct->body : "", NULL);
+        return;
+    case POL_ROUTE_NO_CLUSTER:
+        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_NC), "no cluster", NULL);
+        return;
+    case POL_ROUTE_NO_ROUTE:
+    case POL_ROUTE_PASSTHROUGH:
+    case POL_ROUTE_BLACKHOLE:
+        px_req_local_reply(r, 404, POL_FLAG_BIT(POL_FLAG_NR), "no route", NULL);
+        return;
+    }
+    r->cl = px_conf_cluster_for(r->conf, rt->dest);
+    if (!r->cl) {
+        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UH), "no healthy upstream", NULL);
+        return;
+    }
+    r->pol = px_conf_policy(r->conf, rt->vs, rt->route);
+    const pol_fault_config *fc = &r->pol->fault;
+    if (fc->has_delay || fc->has_abort) {
+        pol_fault_decision fd;
+        pol_fault_decide(fc, &w->rng, NULL, &fd);
+        r->flags |= fd.flags;
+        r->fault_abort = fd.abort;
+        r->fault_status = fd.status;
+        if (fd.delay) {
+            r->state = RQ_DELAY;
+            px_timer_start(w->loop, &r->wait_timer, now_of(r) + fd.delay_ns);
+            return;
+        }
+        if (fd.abort) {
+            px_req_local_reply(r, fd.status, 0, "fault filter abort", NULL);
+            return;
+        }
+    }
+    forward(r);
+}
+
+static void local_503(px_req *r, pol_flags flags, const char *reason)
+{
+    char body[160];
+    snprintf(body, sizeof body, "upstream connect error or disconnect/reset before headers. reset reason: %s",
+             reason);
+    px_req_local_reply(r, 503, flags, body, NULL);
+}
+
+static void attempt_start(px_req *r)
+{
+    px_worker *w = r->w;
+    px_cluster *cl = r->cl;
+    int64_t now = px_loop_update_now(w->loop);
+    r->state = RQ_ATTEMPT;
+    pol_lb_context ctx = {0};
+    ctx.previous_hosts = pol_retry_previous_hosts(&r->retry, &ctx.previous_host_count);
+    ctx.host_selection_retry_max_attempts = pol_retry_host_selection_extra_picks(&r->retry);
+    int32_t h = px_cluster_pick(cl, w->id, &ctx, &w->rng, now);
+    if (h < 0) {
+        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UH), "no healthy upstream", NULL);
+        return;
+    }
+    px_cluster_lock(cl);
+    bool ok = pol_circuit_try_acquire(&cl->cb, POL_CB_REQUESTS);
+    if (ok) {
+        cl->stats.upstream_rq_total++;
+        cl->stats.upstream_rq_active++;
+        cl->hstats[h].rq_total++;
+        cl->hstats[h].rq_active++;
+    }
+    px_cluster_unlock(cl);
+    if (!ok) {
+        local_503(r, POL_FLAG_BIT(POL_FLAG_UO), "overflow");
+        return;
+    }
+    r->host = h;
+    r->holds_rq = true;
+    pol_host_set_active_add(cl->w[w->id].hs, (uint32_t)h, 1);
+    pol_retry_attempt_started(&r->retry, (uint32_t)h, 0);
+    r->upstream_host = cl->hosts[h].address;
+    r->version = cl->hosts[h].version;
+    r->attempt_start_ns = now;
+    pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->route_start_ns, now);
+    r->expected_timeout_ms = dl.expected_rq_timeout_ms;
+    if (dl.kind == POL_TIMEOUT_PER_TRY)
+        px_timer_start(w->loop, &r->try_timer, dl.deadline_ns);
+    px_upstream_attach(r);
+}
+
+int px_req_write_request(px_req *r, px_buf *out)
+{
+    char extra[160];
+    int n = snprintf(extra, sizeof extra, "x-envoy-attempt-count: %u\r\n", pol_retry_attempt_count(&r->retry));
+    int rc = px_buf_append(out, px_buf_data(&r->up_head), px_buf_size(&r->up_head));
+    rc |= px_buf_append(out, extra, (size_t)n);
+    if (r->expected_timeout_ms > 0) {
+        n = snprintf(extra, sizeof extra, "x-envoy-expected-rq-timeout-ms: %lld\r\n", (long long)r->expected_timeout_ms);
+        rc |= px_buf_append(out, extra, (size_t)n);
+    }
+    if (r->body_framed) {
+        n = snprintf(extra, sizeof extra, "content-length: %zu\r\n", px_buf_size(&r->body));
+        rc |= px_buf_append(out, extra, (size_t)n);
+    }
+    rc |= px_buf_append(out, "\r\n", 2);
+    if (px_buf_size(&r->body))
+        rc |= px_buf_append(out, px_buf_data(&r->body), px_buf_size(&r->body));
+    return rc ? -1 : 0;
+}
+
+/* After a retry decision: wait the backoff and try again, or answer. */
+static bool maybe_retry(px_req *r, const pol_retry_decision *dec)
+{
+    if (!dec->retry)
+        return false;
+    int64_t now = now_of(r);
+    if (!pol_timeout_backoff_fits(&r->pol->timeouts, r->route_start_ns, now, dec->backoff_ns))
+        return false;
+    r->state = RQ_BACKOFF;
+    px_timer_start(r->w->loop, &r->wait_timer, now + dec->backoff_ns);
+    return true;
+}
+
+void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason)
+{
+    px_cluster *cl = r->cl;
+    if (r->state == RQ_STREAM) {
+        /* the response was cut after its headers went out: the client sees a reset */
+        r->flags |= POL_FLAG_BIT(POL_FLAG_UC);
+        r->keep_alive = false;
+        attempt_end(r, false);
+        px_dconn *dc = r->dc;
+        px_dconn_close(dc);
+        return;
+    }
+    bool sent = r->uc && r->uc->sent;
+    int64_t now = now_of(r);
+    px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_CONNECT_FAILED, now);
+    px_cluster_lock(cl);
+    if (reason == POL_RESET_LOCAL_CONNECTION_FAILURE || reason == POL_RESET_CONNECTION_TIMEOUT) {
+        cl->stats.upstream_cx_connect_fail++;
+        cl->hstats[r->host].cx_connect_fail++;
+    } else {
+        cl->stats.upstream_rq_rx_reset++;
+    }
+    cl->hstats[r->host].rq_error++;
+    px_cluster_unlock(cl);
+    attempt_end(r, false);
+    pol_retry_decision dec;
+    px_cluster_lock(cl);
+    pol_retry_on_reset(&r->retry, reason, sent, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    px_cluster_unlock(cl);
+    if (maybe_retry(r, &dec))
+        return;
+    char body[160];
+    snprintf(body, sizeof body, "upstream connect error or disconnect/reset before headers. reset reason: %s",
+             pol_reset_reason_name(reason));
+    px_req_local_reply(r, pol_reset_reason_status(reason),
+                       POL_FLAG_BIT(pol_reset_reason_flag(reason)) | dec.flags, body, NULL);
+}
+
+void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
+{
+    px_cluster *cl = r->cl;
+    int64_t now = px_loop_update_now(r->w->loop);
+    px_timer_stop(r->w->loop, &r->try_timer);
+    r->upstream_time_ms = (now - r->attempt_start_ns) / 1000000;
+    px_cluster_report(cl, (uint32_t)r->host, m->status, now);
+    pol_retry_decision dec;
+    pol_retry_response resp = pol_retry_response_status(m->status);
+    resp.x_envoy_ratelimited = px_http_find(m, "x-envoy-ratelimited", 0) >= 0;
+    px_cluster_lock(cl);
+    if (m->status >= 500)
+        cl->hstats[r->host].rq_error++;
+    else
+        cl->hstats[r->host].rq_success++;
+    pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    bool retry = dec.retry && pol_timeout_backoff_fits(&r->pol->timeouts, r->route_start_ns, now, dec.backoff_ns);
+    pol_cluster_stats_count_status(&cl->stats, m->status, retry);
+    px_cluster_unlock(cl);
+    if (retry) {
+        attempt_end(r, false);
+        maybe_retry(r, &dec);
+        return;
+    }
+    r->flags |= dec.flags;
+    r->status = m->status;
+    r->resp_keep_alive = m->keep_alive;
+    px_body_decoder_init(&r->respdec, m->body, m->content_length);
+    r->state = RQ_STREAM;
+    if (px_headers_response(r, m) != 0) {
+        px_dconn_close(r->dc);
+        return;
+    }
+    if (m->body == PX_BODY_NONE)
+        px_req_on_response_end(r);
+}
+
+void px_req_on_response_data(px_req *r, const char *p, size_t n)
+{
+    if (!n || r->state != RQ_STREAM)
+        return;
+    px_dconn *dc = r->dc;
+    if (r->resp_chunked) {
+        char sz[24];
+        int k = snprintf(sz, sizeof sz, "%zx\r\n", n);
+        if (px_dconn_write(dc, sz, (size_t)k) || px_dconn_write(dc, p, n) || px_dconn_write(dc, "\r\n", 2))
+            return;
+    } else if (px_dconn_write(dc, p, n)) {
+        return;
+    }
+    r->bytes_sent += n;
+}
+
+void px_req_on_response_end(px_req *r)
+{
+    if (r->state != RQ_STREAM)
+        return;
+    px_dconn *dc = r->dc;
+    if (r->resp_chunked && px_dconn_write(dc, "0\r\n\r\n", 5) != 0)
+        return;
+    if (dc->closing)
+        r->keep_alive = false;
+    attempt_end(r, r->resp_keep_alive && r->respdec.kind != PX_BODY_EOF);
+    px_req_finish(r);
+    if (dc->io.fd >= 0)
+        px_dconn_flush(dc);
+}
+
+static void on_route_timeout(px_loop *l, px_timer *t)
+{
+    px_req *r = t->obj;
+    px_cluster *cl = r->cl;
+    px_cluster_lock(cl);
+    cl->stats.upstream_rq_timeout++;
+    if (r->host >= 0 && r->holds_rq)
+        cl->hstats[r->host].rq_timeout++;
+    px_cluster_unlock(cl);
+    if (r->state == RQ_STREAM) {
+        r->flags |= POL_FLAG_BIT(POL_FLAG_UT);
+        r->keep_alive = false;
+        px_dconn_close(r->dc);
+        return;
+    }
+    if (r->holds_rq)
+        px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
+    px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), "upstream request timeout", NULL);
+}
+
+static void on_try_timeout(px_loop *l, px_timer *t)
+{
+    px_req *r = t->obj;
+    px_cluster *cl = r->cl;
+    px_cluster_lock(cl);
+    cl->stats.upstream_rq_per_try_timeout++;
+    cl->hstats[r->host].rq_timeout++;
+    px_cluster_unlock(cl);
+    px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
+    attempt_end(r, false);
+    pol_retry_decision dec;
+    px_cluster_lock(cl);
+    pol_retry_on_reset(&r->retry, POL_RESET_LOCAL_RESET, true, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    px_cluster_unlock(cl);
+    if (maybe_retry(r, &dec))
+        return;
+    px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT) | dec.flags, "upstream request timeout",
+                       NULL);
+}
+
+static void on_wait(px_loop *l, px_timer *t)
+{
+    px_req *r = t->obj;
+    if (r->state == RQ_DELAY) {
+        if (r->fault_abort) {
+            px_req_local_reply(r, r->fault_status, 0, "fault filter abort", NULL);
+            return;
+        }
+        forward(r);
+        return;
+    }
+    if (r->state == RQ_BACKOFF)
+        attempt_start(r);
+}

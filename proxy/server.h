@@ -1,0 +1,47 @@
+/*
+ * server.h - meshproxy: the configuration loaded from YAML, worker threads
+ * each running an event loop on its own SO_REUSEPORT listener, the admin
+ * port, SIGHUP reload and SIGTERM drain.
+ */
+#ifndef PX_SERVER_H
+#define PX_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy/ratelimit.h"
+#include "proxy/http1.h"
+
+typedef struct px_options {
+    const char *const *paths; /* YAML files or directories */
+    size_t npaths;
+    const char *listen;       /* "127.0.0.1:15001" */
+    const char *admin;        /* "127.0.0.1:15000"; NULL: no admin port */
+    int workers;              /* >= 1 */
+    const char *ns;           /* the proxy's namespace ("default") */
+    uint64_t seed;            /* per-worker random streams derive from it */
+    const char *access_log;   /* NULL: none; "-": stdout; else a file (appended) */
+    int64_t drain_timeout_ns; /* SIGTERM: longest wait for in-flight requests */
+    int64_t header_timeout_ns;/* whole request head (slowloris): 408 */
+    int64_t body_timeout_ns;  /* between body reads: 408 */
+    int64_t idle_timeout_ns;  /* downstream keep-alive idle */
+    uint64_t max_body_bytes;  /* request body limit: 413 (bodies are buffered for retries) */
+    px_http_limits limits;
+    bool rate_limit;          /* local rate limit (Envoy's filter, 100 % enabled and enforced) */
+    pol_ratelimit_config rl;
+    int ready_fd;             /* >= 0: write "ready\n" there once listening (tests) */
+} px_options;
+
+/* Defaults: listen 127.0.0.1:15001, admin 127.0.0.1:15000, 1 worker,
+ * namespace "default", drain 5 s, header timeout 10 s, body timeout 10 s, idle
+ * 300 s, body limit 1 MiB, Envoy's header limits. */
+void px_options_default(px_options *o);
+
+/* Run until SIGTERM/SIGINT drained.  The caller has blocked SIGHUP, SIGTERM,
+ * SIGINT and SIGPIPE in every thread (this function creates the threads).
+ * Returns 0 after a clean drain, 2 when the first configuration or a socket
+ * could not be set up (messages already printed to stderr). */
+int px_server_run(const px_options *o);
+
+#endif

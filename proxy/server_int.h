@@ -1,0 +1,248 @@
+/*
+ * server_int.h - meshproxy's internal objects, shared by the files of proxy/
+ * that implement the data path (downstream.c, router.c, upstream.c,
+ * headers.c), observability (metrics.c, admin.c) and the process (server.c).
+ *
+ * Threads: each px_worker and everything reachable from it (connections,
+ * requests, pools of its index) belong to the worker's thread.  Shared across
+ * threads: px_server fields marked so (under srv->mu or atomic), clusters'
+ * shared parts (cluster mutex), and each worker's metrics (worker->mmu).
+ *
+ * Life of a request: the downstream connection parses a head and creates a
+ * px_req holding a reference to the configuration in force; the router
+ * decides (rate limit, route, fault, retries, timeouts) and runs attempts on
+ * upstream connections from the per-endpoint pools; the response is streamed
+ * back; px_req_finish() records metrics and the access log line and frees it.
+ */
+#ifndef PX_SERVER_INT_H
+#define PX_SERVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "policy/fault.h"
+#include "policy/ratelimit.h"
+#include "proxy/buf.h"
+#include "proxy/conf.h"
+#include "proxy/http1.h"
+#include "proxy/loop.h"
+#include "proxy/server.h"
+
+typedef struct px_server px_server;
+typedef struct px_worker px_worker;
+typedef struct px_dconn px_dconn;
+
+/* Istio request metrics for one label set. */
+#define PX_NBUCKETS 19
+typedef struct px_metric {
+    char *key;   /* "fqdn\x1fservice\x1fns\x1fversion\x1fcode\x1fflags" (owned) */
+    uint64_t count;
+    uint64_t buckets[PX_NBUCKETS + 1]; /* last: +Inf */
+    double sum_ms;
+} px_metric;
+
+typedef struct px_metrics {
+    px_metric *items; /* open addressing on the key */
+    size_t n, cap;
+} px_metrics;
+
+struct px_worker {
+    px_server *srv;
+    int id;
+    pthread_t thread;
+    px_loop *loop;
+    px_io listen_io;
+    px_conf *conf;          /* the configuration new requests use (held) */
+    px_conf *next_conf;     /* posted by a reload (under srv->mu, held) */
+    ms_splitmix rng_state;
+    ms_rng rng;
+    px_dconn *conns;        /* every open downstream connection */
+    size_t nconns;
+    bool draining;
+    pthread_mutex_t mmu;    /* metrics */
+    px_metrics metrics;
+    _Atomic uint64_t downstream_rq_total, downstream_cx_total;
+};
+
+struct px_server {
+    px_options opt;
+    int nworkers;
+    px_worker *workers;
+    px_loop *loop;          /* main thread: admin, signals, outlier sweeps */
+    px_io admin_io, signal_io;
+    pthread_mutex_t mu;
+    px_conf *conf;          /* current configuration (under mu) */
+    uint64_t generation;
+    px_timer *od_timers;    /* one per cluster of conf */
+    size_t nod_timers;
+    _Atomic bool draining;
+    _Atomic bool stop_now;
+    _Atomic int live_workers;
+    int64_t drain_deadline;
+    px_timer drain_timer;
+    pthread_mutex_t rl_mu;  /* local rate limit bucket */
+    pol_ratelimit rl;
+    int log_fd;             /* -1: no access log */
+    struct sockaddr_storage listen_sa;
+    socklen_t listen_salen;
+    uint64_t reloads_ok, reloads_failed;
+};
+
+typedef enum px_req_state {
+    RQ_BODY,      /* reading the request body */
+    RQ_DELAY,     /* fault delay */
+    RQ_ATTEMPT,   /* an attempt in flight (connecting, pending or waiting for headers) */
+    RQ_BACKOFF,   /* between attempts */
+    RQ_STREAM,    /* response headers sent, streaming the body */
+    RQ_DONE,
+} px_req_state;
+
+struct px_req {
+    px_dconn *dc;
+    px_worker *w;
+    px_conf *conf;          /* held */
+    px_req_state state;
+    int64_t start_ns;       /* head received */
+    int64_t route_start_ns; /* global timer start: request complete, after fault delay */
+    /* request, as received (strings in `strs`) */
+    px_buf strs;
+    size_t method_off, method_len, path_off, path_len, authority_off, authority_len;
+    size_t xff_off, xff_len, ua_off, ua_len, rid_off, rid_len;
+    int minor;
+    bool head_method;
+    bool keep_alive;        /* downstream wants to keep the connection */
+    bool body_framed;       /* the request declared a body (CL or TE) */
+    px_buf up_head;         /* upstream request head without its final CRLF */
+    px_buf body;            /* the whole request body (buffered for retries) */
+    px_body_decoder bodydec;
+    /* decisions */
+    pol_route_result route;
+    px_cluster *cl;
+    const px_route_policy *pol;
+    pol_retry_state retry;
+    bool retry_live;
+    px_timer route_timer, try_timer, wait_timer;
+    /* the current attempt */
+    px_uconn *uc;
+    int32_t host;
+    bool holds_rq;          /* a POL_CB_REQUESTS unit */
+    bool holds_pending;     /* a POL_CB_PENDING unit while queued */
+    px_req *pending_next;
+    int64_t attempt_start_ns;
+    int64_t expected_timeout_ms;
+    /* response */
+    int status;
+    pol_flags flags;
+    px_body_decoder respdec;
+    bool resp_chunked;      /* re-chunk towards downstream */
+    bool resp_keep_alive;   /* upstream connection reusable after this response */
+    uint64_t bytes_received, bytes_sent;
+    int64_t upstream_time_ms; /* -1: none */
+    const char *upstream_host;
+    const char *version;
+    bool fault_abort;       /* after the fault delay: abort with fault_status */
+    int fault_status;
+    bool aborted;           /* ended by the client side (no response written) */
+};
+
+typedef enum px_uconn_state { UC_CONNECTING, UC_BUSY, UC_IDLE } px_uconn_state;
+
+struct px_uconn {
+    px_io io;
+    px_worker *w;
+    px_conf *conf;
+    px_cluster *cl;
+    uint32_t host;
+    px_uconn_state state;
+    px_buf in, out;
+    px_timer timer;         /* connect or idle timeout */
+    px_req *req;
+    uint32_t served;        /* requests completed on this connection */
+    bool got_bytes;         /* the current request saw response bytes */
+    bool sent;              /* request bytes written */
+    px_uconn *next_idle;
+};
+
+struct px_dconn {
+    px_io io;
+    px_worker *w;
+    px_buf in, out;
+    px_timer timer;         /* head/body read (408) or keep-alive idle */
+    px_timer kick;          /* next turn: parse pipelined input after a response */
+    px_req *req;
+    char peer[64];          /* peer IP text */
+    bool closing;           /* close once `out` is flushed */
+    bool paused;            /* not reading (a request in progress) */
+    bool out_blocked;       /* waiting for EPOLLOUT */
+    px_dconn *prev, *next;
+};
+
+/* downstream.c */
+void px_worker_accept(px_loop *l, px_io *io, uint32_t ev);
+void px_dconn_close(px_dconn *dc);
+/* Write bytes towards the client (buffered; flushed as the socket allows).
+ * Returns 0, or -1 when the connection is gone or memory ran out. */
+int px_dconn_write(px_dconn *dc, const void *p, size_t n);
+/* A request is over: keep the connection for the next or close it. */
+void px_dconn_request_done(px_dconn *dc, bool close);
+/* Stop reading upstream while the client's buffer is this full. */
+#define PX_OUT_HIGH_WATER (1u << 20)
+bool px_dconn_out_full(const px_dconn *dc);
+/* Send what `out` holds; on a write error the connection is closed (and its
+ * request aborted).  Returns 0, or -1 when the connection is gone. */
+int px_dconn_flush(px_dconn *dc);
+/* Drain: close idle connections; others close after their response. */
+void px_worker_drain(px_worker *w);
+
+/* router.c */
+px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m);
+/* The request body has been read in full: decide and forward. */
+void px_req_dispatch(px_req *r);
+/* Local reply (no upstream response started): status, flags, body text. */
+void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body,
+                        const char *extra_headers);
+/* The client went away or the request must end now. */
+void px_req_abort(px_req *r, pol_flags flags);
+/* Upstream events for the current attempt. */
+/* Append the current attempt's request bytes (head + body) to `out`. */
+int px_req_write_request(px_req *r, px_buf *out);
+void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason);
+void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m);
+void px_req_on_response_data(px_req *r, const char *p, size_t n);
+void px_req_on_response_end(px_req *r);
+void px_req_finish(px_req *r);
+
+/* upstream.c */
+/* Get a connection for r's current attempt: idle, new, or queued as pending.
+ * Returns 0, or -1 after answering the request (overflow 503 UO). */
+int px_upstream_attach(px_req *r);
+/* Detach r from its attempt: close the connection (reset) or, if
+ * `reusable`, return it to the pool. */
+void px_upstream_detach(px_req *r, bool reusable);
+/* Close every idle connection of configuration c in worker w's pools. */
+void px_upstream_close_idle(px_worker *w, px_conf *c);
+/* The client buffer drained: resume reading the upstream response. */
+void px_upstream_resume(px_req *r);
+
+/* headers.c */
+/* Build the upstream head (without the final CRLF) and record strings for the
+ * log.  Returns 0, or -1 when memory ran out. */
+int px_headers_request(px_req *r, const px_http_msg *m);
+/* Append the downstream response head for upstream response m to dc->out. */
+int px_headers_response(px_req *r, const px_http_msg *m);
+/* A fresh UUIDv4 text (36 chars + NUL). */
+void px_uuid(ms_rng *rng, char out[37]);
+const char *px_reason(int status);
+static inline const char *px_req_str(const px_req *r, size_t off) { return r->strs.p + off; }
+
+/* metrics.c */
+void px_metrics_record(px_worker *w, const px_req *r, int64_t now);
+void px_access_log(px_worker *w, const px_req *r, int64_t now);
+void px_metrics_free(px_metrics *m);
+/* Prometheus text of every worker's metrics and the clusters of c. */
+int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out);
+
+/* admin.c */
+void px_admin_accept(px_loop *l, px_io *io, uint32_t ev);
+
+#endif

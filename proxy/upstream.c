@@ -1,0 +1,469 @@
+/*
+ * upstream.c - connections to endpoints: per-worker, per-endpoint pools of
+ * HTTP/1.1 keep-alive connections bounded by the cluster's circuit breaker
+ * (max_connections, http1MaxPendingRequests), connect and idle timeouts,
+ * writing the request and reading the response head and body.
+ *
+ * A request asks for a connection: an idle one (most recent first), a new one
+ * when the breaker allows (always when the endpoint's pool is empty, as Envoy
+ * does), or it waits in the pool's pending queue (itself limited: overflow is
+ * 503 UO).  A connection that ends its response cleanly goes back to the pool
+ * or to the first pending request.  A reused connection that the server closed
+ * before answering anything gets the request once more on a new connection
+ * (the keep-alive race of reference 2e).  Idle connections close after the
+ * DestinationRule's idle timeout, or 30 s when it sets none (shorter than
+ * typical backends' keep-alive, unlike Istio's 1 h).
+ */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "proxy/server_int.h"
+
+#define DEFAULT_UPSTREAM_IDLE_NS INT64_C(30000000000)
+#define READ_CHUNK 16384
+
+static void on_io(px_loop *l, px_io *io, uint32_t ev);
+static void on_timer(px_loop *l, px_timer *t);
+static void serve_pending(px_worker *w, px_cluster *cl, uint32_t host);
+
+static px_pool *pool_of(px_worker *w, px_cluster *cl, uint32_t host) { return &cl->w[w->id].pools[host]; }
+
+static int64_t idle_timeout_ns(const px_cluster *cl)
+{
+    int64_t t = cl->pool.idle_timeout_ns;
+    return (t == 0 || t == POL_ISTIO_IDLE_TIMEOUT_NS) ? DEFAULT_UPSTREAM_IDLE_NS : t;
+}
+
+static void uc_close(px_uconn *uc)
+{
+    if (uc->io.fd < 0)
+        return;
+    px_worker *w = uc->w;
+    px_cluster *cl = uc->cl;
+    px_pool *pool = pool_of(w, cl, uc->host);
+    px_timer_stop(w->loop, &uc->timer);
+    px_io_set(w->loop, &uc->io, 0);
+    close(uc->io.fd);
+    uc->io.fd = -1;
+    if (uc->state == UC_IDLE) {
+        for (px_uconn **p = &pool->idle; *p; p = &(*p)->next_idle)
+            if (*p == uc) {
+                *p = uc->next_idle;
+                break;
+            }
+    }
+    pool->nconns--;
+    px_cluster_lock(cl);
+    pol_circuit_release(&cl->cb, POL_CB_CONNECTIONS);
+    if (cl->stats.upstream_cx_active)
+        cl->stats.upstream_cx_active--;
+    if (cl->hstats[uc->host].cx_active)
+        cl->hstats[uc->host].cx_active--;
+    cl->stats.upstream_cx_destroy++;
+    px_cluster_unlock(cl);
+    px_buf_free(&uc->in);
+    px_buf_free(&uc->out);
+    px_loop_defer_free(w->loop, uc);
+    if (uc->conf == w->conf)
+        serve_pending(w, cl, uc->host);
+}
+
+static void set_events(px_uconn *uc, uint32_t ev) { px_io_set(uc->w->loop, &uc->io, ev); }
+
+/* Write what `out` holds; when done, wait for the response. */
+static void uc_flush(px_uconn *uc)
+{
+    while (px_buf_size(&uc->out)) {
+        ssize_t n = send(uc->io.fd, px_buf_data(&uc->out), px_buf_size(&uc->out), MSG_NOSIGNAL);
+        if (n > 0) {
+            px_buf_consume(&uc->out, (size_t)n);
+            uc->sent = true;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            set_events(uc, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
+            return;
+        }
+        px_req *r = uc->req;
+        if (r)
+            px_req_on_upstream_reset(r, POL_RESET_CONNECTION_TERMINATION);
+        else
+            uc_close(uc);
+        return;
+    }
+    set_events(uc, EPOLLIN | EPOLLRDHUP);
+}
+
+/* Bind r to uc and send the request. */
+static void uc_start(px_uconn *uc, px_req *r)
+{
+    uc->req = r;
+    uc->state = UC_BUSY;
+    uc->got_bytes = false;
+    uc->sent = false;
+    r->uc = uc;
+    px_timer_stop(uc->w->loop, &uc->timer);
+    px_buf_reset(&uc->out);
+    if (px_req_write_request(r, &uc->out) != 0) {
+        px_req_on_upstream_reset(r, POL_RESET_LOCAL_RESET);
+        return;
+    }
+    uc_flush(uc);
+}
+
+/* Open a connection for r (the breaker's CONNECTIONS unit already taken). */
+static void uc_connect(px_worker *w, px_cluster *cl, uint32_t host, px_req *r)
+{
+    px_pool *pool = pool_of(w, cl, host);
+    px_uconn *uc = calloc(1, sizeof *uc);
+    const px_endpoint *ep = &cl->hosts[host];
+    int fd = uc ? socket(ep->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) : -1;
+    if (fd < 0) {
+        free(uc);
+        px_cluster_lock(cl);
+        pol_circuit_release(&cl->cb, POL_CB_CONNECTIONS);
+        px_cluster_unlock(cl);
+        px_req_on_upstream_reset(r, POL_RESET_LOCAL_CONNECTION_FAILURE);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    uc->w = w;
+    uc->conf = w->conf;
+    uc->cl = cl;
+    uc->host = host;
+    uc->state = UC_CONNECTING;
+    uc->io = (px_io){.fd = fd, .fn = on_io, .obj = uc};
+    px_timer_init(&uc->timer, on_timer, uc);
+    pool->nconns++;
+    px_cluster_lock(cl);
+    cl->stats.upstream_cx_total++;
+    cl->stats.upstream_cx_active++;
+    cl->hstats[host].cx_total++;
+    cl->hstats[host].cx_active++;
+    px_cluster_unlock(cl);
+    uc->req = r;
+    r->uc = uc;
+    uc->conf = r->conf;
+    int rc = connect(fd, (const struct sockaddr *)&ep->sa, ep->salen);
+    if (rc != 0 && errno != EINPROGRESS) {
+        set_events(uc, EPOLLOUT);
+        px_req_on_upstream_reset(r, POL_RESET_LOCAL_CONNECTION_FAILURE);
+        return;
+    }
+    int64_t ct = cl->pool.connect_timeout_ns > 0 ? cl->pool.connect_timeout_ns : POL_ISTIO_CONNECT_TIMEOUT_NS;
+    px_timer_start(w->loop, &uc->timer, px_loop_now(w->loop) + ct);
+    set_events(uc, EPOLLOUT | EPOLLRDHUP);
+}
+
+static void pending_remove(px_pool *pool, px_req *r)
+{
+    px_req *prev = NULL;
+    for (px_req *p = pool->pending; p; prev = p, p = p->pending_next)
+        if (p == r) {
+            if (prev)
+                prev->pending_next = r->pending_next;
+            else
+                pool->pending = r->pending_next;
+            if (pool->pending_tail == r)
+                pool->pending_tail = prev;
+            break;
+        }
+    r->pending_next = NULL;
+}
+
+static void release_pending(px_req *r)
+{
+    px_cluster *cl = r->cl;
+    pending_remove(pool_of(r->w, cl, (uint32_t)r->host), r);
+    px_cluster_lock(cl);
+    pol_circuit_release(&cl->cb, POL_CB_PENDING);
+    if (cl->stats.upstream_rq_pending_active)
+        cl->stats.upstream_rq_pending_active--;
+    px_cluster_unlock(cl);
+    r->holds_pending = false;
+}
+
+/* A connection slot or an idle connection may be available: serve the queue. */
+static void serve_pending(px_worker *w, px_cluster *cl, uint32_t host)
+{
+    px_pool *pool = pool_of(w, cl, host);
+    while (pool->pending) {
+        px_req *r = pool->pending;
+        if (pool->idle) {
+            px_uconn *uc = pool->idle;
+            pool->idle = uc->next_idle;
+            release_pending(r);
+            uc_start(uc, r);
+            continue;
+        }
+        px_cluster_lock(cl);
+        bool ok = pol_circuit_cx_try_acquire(&cl->cb, pool->nconns == 0);
+        px_cluster_unlock(cl);
+        if (!ok)
+            return;
+        release_pending(r);
+        uc_connect(w, cl, host, r);
+    }
+}
+
+int px_upstream_attach(px_req *r)
+{
+    px_worker *w = r->w;
+    px_cluster *cl = r->cl;
+    uint32_t host = (uint32_t)r->host;
+    px_pool *pool = pool_of(w, cl, host);
+    if (pool->idle) {
+        px_uconn *uc = pool->idle;
+        pool->idle = uc->next_idle;
+        uc_start(uc, r);
+        return 0;
+    }
+    px_cluster_lock(cl);
+    bool cx = pol_circuit_cx_try_acquire(&cl->cb, pool->nconns == 0);
+    bool pending = false;
+    if (!cx) {
+        pending = pol_circuit_try_acquire(&cl->cb, POL_CB_PENDING);
+        if (pending) {
+            cl->stats.upstream_rq_pending_total++;
+            cl->stats.upstream_rq_pending_active++;
+        }
+    }
+    px_cluster_unlock(cl);
+    if (cx) {
+        uc_connect(w, cl, host, r);
+        return 0;
+    }
+    if (!pending) {
+        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UO),
+                           "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+                           "x-envoy-overloaded: true\r\n");
+        return -1;
+    }
+    r->holds_pending = true;
+    r->pending_next = NULL;
+    if (pool->pending_tail)
+        pool->pending_tail->pending_next = r;
+    else
+        pool->pending = r;
+    pool->pending_tail = r;
+    return 0;
+}
+
+void px_upstream_detach(px_req *r, bool reusable)
+{
+    if (r->holds_pending)
+        release_pending(r);
+    px_uconn *uc = r->uc;
+    if (!uc)
+        return;
+    r->uc = NULL;
+    uc->req = NULL;
+    px_worker *w = uc->w;
+    px_cluster *cl = uc->cl;
+    uc->served++;
+    bool keep = reusable && uc->io.fd >= 0 && uc->conf == w->conf && !w->draining &&
+                px_buf_size(&uc->in) == 0 && px_buf_size(&uc->out) == 0 &&
+                (cl->pool.max_requests_per_connection == 0 || uc->served < cl->pool.max_requests_per_connection);
+    if (!keep) {
+        uc_close(uc);
+        return;
+    }
+    px_pool *pool = pool_of(w, cl, uc->host);
+    uc->state = UC_IDLE;
+    if (pool->pending) {
+        px_req *next = pool->pending;
+        release_pending(next);
+        uc_start(uc, next);
+        return;
+    }
+    uc->next_idle = pool->idle;
+    pool->idle = uc;
+    set_events(uc, EPOLLIN | EPOLLRDHUP);
+    px_timer_start(w->loop, &uc->timer, px_loop_now(w->loop) + idle_timeout_ns(cl));
+}
+
+void px_upstream_close_idle(px_worker *w, px_conf *c)
+{
+    for (size_t i = 0; i < c->nclusters; i++) {
+        px_cluster *cl = &c->clusters[i];
+        for (uint32_t h = 0; h < cl->nhosts; h++)
+            while (cl->w[w->id].pools[h].idle)
+                uc_close(cl->w[w->id].pools[h].idle);
+    }
+}
+
+void px_upstream_resume(px_req *r)
+{
+    if (r->uc && r->uc->io.fd >= 0) {
+        set_events(r->uc, EPOLLIN | EPOLLRDHUP);
+        on_io(r->w->loop, &r->uc->io, EPOLLIN);
+    }
+}
+
+static void on_timer(px_loop *l, px_timer *t)
+{
+    px_uconn *uc = t->obj;
+    if (uc->state == UC_CONNECTING && uc->req) {
+        px_cluster_lock(uc->cl);
+        uc->cl->stats.upstream_cx_connect_timeout++;
+        px_cluster_unlock(uc->cl);
+        px_req_on_upstream_reset(uc->req, POL_RESET_CONNECTION_TIMEOUT);
+        return;
+    }
+    if (uc->state == UC_IDLE) {
+        px_cluster_lock(uc->cl);
+        uc->cl->stats.upstream_cx_idle_timeout++;
+        px_cluster_unlock(uc->cl);
+        uc_close(uc);
+    }
+}
+
+/* Parse and relay what `in` holds for the bound request. */
+static void process(px_uconn *uc, bool eof)
+{
+    for (;;) {
+        px_req *r = uc->req;
+        if (!r || uc->io.fd < 0)
+            return;
+        if (r->state == RQ_ATTEMPT) {
+            px_http_msg m;
+            int rc = px_buf_size(&uc->in)
+                         ? px_http_parse_response(px_buf_data(&uc->in), px_buf_size(&uc->in),
+                                                  &r->w->srv->opt.limits, r->head_method, &m)
+                         : PX_HTTP_INCOMPLETE;
+            if (rc == PX_HTTP_ERROR) {
+                px_req_on_upstream_reset(r, POL_RESET_PROTOCOL_ERROR);
+                return;
+            }
+            if (rc == PX_HTTP_INCOMPLETE) {
+                if (eof) {
+                    if (uc->served > 0 && !uc->got_bytes) {
+                        /* the keep-alive race: the server closed the reused
+                         * connection before reading the request */
+                        uc->req = NULL;
+                        r->uc = NULL;
+                        uc_close(uc);
+                        px_upstream_attach(r);
+                        return;
+                    }
+                    px_req_on_upstream_reset(r, POL_RESET_CONNECTION_TERMINATION);
+                }
+                return;
+            }
+            if (m.status < 200) {
+                px_buf_consume(&uc->in, m.head_len); /* 100 Continue and friends */
+                continue;
+            }
+            px_req_on_response_head(r, px_buf_data(&uc->in), &m);
+            if (uc->io.fd < 0 || uc->req != r)
+                return; /* retried, answered or closed */
+            px_buf_consume(&uc->in, m.head_len);
+            if (r->state != RQ_STREAM)
+                return;
+            continue;
+        }
+        if (r->state != RQ_STREAM)
+            return;
+        if (px_dconn_out_full(r->dc)) {
+            set_events(uc, EPOLLRDHUP); /* backpressure: resumed by the client side */
+            return;
+        }
+        size_t used = 0, out = 0;
+        int rc = PX_BODY_MORE;
+        if (px_buf_size(&uc->in))
+            rc = px_body_decode(&r->respdec, px_buf_data(&uc->in), px_buf_size(&uc->in), &used, &out);
+        if (rc == PX_BODY_BAD) {
+            px_req_on_upstream_reset(r, POL_RESET_PROTOCOL_ERROR);
+            return;
+        }
+        if (out)
+            px_req_on_response_data(r, px_buf_data(&uc->in), out);
+        if (r->state != RQ_STREAM)
+            return;
+        px_buf_consume(&uc->in, used);
+        if (rc == PX_BODY_DONE) {
+            px_req_on_response_end(r);
+            return;
+        }
+        if (eof) {
+            if (r->respdec.kind == PX_BODY_EOF)
+                px_req_on_response_end(r);
+            else
+                px_req_on_upstream_reset(r, POL_RESET_CONNECTION_TERMINATION);
+        }
+        return;
+    }
+}
+
+static void on_io(px_loop *l, px_io *io, uint32_t ev)
+{
+    px_uconn *uc = io->obj;
+    if (uc->state == UC_CONNECTING) {
+        int err = 0;
+        socklen_t sl = sizeof err;
+        getsockopt(uc->io.fd, SOL_SOCKET, SO_ERROR, &err, &sl);
+        if (err || (ev & (EPOLLERR | EPOLLHUP))) {
+            px_req_on_upstream_reset(uc->req, POL_RESET_LOCAL_CONNECTION_FAILURE);
+            return;
+        }
+        if (!(ev & EPOLLOUT))
+            return;
+        px_timer_stop(l, &uc->timer);
+        uc_start(uc, uc->req);
+        return;
+    }
+    if ((ev & EPOLLOUT) && px_buf_size(&uc->out)) {
+        uc_flush(uc);
+        if (uc->io.fd < 0)
+            return;
+    }
+    if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+        return;
+    if (uc->state == UC_IDLE) {
+        uc_close(uc); /* the server closed it, or sent bytes nobody asked for */
+        return;
+    }
+    if (uc->req && uc->req->state == RQ_STREAM && px_dconn_out_full(uc->req->dc)) {
+        set_events(uc, EPOLLRDHUP);
+        return;
+    }
+    bool eof = false;
+    for (;;) {
+        if (px_buf_reserve(&uc->in, READ_CHUNK) != 0) {
+            eof = true;
+            break;
+        }
+        ssize_t n = recv(uc->io.fd, uc->in.p + uc->in.len, uc->in.cap - uc->in.len, 0);
+        if (n > 0) {
+            uc->in.len += (size_t)n;
+            uc->got_bytes = true;
+            if ((size_t)n < uc->in.cap - uc->in.len + (size_t)n || px_buf_size(&uc->in) >= (1u << 20))
+                break;
+            continue;
+        }
+        if (n == 0) {
+            eof = true;
+            break;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK)
+            eof = true;
+        break;
+    }
+    px_req *r = uc->req;
+    px_dconn *dc = r ? r->dc : NULL;
+    process(uc, eof);
+    if (eof && uc->io.fd >= 0 && uc->req == NULL && uc->state != UC_IDLE)
+        uc_close(uc);
+    else if (eof && uc->io.fd >= 0 && uc->state == UC_IDLE)
+        uc_close(uc);
+    if (dc && dc->io.fd >= 0)
+        px_dconn_flush(dc);
+}
