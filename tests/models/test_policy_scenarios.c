@@ -3,7 +3,16 @@
  * through the simulator: small scenarios under tests/models/data/ whose
  * outcome Istio's and Envoy's semantics fix (policy-semantics.md), checked
  * exactly where the outcome is deterministic and within a 99.9% confidence
- * interval (z = 3.29) where it is a proportion.
+ * interval (z = 3.29) where it is a proportion:
+ *   - a 10% abort / 50% delay fault (FI, DI; no retry, no route timeout);
+ *   - PeerAuthentication STRICT refusing plaintext, AuthorizationPolicy 403;
+ *   - a local rate limit per pod (429 RL, not retried);
+ *   - retries hiding a flaky pod (1 - p^(attempts+1));
+ *   - outlier detection ejecting and returning a failing pod, on time;
+ *   - a tight connection pool giving 503 UO (Erlang's loss formula);
+ *   - a route timeout giving 504 UT;
+ *   - Istio's Bookinfo fixtures, unchanged: jason -> v2 / others -> v3, and
+ *     the 90/10 split.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +25,9 @@
 #include <string.h>
 
 #include "config/bundle.h"
+#include "config/meshsim_docs.h"
 #include "models/mesh.h"
+#include "reports/assertions.h"
 
 #define Z999 3.29
 
@@ -141,12 +152,169 @@ static void test_local_rate_limit_per_pod(void **state)
     run_close(&r);
 }
 
+/* Retries hiding a flaky pod: 3 tries at p = 0.3 succeed with 1 - p^3, and
+ * take p + p^2 retries per request on average. */
+static void test_retries_hide_a_flaky_pod(void **state)
+{
+    run r;
+    run_one(&r, "retry-flaky.yaml");
+    const mdl_row *row = find_row(r.m, "load", "backend", NULL);
+    assert_non_null(row);
+    assert_true(row->requests > 5000);
+    double p = 0.3;
+    assert_proportion(row->codes[200], row->requests, 1 - p * p * p);
+    assert_int_equal(row->codes[200] + row->codes[503], row->requests);
+    assert_int_equal(row->flags[POL_FLAG_URX], row->codes[503]); /* retries exhausted */
+    /* retries per request: mean p + p^2, variance of {0,1,2} w.p. {1-p, p(1-p), p^2} */
+    double mean = p + p * p, var = p * (1 - p) + 4 * p * p - mean * mean;
+    double got = (double)row->retries / (double)row->requests;
+    assert_true(fabs(got - mean) <= Z999 * sqrt(var / (double)row->requests));
+    run_close(&r);
+}
+
+/* Every assertion of a scenario holds (the scenario states its expectations
+ * window by window). */
+static void assert_scenario_assertions(run *r)
+{
+    rpt_assertion *a = NULL;
+    size_t na = rpt_assertions_evaluate(r->m, &r->b.sim->scenario, &a);
+    assert_true(na > 0);
+    for (size_t k = 0; k < na; k++) {
+        if (!a[k].passed)
+            print_error("%s failed (observed %g %s, %s)\n", a[k].name, a[k].observed, a[k].unit, a[k].limit);
+        assert_true(a[k].passed);
+    }
+    free(a);
+}
+
+/* Outlier detection: the failing pod answers exactly consecutive5xxErrors
+ * requests, is ejected, returns at the first interval tick after 10s, fails
+ * 5 more, is ejected for 20s (base x 2), and returns again. */
+static void test_outlier_detection_ejects_and_returns(void **state)
+{
+    run r;
+    run_one(&r, "outlier.yaml");
+    assert_scenario_assertions(&r);
+    const mdl_row *bad = find_row(r.m, "load", "backend", "bad");
+    const mdl_row *good = find_row(r.m, "load", "backend", "good");
+    assert_non_null(bad);
+    assert_non_null(good);
+    assert_int_equal(bad->requests, 15); /* three ejections in 40s */
+    assert_int_equal(bad->codes[503], 15);
+    assert_int_equal(good->errors, 0);
+    run_close(&r);
+}
+
+/* Erlang's loss formula B(c, a). */
+static double erlang_b(int c, double a)
+{
+    double b = 1;
+    for (int k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}
+
+/* http2MaxRequests 2: a loss system with two servers; the overflow is 503 UO,
+ * answered at once and never retried. */
+static void test_tight_pool_overflows_with_uo(void **state)
+{
+    run r;
+    run_one(&r, "pool-overflow.yaml");
+    const mdl_row *row = find_row(r.m, "load", "backend", NULL);
+    assert_non_null(row);
+    assert_int_equal(row->flags[POL_FLAG_UO], row->codes[503]);
+    assert_int_equal(row->codes[200] + row->codes[503], row->requests);
+    assert_int_equal(row->retries, 0);
+    /* 100 rps x (50ms + about 1ms of network and sidecars) */
+    double b = erlang_b(2, 100 * 0.0508);
+    double frac = (double)row->codes[503] / (double)row->requests;
+    assert_true(fabs(frac - b) <= Z999 * sqrt(b * (1 - b) / (double)row->requests) + 0.005);
+    /* two in flight at most: at most 2 / 50ms successes a second */
+    assert_true((double)row->codes[200] / mdl_mesh_measured_seconds(r.m) <= 40.0);
+    run_close(&r);
+}
+
+/* Route timeout 20ms, one pod in four taking 100ms, round robin: exactly the
+ * quarter sent to it ends 504 UT, after 20ms, not retried. */
+static void test_route_timeout_gives_ut_504(void **state)
+{
+    run r;
+    run_one(&r, "route-timeout.yaml");
+    const mdl_row *slow = find_row(r.m, "load", "backend", "");
+    const mdl_row *fast = find_row(r.m, "load", "backend", "fast");
+    assert_non_null(slow);
+    assert_non_null(fast);
+    uint64_t total = slow->requests + fast->requests;
+    assert_int_equal(slow->codes[504], slow->requests);
+    assert_int_equal(slow->flags[POL_FLAG_UT], slow->requests);
+    assert_true(llabs((long long)(4 * slow->requests) - (long long)total) <= 4);
+    assert_int_equal(fast->codes[200], fast->requests);
+    assert_int_equal(slow->retries + fast->retries, 0);
+    /* the caller waited the timeout, plus the way back from its own proxy */
+    assert_true(sim_hist_min(&slow->latency) >= 20e6);
+    assert_true(sim_hist_max(&slow->latency) < 23e6);
+    run_close(&r);
+}
+
+static void run_bookinfo(run *r, const char *vs)
+{
+    char platform[512], dr[512], vsp[512];
+    snprintf(platform, sizeof platform, "%s/fixtures/istio/bookinfo/platform/bookinfo.yaml", MESHSIM_SHARED_DIR);
+    snprintf(dr, sizeof dr, "%s/fixtures/istio/bookinfo/networking/destination-rule-all.yaml", MESHSIM_SHARED_DIR);
+    snprintf(vsp, sizeof vsp, "%s/fixtures/istio/bookinfo/networking/%s", MESHSIM_SHARED_DIR, vs);
+    const char *files[] = {platform, dr, vsp, "bookinfo-reviews-traffic.yaml"};
+    run_data(r, files, 4);
+}
+
+/* Istio's Bookinfo header route, unchanged: jason -> v2, everyone else -> v3. */
+static void test_bookinfo_jason_v2_others_v3(void **state)
+{
+    run r;
+    run_bookinfo(&r, "virtual-service-reviews-jason-v2-v3.yaml");
+    const mdl_row *jason = find_row(r.m, "jason", "reviews", "v2");
+    const mdl_row *others = find_row(r.m, "others", "reviews", "v3");
+    assert_non_null(jason);
+    assert_non_null(others);
+    assert_true(jason->requests > 1000);
+    assert_true(others->requests > 4000);
+    assert_int_equal(jason->errors + others->errors, 0);
+    const mdl_results *res = mdl_mesh_results(r.m);
+    for (size_t i = 0; i < res->nrows; i++)
+        assert_true(res->rows[i] == jason || res->rows[i] == others);
+    run_close(&r);
+}
+
+/* Istio's Bookinfo weighted route, unchanged: 90% v1, 10% v2, for everyone. */
+static void test_bookinfo_90_10(void **state)
+{
+    run r;
+    run_bookinfo(&r, "virtual-service-reviews-90-10.yaml");
+    uint64_t v[4] = {0}, total = 0;
+    const char *ver[] = {"v1", "v2", "v3"};
+    for (int s = 0; s < 2; s++)
+        for (int k = 0; k < 3; k++) {
+            const mdl_row *row = find_row(r.m, s ? "jason" : "others", "reviews", ver[k]);
+            v[k] += row ? row->requests : 0;
+        }
+    total = v[0] + v[1] + v[2];
+    assert_true(total > 5000);
+    assert_int_equal(v[2], 0);
+    assert_proportion(v[1], total, 0.10);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_abort_and_delay),
         cmocka_unit_test(test_peer_authentication_and_authorization),
         cmocka_unit_test(test_local_rate_limit_per_pod),
+        cmocka_unit_test(test_retries_hide_a_flaky_pod),
+        cmocka_unit_test(test_outlier_detection_ejects_and_returns),
+        cmocka_unit_test(test_tight_pool_overflows_with_uo),
+        cmocka_unit_test(test_route_timeout_gives_ut_504),
+        cmocka_unit_test(test_bookinfo_jason_v2_others_v3),
+        cmocka_unit_test(test_bookinfo_90_10),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
