@@ -26,6 +26,7 @@
 #include "reports/report_dir.h"
 #include "reports/summary.h"
 #include "tools/meshsim/cli.h"
+#include "tools/meshsim/cmd_plot.h"
 
 #ifndef MESHSIM_VERSION
 #define MESHSIM_VERSION "0.0.0"
@@ -40,7 +41,8 @@ static const char usage_main[] =
     "commands:\n"
     "  run FILE|DIR...   simulate the scenario, print a summary, write a report directory\n"
     "  test FILE|DIR...  run every Scenario found, judge its assertions, \"N passed, N failed\"\n"
-    "  help [COMMAND]    show help (help run, help test)\n"
+    "  plot RESULTS      draw a stored run's charts and report.html again\n"
+    "  help [COMMAND]    show help (help run, help test, help plot)\n"
     "  version           print the version\n"
     "\n"
     "examples:\n"
@@ -285,6 +287,8 @@ int main(int argc, char **argv)
             fputs(usage_run, stdout);
         else if (argc > 2 && !strcmp(argv[2], "test"))
             fputs(cli_usage_test, stdout);
+        else if (argc > 2 && !strcmp(argv[2], "plot"))
+            fputs(meshsim_usage_plot, stdout);
         else
             fputs(usage_main, stdout);
         return 0;
@@ -297,6 +301,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 2, argv + 2, argc, argv);
     if (!strcmp(cmd, "test"))
         return cmd_test(argc - 2, argv + 2, argc, argv);
+    if (!strcmp(cmd, "plot"))
+        return meshsim_cmd_plot(argc - 2, argv + 2);
     fprintf(stderr, "meshsim: error: unknown command \"%s\"\n\n%s", cmd, usage_main);
     return 2;
 }
