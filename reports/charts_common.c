@@ -59,6 +59,14 @@ double rpt__window_s(const rpt_chart_data *d)
     return hi - lo;
 }
 
+double rpt__window_len(const rpt_chart_data *d, double t)
+{
+    double w = rpt__window_s(d), end = t + w;
+    if (d->duration_s > t && end > d->duration_s)
+        end = d->duration_s;
+    return end > t ? end - t : w;
+}
+
 void rpt__gp_time_axis(FILE *gp, const rpt_chart_data *d)
 {
     double lo, hi;

@@ -39,6 +39,9 @@ void rpt__time_range(const rpt_chart_data *d, double *lo, double *hi);
 /* The window length: window_s, else the smallest gap between window starts,
  * else the measured interval. */
 double rpt__window_s(const rpt_chart_data *d);
+/* The measured part of the window starting at t: the last window of a run
+ * may end at the run's end, before t + window. */
+double rpt__window_len(const rpt_chart_data *d, double t);
 /* "set xrange / xlabel" for a time axis over the measured interval. */
 void rpt__gp_time_axis(FILE *gp, const rpt_chart_data *d);
 /* A value's upper axis bound: 10% headroom, at least `floor_` when all is 0. */

@@ -37,7 +37,7 @@ static void data(FILE *gp, const rpt_chart_data *d)
             if (i && win->t_s - prev > 1.5 * w)
                 fputc('\n', gp); /* a gap: break the lines */
             prev = win->t_s;
-            rpt__gp_number(gp, win->t_s + w / 2);
+            rpt__gp_number(gp, win->t_s + rpt__window_len(d, win->t_s) / 2);
             fputc(' ', gp);
             rpt__gp_number(gp, win->p50_ms);
             fputc(' ', gp);

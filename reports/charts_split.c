@@ -89,7 +89,6 @@ static void data(FILE *gp, const rpt_chart_data *d)
     size_t np = panels(d, p);
     rpt__grid grid;
     rpt__grid_init(&grid, d);
-    double w = rpt__window_s(d);
     uint64_t *counts = ms_xcalloc((grid.n ? grid.n : 1) * (MAX_VERSIONS + 1), sizeof *counts);
     for (size_t k = 0; k < np; k++) {
         memset(counts, 0, (grid.n ? grid.n : 1) * (MAX_VERSIONS + 1) * sizeof *counts);
@@ -117,7 +116,7 @@ static void data(FILE *gp, const rpt_chart_data *d)
                 continue;
             }
             gap = false;
-            rpt__gp_number(gp, grid.t[g] + w / 2);
+            rpt__gp_number(gp, grid.t[g] + rpt__window_len(d, grid.t[g]) / 2);
             uint64_t run = 0;
             for (size_t v = 0; v < p[k].nversions; v++) {
                 run += c[v];

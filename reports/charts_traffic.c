@@ -59,7 +59,6 @@ static void data(FILE *gp, const rpt_chart_data *d)
 {
     sums s;
     sums_init(&s, d);
-    double w = rpt__window_s(d);
     for (size_t v = 0; v < s.n; v++) {
         fprintf(gp, "$svc%zu << EOD\n", v);
         bool gap = false;
@@ -72,9 +71,10 @@ static void data(FILE *gp, const rpt_chart_data *d)
                 continue;
             }
             gap = false;
-            rpt__gp_number(gp, s.grid.t[g] + w / 2);
+            double len = rpt__window_len(d, s.grid.t[g]);
+            rpt__gp_number(gp, s.grid.t[g] + len / 2);
             fputc(' ', gp);
-            rpt__gp_number(gp, (double)r / w);
+            rpt__gp_number(gp, (double)r / len);
             fputc(' ', gp);
             rpt__gp_number(gp, 100.0 * (double)e / (double)r);
             fputc('\n', gp);
@@ -93,11 +93,11 @@ static void plot(FILE *gp, const rpt_chart_data *d)
         rpt__gp_empty(gp, "Requests and errors over time", "no request was measured");
         return;
     }
-    double w = rpt__window_s(d), max_rps = 0, max_err = 0;
+    double max_rps = 0, max_err = 0;
     for (size_t i = 0; i < s.n * s.grid.n; i++) {
         if (!s.requests[i])
             continue;
-        double rps = (double)s.requests[i] / w, err = 100.0 * (double)s.errors[i] / (double)s.requests[i];
+        double rps = (double)s.requests[i] / rpt__window_len(d, s.grid.t[i % s.grid.n]), err = 100.0 * (double)s.errors[i] / (double)s.requests[i];
         max_rps = rps > max_rps ? rps : max_rps;
         max_err = err > max_err ? err : max_err;
     }
