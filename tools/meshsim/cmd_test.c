@@ -106,11 +106,11 @@ typedef struct wire_header {
     uint32_t na;
 } wire_header;
 
-typedef struct wire_assertion {
-    uint8_t passed, observed_valid;
-    uint32_t replications, unmatched;
+typedef struct wire_assertion { /* no implicit padding */
     double observed, value, half_width;
     uint64_t samples;
+    uint32_t replications, unmatched;
+    uint8_t passed, observed_valid, _pad[6];
 } wire_assertion;
 
 static int parse_test(int argc, char **argv, test_args *a, ms_diag *d)
@@ -247,15 +247,24 @@ static int write_all(int fd, const void *p, size_t n)
 static void worker_main(test_case *t, const rpt_run_info *info, int fd)
 {
     run_case(t, info);
-    wire_header h = {0};
+    wire_header h;
+    memset(&h, 0, sizeof h); /* padding too: the bytes go through a pipe */
     h.wall_s = t->wall_s;
     snprintf(h.error, sizeof h.error, "%s", t->error);
     h.na = (uint32_t)t->na;
     int rc = write_all(fd, &h, sizeof h);
     for (size_t i = 0; rc == 0 && i < t->na; i++) {
         const rpt_assertion *a = &t->a[i];
-        wire_assertion w = {a->passed, a->observed_valid, a->replications, a->unmatched,
-                            a->observed, a->value, a->half_width, a->samples};
+        wire_assertion w;
+        memset(&w, 0, sizeof w);
+        w.observed = a->observed;
+        w.value = a->value;
+        w.half_width = a->half_width;
+        w.samples = a->samples;
+        w.replications = a->replications;
+        w.unmatched = a->unmatched;
+        w.passed = a->passed;
+        w.observed_valid = a->observed_valid;
         rc = write_all(fd, &w, sizeof w);
     }
     _exit(rc == 0 ? 0 : 3);
@@ -416,7 +425,10 @@ static void print_failures(const test_case *tc, size_t n)
             printf("  %s (%s): FAIL %s: %s\n", t->name, t->path, t->a[i].name, ev);
         }
     }
-    if (any && n && tc[0].replications > 1)
+    bool replicated = false;
+    for (size_t k = 0; k < n; k++)
+        replicated |= !case_passed(&tc[k]) && tc[k].replications > 1;
+    if (replicated)
         printf("  (with replications an assertion holds only when its whole 95%% interval is "
                "within the limit)\n");
 }
