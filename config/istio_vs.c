@@ -361,7 +361,10 @@ static void decode_http_route(const cfg_node *n, ms_diag *d, pol_http_route *r)
             const cfg_node *it = v->u.seq.items[i];
             if (cfg__expect_fields(it, d, "mirror", mfields, CFG_COUNT(mfields)) != 0)
                 continue;
-            cfg__i_destination(cfg_map_get(it, "destination"), d, &r->mirrors[i].destination);
+            const cfg_node *dest = cfg_map_get(it, "destination");
+            if (cfg__i_absent(dest))
+                ms_diag_error(d, it->pos, "destination is required for mirrors");
+            cfg__i_destination(dest, d, &r->mirrors[i].destination);
             cfg__i_percent(cfg_map_get(it, "percentage"), d, &r->mirrors[i].percentage);
         }
         if (r->has_mirror)

@@ -439,6 +439,12 @@ static const cfg_diag_case cases[] = {
       "t.yaml:17:24: error: local rate limit descriptors are not simulated by this version of meshsim",
       "t.yaml:16:56: error: fill_interval must be at least 50ms (Envoy's local rate limiter), found 0.01s",
       "t.yaml:18:5: error: this local rate limit patch (applyTo HTTP_ROUTE) is not simulated by this version of meshsim; only an HTTP_FILTER patch inserting envoy.filters.http.local_ratelimit is"}},
+    {"test_mirrors_need_a_destination",
+     VS_HEAD
+     "  - route: [{destination: {host: reviews}}]\n"
+     "    mirrors:\n"
+     "    - {percentage: {value: 5}}\n",
+     {"t.yaml:10:7: error: destination is required for mirrors"}},
     {"test_authz_selector_and_target_refs",
      AP_HEAD
      "  selector: {matchLabels: {app: a}}\n"
