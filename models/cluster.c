@@ -247,3 +247,37 @@ void mdl__cluster_sync_host(mdl_mesh *m, mdl_pod *client, mdl_cluster *c, uint32
     pol_host_set_rebuild(c->hosts);
     pol_lb_on_hosts_changed(c->lb, now);
 }
+
+/* Add every uint64_t field of `src` described by table[0..n) into `dst`. */
+static void add_stats(void *dst, const void *src, const pol_stat_desc *table, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        *(uint64_t *)(void *)((char *)dst + table[i].offset) += pol_stat_value(src, &table[i]);
+}
+
+void mdl__clusters_snapshot(mdl_mesh *m)
+{
+    size_t ncs, nos;
+    const pol_stat_desc *cs = pol_cluster_stats_table(&ncs);
+    const pol_stat_desc *os = pol_outlier_stats_table(&nos);
+    for (size_t p = 0; p < m->npods; p++) {
+        const mdl_pod *pod = &m->pods[p];
+        const char *client = pod->wl ? pod->wl->name : "istio-ingressgateway";
+        for (size_t i = 0; i < pod->nclusters; i++) {
+            mdl_cluster *c = pod->clusters[i];
+            char name[POL_HOST_MAX + 64];
+            snprintf(name, sizeof name, "outbound|%d|%s|%s", c->svc->port, c->subset ? c->subset : "",
+                     c->svc->fqdn);
+            pol_cluster_stats s = c->stats;
+            s.upstream_rq_active = pol_circuit_count(&c->cb, POL_CB_REQUESTS);
+            s.membership_total = c->nhosts;
+            s.membership_healthy = 0;
+            for (uint32_t h = 0; h < c->nhosts; h++)
+                s.membership_healthy += !pol_host_set_host(c->hosts, h)->ejected;
+            mdl_cluster_counters *out = mdl_results_cluster(&m->results, client, name);
+            add_stats(&out->stats, &s, cs, ncs);
+            if (c->od)
+                add_stats(&out->outlier, pol_outlier_stats_get(c->od), os, nos);
+        }
+    }
+}

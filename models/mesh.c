@@ -118,6 +118,7 @@ int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
         }
     }
     m->results.events = sim_events_dispatched(m->world);
+    mdl__clusters_snapshot(m);
     mdl_results_finish(&m->results);
     return stopped;
 }

@@ -386,6 +386,8 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
 void mdl__cluster_free(mdl_cluster *c);
 void mdl__cluster_report(mdl_mesh *m, mdl_cluster *c, uint32_t host, int status);
 uint64_t mdl__cluster_ejections(const mdl_cluster *c);
+/* Every client proxy's cluster statistics into the results (end of run). */
+void mdl__clusters_snapshot(mdl_mesh *m);
 /* build.c */
 int mdl__build(mdl_mesh *m);
 mdl_service *mdl__service_by_host(mdl_mesh *m, const char *host, const char *client_ns);

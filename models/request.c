@@ -222,8 +222,10 @@ static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flag
         resp.x_envoy_ratelimited = ratelimited;
         pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &rng, &dec);
     }
-    if (dec.retry &&
-        pol_timeout_backoff_fits(&r->route.policy->timeouts, r->t_router, now, dec.backoff_ns)) {
+    bool retry = dec.retry &&
+                 pol_timeout_backoff_fits(&r->route.policy->timeouts, r->t_router, now, dec.backoff_ns);
+    pol_cluster_stats_count_status(&cl->stats, status, retry);
+    if (retry) {
         r->retries++;
         sched_req(m, dec.backoff_ns, on_backoff_done, r); /* backoff: client proxy time */
         return;
@@ -433,6 +435,7 @@ static void on_route_timeout(sim_world *w, void *t, uint64_t arg)
     r->route_timer = 0;
     if (!r->done) {
         r->cluster->stats.upstream_rq_timeout++;
+        pol_cluster_stats_count_status(&r->cluster->stats, POL_TIMEOUT_STATUS, 0);
         if (r->attempt)
             attempt_end(m, r);
         req_complete(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT));

@@ -48,6 +48,7 @@ void mdl_results_fini(mdl_results *r)
         free((char *)r->timeline[i].detail);
     }
     free(r->timeline);
+    mdl__results_clusters_fini(r);
     free((char *)r->scenario);
     *r = (mdl_results){0};
 }
@@ -137,6 +138,7 @@ void mdl_results_finish(mdl_results *r)
 {
     if (r->nrows > 1)
         qsort(r->rows, r->nrows, sizeof r->rows[0], row_cmp);
+    mdl__results_clusters_sort(r);
 }
 
 int mdl_outcome_is_error(const mdl_outcome *o)

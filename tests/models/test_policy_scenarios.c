@@ -80,6 +80,19 @@ static const mdl_row *find_row(const mdl_mesh *m, const char *src, const char *d
     return NULL;
 }
 
+static const mdl_cluster_counters *find_counters(const mdl_mesh *m, const char *client,
+                                                 const char *cluster)
+{
+    const mdl_results *res = mdl_mesh_results(m);
+    for (size_t i = 0; i < res->nclusters; i++)
+        if (!strcmp(res->clusters[i].client, client) && !strcmp(res->clusters[i].cluster, cluster))
+            return &res->clusters[i];
+    print_error("no counters for %s %s\n", client, cluster);
+    return NULL;
+}
+
+#define BACKEND "outbound|80||backend.default.svc.cluster.local"
+
 /* Is k successes out of n consistent with probability p (99.9% interval)? */
 static void assert_proportion(uint64_t k, uint64_t n, double p)
 {
@@ -169,6 +182,14 @@ static void test_retries_hide_a_flaky_pod(void **state)
     double mean = p + p * p, var = p * (1 - p) + 4 * p * p - mean * mean;
     double got = (double)row->retries / (double)row->requests;
     assert_true(fabs(got - mean) <= Z999 * sqrt(var / (double)row->requests));
+    /* Envoy's counters: every attempt in upstream_rq_total, retries counted */
+    const mdl_cluster_counters *c = find_counters(r.m, "client", BACKEND);
+    assert_non_null(c);
+    assert_true(c->stats.upstream_rq_total >= row->requests + row->retries); /* warm-up too */
+    assert_int_equal(c->stats.upstream_rq_retry, c->stats.upstream_rq_total - c->stats.upstream_rq_completed);
+    assert_int_equal(c->stats.retry_upstream_rq_5xx, c->stats.upstream_rq_retry);
+    assert_int_equal(c->stats.upstream_rq_completed, c->stats.upstream_rq_2xx + c->stats.upstream_rq_5xx);
+    assert_int_equal(c->stats.membership_total, 1);
     run_close(&r);
 }
 
@@ -202,6 +223,12 @@ static void test_outlier_detection_ejects_and_returns(void **state)
     assert_int_equal(bad->requests, 15); /* three ejections in 40s */
     assert_int_equal(bad->codes[503], 15);
     assert_int_equal(good->errors, 0);
+    const mdl_cluster_counters *c = find_counters(r.m, "client", BACKEND);
+    assert_non_null(c);
+    assert_int_equal(c->outlier.ejections_enforced_total, 3);
+    assert_int_equal(c->outlier.ejections_enforced[POL_OUTLIER_CONSECUTIVE_5XX], 3);
+    assert_int_equal(c->outlier.ejections_active, 1); /* ejected again at 32s, for 30s */
+    assert_int_equal(c->stats.membership_healthy, 3);
     run_close(&r);
 }
 
@@ -231,6 +258,11 @@ static void test_tight_pool_overflows_with_uo(void **state)
     assert_true(fabs(frac - b) <= Z999 * sqrt(b * (1 - b) / (double)row->requests) + 0.005);
     /* two in flight at most: at most 2 / 50ms successes a second */
     assert_true((double)row->codes[200] / mdl_mesh_measured_seconds(r.m) <= 40.0);
+    const mdl_cluster_counters *c = find_counters(r.m, "client", BACKEND);
+    assert_non_null(c);
+    assert_int_equal(c->stats.upstream_rq_pending_overflow, row->flags[POL_FLAG_UO]);
+    assert_int_equal(c->stats.upstream_rq_total, row->codes[200]);
+    assert_int_equal(c->stats.upstream_rq_retry, 0);
     run_close(&r);
 }
 
@@ -253,6 +285,11 @@ static void test_route_timeout_gives_ut_504(void **state)
     /* the caller waited the timeout, plus the way back from its own proxy */
     assert_true(sim_hist_min(&slow->latency) >= 20e6);
     assert_true(sim_hist_max(&slow->latency) < 23e6);
+    const mdl_cluster_counters *c = find_counters(r.m, "client", BACKEND);
+    assert_non_null(c);
+    assert_int_equal(c->stats.upstream_rq_timeout, slow->requests);
+    assert_int_equal(c->stats.upstream_rq_5xx, slow->requests);
+    assert_int_equal(c->stats.upstream_rq_2xx, fast->requests);
     run_close(&r);
 }
 
