@@ -373,6 +373,9 @@ int mdl__build(mdl_mesh *m)
     }
     err |= dist_init(m, &m->sidecar_cost, &cl->mesh.sidecar.cost);
     err |= dist_init(m, &m->ingress_cost, &cl->mesh.ingress_gateway.cost);
+    err |= dist_init(m, &m->mtls_handshake, &cl->mesh.mtls_handshake);
+    err |= dist_init(m, &m->mtls_per_kib, &cl->mesh.mtls_per_kib);
+    err |= dist_init(m, &m->ingress_tls, &cl->mesh.ingress_gateway.tls_handshake);
     err |= dist_init(m, &m->lat_same_node, &cl->network.same_node.latency);
     err |= dist_init(m, &m->lat_same_zone, &cl->network.same_zone.latency);
     err |= dist_init(m, &m->lat_cross_zone, &cl->network.cross_zone.latency);

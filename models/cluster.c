@@ -156,6 +156,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
     pol_policy_blocks blocks = effective_blocks(dr, ss);
 
     mdl_cluster *c = ms_xcalloc(1, sizeof *c);
+    c->m = m;
     c->svc = svc;
     c->subset = subset;
     c->hosts = pol_host_set_create();
@@ -163,7 +164,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
     c->gens = ms_xcalloc(svc->npods ? svc->npods : 1, sizeof *c->gens);
     for (size_t i = 0; i < svc->npods; i++) {
         mdl_pod *p = &m->pods[svc->pods[i]];
-        if (ss && !pol_labels_subset(&ss->labels, &p->wl->k8s->pod_labels))
+        if (ss && p->wl && p->wl->k8s && !pol_labels_subset(&ss->labels, &p->wl->k8s->pod_labels))
             continue;
         const mdl_node *node = &m->nodes[p->node];
         pol_host_spec hs = {
@@ -193,9 +194,9 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
         pol_lb_config_init_istio(&lbc); /* refused by the decoder's checks already */
     c->mtls = mdl__client_mtls(m, &blocks, svc);
     pol_circuit_thresholds th;
-    pol_istio_pool_settings pool;
-    pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th, &pool);
-    c->connect_timeout = pool.connect_timeout_ns;
+    pol_istio_map_connection_pool(blocks.has_connection_pool ? &blocks.connection_pool : NULL, &th,
+                                  &c->pool);
+    c->connect_timeout = c->pool.connect_timeout_ns;
     if (blocks.has_outlier_detection && c->nhosts > 0) {
         pol_outlier_config oc;
         uint32_t panic;
@@ -207,6 +208,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
     ms_rng rng = sim_rng_view(&c->rng);
     c->lb = pol_lb_create(&lbc, c->hosts, &rng);
     pol_circuit_init(&c->cb, &th, &c->stats);
+    mdl__conn_init(m, c, client, &blocks);
 
     MS_VEC_GROW(client->clusters, client->nclusters, client->cluster_cap);
     client->clusters[client->nclusters++] = c;
@@ -217,6 +219,7 @@ void mdl__cluster_free(mdl_cluster *c)
 {
     if (!c)
         return;
+    mdl__conn_free(c);
     pol_lb_destroy(c->lb);
     pol_host_set_destroy(c->hosts);
     pol_outlier_destroy(c->od);

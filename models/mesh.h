@@ -19,6 +19,7 @@
 #include "base/diag.h"
 #include "config/bundle.h"
 #include "models/results.h"
+#include "policy/cluster_stats.h"
 #include "sim/time.h"
 
 typedef struct mdl_options {
@@ -53,6 +54,11 @@ double mdl_mesh_measured_seconds(const mdl_mesh *m);
  * them (per second).  -1 if no workload has that name or the run stopped early. */
 int mdl_mesh_app_occupancy(const mdl_mesh *m, const char *workload, double *mean_jobs,
                            double *arrival_rate);
+/* Envoy's cluster counters for `service` (its short name), summed over every
+ * client proxy that sent to it (connections opened, closed after
+ * maxRequestsPerConnection or idleTimeout, pending overflows...).  -1 when no
+ * proxy has a cluster for it. */
+int mdl_mesh_upstream_stats(const mdl_mesh *m, const char *service, pol_cluster_stats *out);
 /* Outlier ejections seen by the probe's selection (destination filter). */
 uint64_t mdl_mesh_probe_ejections(const mdl_mesh *m, size_t i);
 

@@ -33,6 +33,7 @@
 #include "policy/fault.h"
 #include "policy/flags.h"
 #include "policy/host_set.h"
+#include "policy/istio_map.h"
 #include "policy/lb.h"
 #include "policy/retry.h"
 #include "policy/route.h"
@@ -64,7 +65,12 @@ typedef struct mdl_workload {
     double app_mean_jobs, app_arrival_rate;
 } mdl_workload;
 
-typedef enum mdl_pod_kind { MDL_POD_APP, MDL_POD_INGRESS } mdl_pod_kind;
+typedef enum mdl_pod_kind {
+    MDL_POD_APP,
+    MDL_POD_INGRESS,
+    MDL_POD_EGRESS,   /* an egress gateway replica (egress.c) */
+    MDL_POD_EXTERNAL, /* an external service outside the mesh, over the internet link (egress.c) */
+} mdl_pod_kind;
 
 /* A pod's life cycle (lifecycle.c).  Only READY and TERMINATING pods accept
  * connections; the control plane's endpoint readiness (ep_ready) follows with
@@ -116,12 +122,14 @@ typedef struct mdl_service {
     const char *name, *ns;
     int port;
     int target_port; /* the pods' (workload) port */
+    const pol_service_entry *se; /* external services: the ServiceEntry (or NULL) */
     uint32_t *pods; /* owned: pods selected by the Service */
     size_t npods;
 } mdl_service;
 
 /* One Envoy cluster as one client proxy sees it. */
 struct mdl_cluster {
+    struct mdl_mesh *m;
     mdl_service *svc;
     const char *subset; /* NULL: whole service */
     uint32_t *pods;     /* owned: host index -> pod id */
@@ -136,6 +144,8 @@ struct mdl_cluster {
     sim_rng rng;             /* stream "cluster/CLIENT/FQDN/SUBSET" */
     uint32_t *gens;          /* owned: host index -> incarnation in the proxy's view */
     sim_time connect_timeout; /* DestinationRule tcp.connectTimeout, else Istio's 10 s */
+    pol_istio_pool_settings pool; /* connectionPool: per-connection limits, timeouts */
+    struct mdl_conn_pool *cx;     /* owned: one connection pool per host (connections.c) */
 };
 
 /* Time spent per domain by a request or an attempt: closed segments in acc[],
@@ -288,6 +298,10 @@ struct mdl_job {
     bool reset;       /* the server's proxy closed the connection: no response */
     mdl_span span;
     sim_event_id try_timer;
+    /* its connection to the server (connections.c) */
+    uint8_t conn;           /* MDL_CONN_NONE, _PENDING or _ACTIVE */
+    bool tls;               /* the connection is (m)TLS: per-KiB crypto cost */
+    uint32_t conn_requests; /* requests carried by its connection, this one included */
     /* downstream calls */
     uint32_t step;      /* next call step */
     uint32_t pending;   /* children not yet finished in the current step */
@@ -359,6 +373,7 @@ struct mdl_mesh {
     cfg_workload_spec default_model;
     /* behaviour */
     sim_dist sidecar_cost, ingress_cost;
+    sim_dist mtls_handshake, mtls_per_kib, ingress_tls;
     sim_dist lat_same_node, lat_same_zone, lat_cross_zone, lat_cross_region, lat_internet;
     sim_rng net_rng;
     struct mdl_routes *ingress_routes; /* owned: the ingress gateway's tables */
@@ -391,6 +406,23 @@ void mdl__clusters_snapshot(mdl_mesh *m);
 /* build.c */
 int mdl__build(mdl_mesh *m);
 mdl_service *mdl__service_by_host(mdl_mesh *m, const char *host, const char *client_ns);
+/* connections.c: HTTP/1.1 keep-alive pools per (client proxy, upstream host) */
+enum { MDL_CONN_NONE, MDL_CONN_PENDING, MDL_CONN_ACTIVE };
+void mdl__conn_init(mdl_mesh *m, mdl_cluster *c, const mdl_pod *client, const pol_policy_blocks *b);
+void mdl__conn_free(mdl_cluster *c);
+/* The attempt `j` needs a connection to its host: mdl__job_send(j) once it has
+ * one (at once when an idle one is there).  false: the pending queue is full
+ * (503 UO); nothing is held then. */
+bool mdl__conn_request(mdl_mesh *m, mdl_job *j);
+/* The client stops waiting for `j`: its connection goes back to the pool when
+ * the response came (`answered`), is reset otherwise (HTTP/1.1 cannot reuse a
+ * connection with a response outstanding). */
+void mdl__conn_release(mdl_mesh *m, mdl_job *j, bool answered);
+/* One-way time for `bytes` between two pods: the internet link when one of
+ * them is an external service, else the node network's link. */
+sim_time mdl__hop_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, uint64_t bytes);
+/* Crypto cost of `bytes` on a (m)TLS connection (mtls.perKiB). */
+sim_time mdl__tls_bytes_cost(mdl_mesh *m, sim_rng *rng, uint64_t bytes);
 /* network.c: one-way time for `bytes` from pod a to pod b (node domain) */
 sim_time mdl__link_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, uint64_t bytes);
 sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes);
@@ -405,6 +437,10 @@ void mdl__req_release(mdl_mesh *m, mdl_req *r);
 void mdl__job_at_app(mdl_mesh *m, mdl_job *j);
 void mdl__job_release(mdl_mesh *m, mdl_job *j);
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status); /* request.c */
+/* request.c: the attempt has its connection: the request goes on the wire */
+void mdl__job_send(mdl_mesh *m, mdl_job *j);
+/* request.c: its connection could not be set up (connect timeout): 503 UF */
+void mdl__job_connect_failed(mdl_mesh *m, mdl_job *j);
 void mdl__child_done(mdl_mesh *m, mdl_req *child);
 /* inbound.c: the server sidecar's PeerAuthentication, AuthorizationPolicy and
  * local rate limits */

@@ -156,7 +156,7 @@ static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
  * attempt's time so far joins the request's, and the attempt gives back its
  * host's active-request count and its circuit-breaker slot.  If it has not
  * answered it keeps running on the server, abandoned. */
-static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r)
+static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r, bool answered)
 {
     mdl_job *j = r->attempt;
     sim_time now = sim_now(m->world), part[MDL_NDOMAINS];
@@ -164,6 +164,7 @@ static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r)
     mdl_acc_add(r->span.acc, part);
     j->abandoned = true;
     cancel_job_timer(m, j);
+    mdl__conn_release(m, j, answered);
     pol_host_set_active_add(r->cluster->hosts, j->host, -1);
     pol_circuit_release(&r->cluster->cb, POL_CB_REQUESTS);
     r->attempt = NULL;
@@ -176,7 +177,7 @@ void mdl__req_abandon(mdl_mesh *m, mdl_req *r)
     if (r->done)
         return;
     if (r->attempt)
-        attempt_end(m, r);
+        attempt_end(m, r, false);
     req_end(m, r);
 }
 
@@ -203,7 +204,8 @@ static void on_backoff_done(sim_world *w, void *t, uint64_t arg)
 
 /* After an attempt: retry or answer.  `reset` is NO_RESET for a response,
  * else the pol_reset_reason the attempt ended with (a per-try timeout is a
- * local reset); `ratelimited`: the response carries x-envoy-ratelimited. */
+ * local reset, a connect timeout a connection timeout); `ratelimited`: the
+ * response carries x-envoy-ratelimited. */
 static void attempt_finished(mdl_mesh *m, mdl_req *r, int status, pol_flags flags, int reset,
                              bool ratelimited)
 {
@@ -241,7 +243,7 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
     mdl_span_to(&j->span, sim_now(w), MDL_DOM_NONE);
     if (!j->abandoned) {
         assert(r->attempt == j);
-        attempt_end(m, r);
+        attempt_end(m, r, !j->reset);
         r->version = j->server->wl ? j->server->wl->version : NULL;
         if (j->reset) {
             /* the server's proxy closed the connection before any response */
@@ -258,21 +260,44 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
     mdl__job_release(m, j); /* the server side is finished */
 }
 
+/* `bytes` leave on the attempt's connection at `at` (TCP retransmits them
+ * while the path is blocked): the (m)TLS crypto cost is mesh time, the
+ * transfer node time (the internet link for an external service).  Returns
+ * the delay from now until they arrive. */
+static sim_time on_the_wire(mdl_mesh *m, mdl_job *j, const mdl_pod *from, const mdl_pod *to,
+                            sim_time at, uint64_t bytes)
+{
+    sim_time now = sim_now(m->world);
+    sim_time crypto = j->tls ? mdl__tls_bytes_cost(m, &j->server->rng, bytes) : 0;
+    mdl_span_to(&j->span, now, MDL_DOM_MESH);
+    j->span.acc[MDL_DOM_MESH] += crypto;
+    j->span.dom = MDL_DOM_NODE;
+    j->span.start = now + crypto;
+    return crypto + (at - now) + mdl__hop_time(m, from, to, bytes);
+}
+
+/* When bytes sent now from a to b leave for good (SIM_TIME_MAX: never); the
+ * internet link to an external service is never blocked. */
+static sim_time send_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b)
+{
+    if (a->kind == MDL_POD_EXTERNAL || b->kind == MDL_POD_EXTERNAL)
+        return sim_now(m->world);
+    return mdl__send_time(m, a, b);
+}
+
 /* The server has an answer: send it back over the link (TCP retransmits it
  * while the path is blocked; if it never opens, the client hears nothing). */
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
 {
-    sim_time now = sim_now(m->world);
     j->status = status;
     mdl__pod_untrack_job(j);
-    mdl_span_to(&j->span, now, MDL_DOM_NODE);
-    sim_time at = mdl__send_time(m, j->server, j->req->client);
+    sim_time at = send_time(m, j->server, j->req->client);
     if (at == SIM_TIME_MAX) {
         mdl__job_release(m, j); /* the server side is finished; nothing arrives */
         return;
     }
     uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : MDL_REQUEST_BYTES;
-    sched_job(m, at - now + mdl__link_time(m, j->server, j->req->client, bytes), on_job_response, j);
+    sched_job(m, on_the_wire(m, j, j->server, j->req->client, at, bytes), on_job_response, j);
 }
 
 void mdl__job_reset(mdl_mesh *m, mdl_job *j, pol_reset_reason why)
@@ -289,7 +314,7 @@ void mdl__job_reset(mdl_mesh *m, mdl_job *j, pol_reset_reason why)
         else
             cl->stats.upstream_rq_rx_reset++;
         mdl__cluster_report(m, cl, j->host, POL_OUTLIER_LOCAL_CONNECT_FAILED);
-        attempt_end(m, r);
+        attempt_end(m, r, false);
         attempt_finished(m, r, pol_reset_reason_status(why), POL_FLAG_BIT(pol_reset_reason_flag(why)),
                          (int)why, false);
     }
@@ -334,6 +359,11 @@ static void on_job_arrive(sim_world *w, void *t, uint64_t arg)
     mdl_job *j = t;
     mdl_mesh *m = j->m;
     sim_time now = sim_now(w);
+    if (j->server->kind == MDL_POD_EXTERNAL) {
+        mdl__job_at_app(m, j); /* no sidecar out there */
+        mdl__job_release(m, j);
+        return;
+    }
     if (!mdl__pod_accepts(j->server, j->gen)) {
         /* Nobody listens at that address.  A live node refuses at once and
          * the refusal travels back (UF after a round trip); a dead node stays
@@ -376,7 +406,7 @@ static void on_try_timeout(sim_world *w, void *t, uint64_t arg)
         assert(r->attempt == j);
         r->cluster->stats.upstream_rq_per_try_timeout++;
         mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_TIMEOUT);
-        attempt_end(m, r);
+        attempt_end(m, r, false);
         attempt_finished(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), POL_RESET_LOCAL_RESET,
                          false);
     }
@@ -409,21 +439,35 @@ static void attempt_start(mdl_mesh *m, mdl_req *r)
     j->host = (uint32_t)idx;
     r->attempt = j;
     mdl_span_to(&r->span, now, MDL_DOM_NONE); /* the attempt's time is added when it ends */
-    mdl_span_init(&j->span, now, MDL_DOM_NODE);
+    mdl_span_init(&j->span, now, MDL_DOM_MESH); /* waiting for a connection */
     j->gen = cl->gens[idx];
-    j->t_sent = now;
     pol_attempt_deadline dl = pol_timeout_attempt(&r->route.policy->timeouts, r->t_router, now);
     if (dl.kind == POL_TIMEOUT_PER_TRY)
         j->try_timer = sched_job(m, dl.deadline_ns - now, on_try_timeout, j);
-    /* the connection: SYNs dropped by a dead node, a partition or a
-     * NetworkPolicy end in a connect timeout (UF) */
-    sim_time wait;
-    if (!mdl__connect(m, r->client, j->server, r->route.svc, r->port, cl->connect_timeout, &wait)) {
-        j->refs++;
-        sim_schedule_in(m->world, wait, on_job_reset, j, POL_RESET_CONNECTION_TIMEOUT);
+    if (!mdl__conn_request(m, j)) {
+        /* pending overflow: 503 UO, never retried; the server never sees it */
+        attempt_end(m, r, false);
+        mdl__job_release(m, j);
+        req_complete(m, r, POL_CB_OVERFLOW_STATUS, POL_FLAG_BIT(POL_FLAG_UO));
+    }
+}
+
+void mdl__job_send(mdl_mesh *m, mdl_job *j)
+{
+    const mdl_pod *client = j->req->client;
+    sim_time at = send_time(m, client, j->server);
+    if (at == SIM_TIME_MAX) {
+        /* the path never opens: the attempt hears nothing (its timeouts decide) */
+        mdl__job_release(m, j);
         return;
     }
-    sched_job(m, wait + mdl__link_time(m, r->client, j->server, MDL_REQUEST_BYTES), on_job_arrive, j);
+    j->t_sent = at;
+    sched_job(m, on_the_wire(m, j, client, j->server, at, MDL_REQUEST_BYTES), on_job_arrive, j);
+}
+
+void mdl__job_connect_failed(mdl_mesh *m, mdl_job *j)
+{
+    mdl__job_reset(m, j, POL_RESET_CONNECTION_TIMEOUT);
 }
 
 /* --- the client proxy -------------------------------------------------------------- */
@@ -437,7 +481,7 @@ static void on_route_timeout(sim_world *w, void *t, uint64_t arg)
         r->cluster->stats.upstream_rq_timeout++;
         pol_cluster_stats_count_status(&r->cluster->stats, POL_TIMEOUT_STATUS, 0);
         if (r->attempt)
-            attempt_end(m, r);
+            attempt_end(m, r, false);
         req_complete(m, r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT));
     }
     mdl__req_release(m, r);

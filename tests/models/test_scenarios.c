@@ -82,7 +82,8 @@ static char *run_summary(const char *rel, bool seed_set, uint64_t seed)
 static void test_every_scenario_passes(void **state)
 {
     static const char *const all[] = {"bookinfo", "queueing/mm1.yaml", "queueing/mm2.yaml",
-                                      "queueing/md1.yaml", "queueing/closed.yaml"};
+                                      "queueing/md1.yaml", "queueing/closed.yaml",
+                                      "queueing/sidecar.yaml"};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         run r;
         run_open(&r, all[i], false, 0);
@@ -156,10 +157,11 @@ static void test_bookinfo_routes_as_configured(void **state)
     assert_non_null(v2);
     assert_non_null(v3);
     /* reviews v2 answers jason only (10% of the mix), so v2 calls ratings
-     * exactly as often as it is called */
+     * as often as it is called, but for the calls that straddle the edges of
+     * the measured window (called before it ends, calling after) */
     const mdl_row *v2r = find_row(res, "reviews-v2", "ratings", "v1");
     assert_non_null(v2r);
-    assert_int_equal(v2r->requests, v2->requests);
+    assert_true(llabs((long long)v2r->requests - (long long)v2->requests) <= 2);
     double jason = (double)v2->requests / (double)root->requests;
     assert_true(jason > 0.08 && jason < 0.12);
     /* the others: 90/10 between v1 and v3 */
