@@ -18,7 +18,7 @@
 static const char style[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
     "color:#1d1d1f;background:#f6f7f9;line-height:1.4}"
-    "main{max-width:1180px;margin:0 auto;padding:24px}"
+    "main{max-width:1280px;margin:0 auto;padding:24px}"
     "header h1{margin:0 0 4px;font-size:26px}"
     ".facts{color:#555;margin:0 0 16px}"
     ".facts span{margin-right:18px;white-space:nowrap}"
@@ -31,8 +31,9 @@ static const char style[] =
     "margin:0 0 20px}"
     "h2{font-size:19px;margin:0 0 12px}"
     ".scroll{overflow-x:auto}"
-    "table{border-collapse:collapse;width:100%;font-size:13.5px}"
-    "th,td{padding:5px 7px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}"
+    "table{border-collapse:collapse;width:100%;font-size:13px}"
+    "th,td{padding:4px 6px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}"
+    "#route-table td,#domain-table td{white-space:nowrap}"
     "th{background:#f3f5f7;font-weight:600}"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     ".badge{display:inline-block;min-width:38px;text-align:center;font-weight:700;font-size:12px;"
@@ -95,9 +96,9 @@ static void observed(FILE *o, const rpt_chart_assertion *a)
         return;
     }
     if (!strcmp(a->unit, "ratio")) {
-        fprintf(o, "%.4g%%", a->observed * 100);
+        fprintf(o, "%.3g%%", a->observed * 100);
     } else {
-        fprintf(o, "%.6g", a->observed);
+        fprintf(o, "%.4g", a->observed);
         if (a->unit[0] && strcmp(a->unit, "count") != 0) {
             fputc(' ', o);
             rpt__html_text(o, a->unit);
@@ -179,23 +180,31 @@ static void assertions(FILE *o, const rpt_chart_data *d)
 
 static void routes(FILE *o, const rpt_chart_data *d)
 {
-    fputs("<section id=\"routes\">\n<h2>Routes</h2>\n", o);
+    fputs("<section id=\"routes\">\n<h2>Routes</h2>\n<p>One row per source, destination, "
+          "version, host and route, over the measured run; latencies (p50 to max) in "
+          "milliseconds.</p>\n",
+          o);
     if (!d->nseries) {
         fputs("<p class=\"note\">No request was measured.</p>\n</section>\n", o);
         return;
     }
     static const char *const cols[] = {
-        "Source", "Destination", "Version", "Host", "Route", "Requests", "Req/s", "Success",
-        "Retries", "Timeouts", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "Max ms", NULL};
+        "Source", "Destination", "Host", "Route", "Requests", "Req/s", "Success", "Retries",
+        "Timeouts", "p50", "p90", "p99", "p99.9", "Max", NULL};
     fputs("<div class=\"scroll\"><table id=\"route-table\">\n", o);
-    th_row(o, cols, "lllllrrrrrrrrrr");
+    th_row(o, cols, "llllrrrrrrrrrr");
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < d->nseries; i++) {
         const rpt_chart_series *s = &d->series[i];
         fputs("<tr>", o);
         td_text(o, s->source);
-        td_text(o, s->service);
-        td_text(o, s->version);
+        fputs("<td>", o);
+        rpt__html_text(o, s->service[0] ? s->service : "-");
+        if (s->version[0]) {
+            fputc(' ', o);
+            rpt__html_text(o, s->version);
+        }
+        fputs("</td>", o);
         td_text(o, s->host);
         td_text(o, s->route);
         td_u64(o, s->requests);

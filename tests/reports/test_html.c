@@ -149,7 +149,7 @@ static void test_order_and_verdict(void **state)
           "<td>error_rate</td><td>-</td><td>2%</td><td>max 1%</td>");
     at(h, "<td><span class=\"note\">no request matched</span></td><td>min 1</td>");
     /* the route table: the fixture's ratings row, escaped route name */
-    at(h, "<td>productpage</td><td>ratings</td><td>v1</td><td>ratings</td>"
+    at(h, "<td>productpage</td><td>ratings v1</td><td>ratings</td>"
           "<td>r&lt;1&gt;&amp;&quot;x&quot;&#39;y&#39; \u00e9</td><td class=\"num\">2500</td>"
           "<td class=\"num\">50.0</td><td class=\"num\">98.00%</td>");
     /* domains: ingress, mesh, node, app, mean */
