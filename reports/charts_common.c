@@ -211,9 +211,14 @@ static int by_lo(const void *a, const void *b)
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
-/* The kind's intervals (shaded kinds) or instants, clipped to [lo, hi] and
- * merged where they overlap or lie closer than `snap`.  Returns how many;
- * *out is the caller's to free. */
+/* Up to this many intervals of a kind are shaded one by one, so overlaps
+ * (several hosts ejected at once) show darker; more are merged first. */
+#define MAX_SEPARATE_SPANS 200
+
+/* The kind's intervals (shaded kinds) or instants, clipped to [lo, hi].
+ * Instants closer than `snap` are merged, and so are overlapping intervals
+ * when there are more than MAX_SEPARATE_SPANS.  Returns how many; *out is the
+ * caller's to free. */
 static size_t kind_spans(const rpt_chart_data *d, const kind_style *k, double lo, double hi,
                          double snap, span **out)
 {
@@ -229,6 +234,10 @@ static size_t kind_spans(const rpt_chart_data *d, const kind_style *k, double lo
         s[n++] = (span){a < lo ? lo : a, b > hi ? hi : b};
     }
     qsort(s, n, sizeof *s, by_lo);
+    if (k->shaded && n <= MAX_SEPARATE_SPANS) {
+        *out = s;
+        return n;
+    }
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         if (m && s[i].lo <= s[m - 1].hi + snap) {
@@ -256,7 +265,7 @@ void rpt__gp_timeline_objects(FILE *gp, const rpt_chart_data *d)
                 rpt__gp_number(gp, s[i].lo);
                 fputs(", graph 0 to first ", gp);
                 rpt__gp_number(gp, s[i].hi);
-                fprintf(gp, ", graph 1 behind fillcolor rgb '%s' fillstyle solid 0.18 noborder\n",
+                fprintf(gp, ", graph 1 behind fillcolor rgb '%s' fillstyle transparent solid 0.15 noborder\n",
                         kinds[k].color);
             } else {
                 fputs("set arrow from first ", gp);
