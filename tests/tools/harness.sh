@@ -156,6 +156,22 @@ ls "$work" | grep -q 'xml.tmp'; check junit-no-temp 1 $?
 check junit-unwritable 2 $?
 contains junit-unwritable "$work/out" "meshsim: error: cannot create $work/nodir/j.xml.tmp."
 
+# --- a scenario without assertions; a scenario whose report cannot be written ----------
+printf 'apiVersion: meshsim/v1alpha1\nkind: Scenario\nmetadata: {name: quiet}\nspec: {duration: 1s}\n---\n' >"$work/quiet.yaml"
+model 50 >>"$work/quiet.yaml"
+"$meshsim" test "$work/quiet.yaml" --junit "$work/jq.xml" >"$work/out" 2>&1; check no-assertions 0 $?
+contains no-assertions "$work/out" "0/0 held  (no assertions)"
+contains no-assertions "$work/jq.xml" '<testcase name="scenario runs" classname="quiet"'
+xmllint --noout --schema "$src/tests/tools/junit.xsd" "$work/jq.xml" 2>"$work/xl"; check junit-quiet-valid 0 $?
+touch "$work/afile"
+"$meshsim" test "$work/mix/1-fast.yaml" "$work/quiet.yaml" -j 2 -o "$work/afile" --junit "$work/je.xml" >"$work/out" 2>&1
+check report-error 1 $?
+grep -q "^ERROR  fast .*cannot create $work/afile/fast.tmp" "$work/out"; check report-error-line 0 $?
+contains report-error "$work/out" "0 passed, 2 failed"
+contains report-error "$work/je.xml" 'errors="3"'
+contains report-error "$work/je.xml" '<error message="cannot create'
+xmllint --noout --schema "$src/tests/tools/junit.xsd" "$work/je.xml" 2>"$work/xl"; check junit-error-valid 0 $?
+
 # --- report directories ----------------------------------------------------------------
 "$meshsim" test "$work/mix/1-fast.yaml" "$work/mix/1-fast.yaml" -o "$work/reports" >"$work/out" 2>&1
 check reports 0 $?

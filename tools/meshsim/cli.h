@@ -1,11 +1,12 @@
 /*
- * cli.h - pieces shared by the meshsim subcommands (main.c, cmd_test.c,
- * run_replicated.c).
+ * cli.h - pieces shared by the meshsim subcommands (main.c, cmd_test.c;
+ * defined in cli.c).
  */
 #ifndef MESHSIM_CLI_H
 #define MESHSIM_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "base/diag.h"
 #include "config/bundle.h"
@@ -17,6 +18,9 @@
 /* Option `opt`'s value `v` as a whole number in 1..max; -1 after reporting
  * "OPT takes a whole number from 1 to MAX, not "V"". */
 int cli_parse_count(const char *opt, const char *v, unsigned max, unsigned *out, ms_diag *d);
+
+/* argv joined with spaces into buf (cap bytes, truncated): run metadata. */
+void cli_join_args(int argc, char **argv, char *buf, size_t cap);
 
 /* `meshsim run` with replications (n >= 2): run them (m is replication 0's
  * mesh, consumed), print the combined table unless quiet, write the report

@@ -210,12 +210,10 @@ static void run_case(test_case *t, const rpt_run_info *info)
     if (t->replications <= 1) {
         mdl_mesh_run(m, NULL, NULL);
         t->na = rpt_assertions_evaluate(m, sc, &t->a);
-        if (t->outdir &&
-            rpt_report_dir_write(t->outdir, m, t->a, t->na, info, t->error, sizeof t->error) != 0) {
-            free(t->a);
-            t->a = NULL;
-            t->na = 0;
-        }
+        /* a report that cannot be written makes the scenario an error (its
+         * verdicts are kept: each of its testcases carries the error) */
+        if (t->outdir)
+            rpt_report_dir_write(t->outdir, m, t->a, t->na, info, t->error, sizeof t->error);
         mdl_mesh_destroy(m);
     } else {
         rpt_replicate_opts o = {{0}, t->replications, t->outdir, info, NULL, NULL};
@@ -497,14 +495,6 @@ static void write_junit(const test_args *a, const test_case *tc, size_t n, const
     free(jc);
 }
 
-static void join_args(int argc, char **argv, char *buf, size_t cap)
-{
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < argc && n + 1 < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", argv[i]);
-}
-
 int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
 {
     ms_diag *d = ms_diag_create();
@@ -531,7 +521,7 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         time_t wall = time(NULL);
         char cmdline[2048], started[64];
-        join_args(full_argc, full_argv, cmdline, sizeof cmdline);
+        cli_join_args(full_argc, full_argv, cmdline, sizeof cmdline);
         strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%S", gmtime(&wall));
         rpt_run_info info = {MESHSIM_VERSION, cmdline, started};
         int namew = 8;

@@ -188,14 +188,6 @@ static bool on_progress(void *ud, double fraction)
     return true;
 }
 
-static void join_args(int argc, char **argv, char *buf, size_t cap)
-{
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < argc && n + 1 < cap; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", argv[i]);
-}
-
 static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     ms_diag *d = ms_diag_create();
@@ -233,7 +225,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     else
         snprintf(outdir, sizeof outdir, "out/%s", sc->name.str);
     char cmdline[2048], started[64];
-    join_args(full_argc, full_argv, cmdline, sizeof cmdline);
+    cli_join_args(full_argc, full_argv, cmdline, sizeof cmdline);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
     rpt_run_info info = {MESHSIM_VERSION, cmdline, started};
     unsigned reps = a.replications ? a.replications : (unsigned)sc->replications.v;

@@ -1,7 +1,7 @@
 /*
- * run_replicated.c - `meshsim run` when the Scenario (or --replications)
- * asks for more than one replication, and the option parsing the
- * subcommands share (cli.h).
+ * cli.c - pieces the meshsim subcommands share (cli.h): option values,
+ * the command line as run metadata, and `meshsim run` when the Scenario (or
+ * --replications) asks for more than one replication.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,14 @@ int cli_parse_count(const char *opt, const char *v, unsigned max, unsigned *out,
     }
     *out = (unsigned)n;
     return 0;
+}
+
+void cli_join_args(int argc, char **argv, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < argc && n + 1 < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? " " : "", argv[i]);
 }
 
 int cli_run_replicated(const cfg_bundle *b, mdl_mesh *m, const mdl_options *opt, unsigned n,
