@@ -285,10 +285,19 @@ static void read_assertions(reader *r, rpt_chart_data *d)
     finish(r, st, rc, "assertions");
 }
 
-static bool same_label(const rpt_chart_data *d, size_t i)
+static const char *label_extra(const rpt_chart_series *s, int pass)
 {
+    return pass == 0 ? s->host : s->route;
+}
+
+/* Another series has the same label but a different host (pass 0) or route
+ * (pass 1): adding it tells them apart. */
+static bool extra_tells_apart(const rpt_chart_data *d, size_t i, int pass)
+{
+    const rpt_chart_series *s = &d->series[i];
     for (size_t j = 0; j < d->nseries; j++)
-        if (j != i && !strcmp(d->series[j].label, d->series[i].label))
+        if (j != i && !strcmp(d->series[j].label, s->label) &&
+            strcmp(label_extra(&d->series[j], pass), label_extra(s, pass)) != 0)
             return true;
     return false;
 }
@@ -302,7 +311,7 @@ static char *label_join(const char *a, const char *sep, const char *b)
 }
 
 /* "source → service version"; where two series share it, the request host and
- * then the route are added to tell them apart.  Quadratic in the number of
+ * then the route are added where they tell them apart.  Quadratic in the number of
  * series, which is small (one per source, destination, version, host, route). */
 static void make_labels(rpt_chart_data *d)
 {
@@ -316,9 +325,9 @@ static void make_labels(rpt_chart_data *d)
         char **next = ms_xcalloc(d->nseries ? d->nseries : 1, sizeof *next);
         for (size_t i = 0; i < d->nseries; i++) {
             rpt_chart_series *s = &d->series[i];
-            const char *extra = pass == 0 ? s->host : s->route;
-            if (same_label(d, i) && extra[0])
-                next[i] = label_join(s->label, pass == 0 ? " host " : " route ", extra);
+            if (extra_tells_apart(d, i, pass))
+                next[i] = label_join(s->label, pass == 0 ? " host " : " route ",
+                                     label_extra(s, pass)[0] ? label_extra(s, pass) : "-");
         }
         for (size_t i = 0; i < d->nseries; i++)
             if (next[i]) {

@@ -310,6 +310,43 @@ static void test_empty_run_still_has_every_chart(void **state)
     rpt_chart_data_fini(&d);
 }
 
+/* Two series with the same source, destination, version and host are told
+ * apart by their routes, and a route full of quotes and markup survives the
+ * trip through gnuplot's strings into well-formed SVG. */
+static void test_labels_with_markup_and_quotes(void **state)
+{
+    fixture *f = *state;
+    char out_dir[512], db[1024], err[512], *notes = NULL;
+    size_t len = 0;
+    snprintf(out_dir, sizeof out_dir, "%s/nasty", f->dir);
+    mkdir(out_dir, 0777);
+    snprintf(db, sizeof db, "%s/results.sqlite", out_dir);
+    assert_int_equal(fixture_write(db, "nasty"), 0);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(fixture_exec(h, "UPDATE series SET destination_service = 'reviews',"
+                                     " request_host = 'reviews' WHERE id = 4"),
+                     0);
+    sqlite3_close(h);
+    rpt_chart_data d;
+    assert_int_equal(rpt_chart_data_load(&d, db, err, sizeof err), 0);
+    assert_string_equal(d.series[1].label, "productpage \u2192 reviews v1 route reviews");
+    assert_string_equal(d.series[3].label, "productpage \u2192 reviews v1 route " FIXTURE_NASTY);
+    FILE *m = notes_open(&notes, &len);
+    rpt_charts_drawn out;
+    rpt_charts_draw(&d, out_dir, false, m, &out);
+    fclose(m);
+    assert_string_equal(notes, "");
+    free(notes);
+    assert_int_equal(out.count, RPT_NCHARTS);
+    /* gnuplot escapes & and < in SVG text; quotes stay as they are */
+    const char *nasty[] = {"route r&lt;1>&amp;\"x\"'y' \u00e9", NULL};
+    check_svg(out_dir, "latency", nasty);
+    check_svg(out_dir, "cdf", nasty);
+    check_svg(out_dir, "domains", nasty);
+    rpt_chart_data_fini(&d);
+}
+
 /* Draw with PATH set to `path`; returns the notes (caller frees). */
 static char *draw_with_path(fixture *f, const char *out_dir, const char *path, rpt_charts_drawn *out)
 {
@@ -391,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_every_chart_is_drawn),
         cmocka_unit_test(test_png_on_request),
         cmocka_unit_test(test_empty_run_still_has_every_chart),
+        cmocka_unit_test(test_labels_with_markup_and_quotes),
         cmocka_unit_test(test_without_gnuplot),
         cmocka_unit_test(test_failing_gnuplot),
     };
