@@ -65,6 +65,7 @@ static struct mdl_routes *routes_new(mdl_mesh *m, pol_route_inputs *in)
         .dr = k->destination_rules, .ndr = k->ndestination_rules,
         .services = rt->services, .nservices = j,
         .registry_only = m->cfg->cluster.mesh.outbound == CFG_OUTBOUND_REGISTRY_ONLY,
+        .gateways = k->gateways, .ngateways = k->ngateways,
     };
     rt->memo_cap = 16;
     rt->memo = ms_xcalloc(rt->memo_cap, sizeof *rt->memo);

@@ -76,6 +76,13 @@ typedef struct pol_route_inputs {
     const pol_route_service *services;
     size_t nservices;
     bool registry_only; /* MeshConfig outboundTrafficPolicy REGISTRY_ONLY (default ALLOW_ANY) */
+    /* Gateways, for a gateway client: a VS bound to the client's Gateway keeps
+     * only the hosts its servers admit (section 7.5): a server host "[ns/]dns"
+     * admits VSs of namespace ns ("*" or none: any, ".": the Gateway's own)
+     * and VS hosts that dns covers, or that cover dns (the vhost then gets the
+     * server's, more specific, host).  NULL: VS hosts are taken as written. */
+    const pol_gateway *gateways;
+    size_t ngateways;
 } pol_route_inputs;
 
 typedef enum pol_route_action {
@@ -234,6 +241,7 @@ struct pol_route_table {
     size_t nwild, cap_wild;
     long star;          /* vhost index for "*", or -1 */
     bool registry_only;
+    bool gateway; /* a gateway's table: no catch-all vhost, an unknown host is 404 NR */
     char **strings;     /* owned strings (FQDNs, cluster names) */
     size_t nstrings, cap_strings;
 };

@@ -574,8 +574,78 @@ static void catch_alls_last(route_list *l)
     free(tmp);
 }
 
+/* The client's Gateway resource, for a gateway client with Gateways given. */
+static const pol_gateway *client_gateway(const builder *b)
+{
+    if (b->mesh || !b->in->gateways)
+        return NULL;
+    const char *gw = b->client->gateway;
+    const char *slash = strchr(gw, '/');
+    if (!slash)
+        return NULL;
+    size_t nl = (size_t)(slash - gw);
+    for (size_t i = 0; i < b->in->ngateways; i++) {
+        const pol_gateway *g = &b->in->gateways[i];
+        if (strlen(g->meta.ns) == nl && !strncmp(g->meta.ns, gw, nl) && !strcmp(g->meta.name, slash + 1))
+            return g;
+    }
+    return NULL;
+}
+
+/* The vhost hosts a gateway-bound VS host `h` (expanded) of namespace `ns`
+ * gets under the Gateway's servers: up to `cap` into out[], de-duplicated.
+ * Returns their number (0: no server admits it, the VS does not bind). */
+static size_t gateway_hosts(const pol_gateway *g, const char *h, const char *ns, const char **out,
+                            size_t cap)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < g->nservers; s++)
+        for (size_t i = 0; i < g->servers[s].hosts.len; i++) {
+            const char *sh = g->servers[s].hosts.items[i].s, *slash = strchr(sh, '/');
+            if (slash) {
+                size_t nl = (size_t)(slash - sh);
+                bool any = nl == 1 && sh[0] == '*';
+                bool own = nl == 1 && sh[0] == '.' && !strcmp(ns, g->meta.ns);
+                if (!any && !own && !(strlen(ns) == nl && !strncmp(sh, ns, nl)))
+                    continue;
+                sh = slash + 1;
+            }
+            const char *pick = NULL;
+            if (pol_host_matches(sh, h))
+                pick = h;
+            else if (pol_host_matches(h, sh))
+                pick = sh;
+            if (!pick)
+                continue;
+            size_t k = 0;
+            while (k < n && strcasecmp(out[k], pick) != 0)
+                k++;
+            if (k == n && n < cap)
+                out[n++] = pick;
+        }
+    return n;
+}
+
+/* Give `host` the routes of rl (a sidecar: only if no VS had it first). */
+static void add_host_routes(host_routes **hr, size_t *nhr, size_t *cap, const char *host,
+                            const route_list *rl, bool mesh)
+{
+    size_t k = 0;
+    while (k < *nhr && strcasecmp((*hr)[k].host, host) != 0)
+        k++;
+    if (k < *nhr && mesh)
+        return; /* sidecar: the first VS for a host wins */
+    if (k == *nhr) {
+        MS_VEC_GROW(*hr, *nhr, *cap);
+        (*hr)[(*nhr)++] = (host_routes){host, {0}};
+    }
+    for (size_t r = 0; r < rl->len; r++)
+        push(&(*hr)[k].routes, rl->items[r]);
+}
+
 static void build_vhosts(builder *b)
 {
+    const pol_gateway *gw = client_gateway(b);
     pol_route_table *t = b->t;
     host_routes *hr = NULL;
     size_t nhr = 0, cap = 0;
@@ -587,18 +657,13 @@ static void build_vhosts(builder *b)
         route_list rl = {0};
         compile_vs(b, vs, &rl);
         for (size_t h = 0; h < vs->hosts.len; h++) {
-            const char *host = expand(t, vs->hosts.items[h].s, vs->meta.ns);
-            size_t k = 0;
-            while (k < nhr && strcasecmp(hr[k].host, host) != 0)
-                k++;
-            if (k < nhr && b->mesh)
-                continue; /* sidecar: the first VS for a host wins */
-            if (k == nhr) {
-                MS_VEC_GROW(hr, nhr, cap);
-                hr[nhr++] = (host_routes){host, {0}};
-            }
-            for (size_t r = 0; r < rl.len; r++)
-                push(&hr[k].routes, rl.items[r]);
+            const char *hosts[16];
+            size_t nhosts = 1;
+            hosts[0] = expand(t, vs->hosts.items[h].s, vs->meta.ns);
+            if (gw) /* only the hosts the Gateway's servers admit */
+                nhosts = gateway_hosts(gw, hosts[0], vs->meta.ns, hosts, 16);
+            for (size_t g = 0; g < nhosts; g++)
+                add_host_routes(&hr, &nhr, &cap, hosts[g], &rl, b->mesh);
         }
         free(rl.items);
     }
@@ -655,6 +720,7 @@ pol_route_table *pol_route_table_create(const pol_route_inputs *in, const pol_ro
     builder b = {t, in, client, !client->gateway || strcmp(client->gateway, "mesh") == 0};
     t->star = -1;
     t->registry_only = in->registry_only;
+    t->gateway = !b.mesh;
     build_vhosts(&b);
     return t;
 }

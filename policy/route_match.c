@@ -207,7 +207,9 @@ void pol_route_decide(const pol_route_table *t, pol_route_scratch *s, const pol_
     size_t hl = pol_host_strip_port(req->authority.p, req->authority.len);
     long v = find_vhost(t, req->authority.p, hl);
     if (v < 0) {
-        if (t->registry_only)
+        if (t->gateway) /* a gateway has vhosts only for its VirtualServices' hosts */
+            local_reply(out, POL_ROUTE_NO_ROUTE, 404, "NR");
+        else if (t->registry_only)
             local_reply(out, POL_ROUTE_BLACKHOLE, 502, NULL);
         else
             local_reply(out, POL_ROUTE_PASSTHROUGH, 0, NULL);

@@ -80,7 +80,8 @@ static void world_build(world *w, const char *gateway, const char *ns, const pol
             w->svcs[k++] = (pol_route_service){m->service_entries[i].hosts.items[j].s,
                                                m->service_entries[i].meta.ns, false};
     pol_route_inputs in = {m->virtual_services, m->nvirtual_services, m->destination_rules,
-                           m->ndestination_rules, w->svcs, k, registry_only};
+                           m->ndestination_rules, w->svcs, k, registry_only,
+                           m->gateways, m->ngateways};
     pol_route_client c = {gateway, ns, labels, 0};
     w->t = pol_route_table_create(&in, &c);
     w->s = pol_route_scratch_create(w->t);
@@ -490,6 +491,53 @@ static void test_gateway_binding(void **state)
     world_fini(&w);
 }
 
+/* A gateway-bound VS keeps the hosts the Gateway's servers admit: a host no
+ * server covers, or a VS namespace a "ns/host" server host does not admit,
+ * does not bind; a "*" VS host takes the server's host. */
+static void test_gateway_server_hosts(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    world_load_text(&w, "t.yaml", SVC("svc1") SVC("svc2") SVC("svc3")
+                    "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                    "metadata: {name: gw}\nspec:\n  selector: {istio: ingressgateway}\n"
+                    "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n"
+                    "    hosts: [a.example.com, \"shop/*.shop.com\", ./own.example.com]\n---\n"
+                    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                    "metadata: {name: vs1}\nspec:\n  hosts: [a.example.com, b.example.com]\n"
+                    "  gateways: [gw]\n  http: [{route: [{destination: {host: svc1}}]}]\n---\n"
+                    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                    "metadata: {name: vs2}\nspec:\n  hosts: [\"*\"]\n"
+                    "  gateways: [gw]\n  http: [{route: [{destination: {host: svc2}}]}]\n---\n"
+                    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                    "metadata: {name: vs3, namespace: shop}\nspec:\n  hosts: [x.shop.com]\n"
+                    "  gateways: [default/gw]\n"
+                    "  http: [{route: [{destination: {host: svc3.default.svc.cluster.local}}]}]\n---\n"
+                    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                    "metadata: {name: vs4, namespace: other}\nspec:\n  hosts: [y.shop.com]\n"
+                    "  gateways: [default/gw]\n"
+                    "  http: [{route: [{destination: {host: svc3.default.svc.cluster.local}}]}]\n");
+    world_build(&w, "default/gw", "istio-system", NULL, false);
+    static const struct {
+        const char *host, *vs; /* vs NULL: no route */
+    } rows[] = {
+        {"a.example.com", "vs1"}, {"b.example.com", NULL}, {"own.example.com", "vs2"},
+        {"x.shop.com", "vs3"},    {"y.shop.com", NULL},    {"z.shop.com", NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pol_route_result r;
+        decide(&w, &(req_spec){rows[i].host, "/"}, NULL, &r);
+        if (!rows[i].vs) {
+            assert_int_equal(r.action, POL_ROUTE_NO_ROUTE);
+        } else {
+            assert_int_equal(r.action, POL_ROUTE_FORWARD);
+            assert_string_equal(r.vs->meta.name, rows[i].vs);
+        }
+    }
+    world_fini(&w);
+}
+
 /* --- the Bookinfo fixtures through the decoder ----------------------------------------- */
 
 #define BOOKINFO MESHSIM_SHARED_DIR "/fixtures/istio/bookinfo"
@@ -561,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_weighted_split_scripted),
         cmocka_unit_test(test_delegate_one_level),
         cmocka_unit_test(test_gateway_binding),
+        cmocka_unit_test(test_gateway_server_hosts),
         cmocka_unit_test(test_bookinfo_jason),
         cmocka_unit_test(test_bookinfo_90_10),
     };

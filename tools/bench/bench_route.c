@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < m->nservices; i++)
         svcs[i] = (pol_route_service){m->services[i].meta.name, m->services[i].meta.ns, true};
     pol_route_inputs in = {m->virtual_services, m->nvirtual_services, m->destination_rules,
-                           m->ndestination_rules, svcs, m->nservices, false};
+                           m->ndestination_rules, svcs, m->nservices, false, NULL, 0};
     pol_label pl[] = {{"app", "productpage"}, {"version", "v1"}};
     pol_labels labels = {pl, 2};
     pol_route_client client = {NULL, "default", &labels, 0};
