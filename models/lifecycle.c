@@ -126,13 +126,9 @@ static void kill_job(mdl_mesh *m, mdl_job *j, bool rst)
         mdl_station_release(&j->server->app, m->world);
     }
     mdl_span_to(&j->span, now, MDL_DOM_NODE);
-    if (!rst) {
-        mdl__job_release(m, j); /* the server side ends in silence */
-        return;
-    }
-    sim_time at = mdl__send_time(m, j->server, j->req->client);
+    sim_time at = rst ? mdl__send_time(m, j->server, j->req->client) : SIM_TIME_MAX;
     if (at == SIM_TIME_MAX) {
-        mdl__job_release(m, j);
+        mdl__job_lost(m, j); /* the server side ends in silence */
         return;
     }
     j->refs++; /* the reset's event; the server side's reference is released by it */
@@ -157,7 +153,8 @@ void mdl__pod_kill(mdl_mesh *m, mdl_pod *p, bool rst)
             mdl__root_done(m, r);
         mdl__req_release(m, r);
     }
-    mdl__cp_set_ready(m, p, false);
+    /* the Endpoints object learns of it as the caller says: at once for a
+     * deleted pod, after the node monitor's grace period for a lost node */
 }
 
 static void on_ready(sim_world *w, void *t, uint64_t arg)

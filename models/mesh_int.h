@@ -313,6 +313,7 @@ struct mdl_job {
     sim_time t_sent;    /* the attempt started: connect timeouts count from here */
     bool tracked;       /* in the server pod's job list */
     bool killed;        /* the server died while handling it */
+    bool lost;          /* the server side is over, nothing will reach the client */
     mdl_job *pod_prev, *pod_next;
 };
 
@@ -511,6 +512,9 @@ bool mdl__connect(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, const mdl_ser
 sim_time mdl__send_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b);
 /* request.c: the server side of attempt j ends with a reset the client sees now */
 void mdl__job_reset(mdl_mesh *m, mdl_job *j, pol_reset_reason why);
+/* ... or ends without a word reaching the client (its reference goes when
+ * the client stops waiting for the attempt) */
+void mdl__job_lost(mdl_mesh *m, mdl_job *j);
 /* record.c */
 void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time latency,
                  const sim_time *acc);

@@ -169,6 +169,10 @@ static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r, bool answered)
     pol_circuit_release(&r->cluster->cb, POL_CB_REQUESTS);
     r->attempt = NULL;
     mdl_span_to(&r->span, now, r->client_dom); /* the client proxy again */
+    if (j->lost) { /* its server side ended in silence: the last word is ours */
+        j->lost = false;
+        mdl__job_release(m, j); /* callers that go on using j hold a reference */
+    }
     return j;
 }
 
@@ -293,11 +297,19 @@ void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
     mdl__pod_untrack_job(j);
     sim_time at = send_time(m, j->server, j->req->client);
     if (at == SIM_TIME_MAX) {
-        mdl__job_release(m, j); /* the server side is finished; nothing arrives */
+        mdl__job_lost(m, j); /* nothing arrives */
         return;
     }
     uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : MDL_REQUEST_BYTES;
     sched_job(m, on_the_wire(m, j, j->server, j->req->client, at, bytes), on_job_response, j);
+}
+
+void mdl__job_lost(mdl_mesh *m, mdl_job *j)
+{
+    if (j->abandoned)
+        mdl__job_release(m, j);
+    else
+        j->lost = true; /* the client still waits: its attempt_end lets go */
 }
 
 void mdl__job_reset(mdl_mesh *m, mdl_job *j, pol_reset_reason why)
