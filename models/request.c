@@ -470,7 +470,7 @@ void mdl__job_send(mdl_mesh *m, mdl_job *j)
     sim_time at = send_time(m, client, j->server);
     if (at == SIM_TIME_MAX) {
         /* the path never opens: the attempt hears nothing (its timeouts decide) */
-        mdl__job_release(m, j);
+        mdl__job_lost(m, j);
         return;
     }
     j->t_sent = at;
