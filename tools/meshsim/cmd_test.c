@@ -4,7 +4,9 @@
  *
  * 1. Find the scenarios (config/scenario_find.h) and build every one of them
  *    (load, decode, build the mesh) before simulating anything: bad input
- *    anywhere is reported, positioned, and exits 2 with nothing run.
+ *    anywhere is reported, positioned, and exits 2 with nothing run.  The
+ *    meshes are built again when their scenario runs, so only the decoded
+ *    bundles are held while scenarios wait.
  * 2. Run them: in this process with -j 1, else in up to N worker processes
  *    (fork; each runs one scenario with all its replications and sends its
  *    verdicts back through a pipe as fixed-size records).  A worker that dies
@@ -87,7 +89,6 @@ typedef struct test_args {
 typedef struct test_case {
     const char *path; /* borrowed from the scenario list */
     cfg_bundle b;
-    mdl_mesh *m; /* replication 0, built; consumed by the run */
     const char *name;
     char *outdir; /* owned; NULL without -o */
     unsigned replications;
@@ -170,14 +171,18 @@ static int build_all(test_case *tc, const cfg_scenario_list *list, const test_ar
         test_case *t = &tc[i];
         t->path = list->paths[i];
         const char *paths[1] = {t->path};
+        /* built once to check it, then again when it runs: only the bundles
+         * stay in memory while scenarios wait for their turn */
+        mdl_mesh *m = NULL;
         if (cfg_bundle_load(&t->b, d, paths, 1) == 0) {
             mdl_options opt = {0};
-            t->m = mdl_mesh_create(&t->b, &opt, d);
+            m = mdl_mesh_create(&t->b, &opt, d);
         }
-        if (!t->m) {
+        if (!m) {
             rc = -1;
             continue;
         }
+        mdl_mesh_destroy(m);
         const cfg_scenario_spec *sc = &t->b.sim->scenario;
         t->name = sc->name.str;
         t->replications = a->replications ? a->replications : (unsigned)sc->replications.v;
@@ -205,8 +210,16 @@ static void run_case(test_case *t, const rpt_run_info *info)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const cfg_scenario_spec *sc = &t->b.sim->scenario;
-    mdl_mesh *m = t->m;
-    t->m = NULL;
+    mdl_options opt = {0};
+    ms_diag *d = ms_diag_create();
+    mdl_mesh *m = mdl_mesh_create(&t->b, &opt, d); /* built before: the input is good */
+    ms_diag_destroy(d);
+    if (!m) {
+        snprintf(t->error, sizeof t->error, "the scenario could not be built again");
+        t->wall_s = seconds_since(&t0);
+        t->done = true;
+        return;
+    }
     if (t->replications <= 1) {
         mdl_mesh_run(m, NULL, NULL);
         t->na = rpt_assertions_evaluate(m, sc, &t->a);
@@ -348,8 +361,6 @@ static void spawn(test_case *tc, size_t i, worker *w, const rpt_run_info *info)
         worker_main(&tc[i], info, p[1]);
     }
     close(p[1]);
-    mdl_mesh_destroy(tc[i].m); /* the worker runs its own copy */
-    tc[i].m = NULL;
     *w = (worker){.pid = pid, .fd = p[0], .idx = i};
 }
 
@@ -539,7 +550,6 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
             write_junit(&a, tc, n, started, wall_s, &status);
     }
     for (size_t k = 0; k < n; k++) {
-        mdl_mesh_destroy(tc[k].m);
         free(tc[k].a);
         free(tc[k].outdir);
         if (tc[k].b.sim)
