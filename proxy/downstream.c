@@ -208,6 +208,10 @@ static void process_input(px_dconn *dc)
     }
     px_timer_stop(dc->w->loop, &dc->timer);
     dc->w->downstream_rq_total++;
+    if (m.body == PX_BODY_LENGTH && m.content_length > o->max_body_bytes) {
+        protocol_error(dc, 413); /* known too large before reading it */
+        return;
+    }
     px_req *r = px_req_create(dc, px_buf_data(&dc->in), &m);
     px_buf_consume(&dc->in, m.head_len);
     if (!r) {

@@ -1,0 +1,413 @@
+/*
+ * proxy_fixture.h - helpers for meshproxy's integration tests: small HTTP/1.1
+ * upstream servers (a thread per connection, configurable status, latency and
+ * failures, arrival times recorded), a meshproxy child process started on
+ * ephemeral ports from an inline YAML config, and a blocking client.
+ * Header-only: each test program includes it once.
+ */
+#ifndef PROXY_FIXTURE_H
+#define PROXY_FIXTURE_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t fx_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void fx_sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* --- upstream ------------------------------------------------------------------ */
+
+#define FX_MAX_ARRIVALS 8192
+#define FX_MAX_CONNS 256
+
+typedef struct fx_upstream {
+    int fd, port;
+    char name[16];
+    _Atomic int status;     /* normal status */
+    _Atomic int delay_ms;   /* before answering */
+    _Atomic int fail_first; /* the first N requests get fail_status */
+    _Atomic int fail_status;
+    _Atomic int count;      /* requests seen */
+    pthread_t accept_thr;
+    pthread_mutex_t mu;
+    int64_t arrivals[FX_MAX_ARRIVALS];
+    char last_head[4096];
+    int conns[FX_MAX_CONNS];
+    pthread_t threads[FX_MAX_CONNS];
+    int nconns;
+    _Atomic bool stop;
+} fx_upstream;
+
+typedef struct fx_conn_arg {
+    fx_upstream *u;
+    int fd;
+} fx_conn_arg;
+
+static void *fx_conn_main(void *arg)
+{
+    fx_conn_arg a = *(fx_conn_arg *)arg;
+    free(arg);
+    fx_upstream *u = a.u;
+    char buf[65536];
+    size_t len = 0;
+    for (;;) {
+        char *end = NULL;
+        while (!(end = memmem(buf, len, "\r\n\r\n", 4))) {
+            if (len == sizeof buf)
+                goto out;
+            ssize_t n = recv(a.fd, buf + len, sizeof buf - len, 0);
+            if (n <= 0)
+                goto out;
+            len += (size_t)n;
+        }
+        size_t head = (size_t)(end - buf) + 4;
+        size_t body = 0;
+        char *cl = memmem(buf, head, "content-length: ", 16);
+        if (cl)
+            body = strtoul(cl + 16, NULL, 10);
+        while (len < head + body) {
+            ssize_t n = recv(a.fd, buf + len, sizeof buf - len, 0);
+            if (n <= 0)
+                goto out;
+            len += (size_t)n;
+        }
+        int idx = atomic_fetch_add(&u->count, 1);
+        pthread_mutex_lock(&u->mu);
+        if (idx < FX_MAX_ARRIVALS)
+            u->arrivals[idx] = fx_now_ns();
+        size_t hl = head < sizeof u->last_head - 1 ? head : sizeof u->last_head - 1;
+        memcpy(u->last_head, buf, hl);
+        u->last_head[hl] = 0;
+        pthread_mutex_unlock(&u->mu);
+        memmove(buf, buf + head + body, len - head - body);
+        len -= head + body;
+        int d = atomic_load(&u->delay_ms);
+        if (d)
+            fx_sleep_ms(d);
+        int status = idx < atomic_load(&u->fail_first) ? atomic_load(&u->fail_status) : atomic_load(&u->status);
+        char resp[256];
+        int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\ncontent-length: %zu\r\nx-upstream: %s\r\n\r\n%s",
+                         status, strlen(u->name), u->name, u->name);
+        if (send(a.fd, resp, (size_t)n, MSG_NOSIGNAL) != n)
+            goto out;
+    }
+out:
+    shutdown(a.fd, SHUT_RDWR);
+    return NULL;
+}
+
+static void *fx_accept_main(void *arg)
+{
+    fx_upstream *u = arg;
+    for (;;) {
+        int fd = accept(u->fd, NULL, NULL);
+        if (fd < 0 || atomic_load(&u->stop)) {
+            if (fd >= 0)
+                close(fd);
+            return NULL;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        pthread_mutex_lock(&u->mu);
+        if (u->nconns == FX_MAX_CONNS) {
+            pthread_mutex_unlock(&u->mu);
+            close(fd);
+            continue;
+        }
+        fx_conn_arg *a = malloc(sizeof *a);
+        a->u = u;
+        a->fd = fd;
+        u->conns[u->nconns] = fd;
+        pthread_create(&u->threads[u->nconns], NULL, fx_conn_main, a);
+        u->nconns++;
+        pthread_mutex_unlock(&u->mu);
+    }
+}
+
+static fx_upstream *fx_upstream_start(const char *name, int status)
+{
+    fx_upstream *u = calloc(1, sizeof *u);
+    snprintf(u->name, sizeof u->name, "%s", name);
+    atomic_store(&u->status, status);
+    atomic_store(&u->fail_status, 503);
+    pthread_mutex_init(&u->mu, NULL);
+    u->fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(u->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(u->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(u->fd, 256) != 0)
+        abort();
+    socklen_t sl = sizeof sa;
+    getsockname(u->fd, (struct sockaddr *)&sa, &sl);
+    u->port = ntohs(sa.sin_port);
+    pthread_create(&u->accept_thr, NULL, fx_accept_main, u);
+    return u;
+}
+
+static void fx_upstream_stop(fx_upstream *u)
+{
+    atomic_store(&u->stop, true);
+    shutdown(u->fd, SHUT_RDWR);
+    pthread_join(u->accept_thr, NULL);
+    close(u->fd);
+    pthread_mutex_lock(&u->mu);
+    int n = u->nconns;
+    for (int i = 0; i < n; i++)
+        shutdown(u->conns[i], SHUT_RDWR);
+    pthread_mutex_unlock(&u->mu);
+    for (int i = 0; i < n; i++) {
+        pthread_join(u->threads[i], NULL);
+        close(u->conns[i]);
+    }
+    pthread_mutex_destroy(&u->mu);
+    free(u);
+}
+
+/* --- meshproxy child -------------------------------------------------------------- */
+
+typedef struct fx_proxy {
+    pid_t pid;
+    int port, admin;
+    char yaml[64], err[64], log[64];
+} fx_proxy;
+
+static void fx_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *fx_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t r = fread(s, 1, (size_t)n, f);
+    s[r] = 0;
+    fclose(f);
+    return s;
+}
+
+/* Start meshproxy on ephemeral ports with `yaml`; extra: NULL-terminated args. */
+static int fx_proxy_start(fx_proxy *p, const char *yaml, const char *const *extra)
+{
+    static int seq;
+    memset(p, 0, sizeof *p);
+    seq++;
+    snprintf(p->yaml, sizeof p->yaml, "/tmp/px-test-%d-%d.yaml", (int)getpid(), seq);
+    snprintf(p->err, sizeof p->err, "/tmp/px-test-%d-%d.err", (int)getpid(), seq);
+    snprintf(p->log, sizeof p->log, "/tmp/px-test-%d-%d.log", (int)getpid(), seq);
+    fx_write_file(p->yaml, yaml);
+    int pfd[2];
+    if (pipe(pfd) != 0)
+        return -1;
+    const char *argv[40];
+    int a = 0;
+    char fdtext[16];
+    snprintf(fdtext, sizeof fdtext, "%d", pfd[1]);
+    argv[a++] = MESHSIM_BINARY_DIR "/tools/meshproxy";
+    argv[a++] = "-c";
+    argv[a++] = p->yaml;
+    argv[a++] = "--listen";
+    argv[a++] = "127.0.0.1:0";
+    argv[a++] = "--admin";
+    argv[a++] = "127.0.0.1:0";
+    argv[a++] = "--ready-fd";
+    argv[a++] = fdtext;
+    argv[a++] = "--access-log";
+    argv[a++] = p->log;
+    for (int i = 0; extra && extra[i] && a < 38; i++)
+        argv[a++] = extra[i];
+    argv[a] = NULL;
+    p->pid = fork();
+    if (p->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a failed test */
+        close(pfd[0]);
+        FILE *e = freopen(p->err, "w", stderr);
+        (void)e;
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    char line[64] = {0};
+    ssize_t n = 0, k;
+    while (n < (ssize_t)sizeof line - 1 && (k = read(pfd[0], line + n, sizeof line - 1 - (size_t)n)) > 0) {
+        n += k;
+        if (memchr(line, '\n', (size_t)n))
+            break;
+    }
+    close(pfd[0]);
+    if (sscanf(line, "ready %d %d", &p->port, &p->admin) != 2) {
+        int st;
+        waitpid(p->pid, &st, 0);
+        p->pid = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* SIGTERM and wait; returns the exit status (or -1). */
+static int fx_proxy_stop(fx_proxy *p)
+{
+    if (!p->pid)
+        return -1;
+    kill(p->pid, SIGTERM);
+    int st = 0;
+    waitpid(p->pid, &st, 0);
+    p->pid = 0;
+    unlink(p->yaml);
+    unlink(p->log);
+    unlink(p->err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* --- client -------------------------------------------------------------------- */
+
+static int fx_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+typedef struct fx_resp {
+    int status;
+    char head[4096];
+    char body[8192];
+    size_t body_len;
+} fx_resp;
+
+/* Read one Content-Length-delimited response from fd.  0, or -1 (closed). */
+static int fx_read_resp(int fd, fx_resp *r)
+{
+    char buf[16384];
+    size_t len = 0;
+    char *end;
+    memset(r, 0, sizeof *r);
+    while (!(end = memmem(buf, len, "\r\n\r\n", 4))) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+    }
+    size_t head = (size_t)(end - buf) + 4;
+    memcpy(r->head, buf, head < sizeof r->head - 1 ? head : sizeof r->head - 1);
+    r->status = atoi(buf + 9);
+    size_t body = 0;
+    char *cl = strstr(r->head, "content-length: ");
+    if (cl)
+        body = strtoul(cl + 16, NULL, 10);
+    while (len < head + body) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
+        if (n <= 0)
+            return -1;
+        len += (size_t)n;
+    }
+    r->body_len = body < sizeof r->body - 1 ? body : sizeof r->body - 1;
+    memcpy(r->body, buf + head, r->body_len);
+    return 0;
+}
+
+/* One request on a fresh connection.  Returns the status, -1 on failure. */
+static int fx_request(int port, const char *raw, fx_resp *r)
+{
+    int fd = fx_connect(port);
+    if (fd < 0)
+        return -1;
+    size_t n = strlen(raw);
+    if (send(fd, raw, n, MSG_NOSIGNAL) != (ssize_t)n) {
+        close(fd);
+        return -1;
+    }
+    int rc = fx_read_resp(fd, r);
+    close(fd);
+    return rc == 0 ? r->status : -1;
+}
+
+static int fx_get(int port, const char *host, const char *extra, fx_resp *r)
+{
+    char raw[2048];
+    snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n", host, extra ? extra : "");
+    return fx_request(port, raw, r);
+}
+
+/* Admin GET: the whole body into a malloc'd string. */
+static char *fx_admin(int admin_port, const char *path)
+{
+    int fd = fx_connect(admin_port);
+    if (fd < 0)
+        return strdup("");
+    char raw[256];
+    snprintf(raw, sizeof raw, "GET %s HTTP/1.1\r\nHost: admin\r\n\r\n", path);
+    send(fd, raw, strlen(raw), MSG_NOSIGNAL);
+    size_t cap = 1 << 16, len = 0;
+    char *s = malloc(cap);
+    ssize_t n;
+    while ((n = recv(fd, s + len, cap - len - 1, 0)) > 0) {
+        len += (size_t)n;
+        if (cap - len < 4096)
+            s = realloc(s, cap *= 2);
+    }
+    s[len] = 0;
+    close(fd);
+    return s;
+}
+
+/* The value of the Prometheus sample whose line starts with `prefix`, or -1. */
+static long long fx_metric(const char *text, const char *prefix)
+{
+    const char *p = text;
+    size_t n = strlen(prefix);
+    while ((p = strstr(p, prefix))) {
+        if (p == text || p[-1] == '\n') {
+            const char *sp = strchr(p, ' ');
+            const char *nl = strchr(p, '\n');
+            if (sp && (!nl || sp < nl))
+                return atoll(sp + 1);
+        }
+        p += n;
+    }
+    return -1;
+}
+
+#endif

@@ -1,0 +1,546 @@
+/*
+ * test_proxy.c - meshproxy end to end over loopback: a real meshproxy process
+ * in front of test upstreams (proxy_fixture.h).  Routing by header and by
+ * weight, retries with backoff seen in upstream arrival times, per-try
+ * timeout, outlier ejection and return, pool overflow (UO), fault injection
+ * percentages, local rate limit, reload under load without a failed request,
+ * a broken reload keeping the old configuration, drain on SIGTERM, and hostile
+ * input (smuggling, oversized heads, slow clients) answered correctly while
+ * other clients are still served.
+ *
+ * Statistical assertions use bounds of at least 4.5 binomial standard
+ * deviations; timing assertions use bounds far from the configured values.
+ */
+#define _GNU_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "proxy_fixture.h"
+
+static char *yaml_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    return s;
+}
+
+#define ENDPOINTS2                                                                  \
+    "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n" \
+    "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"      \
+    "        - {address: \"127.0.0.1:%d\", labels: {version: v1}}\n"                \
+    "        - {address: \"127.0.0.1:%d\", labels: {version: v2}}\n---\n"
+
+#define SUBSETS                                                                                    \
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n" \
+    "  host: reviews\n  subsets:\n    - {name: v1, labels: {version: v1}}\n"                        \
+    "    - {name: v2, labels: {version: v2}}\n"
+
+static void test_route_by_header(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
+    char *y = yaml_printf(ENDPOINTS2 SUBSETS "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                          "    - match: [{headers: {end-user: {exact: jason}}}]\n"
+                          "      route: [{destination: {host: reviews, subset: v2}}]\n"
+                          "    - route: [{destination: {host: reviews, subset: v1}}]\n",
+                          a->port, b->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(fx_get(p.port, "reviews", "end-user: jason\r\n", &r), 200);
+        assert_string_equal(r.body, "v2");
+        assert_int_equal(fx_get(p.port, "reviews:9080", NULL, &r), 200);
+        assert_string_equal(r.body, "v1");
+    }
+    assert_non_null(strstr(r.head, "x-envoy-upstream-service-time: "));
+    assert_non_null(strstr(r.head, "x-envoy-attempt-count: 1"));
+    /* headers the upstream saw */
+    assert_non_null(strstr(a->last_head, "x-forwarded-for: 127.0.0.1\r\n"));
+    assert_non_null(strstr(a->last_head, "x-request-id: "));
+    assert_non_null(strstr(a->last_head, "x-envoy-attempt-count: 1\r\n"));
+    assert_null(strstr(a->last_head, "onnection: close"));
+    /* unknown host: 404 NR */
+    assert_int_equal(fx_get(p.port, "ratings", NULL, &r), 404);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_non_null(strstr(m, "response_code=\"404\",response_flags=\"NR\""));
+    assert_non_null(strstr(m, "destination_version=\"v2\",response_code=\"200\",response_flags=\"-\""));
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+    fx_upstream_stop(b);
+}
+
+static void test_route_by_weight(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
+    char *y = yaml_printf(ENDPOINTS2 SUBSETS "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                          "    - route:\n        - {destination: {host: reviews, subset: v1}, weight: 80}\n"
+                          "        - {destination: {host: reviews, subset: v2}, weight: 20}\n",
+                          a->port, b->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    int fd = fx_connect(p.port), v2 = 0, n = 600;
+    for (int i = 0; i < n; i++) {
+        const char *raw = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
+        send(fd, raw, strlen(raw), MSG_NOSIGNAL);
+        fx_resp r;
+        assert_int_equal(fx_read_resp(fd, &r), 0);
+        assert_int_equal(r.status, 200);
+        v2 += !strcmp(r.body, "v2");
+    }
+    close(fd);
+    /* 20 % of 600 = 120, sd 9.8: 4.5 sd */
+    assert_in_range(v2, 76, 164);
+    assert_int_equal(atomic_load(&a->count) + atomic_load(&b->count), n);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+    fx_upstream_stop(b);
+}
+
+#define ENDPOINTS1                                                                  \
+    "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n" \
+    "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"      \
+    "        - {address: \"127.0.0.1:%d\"}\n---\n"
+
+static void test_retries_backoff(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    atomic_store(&a->fail_first, 2);
+    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                          "    - route: [{destination: {host: reviews}}]\n"
+                          "      retries: {attempts: 3, retryOn: 5xx}\n",
+                          a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    assert_non_null(strstr(r.head, "x-envoy-attempt-count: 3"));
+    assert_int_equal(atomic_load(&a->count), 3);
+    assert_non_null(strstr(a->last_head, "x-envoy-attempt-count: 3\r\n"));
+    /* fully jittered backoff: [0, 25) ms then [0, 50) ms (plus scheduling) */
+    int64_t g1 = a->arrivals[1] - a->arrivals[0], g2 = a->arrivals[2] - a->arrivals[1];
+    assert_in_range(g1, 0, 25000000 + 40000000);
+    assert_in_range(g2, 0, 50000000 + 40000000);
+    /* retries exhausted: the last 503 goes back, URX */
+    atomic_store(&a->fail_first, 100);
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 503);
+    assert_int_equal(atomic_load(&a->count), 7);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_non_null(strstr(m, "response_code=\"503\",response_flags=\"URX\""));
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 5);
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_success{"), 1);
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_limit_exceeded{"), 1);
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_per_try_timeout(void **state)
+{
+    fx_upstream *a = fx_upstream_start("slow", 200);
+    atomic_store(&a->delay_ms, 400);
+    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                          "    - route: [{destination: {host: reviews}}]\n"
+                          "      timeout: 2s\n"
+                          "      retries: {attempts: 1, perTryTimeout: 60ms, retryOn: 5xx}\n",
+                          a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    int64_t t0 = fx_now_ns();
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 504);
+    int64_t took = fx_now_ns() - t0;
+    assert_in_range(took, 120000000, 390000000); /* two tries of 60 ms + a backoff < 25 ms */
+    assert_int_equal(atomic_load(&a->count), 2);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_per_try_timeout{"), 2);
+    assert_non_null(strstr(m, "response_code=\"504\",response_flags=\"UT,URX\""));
+    free(m);
+    /* the route timeout covers every try: 150 ms with 60 ms tries */
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_outlier_ejection_and_return(void **state)
+{
+    fx_upstream *good = fx_upstream_start("good", 200), *bad = fx_upstream_start("bad", 500);
+    char *y = yaml_printf(ENDPOINTS2 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
+                          "    loadBalancer: {simple: ROUND_ROBIN}\n"
+                          "    outlierDetection: {consecutive5xxErrors: 3, interval: 100ms,\n"
+                          "      baseEjectionTime: 600ms, maxEjectionPercent: 100}\n",
+                          good->port, bad->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    int fails = 0;
+    for (int i = 0; i < 20; i++)
+        fails += fx_get(p.port, "reviews", NULL, &r) == 500;
+    /* round robin until the third 500 ejects the bad host: then only good */
+    assert_int_equal(fails, 3);
+    char *c = fx_admin(p.admin, "/clusters");
+    char want[128];
+    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", bad->port);
+    assert_non_null(strstr(c, want));
+    free(c);
+    int before = atomic_load(&bad->count);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    assert_int_equal(atomic_load(&bad->count), before);
+    /* back after base ejection time (600 ms) at the next sweep */
+    fx_sleep_ms(900);
+    c = fx_admin(p.admin, "/clusters");
+    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::healthy", bad->port);
+    assert_non_null(strstr(c, want));
+    free(c);
+    for (int i = 0; i < 4; i++)
+        fx_get(p.port, "reviews", NULL, &r);
+    assert_true(atomic_load(&bad->count) > before);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(good);
+    fx_upstream_stop(bad);
+}
+
+typedef struct par_arg {
+    int port;
+    int status;
+    char head[1024];
+} par_arg;
+
+static void *par_get(void *p)
+{
+    par_arg *a = p;
+    fx_resp r;
+    a->status = fx_get(a->port, "reviews", NULL, &r);
+    memcpy(a->head, r.head, sizeof a->head);
+    a->head[sizeof a->head - 1] = 0;
+    return NULL;
+}
+
+static void test_pool_overflow_uo(void **state)
+{
+    fx_upstream *a = fx_upstream_start("slow", 200);
+    atomic_store(&a->delay_ms, 300);
+    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
+                          "    connectionPool:\n      tcp: {maxConnections: 1}\n"
+                          "      http: {http1MaxPendingRequests: 1}\n",
+                          a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    par_arg args[6];
+    pthread_t th[6];
+    for (int i = 0; i < 6; i++) {
+        args[i].port = p.port;
+        pthread_create(&th[i], NULL, par_get, &args[i]);
+    }
+    int ok = 0, uo = 0;
+    for (int i = 0; i < 6; i++) {
+        pthread_join(th[i], NULL);
+        ok += args[i].status == 200;
+        if (args[i].status == 503) {
+            uo++;
+            assert_non_null(strstr(args[i].head, "x-envoy-overloaded: true"));
+        }
+    }
+    /* one connection busy, one request pending: the other four overflow */
+    assert_int_equal(ok, 2);
+    assert_int_equal(uo, 4);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_pending_overflow{"), 4);
+    assert_non_null(strstr(m, "response_code=\"503\",response_flags=\"UO\""));
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_fault_abort_percentage(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                          "    - route: [{destination: {host: reviews}}]\n"
+                          "      fault: {abort: {httpStatus: 418, percentage: {value: 30}}}\n",
+                          a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    int fd = fx_connect(p.port), aborted = 0, n = 500;
+    for (int i = 0; i < n; i++) {
+        const char *raw = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
+        send(fd, raw, strlen(raw), MSG_NOSIGNAL);
+        fx_resp r;
+        assert_int_equal(fx_read_resp(fd, &r), 0);
+        aborted += r.status == 418;
+    }
+    close(fd);
+    /* 30 % of 500 = 150, sd 10.2: 4.5 sd */
+    assert_in_range(aborted, 104, 196);
+    assert_int_equal(atomic_load(&a->count), n - aborted);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_non_null(strstr(m, "response_code=\"418\",response_flags=\"FI\""));
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_rate_limit(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = yaml_printf(ENDPOINTS1, a->port);
+    fx_proxy p;
+    const char *extra[] = {"--rate-limit", "5/10s", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 12; i++) {
+        fx_resp r;
+        int st = fx_get(p.port, "reviews", NULL, &r);
+        ok += st == 200;
+        if (st == 429) {
+            limited++;
+            assert_non_null(strstr(r.head, "x-envoy-ratelimited: true"));
+        }
+    }
+    assert_int_equal(ok, 5);
+    assert_int_equal(limited, 7);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+typedef struct load_arg {
+    int port;
+    _Atomic bool stop;
+    int ok, failed, v2;
+} load_arg;
+
+static void *load_main(void *p)
+{
+    load_arg *a = p;
+    int fd = -1;
+    while (!atomic_load(&a->stop)) {
+        if (fd < 0)
+            fd = fx_connect(a->port);
+        const char *raw = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
+        fx_resp r;
+        if (send(fd, raw, strlen(raw), MSG_NOSIGNAL) <= 0 || fx_read_resp(fd, &r) != 0) {
+            a->failed++;
+            close(fd);
+            fd = -1;
+            continue;
+        }
+        if (r.status == 200)
+            a->ok++;
+        else
+            a->failed++;
+        a->v2 += !strcmp(r.body, "v2");
+        if (strstr(r.head, "connection: close")) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+static void test_reload_under_load(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
+    const char *vs = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                     "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                     "    - route: [{destination: {host: reviews, subset: %s}}]\n";
+    char *v1 = yaml_printf(ENDPOINTS2 SUBSETS "%s", a->port, b->port, vs);
+    char *y1 = yaml_printf(v1, "v1");
+    char *y2 = yaml_printf(v1, "v2");
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y1, NULL), 0);
+    load_arg la[3] = {{.port = p.port}, {.port = p.port}, {.port = p.port}};
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&th[i], NULL, load_main, &la[i]);
+    fx_sleep_ms(150);
+    /* a broken file: the old configuration stays */
+    fx_write_file(p.yaml, "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: x}\n"
+                          "spec:\n  hosts: [reviews]\n  htp: []\n");
+    kill(p.pid, SIGHUP);
+    fx_sleep_ms(150);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    assert_string_equal(r.body, "v1");
+    fx_write_file(p.yaml, y2);
+    kill(p.pid, SIGHUP);
+    fx_sleep_ms(250);
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    assert_string_equal(r.body, "v2");
+    for (int i = 0; i < 3; i++)
+        atomic_store(&la[i].stop, true);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(la[i].failed, 0);
+        assert_true(la[i].ok > 10);
+        assert_true(la[i].v2 > 0);
+    }
+    char *err = fx_read_file(p.err);
+    char want[128];
+    snprintf(want, sizeof want, "%s:6:3: error: unknown field \"htp\"", p.yaml);
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, "reload failed; the previous configuration stays in force"));
+    free(err);
+    char *cd = fx_admin(p.admin, "/config_dump");
+    assert_non_null(strstr(cd, "\"reloads_ok\": 1, \"reloads_failed\": 1"));
+    free(cd);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(v1);
+    free(y1);
+    free(y2);
+    fx_upstream_stop(a);
+    fx_upstream_stop(b);
+}
+
+static void test_drain_on_sigterm(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    atomic_store(&a->delay_ms, 300);
+    char *y = yaml_printf(ENDPOINTS1, a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    par_arg arg = {.port = p.port};
+    pthread_t th;
+    pthread_create(&th, NULL, par_get, &arg);
+    fx_sleep_ms(100);
+    kill(p.pid, SIGTERM);
+    fx_sleep_ms(50);
+    char *ready = fx_admin(p.admin, "/ready");
+    assert_non_null(strstr(ready, "503"));
+    free(ready);
+    assert_int_equal(fx_connect(p.port), -1); /* no longer accepting */
+    pthread_join(th, NULL);
+    assert_int_equal(arg.status, 200); /* the request in flight finished */
+    int st;
+    waitpid(p.pid, &st, 0);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    p.pid = 0;
+    fx_proxy_stop(&p);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_hostile_input(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = yaml_printf(ENDPOINTS1, a->port);
+    fx_proxy p;
+    const char *extra[] = {"--header-timeout", "300ms", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    fx_resp r;
+    /* smuggling: CL + TE, duplicate CL, obfuscated TE */
+    assert_int_equal(fx_request(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 4\r\n"
+                                        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &r), 400);
+    assert_int_equal(fx_request(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 4\r\n"
+                                        "Content-Length: 5\r\n\r\nabcde", &r), 400);
+    assert_int_equal(fx_request(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: xchunked\r\n\r\n", &r),
+                     501);
+    /* a smuggled second request inside a body never reaches the upstream as a request */
+    assert_int_equal(fx_request(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n"
+                                        "Connection: close\r\n\r\n"
+                                        "2e\r\nGET /smuggled HTTP/1.1\r\nHost: reviews\r\nX: \r\n\r\n\r\n0\r\n\r\n", &r),
+                     200);
+    assert_null(strstr(a->last_head, "/smuggled"));
+    assert_non_null(strstr(a->last_head, "content-length: 46\r\n"));
+    /* oversized head: 431 */
+    char *big = malloc(70000);
+    int n = snprintf(big, 70000, "GET / HTTP/1.1\r\nHost: reviews\r\nX-Big: ");
+    memset(big + n, 'a', 65000);
+    strcpy(big + n + 65000, "\r\n\r\n");
+    assert_int_equal(fx_request(p.port, big, &r), 431);
+    free(big);
+    /* body too large: 413 */
+    assert_int_equal(fx_request(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 99999999\r\n\r\nab", &r),
+                     413);
+    /* slowloris: an unfinished head gets 408 after the header timeout */
+    int slow = fx_connect(p.port);
+    send(slow, "GET / HTTP/1.1\r\nHost: rev", 25, MSG_NOSIGNAL);
+    /* truncated requests at every byte boundary: the proxy keeps serving */
+    const char *req = "POST /x HTTP/1.1\r\nHost: reviews\r\nContent-Length: 3\r\n\r\nabc";
+    for (size_t cut = 0; cut < strlen(req); cut += 3) {
+        int fd = fx_connect(p.port);
+        send(fd, req, cut, MSG_NOSIGNAL);
+        close(fd);
+    }
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    int64_t t0 = fx_now_ns();
+    assert_int_equal(fx_read_resp(slow, &r), 0);
+    assert_int_equal(r.status, 408);
+    assert_true(fx_now_ns() - t0 < 2000000000);
+    close(slow);
+    /* pipelined requests are answered in order, one by one */
+    int fd = fx_connect(p.port);
+    const char *two = "GET /1 HTTP/1.1\r\nHost: reviews\r\n\r\nGET /2 HTTP/1.1\r\nHost: reviews\r\n\r\n";
+    send(fd, two, strlen(two), MSG_NOSIGNAL);
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    close(fd);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_bad_config_positioned_error(void **state)
+{
+    fx_proxy p;
+    int rc = fx_proxy_start(&p, "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n"
+                                "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"
+                                "        - {address: \"nowhere\"}\n", NULL);
+    assert_int_equal(rc, -1);
+    char *err = fx_read_file(p.err);
+    char want[128];
+    snprintf(want, sizeof want, "%s:9:21: error: invalid address \"nowhere\"", p.yaml);
+    assert_non_null(strstr(err, want));
+    free(err);
+    unlink(p.yaml);
+    unlink(p.err);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_route_by_header),
+        cmocka_unit_test(test_route_by_weight),
+        cmocka_unit_test(test_retries_backoff),
+        cmocka_unit_test(test_per_try_timeout),
+        cmocka_unit_test(test_outlier_ejection_and_return),
+        cmocka_unit_test(test_pool_overflow_uo),
+        cmocka_unit_test(test_fault_abort_percentage),
+        cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_reload_under_load),
+        cmocka_unit_test(test_drain_on_sigterm),
+        cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_bad_config_positioned_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
