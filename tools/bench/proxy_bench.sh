@@ -1,0 +1,129 @@
+#!/bin/sh
+# proxy_bench.sh - wrk against meshproxy, nginx and HAProxy, each a reverse
+# proxy with one worker in front of the same upstream (proxy_upstream, 1 KiB
+# responses) on loopback, keep-alive on both sides, 64 connections; plus wrk
+# straight at the upstream as the ceiling.  Prints one table: requests/s,
+# p50, p99 and the proxy's CPU use (% of one core) during the run.
+#
+#   tools/bench/proxy_bench.sh [BUILD_DIR] [SECONDS]
+#
+# Needs wrk, nginx and haproxy (Debian packages wrk, nginx-light, haproxy);
+# a missing one is reported and its row skipped.  A figure, not a test.
+set -u
+BUILD=${1:-build}
+DUR=${2:-10}
+CONNS=64
+UP=18080 MP=18081 NG=18082 HA=18083
+TMP=$(mktemp -d)
+PIDS=""
+cleanup() {
+  for p in $PIDS; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+if ! command -v wrk >/dev/null; then
+  echo "proxy_bench: wrk is not installed (apt-get install wrk); nothing measured" >&2
+  exit 1
+fi
+for b in "$BUILD/tools/meshproxy" "$BUILD/tools/proxy_upstream"; do
+  [ -x "$b" ] || { echo "proxy_bench: $b not built (cmake --build $BUILD)" >&2; exit 1; }
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# run NAME PORT PID: wrk at the port, CPU of PID during the run
+run() {
+  name=$1 port=$2 pid=$3
+  wrk -t1 -c$CONNS -d2s -H "Host: bench" "http://127.0.0.1:$port/" >/dev/null 2>&1
+  t0=$(cpu_ticks "$pid")
+  out=$(wrk -t1 -c$CONNS -d${DUR}s --latency -H "Host: bench" "http://127.0.0.1:$port/" 2>&1)
+  t1=$(cpu_ticks "$pid")
+  rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {printf "%s ", $0}')
+  hz=$(getconf CLK_TCK)
+  cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$hz" -v d="$DUR" 'BEGIN {printf "%.0f%%", (b - a) / hz / d * 100}')
+  printf "%-22s %12s %10s %10s %8s %s\n" "$name" "$rps" "$p50" "$p99" "$cpu" "$errs"
+}
+
+"$BUILD/tools/proxy_upstream" $UP 1024 & UPID=$!
+PIDS="$PIDS $UPID"
+
+cat > "$TMP/mesh.yaml" <<YAML
+apiVersion: meshsim/v1alpha1
+kind: Endpoints
+metadata: {name: bench}
+spec:
+  services:
+    - host: bench
+      port: 80
+      endpoints:
+        - {address: "127.0.0.1:$UP"}
+YAML
+"$BUILD/tools/meshproxy" -c "$TMP/mesh.yaml" --listen 127.0.0.1:$MP --admin none --workers 1 \
+  2>"$TMP/meshproxy.err" & MPID=$!
+PIDS="$PIDS $MPID"
+
+NGPID=""
+if command -v nginx >/dev/null; then
+  mkdir -p "$TMP/nginx/logs"
+  cat > "$TMP/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $TMP/nginx/body;
+  proxy_temp_path $TMP/nginx/proxy;
+  upstream up { server 127.0.0.1:$UP; keepalive 64; }
+  server {
+    listen 127.0.0.1:$NG;
+    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+CONF
+  nginx -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" 2>"$TMP/nginx.err" &
+  sleep 0.3
+  NGPID=$(cat "$TMP/nginx/nginx.pid" 2>/dev/null)
+  NGW=$(pgrep -P "$NGPID" | head -1)
+  PIDS="$PIDS $NGPID"
+else
+  echo "proxy_bench: nginx is not installed (apt-get install nginx-light); its row is skipped" >&2
+fi
+
+HAPID=""
+if command -v haproxy >/dev/null; then
+  cat > "$TMP/haproxy.cfg" <<CONF
+global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$HA
+  default_backend be
+backend be
+  server s1 127.0.0.1:$UP
+CONF
+  haproxy -f "$TMP/haproxy.cfg" -db 2>"$TMP/haproxy.err" & HAPID=$!
+  PIDS="$PIDS $HAPID"
+else
+  echo "proxy_bench: haproxy is not installed (apt-get install haproxy); its row is skipped" >&2
+fi
+sleep 0.5
+
+echo "proxy_bench: wrk -t1 -c$CONNS -d${DUR}s, 1 KiB responses, keep-alive, loopback, $(nproc) cores"
+printf "%-22s %12s %10s %10s %8s\n" "target" "requests/s" "p50" "p99" "CPU"
+run "upstream (ceiling)" $UP $UPID
+run "meshproxy 1 worker" $MP $MPID
+[ -n "$NGPID" ] && run "nginx 1 worker" $NG "${NGW:-$NGPID}"
+[ -n "$HAPID" ] && run "haproxy 1 thread" $HA $HAPID
+exit 0
