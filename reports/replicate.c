@@ -44,6 +44,19 @@ static void remove_tree(const char *dir)
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* In a reused DIR, the replications beyond `n` left by an earlier run. */
+static void remove_stale(const char *work, unsigned n)
+{
+    for (unsigned i = n; i < 10000; i++) {
+        char dir[PATH_CAP + 64];
+        struct stat st;
+        snprintf(dir, sizeof dir, "%s/replications/%04u", work, i);
+        if (stat(dir, &st) != 0)
+            break;
+        remove_tree(dir);
+    }
+}
+
 static int write_summary(const char *work, const rpt_combined *c, char *err, size_t cap)
 {
     char tmp[PATH_CAP + 64], dst[PATH_CAP + 64];
@@ -158,6 +171,8 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
     }
     if (rc == 0 && o->outdir)
         rc = write_summary(work, c, err, cap);
+    if (rc == 0 && o->outdir && !fresh)
+        remove_stale(work, rpt_combined_count(c));
     if (rc == 0 && o->outdir && fresh && rename(work, o->outdir) != 0) {
         snprintf(err, cap, "cannot rename %s to %s: %s", work, o->outdir, strerror(errno));
         rc = -1;

@@ -205,10 +205,16 @@ same replications-1-unchanged "$work/run-fast/summary.json" "$work/run-fast-1/su
 check run-reps 0 $?
 same run-and-test-reps "$work/rep/fast/summary.json" "$work/run-rep/summary.json"
 contains run-reps "$work/out" "(figures: mean ± half-width of the 95% confidence interval)"
+# the same directory again with fewer replications: the extra ones go
+"$meshsim" run "$work/mix/1-fast.yaml" --replications 2 --quiet -o "$work/run-rep" >"$work/out" 2>&1
+check reuse-dir 0 $?
+[ -d "$work/run-rep/replications/0001" ] && [ ! -e "$work/run-rep/replications/0002" ]
+check reuse-dir-stale-removed 0 $?
+contains reuse-dir "$work/run-rep/summary.json" '"count": 2'
 sed 's/seed: 5/seed: 5\n  replications: 4/' "$work/mix/1-fast.yaml" >"$work/fast-r4.yaml"
 "$meshsim" run "$work/fast-r4.yaml" --quiet -o "$work/run-rep-yaml" >"$work/out" 2>&1
 check scenario-replications 0 $?
-same scenario-replications-same "$work/run-rep/summary.json" "$work/run-rep-yaml/summary.json"
+same scenario-replications-same "$work/rep/fast/summary.json" "$work/run-rep-yaml/summary.json"
 
 echo "harness: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
