@@ -205,8 +205,8 @@ static int authorize(const mdl_job *j, const struct mdl_inbound *in)
     pol_authz_request q = {
         .port = r->cluster->svc->target_port,
         .method = pol_slice_str(r->method),
-        .host = pol_slice_str(r->host),
-        .path = pol_slice_str(r->path),
+        .host = pol_slice_str(r->up_host),
+        .path = pol_slice_str(r->up_path),
         .headers = r->headers,
         .nheaders = r->nheaders,
     };

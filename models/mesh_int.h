@@ -259,6 +259,8 @@ struct mdl_req {
     int port;
     pol_header headers[MDL_MAX_HEADERS];
     size_t nheaders;
+    const char *up_path, *up_host;   /* as the upstream sees them: after the route's rewrite */
+    char rw_path[256], rw_host[256]; /* their storage when rewritten */
     /* the client proxy */
     mdl_pod *client;
     mdl_domain client_dom;

@@ -10,6 +10,9 @@
  * as Envoy's listener would; a host no server accepts gets 404 NR.  All
  * routing decisions are policy/route.c's.
  *
+ * A forwarded request's path and host are rewritten as the route says
+ * (policy/route.h pol_route_rewrite) before the upstream sees them.
+ *
  * Work done once, not per request: every VirtualService HTTP route's retry
  * policy and timeouts are mapped from the Istio API when the mesh is built
  * (policy/istio_map.c), and each route target's model service is looked up
@@ -284,6 +287,14 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
         }
         out->action = MDL_ROUTE_FORWARD;
         out->subset = res.dest->subset;
+        /* the route's rewrite, before the upstream sees the request */
+        r->up_path = r->path;
+        r->up_host = r->host;
+        if (res.rewrite && pol_route_rewrite(&res, req.path, req.authority, r->rw_path, sizeof r->rw_path,
+                                             r->rw_host, sizeof r->rw_host) > 0) {
+            r->up_path = r->rw_path;
+            r->up_host = r->rw_host;
+        }
         return;
     case POL_ROUTE_REDIRECT:
     case POL_ROUTE_DIRECT_RESPONSE:

@@ -128,6 +128,7 @@ typedef struct pol_route_result {
     size_t nmirrors;                /* mirrors selected for this request (draw made) */
     const pol_route_target *mirrors[POL_ROUTE_MAX_MIRRORS];
     bool default_route;             /* service without VirtualService */
+    const struct pcre2_real_code_8 *_rewrite_re; /* compiled uriRegexRewrite.match */
 } pol_route_result;
 
 typedef struct pol_route_table pol_route_table;
@@ -153,6 +154,23 @@ void pol_route_scratch_destroy(pol_route_scratch *s); /* NULL is fine */
  * valid while both live. */
 void pol_route_decide(const pol_route_table *t, pol_route_scratch *s, const pol_request *req,
                       ms_rng *rng, pol_route_result *out);
+
+/* The path and authority the upstream sees after the route's rewrite (7.4),
+ * as Envoy applies Istio's translation:
+ *   - `uri` (prefix_rewrite) replaces the matched prefix: prefix_len bytes for
+ *     a prefix or exact match (an exact match: the whole path), the whole
+ *     path for a regex match, "/" when the rule has no uri match (so "/v2"
+ *     on "/x" gives "/v2x", as in Istio); the query string is kept;
+ *   - uriRegexRewrite (regex_rewrite) replaces every match of its pattern in
+ *     the path, `\N` naming a capture group; the query string is kept;
+ *   - `authority` (host_rewrite_literal) replaces the whole authority.
+ * `res` is the FORWARD result of this request (its match and rewrite).
+ * Writes NUL-terminated results into path_out[path_cap] and
+ * auth_out[auth_cap] (unchanged values are copied).  Returns 1 when
+ * something was rewritten, 0 when not, -1 when a result does not fit.  A
+ * uriRegexRewrite allocates PCRE2 match data for the call. */
+int pol_route_rewrite(const pol_route_result *res, pol_slice path, pol_slice authority, char *path_out,
+                      size_t path_cap, char *auth_out, size_t auth_cap);
 
 /* Number of compiled routes and virtual hosts (for tests and `explain`). */
 size_t pol_route_table_route_count(const pol_route_table *t);
@@ -200,6 +218,7 @@ typedef struct pol__actions {
     pol_route_target *mirrors; /* owned */
     uint32_t *mirror_ppm;      /* percentage in parts per million */
     size_t nmirrors;
+    struct pcre2_real_code_8 *rewrite_re; /* uriRegexRewrite.match; NULL: none or bad */
 } pol__actions;
 
 typedef struct pol__route {

@@ -275,6 +275,12 @@ static void compile_actions(builder *b, pol__route *cr, const pol_http_route *r,
         if (a->ntargets == 0) /* all weights 0 (refused by validation): first one */
             only_target(b, a, &r->route[0].destination, ns, &r->route[0].headers);
     }
+    if (r->rewrite.set && r->rewrite.uri_regex_match) {
+        int err;
+        PCRE2_SIZE off;
+        a->rewrite_re = pcre2_compile((PCRE2_SPTR)r->rewrite.uri_regex_match, PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF, &err, &off, NULL);
+    }
     size_t nm = (r->has_mirror ? 1 : 0) + r->nmirrors;
     if (nm > POL_ROUTE_MAX_MIRRORS)
         nm = POL_ROUTE_MAX_MIRRORS;
@@ -746,6 +752,8 @@ void pol_route_table_destroy(pol_route_table *t)
             free(r->act.cum);
             free(r->act.mirrors);
             free(r->act.mirror_ppm);
+            if (r->act.rewrite_re)
+                pcre2_code_free(r->act.rewrite_re);
         }
         free(r);
     }

@@ -12,7 +12,8 @@
  *   - a tight connection pool giving 503 UO (Erlang's loss formula);
  *   - a route timeout giving 504 UT;
  *   - Istio's Bookinfo fixtures, unchanged: jason -> v2 / others -> v3, and
- *     the 90/10 split.
+ *     the 90/10 split;
+ *   - a rewrite (uri prefix, authority) seen by the upstream.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -340,6 +341,21 @@ static void test_bookinfo_90_10(void **state)
     run_close(&r);
 }
 
+/* The rewrite reaches the upstream: the backend allows only paths under /v2 on host
+ * backend-v2, which only the rewritten requests are. */
+static void test_rewrite_reaches_the_upstream(void **state)
+{
+    run r;
+    run_one(&r, "rewrite.yaml");
+    const mdl_row *api = find_row(r.m, "api", "backend", NULL);
+    const mdl_row *other = find_row(r.m, "other", "backend", NULL);
+    assert_non_null(api);
+    assert_non_null(other);
+    assert_int_equal(api->codes[200], api->requests);
+    assert_int_equal(other->codes[403], other->requests);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_route_timeout_gives_ut_504),
         cmocka_unit_test(test_bookinfo_jason_v2_others_v3),
         cmocka_unit_test(test_bookinfo_90_10),
+        cmocka_unit_test(test_rewrite_reaches_the_upstream),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

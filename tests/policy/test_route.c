@@ -538,6 +538,59 @@ static void test_gateway_server_hosts(void **state)
     world_fini(&w);
 }
 
+/* Rewrites as Envoy applies Istio's translation: prefix replaced (query kept),
+ * an exact match's whole path, a regex match's whole path, "/" for a rule
+ * without a uri match, regex_rewrite with captures, authority. */
+static void test_rewrite(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    world_load_text(&w, "t.yaml", SVC("reviews")
+                    VS("reviews", "[reviews]")
+                    "  - match: [{uri: {prefix: /api/v1}}]\n"
+                    "    rewrite: {uri: /v2, authority: reviews-v2.internal:8080}\n"
+                    "    route: [{destination: {host: reviews}}]\n"
+                    "  - match: [{uri: {exact: /old}}]\n"
+                    "    rewrite: {uri: /new}\n"
+                    "    route: [{destination: {host: reviews}}]\n"
+                    "  - match: [{uri: {regex: \"/r/[0-9]+\"}}]\n"
+                    "    rewrite: {uri: /numbered}\n"
+                    "    route: [{destination: {host: reviews}}]\n"
+                    "  - match: [{uri: {prefix: /users}}]\n"
+                    "    rewrite: {uriRegexRewrite: {match: \"^/users/([^/]+)/(.*)$\", rewrite: \"/u/\\\\2/\\\\1\"}}\n"
+                    "    route: [{destination: {host: reviews}}]\n"
+                    "  - rewrite: {uri: /v2}\n"
+                    "    route: [{destination: {host: reviews}}]\n");
+    world_build(&w, NULL, "default", NULL, false);
+    static const struct {
+        const char *path, *want_path, *want_host;
+    } rows[] = {
+        {"/api/v1/items?x=1", "/v2/items?x=1", "reviews-v2.internal:8080"},
+        {"/old?q", "/new?q", "reviews"},
+        {"/r/42", "/numbered", "reviews"},
+        {"/users/bob/photos?s=1", "/u/photos/bob?s=1", "reviews"},
+        {"/x", "/v2x", "reviews"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pol_route_result r;
+        decide(&w, &(req_spec){"reviews", rows[i].path}, NULL, &r);
+        assert_int_equal(r.action, POL_ROUTE_FORWARD);
+        char p[128], a[128];
+        assert_int_equal(pol_route_rewrite(&r, pol_slice_str(rows[i].path), pol_slice_str("reviews"), p,
+                                           sizeof p, a, sizeof a), 1);
+        assert_string_equal(p, rows[i].want_path);
+        assert_string_equal(a, rows[i].want_host);
+    }
+    /* too small a buffer: -1 */
+    pol_route_result r;
+    char p[4], a[64];
+    decide(&w, &(req_spec){"reviews", "/api/v1/items"}, NULL, &r);
+    assert_int_equal(pol_route_rewrite(&r, pol_slice_str("/api/v1/items"), pol_slice_str("reviews"), p,
+                                       sizeof p, a, sizeof a), -1);
+    world_fini(&w);
+}
+
 /* --- the Bookinfo fixtures through the decoder ----------------------------------------- */
 
 #define BOOKINFO MESHSIM_SHARED_DIR "/fixtures/istio/bookinfo"
@@ -610,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_delegate_one_level),
         cmocka_unit_test(test_gateway_binding),
         cmocka_unit_test(test_gateway_server_hosts),
+        cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_bookinfo_jason),
         cmocka_unit_test(test_bookinfo_90_10),
     };
