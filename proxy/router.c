@@ -370,7 +370,7 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
     pol_cluster_stats_count_status(&cl->stats, m->status, retry);
     px_cluster_unlock(cl);
     if (retry) {
-        attempt_end(r, false);
+        attempt_end(r, r->uc && r->uc->resp_complete && m->keep_alive);
         maybe_retry(r, &dec);
         return;
     }

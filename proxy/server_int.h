@@ -160,6 +160,8 @@ struct px_uconn {
     uint32_t served;        /* requests completed on this connection */
     bool got_bytes;         /* the current request saw response bytes */
     bool sent;              /* request bytes written */
+    bool resp_complete;     /* while the router sees a head: the whole response is in `in` */
+    size_t resp_bytes;      /* ... and takes this many bytes */
     px_uconn *next_idle;
 };
 

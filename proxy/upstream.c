@@ -267,6 +267,10 @@ void px_upstream_detach(px_req *r, bool reusable)
     px_worker *w = uc->w;
     px_cluster *cl = uc->cl;
     uc->served++;
+    if (reusable && uc->resp_complete) {
+        px_buf_consume(&uc->in, uc->resp_bytes); /* a retried response, read in full */
+        uc->resp_complete = false;
+    }
     bool keep = reusable && uc->io.fd >= 0 && uc->conf == w->conf && !w->draining &&
                 px_buf_size(&uc->in) == 0 && px_buf_size(&uc->out) == 0 &&
                 (cl->pool.max_requests_per_connection == 0 || uc->served < cl->pool.max_requests_per_connection);
@@ -360,7 +364,13 @@ static void process(px_uconn *uc, bool eof)
                 px_buf_consume(&uc->in, m.head_len); /* 100 Continue and friends */
                 continue;
             }
+            /* a response already complete (a 503 with a small body, say) lets
+             * a retry keep the connection */
+            uc->resp_bytes = m.head_len + (m.body == PX_BODY_LENGTH ? (size_t)m.content_length : 0);
+            uc->resp_complete = m.body == PX_BODY_NONE ||
+                                (m.body == PX_BODY_LENGTH && px_buf_size(&uc->in) >= uc->resp_bytes);
             px_req_on_response_head(r, px_buf_data(&uc->in), &m);
+            uc->resp_complete = false;
             if (uc->io.fd < 0 || uc->req != r)
                 return; /* retried, answered or closed */
             px_buf_consume(&uc->in, m.head_len);

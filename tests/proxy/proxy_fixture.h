@@ -27,14 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t fx_now_ns(void)
+static inline int64_t fx_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void fx_sleep_ms(int ms)
+static inline void fx_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
@@ -44,7 +44,7 @@ static void fx_sleep_ms(int ms)
 /* --- upstream ------------------------------------------------------------------ */
 
 #define FX_MAX_ARRIVALS 8192
-#define FX_MAX_CONNS 256
+#define FX_MAX_CONNS 2048
 
 typedef struct fx_upstream {
     int fd, port;
@@ -53,6 +53,8 @@ typedef struct fx_upstream {
     _Atomic int delay_ms;   /* before answering */
     _Atomic int fail_first; /* the first N requests get fail_status */
     _Atomic int fail_status;
+    _Atomic int fail_permille; /* every request fails with this chance (seeded by its index) */
+    uint64_t seed;
     _Atomic int count;      /* requests seen */
     pthread_t accept_thr;
     pthread_mutex_t mu;
@@ -69,7 +71,7 @@ typedef struct fx_conn_arg {
     int fd;
 } fx_conn_arg;
 
-static void *fx_conn_main(void *arg)
+static inline void *fx_conn_main(void *arg)
 {
     fx_conn_arg a = *(fx_conn_arg *)arg;
     free(arg);
@@ -111,6 +113,14 @@ static void *fx_conn_main(void *arg)
         if (d)
             fx_sleep_ms(d);
         int status = idx < atomic_load(&u->fail_first) ? atomic_load(&u->fail_status) : atomic_load(&u->status);
+        if (atomic_load(&u->fail_permille)) {
+            uint64_t z = u->seed + (uint64_t)idx * 0x9e3779b97f4a7c15ULL;
+            z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+            z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+            z ^= z >> 31;
+            if ((int)(z % 1000) < atomic_load(&u->fail_permille))
+                status = atomic_load(&u->fail_status);
+        }
         char resp[256];
         int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\ncontent-length: %zu\r\nx-upstream: %s\r\n\r\n%s",
                          status, strlen(u->name), u->name, u->name);
@@ -122,7 +132,7 @@ out:
     return NULL;
 }
 
-static void *fx_accept_main(void *arg)
+static inline void *fx_accept_main(void *arg)
 {
     fx_upstream *u = arg;
     for (;;) {
@@ -150,7 +160,7 @@ static void *fx_accept_main(void *arg)
     }
 }
 
-static fx_upstream *fx_upstream_start(const char *name, int status)
+static inline fx_upstream *fx_upstream_start(const char *name, int status)
 {
     fx_upstream *u = calloc(1, sizeof *u);
     snprintf(u->name, sizeof u->name, "%s", name);
@@ -170,7 +180,7 @@ static fx_upstream *fx_upstream_start(const char *name, int status)
     return u;
 }
 
-static void fx_upstream_stop(fx_upstream *u)
+static inline void fx_upstream_stop(fx_upstream *u)
 {
     atomic_store(&u->stop, true);
     shutdown(u->fd, SHUT_RDWR);
@@ -197,14 +207,14 @@ typedef struct fx_proxy {
     char yaml[64], err[64], log[64];
 } fx_proxy;
 
-static void fx_write_file(const char *path, const char *text)
+static inline void fx_write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
     fputs(text, f);
     fclose(f);
 }
 
-static char *fx_read_file(const char *path)
+static inline char *fx_read_file(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -220,7 +230,7 @@ static char *fx_read_file(const char *path)
 }
 
 /* Start meshproxy on ephemeral ports with `yaml`; extra: NULL-terminated args. */
-static int fx_proxy_start(fx_proxy *p, const char *yaml, const char *const *extra)
+static inline int fx_proxy_start(fx_proxy *p, const char *yaml, const char *const *extra)
 {
     static int seq;
     memset(p, 0, sizeof *p);
@@ -278,7 +288,7 @@ static int fx_proxy_start(fx_proxy *p, const char *yaml, const char *const *extr
 }
 
 /* SIGTERM and wait; returns the exit status (or -1). */
-static int fx_proxy_stop(fx_proxy *p)
+static inline int fx_proxy_stop(fx_proxy *p)
 {
     if (!p->pid)
         return -1;
@@ -294,7 +304,7 @@ static int fx_proxy_stop(fx_proxy *p)
 
 /* --- client -------------------------------------------------------------------- */
 
-static int fx_connect(int port)
+static inline int fx_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -318,7 +328,7 @@ typedef struct fx_resp {
 } fx_resp;
 
 /* Read one Content-Length-delimited response from fd.  0, or -1 (closed). */
-static int fx_read_resp(int fd, fx_resp *r)
+static inline int fx_read_resp(int fd, fx_resp *r)
 {
     char buf[16384];
     size_t len = 0;
@@ -349,7 +359,7 @@ static int fx_read_resp(int fd, fx_resp *r)
 }
 
 /* One request on a fresh connection.  Returns the status, -1 on failure. */
-static int fx_request(int port, const char *raw, fx_resp *r)
+static inline int fx_request(int port, const char *raw, fx_resp *r)
 {
     int fd = fx_connect(port);
     if (fd < 0)
@@ -364,7 +374,7 @@ static int fx_request(int port, const char *raw, fx_resp *r)
     return rc == 0 ? r->status : -1;
 }
 
-static int fx_get(int port, const char *host, const char *extra, fx_resp *r)
+static inline int fx_get(int port, const char *host, const char *extra, fx_resp *r)
 {
     char raw[2048];
     snprintf(raw, sizeof raw, "GET / HTTP/1.1\r\nHost: %s\r\n%sConnection: close\r\n\r\n", host, extra ? extra : "");
@@ -372,7 +382,7 @@ static int fx_get(int port, const char *host, const char *extra, fx_resp *r)
 }
 
 /* Admin GET: the whole body into a malloc'd string. */
-static char *fx_admin(int admin_port, const char *path)
+static inline char *fx_admin(int admin_port, const char *path)
 {
     int fd = fx_connect(admin_port);
     if (fd < 0)
@@ -394,7 +404,7 @@ static char *fx_admin(int admin_port, const char *path)
 }
 
 /* The value of the Prometheus sample whose line starts with `prefix`, or -1. */
-static long long fx_metric(const char *text, const char *prefix)
+static inline long long fx_metric(const char *text, const char *prefix)
 {
     const char *p = text;
     size_t n = strlen(prefix);
