@@ -69,6 +69,7 @@ void mdl_mesh_destroy(mdl_mesh *m)
     free(m->services);
     for (size_t i = 0; i < m->nsources; i++) {
         sim_rng_fini(&m->sources[i].rng);
+        mdl__ingress_free(&m->sources[i]);
         free(m->sources[i].clients);
     }
     free(m->sources);

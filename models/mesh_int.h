@@ -247,6 +247,9 @@ struct mdl_req {
     bool reported;  /* a source's request: its outcome has been recorded */
     uint32_t user;  /* closed-loop sources: the user who sent it */
     mdl_source *src;  /* sources' requests */
+    bool ingress_new_conn; /* external: came on a new client connection (ingress.c) */
+    bool ingress_tls;      /* external: the gateway terminates its TLS */
+    uint64_t response_bytes; /* the size of the last response it got (0: none yet) */
     mdl_job *parent;  /* children: the job that made the call */
     const cfg_call_spec *call;
     uint32_t slot;    /* children: index of the call in its step */
@@ -323,6 +326,9 @@ struct mdl_source {
     const cfg_source_spec *spec;
     sim_rng rng;
     mdl_mesh *m;
+    struct mdl_user_conn *user_conns; /* owned: closed-loop external users' connections (ingress.c) */
+    uint32_t *idle_conns; /* owned: open loop, external: idle client connections (their replica) */
+    size_t nidle_conns, idle_conns_cap;
     double weight_total;
     double rate_max;      /* open loop: the highest rate of the pattern */
     sim_dist think_time;  /* closed loop */
@@ -421,6 +427,16 @@ bool mdl__conn_request(mdl_mesh *m, mdl_job *j);
  * the response came (`answered`), is reset otherwise (HTTP/1.1 cannot reuse a
  * connection with a response outstanding). */
 void mdl__conn_release(mdl_mesh *m, mdl_job *j, bool answered);
+/* ingress.c: external clients' connections and TLS termination at the gateway */
+void mdl__ingress_send(mdl_mesh *m, mdl_source *s, mdl_req *r, uint32_t user);
+sim_time mdl__ingress_tls_cost(mdl_mesh *m, mdl_req *r);    /* on a gateway worker */
+sim_time mdl__ingress_response_time(mdl_mesh *m, mdl_req *r); /* back to the client */
+/* An external request is over for its client: its connection goes back to
+ * the client's pool when it was answered, is closed when the client gave up. */
+void mdl__ingress_done(mdl_mesh *m, mdl_req *r);
+void mdl__ingress_free(mdl_source *s);
+/* routing.c: the Gateway server of gateway pod `gw` that accepts host:port (NULL: none) */
+const pol_server *mdl__gateway_server(const mdl_pod *gw, const char *host, int port);
 /* One-way time for `bytes` between two pods: the internet link when one of
  * them is an external service, else the node network's link. */
 sim_time mdl__hop_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, uint64_t bytes);

@@ -141,7 +141,7 @@ static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
     case MDL_REQ_EXTERNAL:
         /* back to the client over the internet link */
         mdl_span_to(&r->span, sim_now(m->world), MDL_DOM_INGRESS);
-        sched_req(m, mdl__internet_time(m, MDL_REQUEST_BYTES), on_external_response, r);
+        sched_req(m, mdl__ingress_response_time(m, r), on_external_response, r);
         break;
     case MDL_REQ_MESH:
         mdl__root_done(m, r);
@@ -249,6 +249,7 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
         assert(r->attempt == j);
         attempt_end(m, r, !j->reset);
         r->version = j->server->wl ? j->server->wl->version : NULL;
+        r->response_bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : 0;
         if (j->reset) {
             /* the server's proxy closed the connection before any response */
             mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_CONNECT_FAILED);
@@ -583,7 +584,10 @@ static void on_proxy_granted(sim_world *w, void *t, uint64_t arg)
     mdl_req *r = t;
     mdl_mesh *m = r->m;
     const sim_dist *cost = r->client->kind == MDL_POD_INGRESS ? &m->ingress_cost : &m->sidecar_cost;
-    sched_req(m, mdl_sample_ns(cost, &r->client->rng), on_proxy_done, r);
+    sim_time busy = mdl_sample_ns(cost, &r->client->rng);
+    if (r->kind == MDL_REQ_EXTERNAL)
+        busy += mdl__ingress_tls_cost(m, r); /* TLS termination on the gateway's worker */
+    sched_req(m, busy, on_proxy_done, r);
     mdl__req_release(m, r);
 }
 

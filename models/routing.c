@@ -179,16 +179,26 @@ static int server_accepts(const pol_server *s, const char *host)
     return 0;
 }
 
-static const table *gateway_for(const struct mdl_routes *rt, const char *host, int port)
+/* The first Gateway (and its server) whose servers accept host:port. */
+static const table *gateway_for(const struct mdl_routes *rt, const char *host, int port,
+                                const pol_server **server)
 {
     for (size_t i = 0; i < rt->ntables; i++) {
         const pol_gateway *gw = rt->tables[i].gw;
         for (size_t s = 0; s < gw->nservers; s++)
             if ((port == 0 || gw->servers[s].port.number == port) &&
-                server_accepts(&gw->servers[s], host))
+                server_accepts(&gw->servers[s], host)) {
+                *server = &gw->servers[s];
                 return &rt->tables[i];
+            }
     }
     return NULL;
+}
+
+const pol_server *mdl__gateway_server(const mdl_pod *gw, const char *host, int port)
+{
+    const pol_server *s = NULL;
+    return gateway_for(gw->routes, host, port, &s) ? s : NULL;
 }
 
 static size_t memo_slot(const struct mdl_routes *rt, const pol_route_target *t)
@@ -255,10 +265,15 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
     memset(out, 0, sizeof *out);
     struct mdl_routes *rt = r->client->routes;
     const table *t = &rt->tables[0];
-    if (r->client->kind == MDL_POD_INGRESS) {
-        t = gateway_for(rt, r->host, r->port);
+    if (r->client->kind == MDL_POD_INGRESS || r->client->kind == MDL_POD_EGRESS) {
+        const pol_server *srv = NULL;
+        t = gateway_for(rt, r->host, r->port, &srv);
         if (!t) {
             local(out, 404, POL_FLAG_BIT(POL_FLAG_NR));
+            return;
+        }
+        if (srv->tls.set && srv->tls.https_redirect && !strcmp(r->scheme, "http")) {
+            local(out, 301, 0); /* httpsRedirect: plain HTTP is sent to https */
             return;
         }
     }

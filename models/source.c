@@ -58,19 +58,6 @@ static void on_client_timeout(sim_world *w, void *t, uint64_t arg)
     mdl__req_release(m, r);
 }
 
-static void on_internet_arrive(sim_world *w, void *t, uint64_t arg)
-{
-    mdl_req *r = t;
-    if (!r->done && !mdl__pod_alive(r->client)) {
-        /* the gateway replica died on the way: the connection is gone */
-        mdl__req_give_up(r->m, r);
-        mdl__root_done(r->m, r);
-    } else if (!r->done) {
-        mdl__req_start(r->m, r);
-    }
-    mdl__req_release(r->m, r);
-}
-
 /* The next client pod of an in-mesh source whose application runs, in turn;
  * NULL when none does (its requests are not sent). */
 static mdl_pod *next_client(mdl_mesh *m, mdl_source *s)
@@ -141,8 +128,7 @@ static void send_one(mdl_mesh *m, mdl_source *s, uint32_t user)
         r->client = client;
         r->client_dom = MDL_DOM_INGRESS;
         mdl_span_init(&r->span, now, MDL_DOM_INGRESS); /* the internet leg */
-        r->refs++;
-        sim_schedule_in(m->world, mdl__internet_time(m, MDL_REQUEST_BYTES), on_internet_arrive, r, 0);
+        mdl__ingress_send(m, s, r, user);
     } else {
         r->client = client;
         r->client_dom = MDL_DOM_MESH;
@@ -185,6 +171,8 @@ void mdl__root_done(mdl_mesh *m, mdl_req *r)
     if (r->client_timer && sim_cancel(m->world, r->client_timer))
         mdl__req_release(m, r);
     r->client_timer = 0;
+    if (r->kind == MDL_REQ_EXTERNAL)
+        mdl__ingress_done(m, r);
     m->results.finished++;
     if (r->counted) {
         /* the span is still open when the client gives up on the way back */

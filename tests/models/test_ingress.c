@@ -1,0 +1,81 @@
+/*
+ * test_ingress.c - the ingress domain (models/ingress.c) on a scenario whose
+ * costs are all constant (data/ingress/gateway.yaml):
+ *   - TLS termination costs the gateway's handshake once per new client
+ *     connection: two users over HTTPS pay 2 x (20ms TCP + 3ms TLS) in the
+ *     whole run, over plain HTTP 2 x 20ms;
+ *   - a host no Gateway server accepts gets 404 NR from the gateway, without
+ *     reaching any service.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/bundle.h"
+#include "models/mesh.h"
+
+#define MS 1e6
+
+static const mdl_row *row_of(const mdl_mesh *m, const char *source)
+{
+    const mdl_results *res = mdl_mesh_results(m);
+    for (size_t i = 0; i < res->nrows; i++)
+        if (!strcmp(res->rows[i]->source, source))
+            return res->rows[i];
+    fail_msg("no row for %s", source);
+    return NULL;
+}
+
+static void assert_mean(const mdl_row *row, double conns, double setup_ms)
+{
+    double n = (double)row->requests;
+    double expect = 21.0 * MS + setup_ms * MS * conns / n;
+    double mean = sim_hist_mean(&row->latency);
+    printf("# %s: %llu requests, mean %.6f ms, expected %.6f ms\n", row->source,
+           (unsigned long long)row->requests, mean / MS, expect / MS);
+    assert_true(fabs(mean - expect) < 1.0);
+}
+
+static void test_gateway(void **state)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/models/data/ingress/gateway.yaml", MESHSIM_SOURCE_DIR);
+    const char *paths[1] = {path};
+    ms_diag *d = ms_diag_create();
+    cfg_bundle b;
+    assert_int_equal(cfg_bundle_load(&b, d, paths, 1), 0);
+    mdl_mesh *m = mdl_mesh_create(&b, NULL, d);
+    assert_non_null(m);
+    assert_int_equal(mdl_mesh_run(m, NULL, NULL), 0);
+
+    const mdl_row *tls = row_of(m, "tls-users"), *plain = row_of(m, "plain-users");
+    assert_true(tls->requests > 400);
+    assert_int_equal(tls->codes[200], tls->requests);
+    assert_mean(tls, 2, 23.0);
+    assert_mean(plain, 2, 20.0);
+    /* every millisecond of it outside the application is ingress time */
+    assert_true(fabs(plain->domain_ns[0] / (double)plain->requests + 1.0 * MS -
+                     sim_hist_mean(&plain->latency)) < 1.0);
+
+    const mdl_row *stray = row_of(m, "stray");
+    assert_true(stray->requests > 50);
+    assert_int_equal(stray->codes[404], stray->requests);
+    assert_int_equal(stray->flags[POL_FLAG_NR], stray->requests);
+    assert_true(stray->destination == NULL || stray->destination[0] == '\0');
+    mdl_mesh_destroy(m);
+    cfg_bundle_fini(&b);
+    ms_diag_destroy(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gateway),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
