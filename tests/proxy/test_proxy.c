@@ -73,6 +73,16 @@ static void test_route_by_header(void **state)
     assert_non_null(strstr(m, "response_code=\"404\",response_flags=\"NR\""));
     assert_non_null(strstr(m, "destination_version=\"v2\",response_code=\"200\",response_flags=\"-\""));
     free(m);
+    /* access log: Envoy's default format, flags included */
+    char *log = fx_read_file(p.log);
+    char want[160];
+    snprintf(want, sizeof want, "\"GET / HTTP/1.1\" 200 - 0 2 ");
+    assert_non_null(strstr(log, want));
+    snprintf(want, sizeof want, "\"127.0.0.1\" \"-\" \"");
+    assert_non_null(strstr(log, "\"GET / HTTP/1.1\" 404 NR 0 8 "));
+    snprintf(want, sizeof want, "\"reviews\" \"127.0.0.1:%d\"\n", b->port);
+    assert_non_null(strstr(log, want));
+    free(log);
     assert_int_equal(fx_proxy_stop(&p), 0);
     free(y);
     fx_upstream_stop(a);
@@ -374,7 +384,8 @@ static void test_reload_under_load(void **state)
     char *y1 = yaml_printf(v1, "v1");
     char *y2 = yaml_printf(v1, "v2");
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y1, NULL), 0);
+    const char *workers[] = {"--workers", "2", NULL};
+    assert_int_equal(fx_proxy_start(&p, y1, workers), 0);
     load_arg la[3] = {{.port = p.port}, {.port = p.port}, {.port = p.port}};
     pthread_t th[3];
     for (int i = 0; i < 3; i++)

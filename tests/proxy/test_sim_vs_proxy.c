@@ -5,7 +5,9 @@
  * it; meshproxy runs it in front of two test upstreams with the same error
  * behaviour.  Error rate after retries (theory 0.3^3 = 2.7 %) and retries per
  * request (theory 0.3 + 0.09 = 0.39) must agree within 4.5 standard errors of
- * their difference.  This is what makes the simulator trustworthy: keep it.
+ * their difference.  Ejection: a bad endpoint (always 503) next to a good one,
+ * outlierDetection consecutive5xxErrors 5: both eject it once, after exactly
+ * its 5 failures.  This is what makes the simulator trustworthy: keep it.
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -139,11 +141,96 @@ static void test_error_rate_after_retries_matches(void **state)
     assert_true(fabs(px_err - 0.027) < 4.5 * sqrt(0.027 * 0.973 / px_n));
 }
 
+static const char *ejection_scenario =
+    "apiVersion: meshsim/v1alpha1\nkind: Scenario\nmetadata: {name: ejection-vs-proxy}\n"
+    "spec:\n  duration: 10s\n  warmup: 0s\n  seed: 3\n"
+    "  assertions: [{name: ejections, metric: ejections, select: {destination: backend}, max: 100}]\n---\n"
+    "apiVersion: v1\nkind: Service\nmetadata: {name: backend}\n"
+    "spec: {selector: {app: backend}, ports: [{port: 80}]}\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: good}\n"
+    "spec: {replicas: 1, template: {metadata: {labels: {app: backend, version: good}}}}\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bad}\n"
+    "spec: {replicas: 1, template: {metadata: {labels: {app: backend, version: bad}}}}\n---\n"
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: client}\n"
+    "spec: {replicas: 1, template: {metadata: {labels: {app: client}}}}\n---\n"
+    "apiVersion: meshsim/v1alpha1\nkind: WorkloadModel\nmetadata: {name: good}\n"
+    "spec: {selector: {version: good}, concurrency: 100, serviceTime: 1ms}\n---\n"
+    "apiVersion: meshsim/v1alpha1\nkind: WorkloadModel\nmetadata: {name: bad}\n"
+    "spec: {selector: {version: bad}, concurrency: 100, serviceTime: 1ms, errors: {rate: 100%, status: 503}}\n---\n"
+    "apiVersion: meshsim/v1alpha1\nkind: Traffic\nmetadata: {name: load}\n"
+    "spec:\n  sources:\n    - {name: load, from: {app: client}, url: http://backend/, rate: 200rps, timeout: 10s}\n"
+    "---\n";
+
+static const char *ejection_policy =
+    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: backend}\n"
+    "spec:\n  host: backend\n  trafficPolicy:\n    outlierDetection: {consecutive5xxErrors: 5, interval: 1s,\n"
+    "      baseEjectionTime: 30s, maxEjectionPercent: 50}\n";
+
+static void test_ejection_matches(void **state)
+{
+    char dir[64], file[96], cmd[512], path[128];
+    snprintf(dir, sizeof dir, "/tmp/px-ej-%d", (int)getpid());
+    snprintf(file, sizeof file, "%s.yaml", dir);
+    char *text = malloc(strlen(ejection_scenario) + strlen(ejection_policy) + 1);
+    strcpy(text, ejection_scenario);
+    strcat(text, ejection_policy);
+    fx_write_file(file, text);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s/tools/meshsim run %s -o %s --quiet", MESHSIM_BINARY_DIR, file, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *json = fx_read_file(path);
+    const char *bad = strstr(json, "\"version\": \"bad\"");
+    assert_non_null(bad);
+    double sim_bad = json_number(bad, "requests");
+    double sim_bad_errors = json_number(bad, "errors");
+    double sim_ejections = json_number(json, "observed");
+    free(json);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, file);
+    assert_int_equal(system(cmd), 0);
+
+    fx_upstream *good = fx_upstream_start("good", 200), *badu = fx_upstream_start("bad", 503);
+    char yaml[2048];
+    snprintf(yaml, sizeof yaml,
+             "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n  services:\n"
+             "    - host: backend\n      port: 80\n      endpoints:\n"
+             "        - {address: \"127.0.0.1:%d\"}\n        - {address: \"127.0.0.1:%d\"}\n---\n%s",
+             good->port, badu->port, ejection_policy);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, yaml, NULL), 0);
+    int errors = 0;
+    int fd = fx_connect(p.port);
+    for (int i = 0; i < 300; i++) {
+        const char *raw = "GET / HTTP/1.1\r\nHost: backend\r\n\r\n";
+        fx_resp r;
+        send(fd, raw, strlen(raw), MSG_NOSIGNAL);
+        assert_int_equal(fx_read_resp(fd, &r), 0);
+        errors += r.status != 200;
+    }
+    close(fd);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    long long px_ejections = fx_metric(m, "envoy_cluster_outlier_detection_ejections_enforced_total{");
+    free(m);
+    print_message("bad endpoint: simulator %.0f requests, %.0f errors, %.0f ejection(s); "
+                  "meshproxy %d requests, %d errors, %lld ejection(s)\n",
+                  sim_bad, sim_bad_errors, sim_ejections, atomic_load(&badu->count), errors, px_ejections);
+    assert_int_equal((int)sim_bad, 5);
+    assert_int_equal((int)sim_bad_errors, 5);
+    assert_int_equal((int)sim_ejections, 1);
+    assert_int_equal(atomic_load(&badu->count), (int)sim_bad);
+    assert_int_equal(errors, (int)sim_bad_errors);
+    assert_int_equal(px_ejections, (long long)sim_ejections);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    fx_upstream_stop(good);
+    fx_upstream_stop(badu);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_error_rate_after_retries_matches),
+        cmocka_unit_test(test_ejection_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
