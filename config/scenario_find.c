@@ -6,6 +6,7 @@
  * it holds a Scenario document; nothing is decoded.  Parse errors go to the
  * caller's diag sink, so a broken file is reported once, positioned.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "config/scenario_find.h"
 
 #include <dirent.h>
@@ -20,6 +21,24 @@
 #include "config/yaml.h"
 
 #define MAX_DEPTH 64
+
+/* The real paths left out (owned). */
+typedef struct excluded {
+    char **real;
+    size_t n;
+} excluded;
+
+static bool is_excluded(const excluded *x, const char *path)
+{
+    if (!x->n)
+        return false;
+    char *real = realpath(path, NULL);
+    bool hit = false;
+    for (size_t i = 0; real && i < x->n && !hit; i++)
+        hit = !strcmp(real, x->real[i]);
+    free(real);
+    return hit;
+}
 
 static void push(cfg_scenario_list *l, const char *path)
 {
@@ -87,8 +106,10 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-/* Search `dir`, appending its scenarios to `out`.  Returns -1 on errors. */
-static int search_dir(const char *dir, int depth, ms_diag *d, cfg_scenario_list *out)
+/* Search `dir`, appending its scenarios to `out`; *left_out is set when
+ * something in it or below was excluded.  Returns -1 on errors. */
+static int search_dir(const char *dir, int depth, const excluded *x, ms_diag *d,
+                      cfg_scenario_list *out, bool *left_out)
 {
     if (depth > MAX_DEPTH) {
         ms_diag_error(d, (ms_pos){dir, 0, 0}, "directories nested deeper than %d levels", MAX_DEPTH);
@@ -99,12 +120,16 @@ static int search_dir(const char *dir, int depth, ms_diag *d, cfg_scenario_list 
     if (!names)
         return -1;
     size_t first = out->len, scenario_files = 0, last_file = 0;
+    bool was_left_out = *left_out;
+    *left_out = false;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char *path = join(dir, names[i]);
         struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (search_dir(path, depth + 1, d, out) != 0)
+        if (is_excluded(x, path)) {
+            *left_out = true;
+        } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (search_dir(path, depth + 1, x, d, out, left_out) != 0)
                 rc = -1;
         } else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && has_yaml_suffix(names[i])) {
             if (holds_scenario(path, d)) {
@@ -117,27 +142,42 @@ static int search_dir(const char *dir, int depth, ms_diag *d, cfg_scenario_list 
         free(names[i]);
     }
     free(names);
-    /* one Scenario file and nothing below: the directory is that scenario */
-    if (scenario_files == 1 && out->len == first + 1 && last_file == first) {
+    /* one Scenario file and nothing below: the directory is that scenario,
+     * unless loading it whole would bring back something excluded */
+    if (scenario_files == 1 && out->len == first + 1 && last_file == first && !*left_out) {
         free(out->paths[first]);
         out->paths[first] = ms_xstrdup(dir);
     }
+    *left_out |= was_left_out;
     return rc;
 }
 
-int cfg_scenarios_find(const char *const *paths, size_t npaths, ms_diag *d, cfg_scenario_list *out)
+int cfg_scenarios_find(const char *const *paths, size_t npaths, const char *const *exclude,
+                       size_t nexclude, ms_diag *d, cfg_scenario_list *out)
 {
+    excluded x = {ms_xcalloc(nexclude ? nexclude : 1, sizeof *x.real), 0};
+    for (size_t i = 0; i < nexclude; i++) {
+        char *real = realpath(exclude[i], NULL);
+        if (real)
+            x.real[x.n++] = real;
+        else
+            ms_diag_error(d, (ms_pos){exclude[i], 0, 0}, "cannot open: %s", strerror(errno));
+    }
     size_t errors = ms_diag_error_count(d);
     for (size_t i = 0; i < npaths; i++) {
         const char *p = paths[i];
         struct stat st;
         if (stat(p, &st) != 0) {
             ms_diag_error(d, (ms_pos){p, 0, 0}, "cannot open: %s", strerror(errno));
+            errors = ms_diag_error_count(d);
             continue;
         }
         size_t before = out->len;
-        if (S_ISDIR(st.st_mode)) {
-            if (search_dir(p, 0, d, out) == 0 && out->len == before)
+        if (is_excluded(&x, p)) {
+            /* named and excluded: nothing to run here */
+        } else if (S_ISDIR(st.st_mode)) {
+            bool left_out = false;
+            if (search_dir(p, 0, &x, d, out, &left_out) == 0 && out->len == before)
                 ms_diag_error(d, (ms_pos){p, 0, 0}, "no Scenario document in this directory or below");
         } else if (holds_scenario(p, d)) {
             push(out, p);
@@ -147,6 +187,9 @@ int cfg_scenarios_find(const char *const *paths, size_t npaths, ms_diag *d, cfg_
         }
         errors = ms_diag_error_count(d);
     }
+    for (size_t i = 0; i < x.n; i++)
+        free(x.real[i]);
+    free(x.real);
     return ms_diag_error_count(d) == 0 ? 0 : -1;
 }
 

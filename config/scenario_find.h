@@ -12,7 +12,11 @@
  *     Otherwise each YAML file with a Scenario document is one scenario (the
  *     file plus its includes) and each subdirectory is searched the same way;
  *     YAML files without a Scenario are left to the includes that name them.
- *   - a DIR under which no scenario is found is an error.
+ *   - a DIR under which no scenario is found is an error;
+ *   - files and directories named in `exclude` (compared by real path) are
+ *     skipped wherever they are met (that is how the test suite leaves out
+ *     scenarios/long/); a directory with something excluded in it or below
+ *     is never loaded whole: its Scenario files run one by one.
  * Unreadable files and YAML syntax errors are reported, positioned, into the
  * diag sink.
  */
@@ -29,9 +33,11 @@ typedef struct cfg_scenario_list {
 } cfg_scenario_list;
 
 /* Append to `out` the scenarios found under each of `paths`, in argument
- * order.  Returns 0, or -1 after reporting errors into `d` (`out` then holds
- * what was found and must still be freed). */
-int cfg_scenarios_find(const char *const *paths, size_t npaths, ms_diag *d, cfg_scenario_list *out);
+ * order, leaving out those under `exclude` (each must exist).  Returns 0, or
+ * -1 after reporting errors into `d` (`out` then holds what was found and
+ * must still be freed). */
+int cfg_scenarios_find(const char *const *paths, size_t npaths, const char *const *exclude,
+                       size_t nexclude, ms_diag *d, cfg_scenario_list *out);
 void cfg_scenario_list_fini(cfg_scenario_list *l);
 
 #endif

@@ -114,6 +114,13 @@ printf 'b-x dir-a ' >"$work/names.want"
 same find-arg-order "$work/names" "$work/names.want"
 "$meshsim" test "$t/b/extra.yaml" >"$work/out" 2>&1; check no-scenario-file 2 $?
 contains no-scenario-file "$work/out" "$t/b/extra.yaml: error: no Scenario document in this file"
+"$meshsim" test "$t" --exclude "$t/b/sub" --exclude "$t/b/y.yaml" >"$work/out" 2>&1; check exclude 0 $?
+awk '{print $2}' "$work/out" | head -2 | tr '\n' ' ' >"$work/names"
+printf 'dir-a b-x ' >"$work/names.want"
+same exclude-names "$work/names" "$work/names.want"
+contains exclude "$work/out" "2 passed, 0 failed"
+"$meshsim" test "$t" --exclude "$t/nowhere" >"$work/out" 2>&1; check exclude-missing 2 $?
+contains exclude-missing "$work/out" "$t/nowhere: error: cannot open: No such file or directory"
 mkdir -p "$work/empty"
 "$meshsim" test "$work/empty" >"$work/out" 2>&1; check no-scenario-dir 2 $?
 contains no-scenario-dir "$work/out" "$work/empty: error: no Scenario document in this directory or below"

@@ -1,6 +1,6 @@
 /*
  * cmd_test.c - `meshsim test FILE|DIR... [--junit FILE] [-j N]
- * [--replications N] [-o DIR]`: the CI harness.
+ * [--replications N] [-o DIR] [--exclude PATH]...`: the CI harness.
  *
  * 1. Find the scenarios (config/scenario_find.h) and build every one of them
  *    (load, decode, build the mesh) before simulating anything: bad input
@@ -49,6 +49,7 @@
 
 const char cli_usage_test[] =
     "usage: meshsim test FILE|DIR... [--junit FILE] [-j N] [--replications N] [-o DIR]\n"
+    "                    [--exclude PATH]...\n"
     "\n"
     "Run every Scenario found and judge its assertions.  A FILE is one scenario; a\n"
     "DIR is searched recursively: a directory with exactly one Scenario file (and\n"
@@ -71,6 +72,8 @@ const char cli_usage_test[] =
     "                     interval is within the limit (default: each Scenario's)\n"
     "  -o, --output DIR   write each scenario's report directory to DIR/NAME\n"
     "                     (default: none)\n"
+    "  --exclude PATH     leave out this file or directory wherever it is met\n"
+    "                     (repeatable; e.g. --exclude scenarios/long)\n"
     "  -h, --help         this help\n"
     "\n"
     "examples:\n"
@@ -80,8 +83,8 @@ const char cli_usage_test[] =
     "Exit status: 0 all scenarios pass, 1 one failed, 2 bad input or usage.\n";
 
 typedef struct test_args {
-    const char **paths;
-    size_t npaths;
+    const char **paths, **exclude;
+    size_t npaths, nexclude;
     const char *junit, *out;
     unsigned jobs, replications;
 } test_args;
@@ -119,11 +122,12 @@ static int parse_test(int argc, char **argv, test_args *a, ms_diag *d)
     memset(a, 0, sizeof *a);
     a->jobs = 1;
     a->paths = ms_xcalloc((size_t)argc + 1, sizeof *a->paths);
+    a->exclude = ms_xcalloc((size_t)argc + 1, sizeof *a->exclude);
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         bool takes_value = !strcmp(s, "--junit") || !strcmp(s, "-j") || !strcmp(s, "--jobs") ||
                            !strcmp(s, "--replications") || !strcmp(s, "-o") ||
-                           !strcmp(s, "--output");
+                           !strcmp(s, "--output") || !strcmp(s, "--exclude");
         if (takes_value && i + 1 >= argc) {
             ms_diag_error(d, (ms_pos){0}, "%s needs a value", s);
             return -1;
@@ -134,6 +138,8 @@ static int parse_test(int argc, char **argv, test_args *a, ms_diag *d)
             a->junit = argv[++i];
         else if (!strcmp(s, "-o") || !strcmp(s, "--output"))
             a->out = argv[++i];
+        else if (!strcmp(s, "--exclude"))
+            a->exclude[a->nexclude++] = argv[++i];
         else if (!strcmp(s, "-j") || !strcmp(s, "--jobs")) {
             if (cli_parse_count(s, argv[++i], MAX_JOBS, &a->jobs, d) != 0)
                 return -1;
@@ -517,10 +523,11 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
         ms_diag_print(d, stderr);
         ms_diag_destroy(d);
         free(a.paths);
+        free(a.exclude);
         return parsed > 0 ? 0 : 2;
     }
     cfg_scenario_list list = {0};
-    int rc = cfg_scenarios_find(a.paths, a.npaths, d, &list);
+    int rc = cfg_scenarios_find(a.paths, a.npaths, a.exclude, a.nexclude, d, &list);
     size_t n = list.len;
     test_case *tc = ms_xcalloc(n ? n : 1, sizeof *tc);
     if (rc == 0)
@@ -559,5 +566,6 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
     cfg_scenario_list_fini(&list);
     ms_diag_destroy(d);
     free(a.paths);
+    free(a.exclude);
     return status;
 }
