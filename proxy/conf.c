@@ -19,6 +19,7 @@
 #include "base/alloc.h"
 #include "config/k8s_istio.h"
 #include "config/meshsim_docs.h"
+#include "policy/authz.h"
 #include "policy/dr_lookup.h"
 #include "policy/host.h"
 #include "proxy/conf.h"
@@ -79,6 +80,15 @@ static bool endpoint_in_subset(const cfg_endpoint_spec *ep, const pol_subset *ss
     return pol_labels_subset(&ss->labels, &l);
 }
 
+/* The load-balancer block in force (the subset's when it has one): a pointer
+ * into the DestinationRule, which outlives the configuration's clusters. */
+static const pol_load_balancer_settings *dr_lb_settings_of(const pol_destination_rule *dr, const pol_subset *ss)
+{
+    if (ss && ss->has_traffic_policy && ss->traffic_policy.blocks.has_load_balancer)
+        return &ss->traffic_policy.blocks.load_balancer;
+    return &dr->traffic_policy.blocks.load_balancer;
+}
+
 static uint64_t mix(uint64_t seed, const char *name, uint64_t k)
 {
     uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL ^ (k * 0xbf58476d1ce4e5b9ULL);
@@ -116,6 +126,17 @@ static void cluster_build(px_conf *c, px_cluster *cl, const cfg_upstream_spec *u
         e->zone = ep->zone.str;
         e->region = ep->region.str;
         e->weight = (uint32_t)ep->weight.v;
+        e->labels.items = ms_xcalloc(ep->labels.len ? ep->labels.len : 1, sizeof *e->labels.items);
+        for (size_t k = 0; k < ep->labels.len; k++)
+            e->labels.items[e->labels.len++] = (pol_label){ep->labels.items[k].key, ep->labels.items[k].value};
+        /* the AuthorizationPolicies a sidecar of this workload would enforce */
+        const struct cfg_k8s_istio *k8 = c->bundle.mesh;
+        pol_workload_ref ref = {svc_ns, &e->labels};
+        e->authz = ms_xcalloc(k8->nauthorization_policies + 1, sizeof *e->authz);
+        for (size_t k = 0; k < k8->nauthorization_policies; k++)
+            if (pol_authz_applies(&k8->authorization_policies[k], NULL, &ref))
+                e->authz[e->nauthz++] = &k8->authorization_policies[k];
+        cl->has_authz |= e->nauthz > 0 && cl->nhosts < PX_AUTHZ_MAX_HOSTS;
         cl->nhosts++;
     }
     pol_policy_blocks b = pol_dr_effective_blocks(dr, ss);
@@ -125,6 +146,8 @@ static void cluster_build(px_conf *c, px_cluster *cl, const cfg_upstream_spec *u
                                  b.has_outlier_detection ? &b.outlier_detection : NULL, false,
                                  &cl->lbc, &why) != 0)
         ms_diag_error(d, dr ? dr->meta.pos : (ms_pos){0}, "load balancer of %s: %s", cl->name, why);
+    if (b.has_load_balancer && b.load_balancer.kind == POL_LB_KIND_CONSISTENT_HASH)
+        cl->hash = &dr_lb_settings_of(dr, ss)->consistent_hash;
     pol_circuit_thresholds th;
     pol_istio_map_connection_pool(b.has_connection_pool ? &b.connection_pool : NULL, &th, &cl->pool);
     pthread_mutex_init(&cl->mu, NULL);
@@ -174,8 +197,11 @@ static void cluster_free(px_conf *c, px_cluster *cl)
         free(cl->w[w].pools);
     }
     free(cl->w);
-    for (uint32_t h = 0; h < cl->nhosts; h++)
+    for (uint32_t h = 0; h < cl->nhosts; h++) {
         free(cl->hosts[h].address);
+        free(cl->hosts[h].labels.items);
+        free(cl->hosts[h].authz);
+    }
     free(cl->hosts);
     free(cl->hstats);
     free(cl->ejected);

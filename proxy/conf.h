@@ -59,7 +59,14 @@ typedef struct px_endpoint {
     const char *version; /* label "version" or NULL (borrowed from the bundle) */
     const char *zone, *region;
     uint32_t weight;
+    pol_labels labels;  /* items owned (strings borrowed from the bundle) */
+    const pol_authorization_policy **authz; /* owned array: the policies that apply */
+    size_t nauthz;
 } px_endpoint;
+
+/* AuthorizationPolicies are evaluated for at most this many endpoints of a
+ * cluster (per-request bitmap); endpoints beyond it are not checked. */
+#define PX_AUTHZ_MAX_HOSTS 64
 
 typedef struct px_cluster_w {
     pol_host_set *hs;
@@ -78,6 +85,8 @@ typedef struct px_cluster {
     px_endpoint *hosts; /* owned */
     uint32_t nhosts;
     pol_lb_config lbc;
+    const pol_consistent_hash *hash; /* the DR's consistentHash (NULL: none) */
+    bool has_authz;     /* some endpoint has AuthorizationPolicies */
     pol_istio_pool_settings pool;
     bool has_od;
     int64_t od_interval_ns;

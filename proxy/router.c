@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "policy/authz.h"
 #include "proxy/server_int.h"
 
 static void attempt_start(px_req *r);
@@ -22,6 +23,75 @@ static void on_try_timeout(px_loop *l, px_timer *t);
 static void on_wait(px_loop *l, px_timer *t);
 
 static int64_t now_of(px_req *r) { return px_loop_now(r->w->loop); }
+
+/* What later decisions need from the request head, taken while its headers
+ * are at hand: the consistent-hash key and the authorization decision for each
+ * endpoint of the cluster the route chose (policy/authz.h). */
+static int request_facts(px_req *r, const px_http_msg *m)
+{
+    if (r->route.action != POL_ROUTE_FORWARD)
+        return 0;
+    px_cluster *cl = px_conf_cluster_for(r->conf, r->route.dest);
+    if (!cl)
+        return 0;
+    if (cl->hash) {
+        pol_slice v = {NULL, 0};
+        if (cl->lbc.hash_source == POL_LB_HASH_HEADER && cl->hash->http_header_name) {
+            char name[128];
+            size_t n = strlen(cl->hash->http_header_name);
+            for (size_t i = 0; i < n && i < sizeof name - 1; i++)
+                name[i] = (char)((cl->hash->http_header_name[i] >= 'A' && cl->hash->http_header_name[i] <= 'Z')
+                                     ? cl->hash->http_header_name[i] + 32 : cl->hash->http_header_name[i]);
+            name[n < sizeof name - 1 ? n : sizeof name - 1] = 0;
+            int h = px_http_find(m, name, 0);
+            if (h >= 0)
+                v = m->headers[h].value;
+        } else if (cl->lbc.hash_source == POL_LB_HASH_SOURCE_IP) {
+            v = pol_slice_str(r->dc->peer);
+        } else if (cl->lbc.hash_source == POL_LB_HASH_QUERY_PARAM && cl->hash->http_query_parameter_name) {
+            const char *q = memchr(m->target.p, '?', m->target.len);
+            size_t nl = strlen(cl->hash->http_query_parameter_name);
+            while (q && q < m->target.p + m->target.len) {
+                q++;
+                const char *end = memchr(q, '&', (size_t)(m->target.p + m->target.len - q));
+                if (!end)
+                    end = m->target.p + m->target.len;
+                if ((size_t)(end - q) > nl && !memcmp(q, cl->hash->http_query_parameter_name, nl) && q[nl] == '=') {
+                    v = (pol_slice){q + nl + 1, (size_t)(end - q) - nl - 1};
+                    break;
+                }
+                q = end < m->target.p + m->target.len ? end : NULL;
+            }
+        }
+        if (v.p) {
+            r->hash_off = r->strs.len;
+            r->hash_len = v.len;
+            r->has_hash_key = true;
+            if (px_buf_append(&r->strs, v.p, v.len) || px_buf_append(&r->strs, "", 1))
+                return -1;
+        }
+    }
+    if (cl->has_authz) {
+        pol_authz_request ar = {
+            .source_ip = r->dc->peer,
+            .port = cl->port,
+            .method = m->method,
+            .host = m->host_index >= 0 ? m->headers[m->host_index].value : (pol_slice){"", 0},
+            .path = m->target,
+            .headers = m->headers,
+            .nheaders = m->nheaders,
+        };
+        for (uint32_t h = 0; h < cl->nhosts && h < PX_AUTHZ_MAX_HOSTS; h++) {
+            if (!cl->hosts[h].nauthz)
+                continue;
+            pol_authz_decision d;
+            pol_authz_decide(cl->hosts[h].authz, cl->hosts[h].nauthz, &ar, &d);
+            if (!d.allowed)
+                r->authz_denied |= UINT64_C(1) << h;
+        }
+    }
+    return 0;
+}
 
 px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
 {
@@ -54,7 +124,7 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
         .port = 0,
     };
     pol_route_decide(r->conf->routes, r->conf->scratch[w->id], &req, &w->rng, &r->route);
-    if (px_headers_request(r, m) != 0) {
+    if (px_headers_request(r, m) != 0 || request_facts(r, m) != 0) {
         px_buf_free(&r->strs);
         px_buf_free(&r->up_head);
         px_conf_unref(r->conf);
@@ -247,9 +317,19 @@ static void attempt_start(px_req *r)
     pol_lb_context ctx = {0};
     ctx.previous_hosts = pol_retry_previous_hosts(&r->retry, &ctx.previous_host_count);
     ctx.host_selection_retry_max_attempts = pol_retry_host_selection_extra_picks(&r->retry);
+    if (r->has_hash_key) {
+        pol_lb_key k = {px_req_str(r, r->hash_off), r->hash_len, true};
+        ctx.header_value = ctx.source_ip = ctx.query_value = k;
+    }
     int32_t h = px_cluster_pick(cl, w->id, &ctx, &w->rng, now);
     if (h < 0) {
         px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UH), "no healthy upstream", NULL);
+        return;
+    }
+    if (h < PX_AUTHZ_MAX_HOSTS && (r->authz_denied >> h) & 1) {
+        /* the endpoint's sidecar would refuse it: RBAC, no upstream attempt */
+        r->host = -1;
+        px_req_local_reply(r, POL_AUTHZ_DENIED_STATUS, 0, "RBAC: access denied", NULL);
         return;
     }
     px_cluster_lock(cl);

@@ -140,6 +140,9 @@ struct px_req {
     int64_t upstream_time_ms; /* -1: none */
     const char *upstream_host;
     const char *version;
+    uint64_t authz_denied;  /* bit h: AuthorizationPolicy denies endpoint h (403) */
+    size_t hash_off, hash_len; /* consistentHash key value in strs */
+    bool has_hash_key;
     bool fault_abort;       /* after the fault delay: abort with fault_status */
     int fault_status;
     bool aborted;           /* ended by the client side (no response written) */

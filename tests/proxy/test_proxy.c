@@ -520,6 +520,45 @@ static void test_hostile_input(void **state)
     fx_upstream_stop(a);
 }
 
+static void test_authz_and_consistent_hash(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
+    char *y = yaml_printf(ENDPOINTS2 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
+                          "    loadBalancer: {consistentHash: {httpHeaderName: X-User}}\n---\n"
+                          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+                          "metadata: {name: no-admin}\nspec:\n  action: DENY\n"
+                          "  rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]\n",
+                          a->port, b->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    assert_int_equal(fx_request(p.port, "GET /admin/x HTTP/1.1\r\nHost: reviews\r\n\r\n", &r), 403);
+    assert_string_equal(r.body, "RBAC: access denied");
+    assert_int_equal(atomic_load(&a->count) + atomic_load(&b->count), 0);
+    /* one user always lands on one endpoint; many users spread over both */
+    char first[8] = "";
+    int seen_v1 = 0, seen_v2 = 0;
+    for (int u = 0; u < 40; u++) {
+        for (int k = 0; k < 3; k++) {
+            char hdr[64];
+            snprintf(hdr, sizeof hdr, "x-user: user-%d\r\n", u);
+            assert_int_equal(fx_get(p.port, "reviews", hdr, &r), 200);
+            if (k == 0)
+                snprintf(first, sizeof first, "%.7s", r.body);
+            else
+                assert_string_equal(r.body, first);
+        }
+        seen_v1 += !strcmp(first, "v1");
+        seen_v2 += !strcmp(first, "v2");
+    }
+    assert_true(seen_v1 > 0 && seen_v2 > 0);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+    fx_upstream_stop(b);
+}
+
 static void test_bad_config_positioned_error(void **state)
 {
     fx_proxy p;
@@ -551,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_reload_under_load),
         cmocka_unit_test(test_drain_on_sigterm),
         cmocka_unit_test(test_hostile_input),
+        cmocka_unit_test(test_authz_and_consistent_hash),
         cmocka_unit_test(test_bad_config_positioned_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
