@@ -168,15 +168,41 @@ static bool field(const pol_str_list *yes, const pol_str_list *no, field_kind k,
     return true;
 }
 
-static bool source_matches(const pol_authz_source *s, const pol_authz_request *r)
+/* A request with the values derived from it once per decision. */
+typedef struct ctx {
+    const pol_authz_request *r;
+    char sa[256]; /* "ns/sa" */
+    pol_slice sa_s;
+    char port[24];
+    pol_slice port_s;
+} ctx;
+
+static void ctx_init(ctx *c, const pol_authz_request *r)
 {
-    char sa[512];
-    pol_slice sav = {NULL, 0};
+    c->r = r;
+    c->sa_s = (pol_slice){NULL, 0};
     if (r->source_ns && r->source_sa) {
-        int n = snprintf(sa, sizeof sa, "%s/%s", r->source_ns, r->source_sa);
-        if (n > 0 && (size_t)n < sizeof sa)
-            sav = (pol_slice){sa, (size_t)n};
+        size_t a = strlen(r->source_ns), b = strlen(r->source_sa);
+        if (a + b + 1 < sizeof c->sa) {
+            memcpy(c->sa, r->source_ns, a);
+            c->sa[a] = '/';
+            memcpy(c->sa + a + 1, r->source_sa, b);
+            c->sa_s = (pol_slice){c->sa, a + b + 1};
+        }
     }
+    /* the port in decimal, written backwards from the end of the buffer */
+    uint64_t v = r->port < 0 ? 0 : (uint64_t)r->port;
+    char *e = c->port + sizeof c->port, *p = e;
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    c->port_s = (pol_slice){p, (size_t)(e - p)};
+}
+
+static bool source_matches(const pol_authz_source *s, const ctx *c)
+{
+    const pol_authz_request *r = c->r;
+    pol_slice sav = c->sa_s;
     return field(&s->principals, &s->not_principals, F_STRING, cstr(r->principal)) &&
            field(&s->request_principals, &s->not_request_principals, F_NEVER, cstr(NULL)) &&
            field(&s->namespaces, &s->not_namespaces, F_STRING, cstr(r->source_ns)) &&
@@ -185,12 +211,11 @@ static bool source_matches(const pol_authz_source *s, const pol_authz_request *r
            field(&s->remote_ip_blocks, &s->not_remote_ip_blocks, F_IP, cstr(r->source_ip));
 }
 
-static bool operation_matches(const pol_authz_operation *o, const pol_authz_request *r)
+static bool operation_matches(const pol_authz_operation *o, const ctx *c)
 {
-    char port[24];
-    snprintf(port, sizeof port, "%lld", (long long)r->port);
+    const pol_authz_request *r = c->r;
     return field(&o->hosts, &o->not_hosts, F_HOST, r->host) &&
-           field(&o->ports, &o->not_ports, F_EXACT, cstr(port)) &&
+           field(&o->ports, &o->not_ports, F_EXACT, c->port_s) &&
            field(&o->methods, &o->not_methods, F_STRING, r->method) &&
            field(&o->paths, &o->not_paths, F_PATH, r->path);
 }
@@ -214,21 +239,19 @@ static bool bracket(const char *key, const char *prefix, const char **name, size
     return true;
 }
 
-static bool condition_matches(const pol_authz_condition *c, const pol_authz_request *r)
+static bool condition_matches(const pol_authz_condition *c, const ctx *cx)
 {
+    const pol_authz_request *r = cx->r;
     const char *k = c->key, *name;
     size_t n;
-    char port[24];
     if (bracket(k, "request.headers", &name, &n))
         return field(&c->values, &c->not_values, F_STRING, header_value(r, name, n));
     if (!strcmp(k, "source.ip") || !strcmp(k, "remote.ip"))
         return field(&c->values, &c->not_values, F_IP, cstr(r->source_ip));
     if (!strcmp(k, "destination.ip"))
         return field(&c->values, &c->not_values, F_IP, cstr(r->dest_ip));
-    if (!strcmp(k, "destination.port")) {
-        snprintf(port, sizeof port, "%lld", (long long)r->port);
-        return field(&c->values, &c->not_values, F_EXACT, cstr(port));
-    }
+    if (!strcmp(k, "destination.port"))
+        return field(&c->values, &c->not_values, F_EXACT, cx->port_s);
     if (!strcmp(k, "source.namespace"))
         return field(&c->values, &c->not_values, F_STRING, cstr(r->source_ns));
     if (!strcmp(k, "source.principal"))
@@ -238,7 +261,7 @@ static bool condition_matches(const pol_authz_condition *c, const pol_authz_requ
     return field(&c->values, &c->not_values, F_NEVER, cstr(NULL));
 }
 
-static bool rule_matches(const pol_authz_rule *rule, const pol_authz_request *r)
+static bool rule_matches(const pol_authz_rule *rule, const ctx *r)
 {
     if (rule->nfrom) {
         bool any = false;
@@ -260,12 +283,19 @@ static bool rule_matches(const pol_authz_rule *rule, const pol_authz_request *r)
     return true;
 }
 
-bool pol_authz_policy_matches(const pol_authorization_policy *ap, const pol_authz_request *r)
+static bool policy_matches(const pol_authorization_policy *ap, const ctx *c)
 {
     for (size_t i = 0; i < ap->nrules; i++)
-        if (rule_matches(&ap->rules[i], r))
+        if (rule_matches(&ap->rules[i], c))
             return true;
     return false;
+}
+
+bool pol_authz_policy_matches(const pol_authorization_policy *ap, const pol_authz_request *r)
+{
+    ctx c;
+    ctx_init(&c, r);
+    return policy_matches(ap, &c);
 }
 
 bool pol_authz_applies(const pol_authorization_policy *ap, const char *root_ns,
@@ -285,10 +315,12 @@ void pol_authz_decide(const pol_authorization_policy *const *policies, size_t n,
                       const pol_authz_request *r, pol_authz_decision *out)
 {
     *out = (pol_authz_decision){.allowed = true};
+    ctx c;
+    ctx_init(&c, r);
     static const pol_authz_action order[] = {POL_AUTHZ_CUSTOM, POL_AUTHZ_DENY};
     for (size_t o = 0; o < 2; o++)
         for (size_t i = 0; i < n; i++)
-            if (policies[i]->action == order[o] && pol_authz_policy_matches(policies[i], r)) {
+            if (policies[i]->action == order[o] && policy_matches(policies[i], &c)) {
                 *out = (pol_authz_decision){false, POL_AUTHZ_DENIED_STATUS, policies[i]};
                 return;
             }
@@ -297,7 +329,7 @@ void pol_authz_decide(const pol_authorization_policy *const *policies, size_t n,
         if (policies[i]->action != POL_AUTHZ_ALLOW)
             continue;
         any_allow = true;
-        if (pol_authz_policy_matches(policies[i], r)) {
+        if (policy_matches(policies[i], &c)) {
             out->policy = policies[i];
             return;
         }
