@@ -81,6 +81,7 @@ cfg_loader *cfg_loader_create(ms_diag *diag)
 {
     cfg_loader *l = ms_xcalloc(1, sizeof *l);
     l->diag = diag;
+    XXH64_reset(&l->input_hash, 0);
     return l;
 }
 
@@ -107,6 +108,8 @@ const char *cfg_loader_strdup(cfg_loader *l, const char *s)
 }
 
 size_t cfg_doc_count(const cfg_loader *l) { return l->ndocs; }
+
+uint64_t cfg_loader_input_hash(const cfg_loader *l) { return XXH64_digest(&l->input_hash); }
 
 const cfg_doc *cfg_doc_at(const cfg_loader *l, size_t i)
 {
@@ -166,6 +169,7 @@ static int load_file(cfg_loader *l, const char *name, int fd, const struct stat 
         got += (size_t)n;
     }
     size_t ndocs = 0;
+    XXH64_update(&l->input_hash, buf, size);
     int rc = cfg__parse_buffer(l, name, buf, size, &ndocs);
     free(buf);
     if (rc == 0 && ndocs == 0 && explicit_file)
@@ -308,6 +312,7 @@ int cfg_load_relative(cfg_loader *l, const cfg_node *from, const char *rel)
 int cfg_load_string(cfg_loader *l, const char *name, const char *text, size_t len)
 {
     size_t ndocs;
+    XXH64_update(&l->input_hash, text, len);
     return cfg__parse_buffer(l, cfg_loader_strdup(l, name), (const unsigned char *)text, len,
                              &ndocs);
 }

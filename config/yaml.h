@@ -87,6 +87,10 @@ int cfg_load_relative(cfg_loader *l, const cfg_node *from, const char *rel);
 int cfg_load_string(cfg_loader *l, const char *name, const char *text, size_t len);
 
 size_t cfg_doc_count(const cfg_loader *l);
+/* XXH64 (seed 0) of the bytes of every file and string loaded so far,
+ * concatenated in load order (a file loaded twice counts once): the
+ * content hash of a scenario's inputs. */
+uint64_t cfg_loader_input_hash(const cfg_loader *l);
 const cfg_doc *cfg_doc_at(const cfg_loader *l, size_t i);
 
 /* Intern a string in the loader (owned by it).  For names built while decoding. */

@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 
+#define XXH_STATIC_LINKING_ONLY /* XXH64_state_t embedded in the loader */
+#include <xxhash.h>
+
 #include "config/yaml.h"
 
 typedef struct cfg__block cfg__block;
@@ -22,6 +25,7 @@ struct cfg_loader {
     size_t ndocs, capdocs;
     char **seen; /* realpaths of files and directories already loaded (heap) */
     size_t nseen, capseen;
+    XXH64_state_t input_hash; /* every loaded file's bytes, in load order */
 };
 
 /* Arena allocation, zeroed, aligned for any type; dies when memory is out. */

@@ -115,6 +115,7 @@ static void sync_ejections(mdl_cluster *c, sim_time now)
         bool ej = pol_outlier_is_ejected(c->od, h);
         if (pol_host_set_host(c->hosts, h)->ejected != ej) {
             pol_host_set_set_ejected(c->hosts, h, ej);
+            mdl__ejection_changed(c, h, ej, now);
             changed = true;
         }
     }
@@ -157,6 +158,7 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
 
     mdl_cluster *c = ms_xcalloc(1, sizeof *c);
     c->m = m;
+    c->client = client;
     c->svc = svc;
     c->subset = subset;
     c->hosts = pol_host_set_create();

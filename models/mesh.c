@@ -29,6 +29,7 @@ mdl_mesh *mdl_mesh_create(const cfg_bundle *b, const mdl_options *opt, ms_diag *
     sim_pool_init(&m->req_pool, sizeof(mdl_req), 256);
     sim_pool_init(&m->job_pool, sizeof(mdl_job), 256);
     mdl_results_init(&m->results, sc->name.str, m->seed, m->duration, m->warmup);
+    mdl_series_set_init(&m->results.series, m->warmup, m->duration, sc->window.ns);
     if (mdl__build(m) != 0) {
         mdl_mesh_destroy(m);
         return NULL;
@@ -120,6 +121,8 @@ int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
     }
     m->results.events = sim_events_dispatched(m->world);
     mdl__clusters_snapshot(m);
+    m->results.stopped = stopped;
+    m->results.simulated_ns = sim_now(m->world);
     mdl_results_finish(&m->results);
     return stopped;
 }
@@ -130,7 +133,10 @@ const mdl_row *mdl_mesh_probe(const mdl_mesh *m, size_t i) { return &m->probes[i
 
 double mdl_mesh_measured_seconds(const mdl_mesh *m)
 {
-    return (double)(m->duration - m->warmup) / 1e9;
+    sim_time end = m->duration;
+    if (m->results.stopped && m->results.simulated_ns < end)
+        end = m->results.simulated_ns;
+    return end > m->warmup ? (double)(end - m->warmup) / 1e9 : 0;
 }
 
 uint64_t mdl_mesh_probe_ejections(const mdl_mesh *m, size_t i)

@@ -46,7 +46,8 @@ const mdl_results *mdl_mesh_results(const mdl_mesh *m);
 /* The assertion probes (one per Scenario assertion, same order). */
 size_t mdl_mesh_probe_count(const mdl_mesh *m);
 const mdl_row *mdl_mesh_probe(const mdl_mesh *m, size_t i);
-/* Simulated duration of the measured window (duration - warmup) in seconds. */
+/* Simulated duration of the measured window (duration - warmup) in seconds;
+ * for a run stopped early, the part of it that was simulated. */
 double mdl_mesh_measured_seconds(const mdl_mesh *m);
 /* Little's law at a workload's application (its pods' concurrency slots and
  * lines together) over the measured window: the time-average number of

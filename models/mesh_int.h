@@ -130,6 +130,7 @@ typedef struct mdl_service {
 /* One Envoy cluster as one client proxy sees it. */
 struct mdl_cluster {
     struct mdl_mesh *m;
+    const mdl_pod *client; /* the proxy holding this cluster */
     mdl_service *svc;
     const char *subset; /* NULL: whole service */
     uint32_t *pods;     /* owned: host index -> pod id */
@@ -281,6 +282,7 @@ struct mdl_req {
     int status;
     pol_flags flags;
     const char *version;      /* of the pod that answered last */
+    const char *workload;     /* its Deployment */
     mdl_span span;
     sim_event_id client_timer;   /* a source's client timeout */
     /* in its client pod's outbound list while the proxy handles it (lifecycle.c) */
@@ -536,5 +538,9 @@ void mdl__job_lost(mdl_mesh *m, mdl_job *j);
 /* record.c */
 void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time latency,
                  const sim_time *acc);
+/* series_record.c: a recorded request into its time series; an outlier
+ * ejection (or its end) of host `host` of cluster c into the timeline */
+void mdl__series_record(mdl_mesh *m, const mdl_req *r, const char *source, const mdl_outcome *o);
+void mdl__ejection_changed(mdl_cluster *c, uint32_t host, bool ejected, sim_time now);
 
 #endif

@@ -250,6 +250,7 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
         attempt_end(m, r, !j->reset);
         r->version = j->server->wl ? j->server->wl->version : NULL;
         r->response_bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : 0;
+        r->workload = j->server->wl ? j->server->wl->name : NULL;
         if (j->reset) {
             /* the server's proxy closed the connection before any response */
             mdl__cluster_report(m, r->cluster, j->host, POL_OUTLIER_LOCAL_CONNECT_FAILED);

@@ -49,6 +49,7 @@ void mdl_results_fini(mdl_results *r)
     }
     free(r->timeline);
     mdl__results_clusters_fini(r);
+    mdl_series_set_fini(&r->series);
     free((char *)r->scenario);
     *r = (mdl_results){0};
 }
@@ -139,6 +140,7 @@ void mdl_results_finish(mdl_results *r)
     if (r->nrows > 1)
         qsort(r->rows, r->nrows, sizeof r->rows[0], row_cmp);
     mdl__results_clusters_sort(r);
+    mdl_series_set_finish(&r->series);
 }
 
 int mdl_outcome_is_error(const mdl_outcome *o)

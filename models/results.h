@@ -18,10 +18,12 @@
 #ifndef MDL_RESULTS_H
 #define MDL_RESULTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "policy/cluster_stats.h"
+#include "models/series.h"
 #include "policy/flags.h"
 #include "policy/outlier.h"
 #include "sim/hist.h"
@@ -95,6 +97,9 @@ typedef struct mdl_results {
     uint64_t finished; /* of those, answered or given up */
     mdl_cluster_counters *clusters; /* owned; sorted by (client, cluster) once finished */
     size_t nclusters, _clusters_cap;
+    bool stopped;          /* the run was stopped before its end (mdl_mesh_run) */
+    sim_time simulated_ns; /* simulated time reached (drain included) */
+    mdl_series_set series; /* per-window time series (models/series.h) */
 } mdl_results;
 
 void mdl_results_init(mdl_results *r, const char *scenario, uint64_t seed, sim_time duration,
@@ -107,7 +112,7 @@ mdl_row *mdl_results_row(mdl_results *r, const char *source, const char *destina
 /* Append a timeline entry; the strings are copied (NULL counts as ""). */
 void mdl_results_event(mdl_results *r, sim_time at, sim_time end, const char *kind,
                        const char *subject, const char *detail);
-/* Sort rows and cluster counters (deterministic output order). */
+/* Sort rows and cluster counters, finish the series (deterministic output order). */
 void mdl_results_finish(mdl_results *r);
 /* The counters of (client, cluster), zeroed on first use; strings copied.  The
  * pointer is valid until the next call. */

@@ -1,7 +1,7 @@
 /*
  * figures.h - the numbers every report shows for a results row, computed in
- * one place so the terminal table, summary.json and results.sqlite agree.
- * Latencies in milliseconds; quantiles from the row's histogram.
+ * one place so the terminal table, summary.json, results.sqlite and the
+ * exports agree.  Latencies in milliseconds; quantiles from the histograms.
  */
 #ifndef RPT_FIGURES_H
 #define RPT_FIGURES_H
@@ -35,6 +35,26 @@ static inline rpt_figures rpt_row_figures(const mdl_row *row, double seconds)
     f.p99_ms = (double)sim_hist_quantile(h, 0.99) / 1e6;
     f.p999_ms = (double)sim_hist_quantile(h, 0.999) / 1e6;
     f.max_ms = (double)sim_hist_max(h) / 1e6;
+    return f;
+}
+
+/* The same latency figures for one window of a series (series_hist.h). */
+static inline rpt_figures rpt_window_figures(const mdl_window *w, double seconds)
+{
+    rpt_figures f = {0};
+    const mdl_whist *h = &w->latency;
+    double n = (double)w->requests;
+    f.rps = seconds > 0 ? n / seconds : 0;
+    if (w->requests) {
+        f.error_rate = (double)w->errors / n;
+        f.success_rate = 1 - f.error_rate;
+    }
+    f.mean_ms = mdl_whist_mean(h) / 1e6;
+    f.p50_ms = (double)mdl_whist_quantile(h, 0.50) / 1e6;
+    f.p90_ms = (double)mdl_whist_quantile(h, 0.90) / 1e6;
+    f.p99_ms = (double)mdl_whist_quantile(h, 0.99) / 1e6;
+    f.p999_ms = (double)mdl_whist_quantile(h, 0.999) / 1e6;
+    f.max_ms = (double)h->max / 1e6;
     return f;
 }
 

@@ -164,7 +164,9 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
         if (o->outdir) {
             char dir[PATH_CAP + 64];
             snprintf(dir, sizeof dir, "%s/replications/%04u", work, i);
-            rc = rpt_report_dir_write(dir, m, a, na, o->info, err, cap);
+            rpt_run_info ri = o->info ? *o->info : (rpt_run_info){0};
+            ri.replication = i; /* results.sqlite's run.replication */
+            rc = rpt_report_dir_write(dir, m, a, na, &ri, err, cap);
         }
         free(a);
         mdl_mesh_destroy(m);

@@ -10,37 +10,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports/export.h"
 #include "reports/summary.h"
 
 #define PATH_CAP 4096
 
-static int write_summary(const char *tmp, const mdl_mesh *m, const rpt_assertion *a, size_t na,
-                         char *err, size_t cap)
+/* summary.json, or the export `format` (a RPT_EXPORT_* bit) when not 0. */
+static int write_text(const char *tmp, unsigned format, const mdl_mesh *m, const rpt_assertion *a,
+                      size_t na, char *err, size_t cap)
 {
     FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, cap, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
-    rpt_summary_json(f, m, a, na);
-    if (fclose(f) != 0) {
+    if (format)
+        rpt_export_write(f, format, mdl_mesh_results(m));
+    else
+        rpt_summary_json(f, m, a, na);
+    if (ferror(f) + fclose(f) != 0) {
         snprintf(err, cap, "cannot write %s: %s", tmp, strerror(errno));
         return -1;
     }
     return 0;
 }
 
-/* Write one file of the report as WORK/.NAME.tmp, then rename it to WORK/NAME. */
-static int write_one(const char *work, const char *name, bool db, const mdl_mesh *m,
-                     const rpt_assertion *a, size_t na, const rpt_run_info *info, char *err,
-                     size_t cap)
+/* Write one file of the report as WORK/.NAME.tmp, then rename it to WORK/NAME:
+ * the database (db), summary.json, or an export (format). */
+static int write_one(const char *work, const char *name, bool db, unsigned format,
+                     const mdl_mesh *m, const rpt_assertion *a, size_t na,
+                     const rpt_run_info *info, char *err, size_t cap)
 {
     char tmp[PATH_CAP + 64], dst[PATH_CAP + 64];
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", work, name);
     snprintf(dst, sizeof dst, "%s/%s", work, name);
     unlink(tmp);
     int rc = db ? rpt_store_write(tmp, m, a, na, info, err, cap)
-                : write_summary(tmp, m, a, na, err, cap);
+                : write_text(tmp, format, m, a, na, err, cap);
     if (rc == 0 && rename(tmp, dst) != 0) {
         snprintf(err, cap, "cannot rename %s: %s", tmp, strerror(errno));
         rc = -1;
@@ -66,6 +72,7 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
                          const rpt_run_info *info, char *err, size_t cap)
 {
     static const char *const files[] = {"results.sqlite", "summary.json"};
+    unsigned exports = info ? info->exports : 0;
     if (strlen(dir) >= PATH_CAP - 32) {
         snprintf(err, cap, "output path too long");
         return -1;
@@ -89,7 +96,11 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
     }
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof files / sizeof files[0]; i++)
-        rc = write_one(work, files[i], i == 0, m, a, na, info, err, cap);
+        rc = write_one(work, files[i], i == 0, 0, m, a, na, info, err, cap);
+    for (int i = 0; rc == 0 && i < RPT_EXPORT_COUNT; i++)
+        if (exports & rpt_export_format(i))
+            rc = write_one(work, rpt_export_file_name(rpt_export_format(i)), false,
+                           rpt_export_format(i), m, a, na, info, err, cap);
     if (fresh && rc == 0 && rename(work, dir) != 0) {
         snprintf(err, cap, "cannot rename %s to %s: %s", work, dir, strerror(errno));
         rc = -1;
@@ -98,6 +109,11 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
             char p[PATH_CAP + 64];
             snprintf(p, sizeof p, "%s/%s", work, files[i]);
+            unlink(p);
+        }
+        for (int i = 0; i < RPT_EXPORT_COUNT; i++) {
+            char p[PATH_CAP + 64];
+            snprintf(p, sizeof p, "%s/%s", work, rpt_export_file_name(rpt_export_format(i)));
             unlink(p);
         }
         rmdir(work);

@@ -1,5 +1,6 @@
 /*
- * report_dir.h - a run's report directory (summary.json, results.sqlite),
+ * report_dir.h - a run's report directory (summary.json, results.sqlite and the
+ * exports asked for in rpt_run_info.exports),
  * written so that no reader ever sees half a file: a new directory is built
  * as DIR.tmp.PID and renamed to DIR when complete; in an existing directory
  * each file is written under a temporary name and renamed over the old one.

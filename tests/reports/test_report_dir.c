@@ -3,9 +3,9 @@
  *   - a new directory appears complete (both files, no temporary left);
  *   - writing again into an existing directory replaces the files in place;
  *   - a path that is a file is refused and nothing is left behind;
- *   - results.sqlite adds up: per route, responses by code and histogram
+ *   - results.sqlite adds up: per series, responses by code and histogram
  *     bucket counts both equal the request count, and the run table holds
- *     the seed and scenario.
+ *     the seed (tests/reports/test_store.c checks the store in depth).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,7 +99,8 @@ static void listing(const char *dir, char *out, size_t cap)
 static void test_new_and_existing_directory(void **state)
 {
     fixture *f = *state;
-    rpt_run_info info = {"test", "meshsim run", "2026-01-01T00:00:00Z"};
+    rpt_run_info info = {.version = "test", .command_line = "meshsim run",
+                         .started_at = "2026-01-01T00:00:00Z"};
     char err[256] = "", names[512];
     assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
     listing(f->dir, names, sizeof names);
@@ -145,20 +146,15 @@ static void test_results_add_up(void **state)
     snprintf(path, sizeof path, "%s/results.sqlite", f->dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_true(one(db, "SELECT count(*) FROM routes") >= 5);
-    /* per route: codes and histogram buckets both sum to the requests */
-    assert_int_equal(one(db, "SELECT count(*) FROM routes r WHERE requests != (SELECT sum(count) "
-                             "FROM responses s WHERE s.source_workload = r.source_workload AND "
-                             "s.destination_service = r.destination_service AND "
-                             "s.destination_version = r.destination_version AND s.host = r.host "
-                             "AND s.response_code IS NOT NULL)"),
+    assert_true(one(db, "SELECT count(*) FROM series") >= 5);
+    /* per series: codes and whole-run histogram buckets both sum to the requests */
+    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
+                             "FROM responses r WHERE r.series_id = s.id)"),
                      0);
-    assert_int_equal(one(db, "SELECT count(*) FROM routes r WHERE requests != (SELECT sum(count) "
-                             "FROM latency_buckets b WHERE b.source_workload = r.source_workload "
-                             "AND b.destination_service = r.destination_service AND "
-                             "b.destination_version = r.destination_version AND b.host = r.host)"),
+    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
+                             "FROM latency_buckets b WHERE b.series_id = s.id AND b.t_s IS NULL)"),
                      0);
-    assert_int_equal(one(db, "SELECT sum(requests) FROM routes WHERE source_workload = 'browsers'"),
+    assert_int_equal(one(db, "SELECT sum(requests) FROM series WHERE source_workload = 'browsers'"),
                      (long long)mdl_mesh_results(f->m)->requests);
     assert_int_equal(one(db, "SELECT value FROM run WHERE key = 'seed'"), 42);
     assert_int_equal(one(db, "SELECT count(*) FROM assertions"), (long long)f->na);

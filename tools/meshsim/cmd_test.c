@@ -541,7 +541,8 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
         char cmdline[2048], started[64];
         cli_join_args(full_argc, full_argv, cmdline, sizeof cmdline);
         strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%S", gmtime(&wall));
-        rpt_run_info info = {MESHSIM_VERSION, cmdline, started};
+        rpt_run_info info = {.version = MESHSIM_VERSION, .command_line = cmdline,
+                             .started_at = started};
         int namew = 8;
         for (size_t k = 0; k < n; k++)
             namew = strlen(tc[k].name) > (size_t)namew ? (int)strlen(tc[k].name) : namew;

@@ -1,12 +1,14 @@
 /*
  * main.c - the meshsim command line.
  *
- *   meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N] [--quiet]
+ *   meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N]
+ *               [--export FMT] [--quiet]
  *   meshsim test FILE|DIR... [--junit FILE] [-j N] [--replications N] [-o DIR]  (cmd_test.c)
  *
  * Exit status: 0 every assertion holds, 1 an assertion failed, 2 bad input or
- * usage.  Only the command line (tools/meshsim/) reads the wall clock (for
- * the progress bar, wall times and the run's metadata).
+ * usage, 128 + N when stopped by signal N (130 for Ctrl-C, interrupt.h).  Only
+ * the command line (tools/meshsim/) reads the wall clock (for the progress bar,
+ * wall times and the run's metadata).
  */
 #include <errno.h>
 #include <gsl/gsl_errno.h>
@@ -23,10 +25,12 @@
 #include "config/units.h"
 #include "models/mesh.h"
 #include "reports/assertions.h"
+#include "reports/export.h"
 #include "reports/report_dir.h"
 #include "reports/summary.h"
 #include "tools/meshsim/cli.h"
 #include "tools/meshsim/cmd_plot.h"
+#include "tools/meshsim/interrupt.h"
 
 #ifndef MESHSIM_VERSION
 #define MESHSIM_VERSION "0.0.0"
@@ -51,11 +55,12 @@ static const char usage_main[] =
     "  meshsim run scenarios/queueing/mm1.yaml --replications 10\n"
     "  meshsim test scenarios/ -j 2 --junit out/junit.xml\n"
     "\n"
-    "Exit status: 0 all assertions hold, 1 an assertion failed, 2 bad input or usage.\n";
+    "Exit status: 0 all assertions hold, 1 an assertion failed, 2 bad input or usage,\n"
+    "130 stopped by Ctrl-C (the report keeps what was simulated).\n";
 
 static const char usage_run[] =
     "usage: meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N]\n"
-    "                   [--quiet]\n"
+    "                   [--export FMT] [--quiet]\n"
     "\n"
     "Load every YAML document of the files and directories given (a Scenario's\n"
     "`include:` list is followed), simulate, print the per-route summary and the\n"
@@ -70,12 +75,17 @@ static const char usage_run[] =
     "                     confidence intervals, an assertion holds only when its whole\n"
     "                     interval is within the limit; DIR/replications/NNNN/ holds each\n"
     "                     run's own report\n"
+    "  --export FMT       also write the time series as csv (series.csv), json\n"
+    "                     (series.jsonl) or prom (metrics.prom); repeat or list: csv,prom\n"
     "  -q, --quiet        print nothing but errors and failed assertions\n"
     "  -h, --help         this help\n"
     "\n"
     "examples:\n"
     "  meshsim run scenarios/bookinfo\n"
-    "  meshsim run manifests/ traffic.yaml --duration 10m -o out/canary\n";
+    "  meshsim run manifests/ traffic.yaml --duration 10m -o out/canary --export csv,prom\n"
+    "\n"
+    "Ctrl-C (or SIGTERM) stops the simulation at the next slice, writes what was\n"
+    "simulated with run.status \"interrupted\" and exits 130 (143 for SIGTERM).\n";
 
 typedef struct run_args {
     const char **paths;
@@ -85,6 +95,7 @@ typedef struct run_args {
     uint64_t seed;
     int64_t duration_ns;
     unsigned replications; /* 0: the Scenario's */
+    unsigned exports; /* RPT_EXPORT_* bits */
 } run_args;
 
 /* --duration D, read with the same unit parser as YAML durations (a scalar
@@ -113,7 +124,8 @@ static int parse_run(int argc, char **argv, run_args *a, ms_diag *d)
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         bool takes_value = !strcmp(s, "-o") || !strcmp(s, "--output") || !strcmp(s, "--seed") ||
-                           !strcmp(s, "--duration") || !strcmp(s, "--replications");
+                           !strcmp(s, "--duration") || !strcmp(s, "--replications") ||
+                           !strcmp(s, "--export");
         if (takes_value && i + 1 >= argc) {
             ms_diag_error(d, (ms_pos){0}, "%s needs a value", s);
             return -1;
@@ -142,6 +154,12 @@ static int parse_run(int argc, char **argv, run_args *a, ms_diag *d)
         } else if (!strcmp(s, "--replications")) {
             if (cli_parse_count(s, argv[++i], MESHSIM_MAX_REPLICATIONS, &a->replications, d) != 0)
                 return -1;
+        } else if (!strcmp(s, "--export")) {
+            char why[256];
+            if (rpt_export_parse(argv[++i], &a->exports, why, sizeof why) != 0) {
+                ms_diag_error(d, (ms_pos){0}, "%s", why);
+                return -1;
+            }
         } else if (s[0] == '-' && s[1]) {
             ms_diag_error(d, (ms_pos){0}, "unknown option \"%s\" (see meshsim run --help)", s);
             return -1;
@@ -173,6 +191,11 @@ static double elapsed(const struct timespec *t0)
 static bool on_progress(void *ud, double fraction)
 {
     progress *p = ud;
+    if (cli_interrupt_caught()) {
+        if (p->shown)
+            fputc('\n', stderr);
+        return false;
+    }
     if (!p->enabled)
         return true;
     double e = elapsed(&p->start);
@@ -218,6 +241,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     progress pr = {.enabled = !a.quiet && isatty(2)};
     clock_gettime(CLOCK_MONOTONIC, &pr.start);
     time_t wall = time(NULL);
+    if (cli_interrupt_install() != 0)
+        fprintf(stderr, "meshsim: warning: cannot handle Ctrl-C: %s\n", strerror(errno));
     const cfg_scenario_spec *sc = &b.sim->scenario;
     char outdir[4096];
     if (a.out)
@@ -227,17 +252,26 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char cmdline[2048], started[64];
     cli_join_args(full_argc, full_argv, cmdline, sizeof cmdline);
     strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&wall));
-    rpt_run_info info = {MESHSIM_VERSION, cmdline, started};
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)cfg_loader_input_hash(b.loader));
+    rpt_run_info info = {.version = MESHSIM_VERSION, .command_line = cmdline, .started_at = started,
+                         .scenario_hash = hash, .exports = a.exports};
     unsigned reps = a.replications ? a.replications : (unsigned)sc->replications.v;
     if (reps > 1) {
         mdl_options opt = {a.seed_set, a.seed, a.duration_set, a.duration_ns};
         int st = cli_run_replicated(&b, m, &opt, reps, outdir, &info, a.quiet, on_progress, &pr);
+        int sig = cli_interrupt_caught();
+        if (sig && st != 2) {
+            fprintf(stderr, "meshsim: interrupted: report %s keeps the replications run so far\n",
+                    outdir);
+            st = 128 + sig;
+        }
         cfg_bundle_fini(&b);
         ms_diag_destroy(d);
         free(a.paths);
         return st;
     }
-    mdl_mesh_run(m, on_progress, &pr);
+    info.interrupted = mdl_mesh_run(m, on_progress, &pr) != 0;
     rpt_assertion *as = NULL;
     size_t na = rpt_assertions_evaluate(m, sc, &as);
     if (!a.quiet)
@@ -257,6 +291,12 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         rpt_assertions_print_failures(as, na, stderr);
         if (!status)
             status = 1;
+    }
+    int sig = cli_interrupt_caught();
+    if (sig) {
+        cli_interrupt_note(stderr, sig, m, outdir);
+        if (status != 2)
+            status = 128 + sig;
     }
     free(as);
     mdl_mesh_destroy(m);
