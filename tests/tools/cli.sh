@@ -55,5 +55,15 @@ check assertion-fails 1 $?
 contains assertion-fails "$work/out" "FAIL product page p99 under 250ms: latency.p99 observed"
 contains assertion-fails "$work/out" "limit max 1ms"
 
+# --export: a bad format is refused before anything runs; good ones add their files
+"$meshsim" run "$src/scenarios/bookinfo" --export xml -o "$work/exp-bad" >"$work/out" 2>&1
+check export-bad 2 $?
+contains export-bad "$work/out" 'meshsim: error: --export takes csv, json or prom (or a comma list), not "xml"'
+"$meshsim" run "$src/scenarios/bookinfo" --duration 10s --quiet --export csv,prom --export json \
+  -o "$work/exp" >"$work/out" 2>&1
+check export 0 $?
+[ -s "$work/exp/series.csv" ] && [ -s "$work/exp/series.jsonl" ] && [ -s "$work/exp/metrics.prom" ]
+check export-files 0 $?
+
 echo "cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
