@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy/cluster_stats.h"
 #include "models/series.h"
+#include "policy/cluster_stats.h"
 #include "policy/flags.h"
 #include "policy/outlier.h"
 #include "sim/hist.h"
