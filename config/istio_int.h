@@ -71,6 +71,10 @@ void cfg__i_headers(const cfg_node *n, ms_diag *d, pol_headers *out);
 /* The `spec` map of a document, or NULL after reporting its absence. */
 const cfg_node *cfg__i_spec(const cfg_doc *doc, ms_diag *d, const char *kind);
 
+/* k8s_netpol.c: a NetworkPolicy document into `np` (zeroed by the caller). */
+void cfg__k8s_decode_network_policy(const cfg_doc *doc, ms_diag *d, cfg_k8s_network_policy *np);
+void cfg__k8s_network_policy_fini(cfg_k8s_network_policy *np);
+
 void cfg__i_decode_virtual_service(const cfg_node *spec, ms_diag *d, pol_virtual_service *vs);
 void cfg__i_decode_destination_rule(const cfg_node *spec, ms_diag *d, pol_destination_rule *dr);
 void cfg__i_decode_gateway(const cfg_node *spec, ms_diag *d, pol_gateway *gw);

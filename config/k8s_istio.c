@@ -18,7 +18,7 @@
 #include "config/units.h"
 
 /* Indexes into cfg_k8s_istio._cap, one per array. */
-enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP, CAP_RL, NCAPS };
+enum { CAP_SVC, CAP_WL, CAP_NS, CAP_VS, CAP_DR, CAP_GW, CAP_SE, CAP_PA, CAP_AP, CAP_RL, CAP_NP, NCAPS };
 _Static_assert(NCAPS <= CFG_COUNT(((struct cfg_k8s_istio *)0)->_cap), "_cap too small");
 
 struct cfg_k8s_istio *cfg_k8s_istio_create(void)
@@ -45,6 +45,9 @@ void cfg_k8s_istio_destroy(struct cfg_k8s_istio *m)
     for (size_t i = 0; i < m->nnamespaces; i++)
         pol_labels_fini(&m->namespaces[i].labels);
     free(m->namespaces);
+    for (size_t i = 0; i < m->nnetwork_policies; i++)
+        cfg__k8s_network_policy_fini(&m->network_policies[i]);
+    free(m->network_policies);
 #define FINI_ALL(arr, len, fini)                                              \
     do {                                                                      \
         for (size_t i_ = 0; i_ < (len); i_++)                                 \
@@ -257,6 +260,12 @@ int cfg_k8s_istio_decode(struct cfg_k8s_istio *m, cfg_loader *l, const cfg_doc *
     }
     if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Service") == 0) {
         decode_service(m, doc, d);
+        return 1;
+    }
+    if (strcmp(api_version, "networking.k8s.io/v1") == 0 && strcmp(kind, "NetworkPolicy") == 0) {
+        cfg_k8s_network_policy *np;
+        APPEND(np, m, network_policies, nnetwork_policies, CAP_NP);
+        cfg__k8s_decode_network_policy(doc, d, np);
         return 1;
     }
     if (strcmp(api_version, "v1") == 0 && strcmp(kind, "Namespace") == 0) {

@@ -1,7 +1,8 @@
 /*
  * k8s_istio.h - decoding of Kubernetes and Istio manifests into C structs.
  *
- * Kubernetes objects (Service, Deployment, StatefulSet, Namespace) are read
+ * Kubernetes objects (Service, Deployment, StatefulSet, Namespace,
+ * NetworkPolicy) are read
  * leniently: whatever kubectl accepts is accepted, only the fields meshsim needs
  * are read, unknown fields are never reported.  Istio objects (VirtualService,
  * DestinationRule, Gateway, ServiceEntry, PeerAuthentication,
@@ -54,6 +55,57 @@ typedef struct cfg_k8s_workload {
     pol_str_list containers; /* container names */
 } cfg_k8s_workload;
 
+/* A Kubernetes label selector: matchLabels and matchExpressions, all of which
+ * must hold (an empty selector selects everything). */
+typedef enum cfg_k8s_sel_op {
+    CFG_SEL_IN, CFG_SEL_NOT_IN, CFG_SEL_EXISTS, CFG_SEL_DOES_NOT_EXIST,
+} cfg_k8s_sel_op;
+
+typedef struct cfg_k8s_sel_expr {
+    const char *key;
+    cfg_k8s_sel_op op;
+    pol_str_list values; /* In/NotIn: non-empty; Exists/DoesNotExist: empty */
+} cfg_k8s_sel_expr;
+
+typedef struct cfg_k8s_selector {
+    pol_labels match_labels;
+    cfg_k8s_sel_expr *exprs; /* owned */
+    size_t nexprs;
+} cfg_k8s_selector;
+
+/* A NetworkPolicy peer: pods (podSelector) of the policy's namespace, of the
+ * namespaces namespaceSelector selects, or both; or an ipBlock. */
+typedef struct cfg_k8s_netpol_peer {
+    bool has_pods, has_namespaces, ip_block;
+    cfg_k8s_selector pods, namespaces;
+    const char *cidr; /* ipBlock.cidr */
+    ms_pos pos;
+} cfg_k8s_netpol_peer;
+
+typedef struct cfg_k8s_netpol_port {
+    const char *protocol;  /* "TCP" (default), "UDP" or "SCTP" */
+    bool has_port;         /* absent: every port */
+    int64_t port;          /* numeric port */
+    const char *port_name; /* named port (a container port's name), or NULL */
+    int64_t end_port;      /* 0: just `port` */
+} cfg_k8s_netpol_port;
+
+/* An ingress (from) or egress (to) rule.  No peers: any peer; no ports: any port. */
+typedef struct cfg_k8s_netpol_rule {
+    cfg_k8s_netpol_peer *peers; /* owned */
+    size_t npeers;
+    cfg_k8s_netpol_port *ports; /* owned */
+    size_t nports;
+} cfg_k8s_netpol_rule;
+
+typedef struct cfg_k8s_network_policy {
+    pol_meta meta;
+    cfg_k8s_selector pod_selector;
+    bool ingress, egress; /* policyTypes (default Ingress, plus Egress with egress rules) */
+    cfg_k8s_netpol_rule *ingress_rules, *egress_rules; /* owned */
+    size_t ningress_rules, negress_rules;
+} cfg_k8s_network_policy;
+
 typedef struct cfg_k8s_namespace {
     pol_meta meta; /* meta.name is the namespace; meta.ns unused */
     pol_labels labels;
@@ -66,6 +118,8 @@ struct cfg_k8s_istio {
     size_t nworkloads;
     cfg_k8s_namespace *namespaces;
     size_t nnamespaces;
+    cfg_k8s_network_policy *network_policies;
+    size_t nnetwork_policies;
 
     pol_virtual_service *virtual_services;
     size_t nvirtual_services;

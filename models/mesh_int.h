@@ -522,6 +522,10 @@ bool mdl__path_open_at(const mdl_mesh *m, uint32_t a, uint32_t b, sim_time t);
  * loss probability, bandwidth cap (0: none). */
 void mdl__link_faults(mdl_mesh *m, uint32_t a, uint32_t b, sim_time t, sim_time *add,
                       double *loss, double *bandwidth);
+/* netpolicy.c: do the Kubernetes NetworkPolicies let `client` connect to
+ * `server` for service `svc` (may be NULL) on request port `port`? */
+bool mdl__netpol_allows(const mdl_mesh *m, const mdl_pod *client, const mdl_pod *server,
+                        const mdl_service *svc, int port);
 /* network.c: how an attempt's connection goes.  Returns true when it is
  * established after *delay (SYN retransmissions while the path is blocked),
  * false when it times out (after *delay = timeout). */

@@ -118,9 +118,9 @@ sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes)
 bool mdl__connect(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, const mdl_service *svc,
                   int port, sim_time timeout, sim_time *delay)
 {
-    (void)svc;
-    (void)port;
     *delay = timeout;
+    if (!mdl__netpol_allows(m, a, b, svc, port))
+        return false; /* the policy drops the SYNs */
     sim_time now = sim_now(m->world);
     /* SYN at 0, then again after 1 s, 2 s, 4 s ... while nothing answers */
     for (sim_time off = 0, rto = SYN_RTO; off < timeout; off += rto, rto *= 2)

@@ -9,7 +9,9 @@
  *   - link-degrade loss adds, per packet, the expected retransmission time
  *     (200ms minimum RTO, doubling) to the node-network mean, within a 99.9%
  *     interval; a bandwidth cap adds exactly the serialisation time of the
- *     messages with their per-packet VXLAN and TCP/IP headers.
+ *     messages with their per-packet VXLAN and TCP/IP headers;
+ *   - NetworkPolicy: connections it denies (ingress or egress) end in the
+ *     connect timeout (UF, Istio's 10s); those it admits go through.
  */
 #include "fault_fixture.h"
 #include "policy/flags.h"
@@ -119,12 +121,36 @@ static void test_link_degrade_loss_and_bandwidth(void **state)
     run_close(&r);
 }
 
+static void test_network_policy_drops(void **state)
+{
+    run r;
+    run_file(&r, "netpol.yaml", 0);
+    const mdl_row *denied = probe(&r, "denied"), *allowed = probe(&r, "allowed"),
+                  *egress = probe(&r, "egress-denied");
+    /* ingress denied: the SYNs are dropped, the connect timeout (10s) ends it */
+    assert_true(denied->requests > 300);
+    assert_int_equal(denied->flags[POL_FLAG_UF], denied->requests);
+    assert_int_equal(denied->codes[503], denied->requests);
+    assert_true(sim_hist_min(&denied->latency) >= (sim_time)(10000 * MS));
+    assert_true(sim_hist_max(&denied->latency) < (sim_time)(10010 * MS));
+    /* egress allowed only to port 9999: the same */
+    assert_true(egress->requests > 300);
+    assert_int_equal(egress->flags[POL_FLAG_UF], egress->requests);
+    assert_true(sim_hist_min(&egress->latency) >= (sim_time)(10000 * MS));
+    /* the frontend is admitted on 8080 */
+    assert_true(allowed->requests > 500);
+    assert_int_equal(allowed->errors, 0);
+    assert_true(sim_hist_max(&allowed->latency) < (sim_time)(100 * MS));
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_partition_cuts_cross_zone_only),
         cmocka_unit_test(test_node_down),
         cmocka_unit_test(test_link_degrade_loss_and_bandwidth),
+        cmocka_unit_test(test_network_policy_drops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
