@@ -109,9 +109,8 @@ static inline void *fx_conn_main(void *arg)
         pthread_mutex_unlock(&u->mu);
         memmove(buf, buf + head + body, len - head - body);
         len -= head + body;
-        int d = atomic_load(&u->delay_ms);
-        if (d)
-            fx_sleep_ms(d);
+        for (int d = atomic_load(&u->delay_ms); d > 0 && !atomic_load(&u->stop); d -= 10)
+            fx_sleep_ms(d < 10 ? d : 10);
         int status = idx < atomic_load(&u->fail_first) ? atomic_load(&u->fail_status) : atomic_load(&u->status);
         if (atomic_load(&u->fail_permille)) {
             uint64_t z = u->seed + (uint64_t)idx * 0x9e3779b97f4a7c15ULL;
@@ -327,35 +326,38 @@ typedef struct fx_resp {
     size_t body_len;
 } fx_resp;
 
-/* Read one Content-Length-delimited response from fd.  0, or -1 (closed). */
+/* Read exactly one Content-Length-delimited response from fd (peeking, so a
+ * pipelined next response stays in the socket).  0, or -1 (closed). */
 static inline int fx_read_resp(int fd, fx_resp *r)
 {
     char buf[16384];
-    size_t len = 0;
-    char *end;
     memset(r, 0, sizeof *r);
-    while (!(end = memmem(buf, len, "\r\n\r\n", 4))) {
-        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
-        if (n <= 0)
+    for (;;) {
+        ssize_t len = recv(fd, buf, sizeof buf, MSG_PEEK);
+        if (len <= 0)
             return -1;
-        len += (size_t)n;
-    }
-    size_t head = (size_t)(end - buf) + 4;
-    memcpy(r->head, buf, head < sizeof r->head - 1 ? head : sizeof r->head - 1);
-    r->status = atoi(buf + 9);
-    size_t body = 0;
-    char *cl = strstr(r->head, "content-length: ");
-    if (cl)
-        body = strtoul(cl + 16, NULL, 10);
-    while (len < head + body) {
-        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
-        if (n <= 0)
+        char *end = memmem(buf, (size_t)len, "\r\n\r\n", 4);
+        if (end) {
+            size_t head = (size_t)(end - buf) + 4, body = 0;
+            memcpy(r->head, buf, head < sizeof r->head - 1 ? head : sizeof r->head - 1);
+            char *cl = strstr(r->head, "content-length: ");
+            if (cl)
+                body = strtoul(cl + 16, NULL, 10);
+            if ((size_t)len >= head + body || head + body > sizeof buf) {
+                size_t want = head + body < sizeof buf ? head + body : sizeof buf;
+                ssize_t got = recv(fd, buf, want, MSG_WAITALL);
+                if (got != (ssize_t)want)
+                    return -1;
+                r->status = atoi(buf + 9);
+                r->body_len = body < sizeof r->body - 1 ? body : sizeof r->body - 1;
+                memcpy(r->body, buf + head, r->body_len);
+                return 0;
+            }
+        } else if ((size_t)len == sizeof buf) {
             return -1;
-        len += (size_t)n;
+        }
+        fx_sleep_ms(1); /* wait for more bytes */
     }
-    r->body_len = body < sizeof r->body - 1 ? body : sizeof r->body - 1;
-    memcpy(r->body, buf + head, r->body_len);
-    return 0;
 }
 
 /* One request on a fresh connection.  Returns the status, -1 on failure. */
