@@ -21,7 +21,9 @@
  * a normal response for the client (not retried, a success for outlier
  * detection).  The caller's identity is cluster.local/ns/NS/sa/SA with the
  * Deployment's serviceAccountName ("default" when none; the ingress gateway
- * is istio-system/istio-ingressgateway-service-account).
+ * is istio-system/istio-ingressgateway-service-account).  The ingress gateway
+ * itself evaluates no AuthorizationPolicy (a warning says so when one selects
+ * it).
  *
  * Local rate limits: an EnvoyFilter in the workload's namespace or the root
  * namespace whose workloadSelector selects the pods (and whose portNumber,
@@ -156,6 +158,20 @@ void mdl__inbound_build(mdl_mesh *m)
                 in->authz[in->nauthz++] = &k->authorization_policies[i];
         build_rate_limits(m, wl, in);
         wl->inbound = in;
+    }
+    /* The ingress gateway evaluates no AuthorizationPolicy here: say so when
+     * one selects it (a mesh-wide policy without selector is only about the
+     * sidecars as far as this model goes). */
+    pol_label gl[] = {{"istio", "ingressgateway"}, {"app", "istio-ingressgateway"}};
+    pol_labels glabels = {gl, 2};
+    pol_workload_ref gw = {INGRESS_NS, &glabels};
+    for (size_t i = 0; i < k->nauthorization_policies; i++) {
+        const pol_authorization_policy *ap = &k->authorization_policies[i];
+        if (ap->has_selector && pol_authz_applies(ap, NULL, &gw))
+            ms_diag_warning(m->diag, ap->meta.pos,
+                            "AuthorizationPolicy %s selects the ingress gateway, where this version of "
+                            "meshsim does not evaluate authorization; it is ignored there",
+                            ap->meta.name);
     }
 }
 

@@ -303,6 +303,7 @@ struct mdl_job {
     int status;
     pol_flags flags;  /* set by the server's proxy (RL) */
     bool reset;       /* the server's proxy closed the connection: no response */
+    bool local;       /* the server's proxy answered itself (403, 429): a small reply */
     mdl_span span;
     sim_event_id try_timer;
     /* its connection to the server (connections.c) */

@@ -249,7 +249,7 @@ static void on_job_response(sim_world *w, void *t, uint64_t arg)
         assert(r->attempt == j);
         attempt_end(m, r, !j->reset);
         r->version = j->server->wl ? j->server->wl->version : NULL;
-        r->response_bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : 0;
+        r->response_bytes = j->server->wl && !j->reset && !j->local ? j->server->wl->spec->response_size.bytes : 0;
         r->workload = j->server->wl ? j->server->wl->name : NULL;
         if (j->reset) {
             /* the server's proxy closed the connection before any response */
@@ -302,7 +302,8 @@ void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
         mdl__job_lost(m, j); /* nothing arrives */
         return;
     }
-    uint64_t bytes = j->server->wl ? j->server->wl->spec->response_size.bytes : MDL_REQUEST_BYTES;
+    uint64_t bytes = j->server->wl && !j->reset && !j->local ? j->server->wl->spec->response_size.bytes
+                                                             : MDL_REQUEST_BYTES;
     sched_job(m, on_the_wire(m, j, j->server, j->req->client, at, bytes), on_job_response, j);
 }
 
@@ -349,8 +350,10 @@ static void on_inbound_done(sim_world *w, void *t, uint64_t arg)
     mdl_job *j = t;
     mdl_station_release(&j->server->proxy, w);
     int local = mdl__inbound_filters(j->m, j);
-    if (local)
+    if (local) {
+        j->local = true;
         mdl__job_respond(j->m, j, local);
+    }
     else
         mdl__job_at_app(j->m, j);
     mdl__job_release(j->m, j);
