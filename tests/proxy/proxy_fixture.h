@@ -54,6 +54,7 @@ typedef struct fx_upstream {
     _Atomic int fail_first; /* the first N requests get fail_status */
     _Atomic int fail_status;
     _Atomic int fail_permille; /* every request fails with this chance (seeded by its index) */
+    _Atomic bool chunked;   /* answer with a chunked body instead of Content-Length */
     uint64_t seed;
     _Atomic int count;      /* requests seen */
     pthread_t accept_thr;
@@ -121,8 +122,13 @@ static inline void *fx_conn_main(void *arg)
                 status = atomic_load(&u->fail_status);
         }
         char resp[256];
-        int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\ncontent-length: %zu\r\nx-upstream: %s\r\n\r\n%s",
-                         status, strlen(u->name), u->name, u->name);
+        int n = atomic_load(&u->chunked)
+                    ? snprintf(resp, sizeof resp,
+                               "HTTP/1.1 %d X\r\ntransfer-encoding: chunked\r\nx-upstream: %s\r\n\r\n"
+                               "%zx\r\n%s\r\n%zx\r\n%s\r\n0\r\n\r\n",
+                               status, u->name, strlen(u->name), u->name, strlen(u->name), u->name)
+                    : snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\ncontent-length: %zu\r\nx-upstream: %s\r\n\r\n%s",
+                               status, strlen(u->name), u->name, u->name);
         if (send(a.fd, resp, (size_t)n, MSG_NOSIGNAL) != n)
             goto out;
     }
