@@ -60,7 +60,8 @@ typedef struct mdl_row {
  * `at_ns` for an instant.  Strings are owned by the results. */
 typedef struct mdl_event {
     sim_time at_ns, end_ns;
-    const char *kind;    /* "fault", "ejection", "unejection", "push", "rollout", "assertion" */
+    const char *kind;    /* "fault", "pod", "ejection", "unejection", "push", "rollout",
+                            "assertion" (docs/results-schema.md) */
     const char *subject; /* what it happened to: a pod, node, service, link, assertion name */
     const char *detail;  /* free text, e.g. "pod-kill restartAfter=30s" */
 } mdl_event;
