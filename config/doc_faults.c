@@ -32,7 +32,7 @@ typedef struct kind_fields {
 } kind_fields;
 
 static const kind_fields per_kind[] = {
-    [CFG_FAULT_POD_KILL] = {{"selector", "count", "restartAfter"}, {"selector"}, false},
+    [CFG_FAULT_POD_KILL] = {{"selector", "count", "restartAfter", "gracePeriod"}, {"selector"}, false},
     [CFG_FAULT_NODE_DOWN] = {{"node"}, {"node"}, true},
     [CFG_FAULT_LINK_DEGRADE] = {{"between", "and", "addLatency", "loss", "bandwidth"},
                                 {"between", "and"}, true},
@@ -106,6 +106,7 @@ static bool decode_fault(cfg__doc *c, const cfg_node *n, cfg_fault_spec *f)
     case CFG_FAULT_POD_KILL:
         cfg__f_int(c, n, "count", 1, 1000000, &f->count);
         cfg__f_dist(c, n, "restartAfter", &f->restart_after);
+        cfg__f_dur(c, n, "gracePeriod", &f->grace_period);
         break;
     case CFG_FAULT_NODE_DOWN: cfg__f_str(c, n, "node", &f->node); break;
     case CFG_FAULT_LINK_DEGRADE:

@@ -282,7 +282,7 @@ typedef struct cfg_source_spec {
 /* --- FaultSchedule ----------------------------------------------------------------- */
 
 typedef enum cfg_fault_kind {
-    CFG_FAULT_POD_KILL,           /* selector; count 1; restartAfter 0 */
+    CFG_FAULT_POD_KILL,           /* selector; count 1; restartAfter 0; gracePeriod 0 */
     CFG_FAULT_NODE_DOWN,          /* node */
     CFG_FAULT_LINK_DEGRADE,       /* between, and; one or more of addLatency, loss, bandwidth */
     CFG_FAULT_PARTITION,          /* between, and */
@@ -310,6 +310,7 @@ typedef struct cfg_fault_spec {
     cfg_label_set selector;
     cfg_val_int count;           /* pod-kill: pods killed, default 1 */
     cfg_val_dist restart_after;  /* pod-kill: until the replacement starts, default 0 */
+    cfg_val_dur grace_period;    /* pod-kill: graceful termination; default 0 = killed at once */
     cfg_val_str node;            /* node-down */
     cfg_scope between, and_;     /* link-degrade, partition */
     cfg_val_dist add_latency;    /* link-degrade, default 0 */

@@ -9,7 +9,10 @@
  *                 attempts are reset, UC); the pod is deleted, so its endpoint
  *                 goes not-ready at once; a replacement pod (new address) is
  *                 created after `restartAfter` and is ready after its startup
- *                 time.
+ *                 time.  With a `gracePeriod` the pods terminate gracefully
+ *                 instead: endpoint withdrawn at once, serving until the
+ *                 period ends, then killed; the replacement comes no earlier
+ *                 (one pod per replica).
  *   node-down     the node and its pods stop without a word: nothing they were
  *                 doing answers, connections to them time out.  The control
  *                 plane hears of it only after Kubernetes' node-monitor grace
@@ -270,7 +273,7 @@ void mdl__faults_free(mdl_mesh *m)
 
 /* --- running ------------------------------------------------------------------------ */
 
-enum { EV_BEGIN, EV_END, EV_RESTART, EV_NODE_LOST };
+enum { EV_BEGIN, EV_END, EV_RESTART, EV_NODE_LOST, EV_GRACE_END };
 
 static void schedule(mdl_mesh *m, sim_time at, size_t fault, int what, uint32_t pod);
 
@@ -323,7 +326,8 @@ static void record(mdl_mesh *m, const mdl_fault *f, const char *subject)
     const char *kind = cfg_fault_kind_name(s->kind);
     switch (s->kind) {
     case CFG_FAULT_POD_KILL:
-        snprintf(detail, sizeof detail, "%s count=%lld", kind, (long long)s->count.v);
+        snprintf(detail, sizeof detail, "%s count=%lld gracePeriod=%.0fms", kind, (long long)s->count.v,
+                 ms_of(s->grace_period.ns));
         break;
     case CFG_FAULT_LINK_DEGRADE:
         snprintf(detail, sizeof detail, "%s addLatency(mean)=%gms loss=%g bandwidth=%gbps", kind,
@@ -379,13 +383,26 @@ static void kill_pods(mdl_mesh *m, size_t index)
             n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", k ? "," : "", p->name);
     }
     record(m, f, count ? names : "(no pod alive)");
+    sim_time grace = f->spec->grace_period.ns;
     for (size_t k = 0; k < count; k++) {
         mdl_pod *p = &m->pods[alive[k]];
-        mdl__pod_kill(m, p, true);
-        mdl__cp_set_ready(m, p, false); /* the pod object is deleted at once */
+        char detail[128];
         sim_time restart = mdl_sample_ns(&f->restart_after, &f->rng);
-        char detail[96];
-        snprintf(detail, sizeof detail, "killed; its replacement is created %.0f ms later", ms_of(restart));
+        if (grace > 0) {
+            /* the replacement takes the pod's place once it is gone */
+            if (restart < grace)
+                restart = grace;
+            mdl__pod_terminate(m, p);
+            schedule(m, now + grace, index, EV_GRACE_END, p->id);
+            snprintf(detail, sizeof detail,
+                     "terminating (grace %.0f ms); its replacement is created %.0f ms later",
+                     ms_of(grace), ms_of(restart));
+        } else {
+            mdl__pod_kill(m, p, true);
+            mdl__cp_set_ready(m, p, false); /* the pod object is deleted at once */
+            snprintf(detail, sizeof detail, "killed; its replacement is created %.0f ms later",
+                     ms_of(restart));
+        }
         mdl_results_event(&m->results, now, now + restart, "pod", p->name, detail);
         schedule(m, now + restart, index, EV_RESTART, p->id);
     }
@@ -417,8 +434,8 @@ static void node_back(mdl_mesh *m, uint32_t node)
 static void on_fault_event(sim_world *w, void *t, uint64_t arg)
 {
     mdl_mesh *m = t;
-    size_t index = (size_t)(arg >> 34);
-    int what = (int)((arg >> 32) & 3);
+    size_t index = (size_t)(arg >> 35);
+    int what = (int)((arg >> 32) & 7);
     uint32_t pod = (uint32_t)arg;
     mdl_fault *f = &m->faults[index];
     sim_time now = sim_now(w);
@@ -429,6 +446,10 @@ static void on_fault_event(sim_world *w, void *t, uint64_t arg)
             mdl__pod_start(m, p, true, mdl__pod_startup_time(m, p));
         return; /* on a node that is down: it starts when the node comes back */
     }
+    case EV_GRACE_END:
+        if (m->pods[pod].state == MDL_POD_TERMINATING)
+            mdl__pod_kill(m, &m->pods[pod], true); /* SIGKILL: what is left is reset */
+        return;
     case EV_NODE_LOST:
         /* the node controller marks the node's pods not ready */
         for (size_t p = 0; p < m->npods; p++)
@@ -471,7 +492,7 @@ static void on_fault_event(sim_world *w, void *t, uint64_t arg)
 static void schedule(mdl_mesh *m, sim_time at, size_t fault, int what, uint32_t pod)
 {
     sim_schedule_at(m->world, at, on_fault_event, m,
-                    ((uint64_t)fault << 34) | ((uint64_t)what << 32) | pod);
+                    ((uint64_t)fault << 35) | ((uint64_t)what << 32) | pod);
 }
 
 void mdl__faults_start(mdl_mesh *m)

@@ -2,7 +2,10 @@
  * lifecycle.c - pods start, become ready, and die.
  *
  * A pod is READY, STARTING (created, not ready: nothing listens yet),
- * TERMINATING or DOWN.  Every pod is READY when the run starts (the cluster
+ * TERMINATING or DOWN.  Graceful termination (a pod-kill with a gracePeriod)
+ * withdraws the endpoint at once but lets the pod drain: it serves what is in
+ * flight and what stale proxies still send, until the grace period ends and
+ * it is killed.  Every pod is READY when the run starts (the cluster
  * is in its steady state); pods created during the run (a replacement after a
  * pod-kill, a node coming back) start, and pass their readiness check after
  * the WorkloadModel's `startup` time.  Readiness gates the endpoint: the
@@ -134,6 +137,14 @@ static void kill_job(mdl_mesh *m, mdl_job *j, bool rst)
     j->refs++; /* the reset's event; the server side's reference is released by it */
     sim_schedule_in(m->world, at - now + mdl__link_time(m, j->server, j->req->client, 0),
                     on_reset_arrives, j, POL_RESET_CONNECTION_TERMINATION);
+}
+
+void mdl__pod_terminate(mdl_mesh *m, mdl_pod *p)
+{
+    if (!mdl__pod_alive(p))
+        return;
+    p->state = MDL_POD_TERMINATING;
+    mdl__cp_set_ready(m, p, false); /* a terminating pod's endpoint is not ready */
 }
 
 void mdl__pod_kill(mdl_mesh *m, mdl_pod *p, bool rst)

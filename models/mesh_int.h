@@ -494,6 +494,9 @@ bool mdl__pod_alive(const mdl_pod *p); /* READY or TERMINATING: its app runs */
 /* Kill pod p: what it handles is lost.  With `rst` the peers get a reset
  * (connection termination, UC); without (its node died) they hear nothing. */
 void mdl__pod_kill(mdl_mesh *m, mdl_pod *p, bool rst);
+/* Graceful termination: p stops being ready (its endpoint is withdrawn) but
+ * keeps serving what reaches it until it is killed. */
+void mdl__pod_terminate(mdl_mesh *m, mdl_pod *p);
 /* (Re)start pod p: STARTING now, READY after `startup`.  `replace`: a new pod
  * (new incarnation) instead of the same pod's containers restarting. */
 void mdl__pod_start(mdl_mesh *m, mdl_pod *p, bool replace, sim_time startup);

@@ -6,8 +6,10 @@
  *   - with every pod killed: UF, then no healthy upstream (UH) until the
  *     replacements are ready and pushed, then recovery;
  *   - outlier detection ejects the dead pod long before a late push;
+ *   - with a grace period longer than the push, the pod drains: no error;
  *   - the timeline shows the fault, the pod and the pushes with their times;
- *   - the same seed gives the same results.
+ *   - the same seed gives the same results;
+ *   - faults naming what does not exist are refused at their node.
  */
 #include "fault_fixture.h"
 #include "policy/flags.h"
@@ -92,6 +94,30 @@ static void test_pod_kill_ejected_before_push(void **state)
     run_close(&r);
 }
 
+static void test_pod_kill_graceful_drains(void **state)
+{
+    run r;
+    run_file(&r, "pod-kill-graceful.yaml", 0);
+    /* the same kill as pod-kill.yaml, with a grace period longer than the
+     * push: not one request fails */
+    const mdl_results *res = mdl_mesh_results(r.m);
+    assert_int_equal(res->nrows, 1);
+    assert_true(res->rows[0]->requests > 11000);
+    assert_int_equal(res->rows[0]->errors, 0);
+    const mdl_event *p = timeline_find(&r, "pod", "backend-", "terminating (grace 5000 ms)");
+    assert_non_null(p);
+    assert_int_equal(p->at_ns, 10 * S);
+    assert_int_equal(p->end_ns, 15 * S);
+    /* withdrawn at once, ready again 3s after the replacement was created */
+    const mdl_event *gone = timeline_find(&r, "push", "backend-", "not ready");
+    assert_non_null(gone);
+    assert_int_equal(gone->at_ns, 10 * S);
+    const mdl_event *back = timeline_find(&r, "push", "backend-", "endpoint ready");
+    assert_non_null(back);
+    assert_int_equal(back->at_ns, 18 * S);
+    run_close(&r);
+}
+
 static void test_same_seed_same_results(void **state)
 {
     run a, b, c;
@@ -107,13 +133,48 @@ static void test_same_seed_same_results(void **state)
     run_close(&c);
 }
 
+/* Faults the model refuses, each reported at its node (file:line:column). */
+static void test_fault_errors(void **state)
+{
+    static const char *const want[] = {
+        "fault-errors.yaml:29:65: error: count 3 is more than the 2 pods the selector matches",
+        "fault-errors.yaml:30:42: error: pod-kill fault: its selector matches no pod",
+        "fault-errors.yaml:31:48: error: node \"zone-a-3\" is not a node of the Cluster; did you mean \"zone-a-1\"?",
+        "fault-errors.yaml:32:58: error: zone \"zone-c\" is not a zone of the Cluster; did you mean \"zone-a\"?",
+        "fault-errors.yaml:33:86: error: region \"eu\" is not a region of the Cluster",
+        "fault-errors.yaml:34:51: error: slowdown fault: its selector matches no pod",
+        "fault-errors.yaml:35:31: error: external-outage faults need external services, which this "
+        "version of meshsim does not simulate (a ServiceEntry host answers 503 NC)",
+    };
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/models/data/fault-errors.yaml", MESHSIM_SOURCE_DIR);
+    const char *p[1] = {path};
+    ms_diag *d = ms_diag_create();
+    cfg_bundle b;
+    assert_int_equal(cfg_bundle_load(&b, d, p, 1), 0);
+    assert_null(mdl_mesh_create(&b, NULL, d));
+    assert_int_equal(ms_diag_count(d), sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *msg = ms_diag_message(d, i);
+        const char *tail = strstr(msg, "fault-errors.yaml:");
+        if (!tail || strcmp(tail, want[i]))
+            print_error("got  %s\nwant %s\n", msg, want[i]);
+        assert_non_null(tail);
+        assert_string_equal(tail, want[i]);
+    }
+    cfg_bundle_fini(&b);
+    ms_diag_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pod_kill_until_push),
         cmocka_unit_test(test_pod_kill_all_until_ready),
         cmocka_unit_test(test_pod_kill_ejected_before_push),
+        cmocka_unit_test(test_pod_kill_graceful_drains),
         cmocka_unit_test(test_same_seed_same_results),
+        cmocka_unit_test(test_fault_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
