@@ -284,13 +284,14 @@ static void conf_free(px_conf *c)
         free(c->paths[i]);
     free(c->paths);
     free(c->ns);
+    free(c->gateway);
     cfg_bundle_fini(&c->bundle);
     ms_diag_destroy(c->diag);
     free(c);
 }
 
 px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, const char *ns,
-                      uint64_t seed, ms_diag **diag_out)
+                      const char *gateway, uint64_t seed, ms_diag **diag_out)
 {
     ms_diag *d = ms_diag_create();
     *diag_out = d;
@@ -299,6 +300,7 @@ px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, con
     c->diag = d;
     c->nworkers = nworkers;
     c->ns = ms_xstrdup(ns);
+    c->gateway = gateway ? ms_xstrdup(gateway) : NULL;
     c->paths = ms_xcalloc(npaths ? npaths : 1, sizeof *c->paths);
     for (size_t i = 0; i < npaths; i++)
         c->paths[c->npaths++] = ms_xstrdup(paths[i]);
@@ -366,7 +368,7 @@ px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, con
         .services = c->services, .nservices = c->nservices,
         .registry_only = false,
     };
-    pol_route_client cl = {NULL, c->ns, NULL, 0};
+    pol_route_client cl = {c->gateway, c->ns, NULL, 0};
     c->routes = pol_route_table_create(&in, &cl);
     c->scratch = ms_xcalloc((size_t)nworkers, sizeof *c->scratch);
     for (int w = 0; w < nworkers; w++)

@@ -115,6 +115,7 @@ typedef struct px_conf {
     ms_diag *diag; /* owned: the bundle's loader reports into it */
     cfg_bundle bundle;
     char *ns;      /* the proxy's namespace */
+    char *gateway; /* NULL, or the Gateway ("ns/name") the proxy stands for */
     int nworkers;
     pol_route_service *services;
     size_t nservices;
@@ -129,11 +130,13 @@ typedef struct px_conf {
     size_t npaths;
 } px_conf;
 
-/* Load the files and build everything.  The messages (errors, warnings) are
+/* Load the files and build everything.  `gateway` NULL: route as a sidecar
+ * (VirtualServices bound to "mesh"); else "ns/name" of the Gateway whose
+ * VirtualServices apply, as an ingress gateway does.  The messages (errors, warnings) are
  * in *diag_out: owned by the returned configuration on success, by the caller
  * (ms_diag_destroy) when NULL is returned.  nworkers >= 1. */
 px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, const char *ns,
-                      uint64_t seed, ms_diag **diag_out);
+                      const char *gateway, uint64_t seed, ms_diag **diag_out);
 void px_conf_ref(px_conf *c);
 /* Drop a reference; the last one frees (pools must be empty by then). */
 void px_conf_unref(px_conf *c);

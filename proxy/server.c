@@ -146,7 +146,7 @@ static void start_od_timers(px_server *s)
 static px_conf *load(px_server *s)
 {
     ms_diag *d = NULL;
-    px_conf *c = px_conf_load(s->opt.paths, s->opt.npaths, s->nworkers, s->opt.ns, s->opt.seed, &d);
+    px_conf *c = px_conf_load(s->opt.paths, s->opt.npaths, s->nworkers, s->opt.ns, s->opt.gateway, s->opt.seed, &d);
     ms_diag_print(d, stderr);
     if (c)
         c->generation = ++s->generation;

@@ -20,6 +20,7 @@ typedef struct px_options {
     const char *admin;        /* "127.0.0.1:15000"; NULL: no admin port */
     int workers;              /* >= 1 */
     const char *ns;           /* the proxy's namespace ("default") */
+    const char *gateway;      /* NULL: a sidecar ("mesh"); else the Gateway "ns/name" it stands for */
     uint64_t seed;            /* per-worker random streams derive from it */
     const char *access_log;   /* NULL: none; "-": stdout; else a file (appended) */
     int64_t drain_timeout_ns; /* SIGTERM: longest wait for in-flight requests */

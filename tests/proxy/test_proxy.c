@@ -599,6 +599,35 @@ static void test_authz_and_consistent_hash(void **state)
     fx_upstream_stop(b);
 }
 
+static void test_gateway_mode(void **state)
+{
+    fx_upstream *a = fx_upstream_start("shop", 200);
+    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                          "metadata: {name: web, namespace: istio-system}\nspec:\n"
+                          "  selector: {istio: ingressgateway}\n"
+                          "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
+                          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
+                          "  gateways: [istio-system/web]\n  http:\n"
+                          "    - route: [{destination: {host: reviews}}]\n",
+                          a->port);
+    fx_proxy p;
+    const char *gw[] = {"--gateway", "istio-system/web", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, gw), 0);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 200);
+    assert_string_equal(r.body, "shop");
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 404); /* not bound to the gateway */
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    /* as a sidecar the gateway's VirtualService does not apply */
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 404);
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 static void test_bad_config_positioned_error(void **state)
 {
     fx_proxy p;
@@ -631,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_drain_on_sigterm),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_authz_and_consistent_hash),
+        cmocka_unit_test(test_gateway_mode),
         cmocka_unit_test(test_bad_config_positioned_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,8 @@ static const char usage[] =
     "  --admin ADDR:PORT        admin port (default 127.0.0.1:15000; \"none\": no admin)\n"
     "  --workers N              worker threads, one event loop each (default 1)\n"
     "  --namespace NS           the proxy's namespace for short host names (default default)\n"
+    "  --gateway NS/NAME        act as that Istio Gateway: its VirtualServices route\n"
+    "                           (default: a sidecar, VirtualServices bound to \"mesh\")\n"
     "  --seed N                 seed of the workers' random streams (default 1)\n"
     "  --access-log PATH        Envoy-format access log; \"-\" for stdout (default: none)\n"
     "  --drain-timeout D        SIGTERM: longest wait for in-flight requests (default 5s)\n"
@@ -107,6 +109,8 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--workers") && v && parse_int(v, 1, 256, &n) == 0) {
             o.workers = (int)n;
             i++;
+        } else if (!strcmp(a, "--gateway") && v) {
+            o.gateway = argv[++i];
         } else if (!strcmp(a, "--namespace") && v) {
             o.ns = argv[++i];
         } else if (!strcmp(a, "--seed") && v && parse_int(v, 0, 0x7fffffffL, &n) == 0) {
