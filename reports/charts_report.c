@@ -59,3 +59,16 @@ int rpt_report_draw(const char *results, const char *dir, bool png, FILE *notes,
     rpt_chart_data_fini(&d);
     return rc;
 }
+
+void rpt_report_draw_remove(const char *dir)
+{
+    char p[PATH_CAP];
+    for (size_t i = 0; i < RPT_NCHARTS; i++) {
+        snprintf(p, sizeof p, "%s/%s.svg", dir, rpt_chart_name(i));
+        unlink(p);
+        snprintf(p, sizeof p, "%s/%s.png", dir, rpt_chart_name(i));
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/report.html", dir);
+    unlink(p);
+}

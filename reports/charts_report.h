@@ -21,4 +21,8 @@
 int rpt_report_draw(const char *results, const char *dir, bool png, FILE *notes,
                     size_t *ncharts, char *err, size_t cap);
 
+/* Remove what rpt_report_draw may have written into `dir` (the charts, SVG
+ * and PNG, and report.html), for a report directory abandoned half-built. */
+void rpt_report_draw_remove(const char *dir);
+
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports/charts_report.h"
 #include "reports/export.h"
 #include "reports/summary.h"
 
@@ -68,6 +69,16 @@ static void make_parents(const char *dir)
         }
 }
 
+/* The charts and report.html, drawn from the results file just written.  Not
+ * being able to draw them is a warning on stderr: the results are complete. */
+static void draw(const char *work, const rpt_run_info *info)
+{
+    char results[PATH_CAP + 64], err[PATH_CAP + 256];
+    snprintf(results, sizeof results, "%s/results.sqlite", work);
+    if (rpt_report_draw(results, work, info && info->png, stderr, NULL, err, sizeof err) != 0)
+        fprintf(stderr, "meshsim: warning: report.html not written: %s\n", err);
+}
+
 int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion *a, size_t na,
                          const rpt_run_info *info, char *err, size_t cap)
 {
@@ -101,6 +112,8 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
         if (exports & rpt_export_format(i))
             rc = write_one(work, rpt_export_file_name(rpt_export_format(i)), false,
                            rpt_export_format(i), m, a, na, info, err, cap);
+    if (rc == 0)
+        draw(work, info);
     if (fresh && rc == 0 && rename(work, dir) != 0) {
         snprintf(err, cap, "cannot rename %s to %s: %s", work, dir, strerror(errno));
         rc = -1;
@@ -116,6 +129,7 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
             snprintf(p, sizeof p, "%s/%s", work, rpt_export_file_name(rpt_export_format(i)));
             unlink(p);
         }
+        rpt_report_draw_remove(work);
         rmdir(work);
     }
     return rc;

@@ -1,7 +1,7 @@
 /*
- * report_dir.h - a run's report directory (summary.json, results.sqlite and the
- * exports asked for in rpt_run_info.exports),
- * written so that no reader ever sees half a file: a new directory is built
+ * report_dir.h - a run's report directory (summary.json, results.sqlite, the
+ * exports asked for in rpt_run_info.exports, the charts and report.html drawn
+ * from results.sqlite: reports/charts_report.h), written so that no reader ever sees half a file: a new directory is built
  * as DIR.tmp.PID and renamed to DIR when complete; in an existing directory
  * each file is written under a temporary name and renamed over the old one.
  */

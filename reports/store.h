@@ -26,6 +26,7 @@ typedef struct rpt_run_info {
     unsigned replication;      /* 0-based; 0 for a single run */
     bool interrupted;          /* stopped early by a signal: run.status "interrupted" */
     unsigned exports;          /* RPT_EXPORT_* bits (reports/export.h): extra files */
+    bool png;                  /* charts also as PNG (reports/charts.h) */
 } rpt_run_info;
 
 /* Write the results to `path` (created; must not exist).  Returns 0, or -1 with

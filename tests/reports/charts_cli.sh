@@ -34,7 +34,8 @@ lacks() { # name file text
 # a run draws every chart and the page
 "$meshsim" run "$src/scenarios/bookinfo" --duration 20s --quiet -o "$work/run" >"$work/out" 2>"$work/err"
 check run 0 $?
-lacks run-no-chart-warning "$work/err" "chart"
+lacks run-no-chart-warning "$work/err" "meshsim: warning: chart"
+lacks run-no-page-warning "$work/err" "report.html not written"
 lacks run-no-gnuplot-warning "$work/err" "gnuplot"
 for c in $charts; do
   [ -s "$work/run/$c.svg" ] && xmllint --noout "$work/run/$c.svg"; ok "run-$c.svg" $?

@@ -1,6 +1,7 @@
 /*
  * test_report_dir.c - the report directory and its files:
- *   - a new directory appears complete (both files, no temporary left);
+ *   - a new directory appears complete (summary, results, the charts and
+ *     report.html; no temporary left);
  *   - writing again into an existing directory replaces the files in place;
  *   - a path that is a file is refused and nothing is left behind;
  *   - results.sqlite adds up: per series, responses by code and histogram
@@ -104,14 +105,16 @@ static void test_new_and_existing_directory(void **state)
     char err[256] = "", names[512];
     assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
     listing(f->dir, names, sizeof names);
-    assert_string_equal(names, "results.sqlite summary.json ");
+    assert_string_equal(names, "cdf.svg domains.svg latency.svg report.html results.sqlite "
+                               "split.svg summary.json traffic.svg ");
     char tmpdir[300];
     snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", f->dir, (long)getpid());
     assert_int_equal(access(tmpdir, F_OK), -1);
     /* again, into the directory that now exists */
     assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
     listing(f->dir, names, sizeof names);
-    assert_string_equal(names, "results.sqlite summary.json ");
+    assert_string_equal(names, "cdf.svg domains.svg latency.svg report.html results.sqlite "
+                               "split.svg summary.json traffic.svg ");
 }
 
 static void test_path_that_is_a_file_is_refused(void **state)

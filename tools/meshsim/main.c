@@ -2,7 +2,8 @@
  * main.c - the meshsim command line.
  *
  *   meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N]
- *               [--export FMT] [--quiet]
+ *               [--export FMT] [--png] [--quiet]
+ *   meshsim plot RESULTS.sqlite [-o DIR] [--png]  (cmd_plot.c)
  *   meshsim test FILE|DIR... [--junit FILE] [-j N] [--replications N] [-o DIR]  (cmd_test.c)
  *
  * Exit status: 0 every assertion holds, 1 an assertion failed, 2 bad input or
@@ -60,11 +61,12 @@ static const char usage_main[] =
 
 static const char usage_run[] =
     "usage: meshsim run FILE|DIR... [-o DIR] [--seed N] [--duration D] [--replications N]\n"
-    "                   [--export FMT] [--quiet]\n"
+    "                   [--export FMT] [--png] [--quiet]\n"
     "\n"
     "Load every YAML document of the files and directories given (a Scenario's\n"
     "`include:` list is followed), simulate, print the per-route summary and the\n"
-    "assertion results, and write DIR/summary.json and DIR/results.sqlite.\n"
+    "assertion results, and write DIR/summary.json, DIR/results.sqlite, the charts\n"
+    "(DIR/*.svg, drawn by gnuplot; see meshsim help plot) and DIR/report.html.\n"
     "\n"
     "options:\n"
     "  -o, --output DIR   report directory (default: out/SCENARIO-NAME)\n"
@@ -77,6 +79,7 @@ static const char usage_run[] =
     "                     run's own report\n"
     "  --export FMT       also write the time series as csv (series.csv), json\n"
     "                     (series.jsonl) or prom (metrics.prom); repeat or list: csv,prom\n"
+    "  --png              also write each chart as PNG\n"
     "  -q, --quiet        print nothing but errors and failed assertions\n"
     "  -h, --help         this help\n"
     "\n"
@@ -96,6 +99,7 @@ typedef struct run_args {
     int64_t duration_ns;
     unsigned replications; /* 0: the Scenario's */
     unsigned exports; /* RPT_EXPORT_* bits */
+    bool png;         /* charts also as PNG */
 } run_args;
 
 /* --duration D, read with the same unit parser as YAML durations (a scalar
@@ -132,6 +136,8 @@ static int parse_run(int argc, char **argv, run_args *a, ms_diag *d)
         }
         if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
             return 1;
+        } else if (!strcmp(s, "--png")) {
+            a->png = true;
         } else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
             a->quiet = true;
         } else if (!strcmp(s, "-o") || !strcmp(s, "--output")) {
@@ -255,7 +261,7 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
     char hash[32];
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)cfg_loader_input_hash(b.loader));
     rpt_run_info info = {.version = MESHSIM_VERSION, .command_line = cmdline, .started_at = started,
-                         .scenario_hash = hash, .exports = a.exports};
+                         .scenario_hash = hash, .exports = a.exports, .png = a.png};
     unsigned reps = a.replications ? a.replications : (unsigned)sc->replications.v;
     if (reps > 1) {
         mdl_options opt = {a.seed_set, a.seed, a.duration_set, a.duration_ns};
@@ -283,7 +289,8 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         status = 2;
     }
     else if (!a.quiet)
-        printf("\nreport: %s/summary.json  %s/results.sqlite\n", outdir, outdir);
+        printf("\nreport: %s/report.html  %s/summary.json  %s/results.sqlite\n", outdir, outdir,
+               outdir);
     bool failed = false;
     for (size_t i = 0; i < na; i++)
         failed |= !as[i].passed;
