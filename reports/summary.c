@@ -77,6 +77,10 @@ void rpt_summary_json(FILE *f, const mdl_mesh *m, const rpt_assertion *a, size_t
     rpt_json_key(&j, "duration_s"), rpt_json_number(&j, (double)r->duration_ns / 1e9);
     rpt_json_key(&j, "warmup_s"), rpt_json_number(&j, (double)r->warmup_ns / 1e9);
     rpt_json_key(&j, "requests"), rpt_json_uint(&j, r->requests);
+    if (r->stopped) { /* only then: a complete run's bytes stay as they were */
+        rpt_json_key(&j, "status"), rpt_json_string(&j, "interrupted");
+        rpt_json_key(&j, "simulated_s"), rpt_json_number(&j, (double)r->simulated_ns / 1e9);
+    }
     rpt_json_key(&j, "routes");
     rpt_json_begin_array(&j);
     for (size_t i = 0; i < r->nrows; i++)

@@ -2,9 +2,9 @@
  * test_interrupt.c - Ctrl-C and SIGTERM in the middle of `meshsim run`:
  * the child stops at the next slice and exits 128 + the signal (130 for
  * SIGINT, 143 for SIGTERM), says on stderr what it kept, and leaves a complete
- * report directory (no temporary left) whose results.sqlite passes
- * integrity_check, has run.status "interrupted", covers less than the
- * requested duration, and still adds up (windows sum to their series,
+ * report directory (no temporary left; summary.json says "interrupted") whose
+ * results.sqlite passes integrity_check, has run.status "interrupted", covers
+ * less than the requested duration, and still adds up (windows sum to their series,
  * responses to requests).
  *
  * The run asks for 20 simulated hours, far more than the child can simulate
@@ -126,6 +126,14 @@ static void check_interrupted(int sig, const char *signame)
     closedir(parent);
     snprintf(csv, sizeof csv, "%s/series.csv", dir);
     assert_int_equal(access(csv, R_OK), 0);
+    char summary_path[600];
+    snprintf(summary_path, sizeof summary_path, "%s/summary.json", dir);
+    f = fopen(summary_path, "r");
+    assert_non_null(f);
+    n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(out, "\"status\": \"interrupted\""));
 
     snprintf(db_path, sizeof db_path, "%s/results.sqlite", dir);
     sqlite3 *db;
