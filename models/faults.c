@@ -329,10 +329,17 @@ static void record(mdl_mesh *m, const mdl_fault *f, const char *subject)
         snprintf(detail, sizeof detail, "%s count=%lld gracePeriod=%.0fms", kind, (long long)s->count.v,
                  ms_of(s->grace_period.ns));
         break;
-    case CFG_FAULT_LINK_DEGRADE:
-        snprintf(detail, sizeof detail, "%s addLatency(mean)=%gms loss=%g bandwidth=%gbps", kind,
-                 ms_of((sim_time)sim_dist_mean(&f->add_latency)), s->loss.v, s->bandwidth.v);
+    case CFG_FAULT_LINK_DEGRADE: {
+        size_t n = (size_t)snprintf(detail, sizeof detail, "%s", kind);
+        if (s->add_latency.node && n < sizeof detail)
+            n += (size_t)snprintf(detail + n, sizeof detail - n, " addLatency(mean)=%gms",
+                                  ms_of((sim_time)sim_dist_mean(&f->add_latency)));
+        if (s->loss.node && n < sizeof detail)
+            n += (size_t)snprintf(detail + n, sizeof detail - n, " loss=%g", s->loss.v);
+        if (s->bandwidth.node && n < sizeof detail)
+            snprintf(detail + n, sizeof detail - n, " bandwidth=%gbps", s->bandwidth.v);
         break;
+    }
     case CFG_FAULT_SLOWDOWN:
         snprintf(detail, sizeof detail, "%s factor=%g", kind, s->factor.v);
         break;
