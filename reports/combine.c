@@ -175,7 +175,8 @@ size_t rpt_combined_assertions(const rpt_combined *c, rpt_assertion **out)
         rpt_assertion *r = &res[i];
         rpt_assertion_describe(s, r);
         const sim_welford *w = &c->values[i];
-        double mean = sim_welford_mean(w), hw = rpt__hw(w);
+        /* one replication (the others interrupted) is judged as a single run */
+        double mean = sim_welford_mean(w), hw = c->n == 1 ? 0 : rpt__hw(w);
         r->replications = c->n;
         r->unmatched = c->unmatched[i];
         r->observed_valid = w->n > 0;

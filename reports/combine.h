@@ -17,7 +17,9 @@
  *   - latencies, error and success rates and the domain split from the
  *     replications where the row had requests.
  * An assertion holds only when no replication lacked traffic for it and the
- * whole interval mean +- half-width lies inside its limits.
+ * whole interval mean +- half-width lies inside its limits (a combination of
+ * one replication, when the others were interrupted, is judged as a single
+ * run).
  */
 #ifndef RPT_COMBINE_H
 #define RPT_COMBINE_H

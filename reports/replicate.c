@@ -160,12 +160,15 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
         stopped = mdl_mesh_run(m, o->progress ? on_progress : NULL, &ps) != 0;
         rpt_assertion *a = NULL;
         size_t na = rpt_assertions_evaluate(m, sc, &a);
-        rpt_combined_add(c, m, a, na);
+        /* a stopped replication covers less time: combined only when alone */
+        if (!stopped || i == 0)
+            rpt_combined_add(c, m, a, na);
         if (o->outdir) {
             char dir[PATH_CAP + 64];
             snprintf(dir, sizeof dir, "%s/replications/%04u", work, i);
             rpt_run_info ri = o->info ? *o->info : (rpt_run_info){0};
             ri.replication = i; /* results.sqlite's run.replication */
+            ri.interrupted = stopped;
             rc = rpt_report_dir_write(dir, m, a, na, &ri, err, cap);
         }
         free(a);

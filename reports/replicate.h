@@ -31,7 +31,9 @@ typedef struct rpt_replicate_opts {
  * with o->mdl and not yet run; it is destroyed here, as are the others.
  * Returns the combination (the caller destroys it), or NULL with a one-line
  * reason in err (cap bytes) when the report could not be written.  When the
- * progress callback stops a replication early, no further one is started. */
+ * progress callback stops a replication early, no further one is started;
+ * the stopped one gets its report directory (run.status "interrupted") but
+ * joins the combination only if it is replication 0 (nothing else to show). */
 rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_replicate_opts *o,
                                 char *err, size_t cap);
 

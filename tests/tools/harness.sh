@@ -223,5 +223,21 @@ sed 's/seed: 5/seed: 5\n  replications: 4/' "$work/mix/1-fast.yaml" >"$work/fast
 check scenario-replications 0 $?
 same scenario-replications-same "$work/rep/fast/summary.json" "$work/run-rep-yaml/summary.json"
 
+# Ctrl-C during replications: exit 130, every replication run so far has its
+# report (the stopped one marked interrupted), the summary combines the
+# complete ones (or the stopped one alone)
+timeout --preserve-status -s INT 3 "$meshsim" run "$src/scenarios/long/bookinfo-1h.yaml" --quiet \
+  -o "$work/int" >"$work/out" 2>&1
+check interrupted 130 $?
+contains interrupted "$work/out" "meshsim: interrupted: report $work/int keeps the replications run so far"
+n=$(ls "$work/int/replications" | wc -l)
+last=$(ls "$work/int/replications" | tail -1)
+[ "$(sqlite3 "$work/int/replications/$last/results.sqlite" "SELECT value FROM run WHERE key = 'status'")" = interrupted ]
+check interrupted-last 0 $?
+[ "$(sqlite3 "$work/int/replications/$last/results.sqlite" "SELECT value FROM run WHERE key = 'replication'")" = "$((n - 1))" ]
+check interrupted-index 0 $?
+want=$((n > 1 ? n - 1 : 1))
+contains interrupted-count "$work/int/summary.json" "\"count\": $want,"
+
 echo "harness: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
