@@ -9,7 +9,8 @@
  *   - link-degrade loss adds, per packet, the expected retransmission time
  *     (200ms minimum RTO, doubling) to the node-network mean, within a 99.9%
  *     interval; a bandwidth cap adds exactly the serialisation time of the
- *     messages with their per-packet VXLAN and TCP/IP headers;
+ *     messages with their per-packet VXLAN and TCP/IP headers; the
+ *     Cluster's own `loss` costs the same as a link-degrade's;
  *   - NetworkPolicy: connections it denies (ingress or egress) end in the
  *     connect timeout (UF, Istio's 10s); those it admits go through.
  */
@@ -105,17 +106,17 @@ static void test_link_degrade_loss_and_bandwidth(void **state)
     /* without faults: 1ms each way, nothing else */
     assert_true(before->requests > 18000);
     assert_int_equal(sim_hist_mean(&before->latency), 2 * MS);
-    /* 5% loss: one packet each way (512B request, 1KiB response) */
+    /* 5% loss: one packet for the 512B request, three for the 4KiB response */
     double mean, var;
     packet_loss_moments(0.05, &mean, &var);
     double added = sim_hist_mean(&lossy->latency) - 2 * MS;
-    printf("# loss adds %.3f ms, expected %.3f ms\n", added / MS, 2 * mean / MS);
+    printf("# loss adds %.3f ms, expected %.3f ms\n", added / MS, 4 * mean / MS);
     assert_true(lossy->requests > 90000);
-    assert_mean_near(added, sqrt(2 * var / (double)lossy->requests), 2 * mean);
-    /* 1Mbps: (512 + 90) and (1024 + 90) bytes on the wire, 13.728ms, plus
+    assert_mean_near(added, sqrt(4 * var / (double)lossy->requests), 4 * mean);
+    /* 1Mbps: 512 + 90 and 4096 + 3 x 90 bytes on the wire, 39.744ms, plus
      * the 2ms of latency */
     assert_true(narrow->requests > 60000);
-    assert_true(fabs(sim_hist_mean(&narrow->latency) - 15.728 * MS) < 2.0);
+    assert_true(fabs(sim_hist_mean(&narrow->latency) - 41.744 * MS) < 2.0);
     const mdl_event *e = timeline_find(&r, "fault", "zone zone-a <-> zone zone-b", "loss=0.05");
     assert_non_null(e);
     run_close(&r);
@@ -144,6 +145,20 @@ static void test_network_policy_drops(void **state)
     run_close(&r);
 }
 
+static void test_cluster_loss(void **state)
+{
+    run r;
+    run_file(&r, "cluster-loss.yaml", 0);
+    const mdl_row *all = probe(&r, "before");
+    double mean, var;
+    packet_loss_moments(0.02, &mean, &var);
+    double added = sim_hist_mean(&all->latency) - 2 * MS;
+    printf("# loss adds %.3f ms, expected %.3f ms\n", added / MS, 4 * mean / MS);
+    assert_true(all->requests > 190000);
+    assert_mean_near(added, sqrt(4 * var / (double)all->requests), 4 * mean);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +166,7 @@ int main(void)
         cmocka_unit_test(test_node_down),
         cmocka_unit_test(test_link_degrade_loss_and_bandwidth),
         cmocka_unit_test(test_network_policy_drops),
+        cmocka_unit_test(test_cluster_loss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
