@@ -88,8 +88,7 @@ void mdl_series_set_init(mdl_series_set *s, sim_time start, sim_time end, sim_ti
     *s = (mdl_series_set){.start_ns = start, .end_ns = end > start ? end : start, .width_ns = width};
     sim_time span = s->end_ns - s->start_ns;
     sim_time n = span / width + (span % width != 0);
-    assert(n <= UINT32_MAX);
-    s->nwindows = (uint32_t)n;
+    s->nwindows = (uint64_t)n;
 }
 
 static void window_fini(mdl_window *w)
@@ -161,7 +160,7 @@ mdl_series *mdl_series_get(mdl_series_set *s, const mdl_series_key *k)
 }
 
 /* The window `index` of a series, inserted (empty) where it belongs if new. */
-static mdl_window *window_at(mdl_series *ser, uint32_t index)
+static mdl_window *window_at(mdl_series *ser, uint64_t index)
 {
     size_t i = ser->nwindows;
     while (i > 0 && ser->windows[i - 1].index > index)
@@ -184,18 +183,18 @@ static void note_client(mdl_series *ser, int32_t client)
     ser->_clients[ser->_nclients++] = client;
 }
 
-static bool window_of(const mdl_series_set *s, sim_time t, uint32_t *index)
+static bool window_of(const mdl_series_set *s, sim_time t, uint64_t *index)
 {
     if (t < s->start_ns || t >= s->end_ns)
         return false;
-    *index = (uint32_t)((t - s->start_ns) / s->width_ns);
+    *index = (uint64_t)((t - s->start_ns) / s->width_ns);
     return true;
 }
 
 void mdl_series_record(mdl_series_set *s, mdl_series *ser, int32_t client, sim_time t_start,
                        const mdl_outcome *o)
 {
-    uint32_t k;
+    uint64_t k;
     assert(!s->_finished);
     if (!window_of(s, t_start, &k))
         return;
@@ -248,7 +247,7 @@ static void count_ejections(mdl_series_set *s)
 {
     for (size_t e = 0; e < s->_nejections; e++) {
         const mdl_ejection_mark *ej = &s->_ejections[e];
-        uint32_t k;
+        uint64_t k;
         if (!window_of(s, ej->at, &k))
             continue;
         for (size_t i = 0; i < s->nseries; i++) {
@@ -300,12 +299,12 @@ void mdl_series_set_finish(mdl_series_set *s)
     }
 }
 
-sim_time mdl_series_window_start(const mdl_series_set *s, uint32_t index)
+sim_time mdl_series_window_start(const mdl_series_set *s, uint64_t index)
 {
     return s->start_ns + (sim_time)index * s->width_ns;
 }
 
-sim_time mdl_series_window_length(const mdl_series_set *s, uint32_t index)
+sim_time mdl_series_window_length(const mdl_series_set *s, uint64_t index)
 {
     sim_time t = mdl_series_window_start(s, index);
     sim_time end = t + s->width_ns < s->end_ns ? t + s->width_ns : s->end_ns;

@@ -51,7 +51,7 @@ typedef struct mdl_response_count {
 } mdl_response_count;
 
 typedef struct mdl_window {
-    uint32_t index; /* window number */
+    uint64_t index; /* window number */
     uint64_t requests, errors, retries, timeouts; /* as results.h counts them */
     uint64_t ejections;      /* outlier ejections that began in the window */
     uint64_t pool_overflows; /* responses flagged UO */
@@ -79,7 +79,7 @@ typedef struct mdl_ejection_mark {
 
 typedef struct mdl_series_set {
     sim_time start_ns, end_ns, width_ns; /* measured window and bucket width */
-    uint32_t nwindows;                   /* windows in [start, end) */
+    uint64_t nwindows;                   /* windows in [start, end) */
     mdl_series **series; /* owned; sorted by (source, destination, version, host, route,
                             workload) once finished */
     size_t nseries, _cap;
@@ -112,7 +112,7 @@ void mdl_series_mark_ejection(mdl_series_set *s, sim_time at, int32_t client,
 void mdl_series_set_finish(mdl_series_set *s);
 
 /* Start of window `index` and its length (the last may be shorter). */
-sim_time mdl_series_window_start(const mdl_series_set *s, uint32_t index);
-sim_time mdl_series_window_length(const mdl_series_set *s, uint32_t index);
+sim_time mdl_series_window_start(const mdl_series_set *s, uint64_t index);
+sim_time mdl_series_window_length(const mdl_series_set *s, uint64_t index);
 
 #endif

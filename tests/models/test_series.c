@@ -109,7 +109,7 @@ static void test_windows_by_start_time(void **state)
         mdl_series_record(&s, ser, 0, starts[i], &ok);
     mdl_series_set_finish(&s);
     assert_int_equal(ser->nwindows, 4);
-    const uint32_t index[] = {0, 1, 2, 3};
+    const uint64_t index[] = {0, 1, 2, 3};
     const uint64_t requests[] = {2, 1, 2, 1};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(ser->windows[i].index, index[i]);
