@@ -252,11 +252,34 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     for (size_t i = 0; i < n; i++)
         free(all[i].key);
     free(all);
-    /* downstream */
-    uint64_t rq = 0, cx = 0;
+    /* downstream, fault filter, local rate limit */
+    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0;
     for (int i = 0; i < s->nworkers; i++) {
         rq += s->workers[i].downstream_rq_total;
         cx += s->workers[i].downstream_cx_total;
+        pthread_mutex_lock(&s->workers[i].mmu);
+        delays += s->workers[i].fault_stats.delays_injected;
+        aborts += s->workers[i].fault_stats.aborts_injected;
+        pthread_mutex_unlock(&s->workers[i].mmu);
+    }
+    snprintf(line, sizeof line,
+             "# TYPE envoy_http_fault_delays_injected counter\nenvoy_http_fault_delays_injected %llu\n"
+             "# TYPE envoy_http_fault_aborts_injected counter\nenvoy_http_fault_aborts_injected %llu\n",
+             (unsigned long long)delays, (unsigned long long)aborts);
+    px_buf_puts(out, line);
+    if (s->opt.rate_limit) {
+        pthread_mutex_lock(&s->rl_mu);
+        pol_ratelimit_stats rs = s->rl.stats;
+        pthread_mutex_unlock(&s->rl_mu);
+        snprintf(line, sizeof line,
+                 "# TYPE envoy_http_local_rate_limit_enabled counter\nenvoy_http_local_rate_limit_enabled %llu\n"
+                 "# TYPE envoy_http_local_rate_limit_ok counter\nenvoy_http_local_rate_limit_ok %llu\n"
+                 "# TYPE envoy_http_local_rate_limit_rate_limited counter\n"
+                 "envoy_http_local_rate_limit_rate_limited %llu\n"
+                 "# TYPE envoy_http_local_rate_limit_enforced counter\nenvoy_http_local_rate_limit_enforced %llu\n",
+                 (unsigned long long)rs.enabled, (unsigned long long)rs.ok, (unsigned long long)rs.rate_limited,
+                 (unsigned long long)rs.enforced);
+        px_buf_puts(out, line);
     }
     snprintf(line, sizeof line,
              "# TYPE envoy_http_downstream_rq_total counter\nenvoy_http_downstream_rq_total %llu\n"
@@ -297,6 +320,29 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
             put_label(out, "envoy_cluster_name", c->clusters[i].name, strlen(c->clusters[i].name), false);
             snprintf(line, sizeof line, "} %llu\n", (unsigned long long)pol_stat_value(&snap[i], &st[t]));
             px_buf_puts(out, line);
+        }
+    }
+    /* circuit breakers (default priority): *_open and remaining_* gauges */
+    for (int r = 0; r < POL_CB_RESOURCE_COUNT; r++) {
+        for (int kind = 0; kind < 2; kind++) {
+            const char *g = kind ? pol_circuit_remaining_gauge_name((pol_cb_resource)r)
+                                 : pol_circuit_open_gauge_name((pol_cb_resource)r);
+            if (!g)
+                continue;
+            snprintf(line, sizeof line, "# TYPE envoy_cluster_circuit_breakers_default_%s gauge\n", g);
+            px_buf_puts(out, line);
+            for (size_t i = 0; i < c->nclusters; i++) {
+                px_cluster *cl = &c->clusters[i];
+                px_cluster_lock(cl);
+                uint64_t v = kind ? pol_circuit_remaining(&cl->cb, (pol_cb_resource)r)
+                                  : pol_circuit_is_open(&cl->cb, (pol_cb_resource)r);
+                px_cluster_unlock(cl);
+                snprintf(line, sizeof line, "envoy_cluster_circuit_breakers_default_%s{", g);
+                px_buf_puts(out, line);
+                put_label(out, "envoy_cluster_name", cl->name, strlen(cl->name), false);
+                snprintf(line, sizeof line, "} %llu\n", (unsigned long long)v);
+                px_buf_puts(out, line);
+            }
         }
     }
     size_t nod;

@@ -283,7 +283,9 @@ void px_req_dispatch(px_req *r)
     const pol_fault_config *fc = &r->pol->fault;
     if (fc->has_delay || fc->has_abort) {
         pol_fault_decision fd;
-        pol_fault_decide(fc, &w->rng, NULL, &fd);
+        pthread_mutex_lock(&w->mmu);
+        pol_fault_decide(fc, &w->rng, &w->fault_stats, &fd);
+        pthread_mutex_unlock(&w->mmu);
         r->flags |= fd.flags;
         r->fault_abort = fd.abort;
         r->fault_status = fd.status;

@@ -59,8 +59,9 @@ struct px_worker {
     px_dconn *conns;        /* every open downstream connection */
     size_t nconns;
     bool draining;
-    pthread_mutex_t mmu;    /* metrics */
+    pthread_mutex_t mmu;    /* metrics and fault stats */
     px_metrics metrics;
+    pol_fault_stats fault_stats;
     _Atomic uint64_t downstream_rq_total, downstream_cx_total;
 };
 

@@ -279,6 +279,7 @@ static void test_pool_overflow_uo(void **state)
     assert_int_equal(uo, 4);
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_pending_overflow{"), 4);
+    assert_int_equal(fx_metric(m, "envoy_cluster_circuit_breakers_default_remaining_pending{"), 1);
     assert_non_null(strstr(m, "response_code=\"503\",response_flags=\"UO\""));
     free(m);
     assert_int_equal(fx_proxy_stop(&p), 0);
@@ -318,6 +319,8 @@ static void test_fault_abort_percentage(void **state)
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_non_null(strstr(m, "response_code=\"418\",response_flags=\"FI\""));
     assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"DI\""));
+    assert_int_equal(fx_metric(m, "envoy_http_fault_delays_injected"), 1);
+    assert_int_equal(fx_metric(m, "envoy_http_fault_aborts_injected"), aborted);
     free(m);
     assert_int_equal(fx_proxy_stop(&p), 0);
     free(y);
@@ -343,6 +346,10 @@ static void test_rate_limit(void **state)
     }
     assert_int_equal(ok, 5);
     assert_int_equal(limited, 7);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_http_local_rate_limit_rate_limited"), 7);
+    assert_int_equal(fx_metric(m, "envoy_http_local_rate_limit_ok"), 5);
+    free(m);
     assert_int_equal(fx_proxy_stop(&p), 0);
     free(y);
     fx_upstream_stop(a);
