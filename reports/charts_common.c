@@ -195,6 +195,7 @@ typedef struct kind_style {
 static const kind_style kinds[] = {
     {"fault", "#d62728", "fault", true},
     {"ejection", "#ff7f0e", "outlier ejection", true},
+    {"pod", "#17becf", "pod down", true},
     {"push", "#7f7f7f", "config push", false},
     {"rollout", "#1f77b4", "rollout step", false},
     {"assertion", "#9467bd", "assertion failed", false},

@@ -65,8 +65,8 @@ size_t rpt__grid_index(const rpt__grid *g, double t);
  * names borrowed from the series.  Returns how many. */
 size_t rpt__services(const rpt_chart_data *d, const char **out, size_t cap, size_t *total);
 
-/* Timeline objects (faults and ejections shaded, pushes, rollout steps and
- * failed assertions as vertical lines) for the current plot, and the legend
+/* Timeline objects (faults, ejections and pods down shaded; pushes, rollout
+ * steps and failed assertions as vertical lines) for the current plot, and the legend
  * entries for the kinds present (`keyentry` plot items, each preceded by ", "). */
 void rpt__gp_timeline_objects(FILE *gp, const rpt_chart_data *d);
 void rpt__gp_timeline_keys(FILE *gp, const rpt_chart_data *d);
