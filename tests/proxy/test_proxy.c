@@ -72,6 +72,10 @@ static void test_route_by_header(void **state)
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_non_null(strstr(m, "response_code=\"404\",response_flags=\"NR\""));
     assert_non_null(strstr(m, "destination_version=\"v2\",response_code=\"200\",response_flags=\"-\""));
+    /* the duration histogram: +Inf bucket equals the count */
+    assert_non_null(strstr(m, "destination_version=\"v2\",response_code=\"200\",response_flags=\"-\","
+                              "request_protocol=\"http\",connection_security_policy=\"unknown\",le=\"+Inf\"} 5\n"));
+    assert_non_null(strstr(m, "istio_request_duration_milliseconds_count{reporter=\"source\""));
     free(m);
     /* access log: Envoy's default format, flags included */
     char *log = fx_read_file(p.log);
