@@ -211,11 +211,16 @@ static int build_all(test_case *tc, const cfg_scenario_list *list, const test_ar
 /* --- running ------------------------------------------------------------- */
 
 /* Run one scenario (all its replications) to its verdicts. */
-static void run_case(test_case *t, const rpt_run_info *info)
+static void run_case(test_case *t, const rpt_run_info *run_info)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     const cfg_scenario_spec *sc = &t->b.sim->scenario;
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)cfg_loader_input_hash(t->b.loader));
+    rpt_run_info case_info = *run_info;
+    case_info.scenario_hash = hash; /* each scenario's own inputs */
+    const rpt_run_info *info = &case_info;
     mdl_options opt = {0};
     ms_diag *d = ms_diag_create();
     mdl_mesh *m = mdl_mesh_create(&t->b, &opt, d); /* built before: the input is good */
