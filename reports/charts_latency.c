@@ -85,10 +85,12 @@ static void plot(FILE *gp, const rpt_chart_data *d)
         rpt__gp_string(gp, s->label);
         fputs("\nset yrange [0:", gp);
         rpt__gp_number(gp, rpt__axis_max(max * 1.15, 1)); /* room for the key */
-        fprintf(gp, "]\nplot $lat%zu using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'p50',"
-                    " $lat%zu using 1:3 with lines lw 2 lc rgb '#ff7f0e' title 'p90',"
-                    " $lat%zu using 1:4 with lines lw 2 lc rgb '#d62728' title 'p99'\n",
-                p, p, p);
+        /* points too while they are few, so a lone window still shows */
+        const char *style = s->nwindows <= 120 ? "linespoints pt 7 ps 0.5" : "lines";
+        fprintf(gp, "]\nplot $lat%zu using 1:2 with %s lw 2 lc rgb '#2ca02c' title 'p50',"
+                    " $lat%zu using 1:3 with %s lw 2 lc rgb '#ff7f0e' title 'p90',"
+                    " $lat%zu using 1:4 with %s lw 2 lc rgb '#d62728' title 'p99'\n",
+                p, style, p, style, p, style);
     }
     fputs("unset multiplot\n", gp);
 }

@@ -1,8 +1,9 @@
 /*
  * charts_split.c - split.svg: how each destination service's requests were
  * shared among its versions, window by window, as stacked areas (percent).
- * One panel per service that received more than one version's traffic; when
- * none did, one per service (each then shows a single version at 100%).
+ * One panel per service that received more than one version's traffic
+ * (requests that reached no version, e.g. for want of an endpoint, are shown
+ * but do not count as a version); when none did, one per service.
  * Versions are stacked in name order, the same colours in every panel.
  */
 #include <stdlib.h>
@@ -60,7 +61,10 @@ static size_t panels(const rpt_chart_data *d, panel *p)
         for (size_t i = 0; i < ns; i++) {
             panel q = {names[i], {0}, 0};
             q.nversions = versions_of(d, names[i], q.versions);
-            if (q.nversions > 1 || !multi_only)
+            size_t named = 0; /* requests that reached no version do not make a split */
+            for (size_t v = 0; v < q.nversions; v++)
+                named += q.versions[v][0] != '\0';
+            if (named > 1 || !multi_only)
                 p[n++] = q;
         }
     return n;
