@@ -196,18 +196,15 @@ void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body
         r->keep_alive = false; /* unread body bytes, or asked to */
     if (r->w->draining)
         r->keep_alive = false;
+    bool asked_close = extra_headers && strstr(extra_headers, "connection: close");
     char head[512];
     size_t blen = strlen(body);
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\ncontent-length: %zu\r\ncontent-type: text/plain\r\n"
                      "server: meshproxy\r\n%s%s\r\n",
                      status, px_reason(status), r->head_method ? (size_t)0 : blen,
-                     extra_headers ? extra_headers : "", r->keep_alive ? "" : "connection: close\r\n");
-    if (strstr(extra_headers ? extra_headers : "", "connection: close"))
-        n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %d %s\r\ncontent-length: %zu\r\ncontent-type: text/plain\r\n"
-                     "server: meshproxy\r\n%s\r\n",
-                     status, px_reason(status), r->head_method ? (size_t)0 : blen, extra_headers);
+                     extra_headers ? extra_headers : "",
+                     r->keep_alive || asked_close ? "" : "connection: close\r\n");
     if (px_dconn_write(dc, head, (size_t)n) == 0 && !r->head_method)
         px_dconn_write(dc, body, blen);
     r->bytes_sent = r->head_method ? 0 : blen;
