@@ -24,7 +24,8 @@
  *     counters and histograms agree with the database (cumulative buckets,
  *     +Inf = _count = the label set's istio_requests_total, _sum = the sum
  *     of latencies, the le="10" bucket within the bounds the fine histogram
- *     allows).
+ *     allows);
+ *   - the exports are byte-identical when the same bundle runs again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -761,6 +762,32 @@ static void test_prometheus_parses_back(void **state)
     free(ss);
 }
 
+/* The exports are a pure function of inputs and seed: a second run of the
+ * same bundle writes the same bytes. */
+static void test_exports_are_deterministic(void **state)
+{
+    fixture *f = *state;
+    mdl_mesh *again = mdl_mesh_create(&f->b, NULL, f->d);
+    assert_non_null(again);
+    assert_int_equal(mdl_mesh_run(again, NULL, NULL), 0);
+    for (int i = 0; i < RPT_EXPORT_COUNT; i++) {
+        unsigned fmt = rpt_export_format(i);
+        char path[512], *buf = NULL;
+        size_t len = 0, want_len;
+        snprintf(path, sizeof path, "%s/%s", f->dir, rpt_export_file_name(fmt));
+        char *want = slurp(path, &want_len);
+        assert_non_null(want);
+        FILE *mem = open_memstream(&buf, &len);
+        rpt_export_write(mem, fmt, mdl_mesh_results(again));
+        fclose(mem);
+        assert_int_equal(len, want_len);
+        assert_memory_equal(buf, want, len);
+        free(buf);
+        free(want);
+    }
+    mdl_mesh_destroy(again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -774,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_csv_parses_back),
         cmocka_unit_test(test_jsonl_parses_back),
         cmocka_unit_test(test_prometheus_parses_back),
+        cmocka_unit_test(test_exports_are_deterministic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
