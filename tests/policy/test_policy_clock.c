@@ -48,8 +48,10 @@ static void test_outlier_real_time(void **state)
     for (int i = 0; i < 5; i++)
         pol_outlier_report(det, 3, 503, ejected_at, &rng);
     assert_true(pol_outlier_is_ejected(det, 3));
-    int64_t back_at = 0;
-    while (mono_ns() - start < 2000 * MS) {
+    /* Load may delay any tick; what must hold is that the host comes back at
+     * the first tick at or past its ejection time, and not before. */
+    int64_t back_at = 0, last_ejected_tick = 0;
+    while (mono_ns() - start < 5000 * MS) {
         int64_t now = mono_ns();
         if (now >= next_tick) {
             pol_outlier_tick(det, now, &rng);
@@ -58,19 +60,21 @@ static void test_outlier_real_time(void **state)
                 back_at = now;
                 break;
             }
+            last_ejected_tick = now;
         }
         sleep_ms(2);
     }
     assert_true(back_at != 0);
-    int64_t ejected_for = back_at - ejected_at;
-    assert_true(ejected_for >= 100 * MS);
-    assert_true(ejected_for < 100 * MS + c.interval_ns + 200 * MS); /* tick granularity + load */
+    assert_true(back_at - ejected_at >= 100 * MS);
+    assert_true(last_ejected_tick == 0 || last_ejected_tick - ejected_at < 100 * MS);
     assert_int_equal(pol_outlier_ejections_active(det), 0);
     pol_outlier_destroy(det);
 }
 
-/* 5 tokens, +5 every 50 ms: requests every ~1 ms for ~230 ms are allowed
- * 5 + 5 x (fills so far), never more. */
+/* 5 tokens, refilled to 5 every 50 ms (timer bucket): bursts of 8 requests
+ * every few milliseconds for ~230 ms.  Within each fill period at most 5 are
+ * allowed, and a request is limited only once 5 have been (the period's fill
+ * always tops the bucket up to 5).  This holds however late the loop runs. */
 static void test_ratelimit_real_time(void **state)
 {
     (void)state;
@@ -82,24 +86,30 @@ static void test_ratelimit_real_time(void **state)
     pol_ratelimit_init(&rl, &c, start);
     ms_splitmix g = {12};
     ms_rng rng = ms_splitmix_rng(&g);
-    uint64_t allowed = 0, limited = 0;
+    uint64_t allowed = 0, limited = 0, period = 0, in_period = 0;
     int64_t now = start;
     while (now - start < 230 * MS) {
-        pol_ratelimit_decision d;
-        pol_ratelimit_decide(&rl, now, &rng, &d);
-        if (d.limited)
-            limited++;
-        else
-            allowed++;
-        uint64_t fills = (uint64_t)((now - start) / c.fill_interval_ns);
-        assert_true(allowed <= 5 + 5 * fills);
-        sleep_ms(1);
+        uint64_t p = (uint64_t)((now - start) / c.fill_interval_ns);
+        if (p != period) {
+            period = p;
+            in_period = 0;
+        }
+        for (int i = 0; i < 8; i++) {
+            pol_ratelimit_decision d;
+            pol_ratelimit_decide(&rl, now, &rng, &d);
+            if (d.limited) {
+                limited++;
+                assert_int_equal(in_period, 5);
+            } else {
+                allowed++;
+                in_period++;
+                assert_true(in_period <= 5);
+            }
+        }
+        sleep_ms(3);
         now = mono_ns();
     }
-    uint64_t fills = (uint64_t)((now - start) / c.fill_interval_ns);
-    assert_true(fills >= 4);
-    assert_true(allowed >= 5 + 5 * (fills - 2)); /* windows had >= 5 requests (slack: one) */
-    assert_true(limited > 0);
+    assert_true(limited >= 3);
     assert_int_equal(rl.stats.ok, allowed);
 }
 
