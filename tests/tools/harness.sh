@@ -226,7 +226,7 @@ same scenario-replications-same "$work/rep/fast/summary.json" "$work/run-rep-yam
 # Ctrl-C during replications: exit 130, every replication run so far has its
 # report (the stopped one marked interrupted), the summary combines the
 # complete ones (or the stopped one alone)
-timeout --preserve-status -s INT 3 "$meshsim" run "$src/scenarios/long/bookinfo-1h.yaml" --quiet \
+timeout --preserve-status -s INT 5 "$meshsim" run "$src/scenarios/long/bookinfo-1h.yaml" --quiet \
   -o "$work/int" >"$work/out" 2>&1
 check interrupted 130 $?
 contains interrupted "$work/out" "meshsim: interrupted: report $work/int keeps the replications run so far"
