@@ -29,8 +29,8 @@ static void test_slowdown_queueing(void **state)
         run r;
         run_file(&r, "slowdown.yaml", seed);
         const mdl_row *b = probe(&r, "before"), *s = probe(&r, "slow");
-        assert_true(b->requests > 16000);
-        assert_true(s->requests > 42000);
+        assert_true(b->requests > 11000);
+        assert_true(s->requests > 27000);
         sim_welford_add(&before, sim_hist_mean(&b->latency) / 1e6);
         sim_welford_add(&slow, sim_hist_mean(&s->latency) / 1e6);
         run_close(&r);
