@@ -36,6 +36,8 @@ lacks() { # name file text
 check run 0 $?
 lacks run-no-chart-warning "$work/err" "meshsim: warning: chart"
 lacks run-no-page-warning "$work/err" "report.html not written"
+if grep -qE 'line [0-9]+:' "$work/err"; then echo "FAIL run-gnuplot-said-something"
+  sed 's/^/  | /' "$work/err"; fails=$((fails + 1)); else passes=$((passes + 1)); fi
 lacks run-no-gnuplot-warning "$work/err" "gnuplot"
 for c in $charts; do
   [ -s "$work/run/$c.svg" ] && xmllint --noout "$work/run/$c.svg"; ok "run-$c.svg" $?
