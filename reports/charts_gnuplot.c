@@ -38,17 +38,17 @@ bool rpt_gnuplot_on_path(void)
 
 int rpt_gnuplot_open(rpt_gnuplot *g, char *err, size_t cap)
 {
-    sigset_t pipe_only;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    sigprocmask(SIG_BLOCK, &pipe_only, &g->_old_mask);
     fflush(NULL); /* nothing buffered may be written twice by the child */
     g->in = popen("gnuplot", "w");
     if (!g->in) {
         snprintf(err, cap, "cannot start gnuplot: %s", strerror(errno));
-        sigprocmask(SIG_SETMASK, &g->_old_mask, NULL);
         return -1;
     }
+    /* blocked only now, so gnuplot itself starts with the caller's mask */
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigprocmask(SIG_BLOCK, &pipe_only, &g->_old_mask);
     return 0;
 }
 
