@@ -67,8 +67,7 @@ static void uc_close(px_uconn *uc)
     px_buf_free(&uc->in);
     px_buf_free(&uc->out);
     px_loop_defer_free(w->loop, uc);
-    if (uc->conf == w->conf)
-        serve_pending(w, cl, uc->host);
+    serve_pending(w, cl, uc->host); /* a connection slot opened (any configuration's pool) */
 }
 
 static void set_events(px_uconn *uc, uint32_t ev) { px_io_set(uc->w->loop, &uc->io, ev); }
@@ -271,8 +270,7 @@ void px_upstream_detach(px_req *r, bool reusable)
         px_buf_consume(&uc->in, uc->resp_bytes); /* a retried response, read in full */
         uc->resp_complete = false;
     }
-    bool keep = reusable && uc->io.fd >= 0 && uc->conf == w->conf && !w->draining &&
-                px_buf_size(&uc->in) == 0 && px_buf_size(&uc->out) == 0 &&
+    bool keep = reusable && uc->io.fd >= 0 && px_buf_size(&uc->in) == 0 && px_buf_size(&uc->out) == 0 &&
                 (cl->pool.max_requests_per_connection == 0 || uc->served < cl->pool.max_requests_per_connection);
     if (!keep) {
         uc_close(uc);
@@ -281,9 +279,14 @@ void px_upstream_detach(px_req *r, bool reusable)
     px_pool *pool = pool_of(w, cl, uc->host);
     uc->state = UC_IDLE;
     if (pool->pending) {
+        /* a waiting request of this pool (even of a replaced configuration) */
         px_req *next = pool->pending;
         release_pending(next);
         uc_start(uc, next);
+        return;
+    }
+    if (uc->conf != w->conf || w->draining) {
+        uc_close(uc); /* nobody will pick it from a replaced configuration's pool */
         return;
     }
     uc->next_idle = pool->idle;
