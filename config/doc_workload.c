@@ -1,7 +1,9 @@
 /*
  * doc_workload.c - the WorkloadModel document: how the pods matched by a
  * selector behave (concurrency, queue, service time, errors, response size,
- * startup) and which downstream calls one request makes.
+ * startup) and which downstream calls one request makes.  A WorkloadModel
+ * with `host:` instead of `selector:` describes an external service (a
+ * ServiceEntry host, or a host reached through the passthrough cluster).
  *
  * `calls` is a sequence of steps run in order; a step is one call mapping or
  * {parallel: [call, call...]}, whose calls run at once.  Parallel groups do not
@@ -26,7 +28,7 @@ void cfg_workload_spec_default(cfg_workload_spec *w)
 }
 
 static const char *const workload_fields[] = {
-    "selector", "concurrency", "queueLimit", "serviceTime", "errors",
+    "selector", "host", "concurrency", "queueLimit", "serviceTime", "errors",
     "responseSize", "startup", "zone", "node", "calls",
 };
 static const char *const errors_fields[] = {"rate", "status"};
@@ -111,9 +113,14 @@ void cfg__decode_workload(cfg__doc *c, const cfg_node *spec)
     w.pos = c->root->pos;
     w.name = c->name;
     cfg_check_fields(spec, c->d, workload_fields, CFG_COUNT(workload_fields));
-    const cfg_node *sel = cfg__require(c, spec, "selector", NULL);
-    if (sel && cfg__labels(c, sel, "selector", &w.selector) == 0 && w.selector.len == 0)
+    cfg__f_str(c, spec, "host", &w.host);
+    const cfg_node *sel = w.host.str ? cfg_map_get(spec, "selector") : cfg__require(c, spec, "selector", NULL);
+    if (sel && w.host.str)
+        ms_diag_error(c->d, sel->pos, "a WorkloadModel has either a selector (pods) or a host (an external service), not both");
+    else if (sel && cfg__labels(c, sel, "selector", &w.selector) == 0 && w.selector.len == 0)
         ms_diag_error(c->d, sel->pos, "selector must not be empty");
+    if (w.host.str && !w.host.str[0])
+        ms_diag_error(c->d, w.host.node->pos, "host must not be empty");
     cfg__f_int(c, spec, "concurrency", 1, 1000000, &w.concurrency);
     cfg__f_int(c, spec, "queueLimit", 0, 100000000, &w.queue_limit);
     cfg__f_dist(c, spec, "serviceTime", &w.service_time);

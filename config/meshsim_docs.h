@@ -211,7 +211,8 @@ typedef struct cfg_call_step {
 typedef struct cfg_workload_spec {
     ms_pos pos;
     cfg_val_str name;       /* metadata.name */
-    cfg_label_set selector; /* required, non-empty: matches pod template labels */
+    cfg_label_set selector; /* non-empty: matches pod template labels; required unless host */
+    cfg_val_str host;       /* instead of selector: an external service (ServiceEntry host) */
     cfg_val_int concurrency; /* 1..1000000 */
     cfg_val_int queue_limit; /* 0..100000000 */
     cfg_val_dist service_time;

@@ -17,11 +17,16 @@
 #include "policy/host.h"
 
 /* Does a Service or ServiceEntry (or one of the `extra` FQDNs, from meshproxy's
- * Endpoints documents) provide `fqdn`? */
+ * Endpoints documents) provide `fqdn`?  The gateways' Services of a default
+ * Istio install (istio-ingressgateway, istio-egressgateway in istio-system)
+ * are always there. */
 static int host_provided(const struct cfg_k8s_istio *m, const char *fqdn, const char *const *extra,
                          size_t nextra)
 {
     char buf[POL_HOST_MAX];
+    if (!strcmp(fqdn, "istio-ingressgateway.istio-system.svc.cluster.local") ||
+        !strcmp(fqdn, "istio-egressgateway.istio-system.svc.cluster.local"))
+        return 1;
     for (size_t i = 0; i < nextra; i++)
         if (strcmp(extra[i], fqdn) == 0)
             return 1;

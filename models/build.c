@@ -127,7 +127,7 @@ static uint32_t place(mdl_mesh *m, placer *pl, const cfg_workload_spec *spec)
     return (uint32_t)(pl->next++ % m->nnodes);
 }
 
-static void pod_init(mdl_mesh *m, mdl_pod *p, uint32_t id, const char *name, size_t idx)
+void mdl__pod_init(mdl_mesh *m, mdl_pod *p, uint32_t id, const char *name, size_t idx)
 {
     p->id = id;
     size_t len = strlen(name) + 24;
@@ -150,6 +150,8 @@ static const cfg_workload_spec *model_for(mdl_mesh *m, const cfg_k8s_workload *w
     size_t best_len = 0;
     for (size_t i = 0; i < c->nworkloads; i++) {
         const cfg_workload_spec *s = &c->workloads[i];
+        if (s->host.str)
+            continue; /* an external service's model (egress.c) */
         if (cfg_labels_match(&s->selector, &w->pod_labels) && (!best || s->selector.len > best_len)) {
             best = s;
             best_len = s->selector.len;
@@ -171,8 +173,9 @@ static int build_workloads(mdl_mesh *m)
     for (size_t i = 0; i < k->nworkloads; i++)
         npods += (size_t)(k->workloads[i].replicas > 0 ? k->workloads[i].replicas : 0);
     npods += (size_t)cl->mesh.ingress_gateway.replicas.v;
+    npods += mdl__egress_plan(m);
     m->pods = ms_xcalloc(npods ? npods : 1, sizeof *m->pods);
-    m->workloads = ms_xcalloc(k->nworkloads ? k->nworkloads : 1, sizeof *m->workloads);
+    m->workloads = ms_xcalloc(k->nworkloads + mdl__egress_workloads(m) + 1, sizeof *m->workloads);
     placer pl = {0};
     for (size_t i = 0; i < k->nworkloads; i++) {
         const cfg_k8s_workload *kw = &k->workloads[i];
@@ -187,7 +190,7 @@ static int build_workloads(mdl_mesh *m)
         w->first_pod = (uint32_t)m->npods;
         for (int64_t r = 0; r < kw->replicas; r++) {
             mdl_pod *p = &m->pods[m->npods];
-            pod_init(m, p, (uint32_t)m->npods, w->name, (size_t)r);
+            mdl__pod_init(m, p, (uint32_t)m->npods, w->name, (size_t)r);
             m->npods++;
             p->kind = MDL_POD_APP;
             p->wl = w;
@@ -200,7 +203,7 @@ static int build_workloads(mdl_mesh *m)
     m->ingress_first = (uint32_t)m->npods;
     for (int64_t r = 0; r < cl->mesh.ingress_gateway.replicas.v; r++) {
         mdl_pod *p = &m->pods[m->npods];
-        pod_init(m, p, (uint32_t)m->npods, "istio-ingressgateway", (size_t)r);
+        mdl__pod_init(m, p, (uint32_t)m->npods, "istio-ingressgateway", (size_t)r);
         m->npods++;
         p->kind = MDL_POD_INGRESS;
         p->node = place(m, &pl, NULL);
@@ -208,9 +211,10 @@ static int build_workloads(mdl_mesh *m)
         mdl_station_init(&p->app, 1, 0);
     }
     m->ningress = (uint32_t)m->npods - m->ingress_first;
+    err |= mdl__egress_add_pods(m);
     for (size_t i = 0; i < c->nworkloads; i++) {
         const cfg_workload_spec *s = &c->workloads[i];
-        if (!used[i]) {
+        if (!used[i] && !s->host.str) {
             ms_diag_error(m->diag, s->selector.node ? s->selector.node->pos : s->pos,
                           "WorkloadModel \"%s\": its selector matches no Deployment or StatefulSet",
                           s->name.str ? s->name.str : "");
@@ -242,7 +246,7 @@ static int build_workloads(mdl_mesh *m)
 static void build_services(mdl_mesh *m)
 {
     const struct cfg_k8s_istio *k = m->k8s;
-    m->services = ms_xcalloc(k->nservices ? k->nservices : 1, sizeof *m->services);
+    m->services = ms_xcalloc(k->nservices + mdl__egress_services(m) + 1, sizeof *m->services);
     for (size_t i = 0; i < k->nservices; i++) {
         const cfg_k8s_service *ks = &k->services[i];
         mdl_service *s = &m->services[m->nservices++];
@@ -264,6 +268,7 @@ static void build_services(mdl_mesh *m)
                 s->pods[s->npods++] = (uint32_t)p;
         }
     }
+    mdl__egress_add_services(m);
 }
 
 static int check_calls(mdl_mesh *m)
@@ -376,6 +381,7 @@ int mdl__build(mdl_mesh *m)
     err |= dist_init(m, &m->mtls_handshake, &cl->mesh.mtls_handshake);
     err |= dist_init(m, &m->mtls_per_kib, &cl->mesh.mtls_per_kib);
     err |= dist_init(m, &m->ingress_tls, &cl->mesh.ingress_gateway.tls_handshake);
+    err |= dist_init(m, &m->egress_cost, &cl->mesh.egress_gateway.cost);
     err |= dist_init(m, &m->lat_same_node, &cl->network.same_node.latency);
     err |= dist_init(m, &m->lat_same_zone, &cl->network.same_zone.latency);
     err |= dist_init(m, &m->lat_cross_zone, &cl->network.cross_zone.latency);

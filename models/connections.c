@@ -244,8 +244,7 @@ static void open_connection(mdl_mesh *m, mdl_cluster *c, const mdl_req *r, uint3
     c->stats.upstream_cx_total++;
     c->stats.upstream_cx_active++;
     sim_time limit = c->pool.connect_timeout_ns, wait = 0;
-    bool ok = server->kind == MDL_POD_EXTERNAL ||
-              mdl__connect(m, client, server, c->svc, r->port, limit, &wait);
+    bool ok = mdl__connect(m, client, server, c->svc, r->port, limit, &wait);
     if (ok) {
         sim_time t = wait + mdl__hop_time(m, client, server, 0) + mdl__hop_time(m, server, client, 0);
         if (p->tls)

@@ -29,8 +29,10 @@
  *   control-plane-down  istiod pushes nothing; changes queue until it is back.
  * Overlapping faults: slowdowns multiply; of overlapping errors faults on one
  * pod the one that began last applies; losses combine as independent drops.
- * external-outage is refused at build time: external services are not part
- * of the model.
+ *   external-outage  the external service `host` (a ServiceEntry host or a
+ *                 `host:` WorkloadModel, egress.c) is unreachable: new
+ *                 connections to it time out (503 UF), bytes to or from it
+ *                 are lost (network.c).
  *
  * Because each fault's interval is known when the mesh is built, the network
  * asks about any time, including the future (when a blocked path opens).
@@ -227,10 +229,13 @@ static int build_one(mdl_mesh *m, mdl_fault *f, size_t index)
         err |= select_pods(m, f);
         break;
     case CFG_FAULT_EXTERNAL_OUTAGE:
-        ms_diag_error(m->diag, s->kind_node ? s->kind_node->pos : s->pos,
-                      "external-outage faults need external services, which this version of meshsim "
-                      "does not simulate (a ServiceEntry host answers 503 NC)");
-        err = -1;
+        if (!s->host.str || !mdl__egress_external(m, s->host.str)) {
+            ms_diag_error(m->diag, s->host.node ? s->host.node->pos : s->pos,
+                          "external-outage: host \"%s\" is not an external service (a MESH_EXTERNAL "
+                          "ServiceEntry host, or a WorkloadModel with that host)",
+                          s->host.str ? s->host.str : "");
+            err = -1;
+        }
         break;
     case CFG_FAULT_CONTROL_PLANE_DOWN: break;
     }
@@ -512,4 +517,15 @@ void mdl__faults_start(mdl_mesh *m)
         if (f->to != SIM_TIME_MAX && f->to > f->from)
             schedule(m, f->to, i, EV_END, 0);
     }
+}
+
+bool mdl__external_up_at(const mdl_mesh *m, const mdl_pod *ext, sim_time t)
+{
+    for (size_t i = 0; i < m->nfaults; i++) {
+        const mdl_fault *f = &m->faults[i];
+        if (f->spec->kind == CFG_FAULT_EXTERNAL_OUTAGE && holds(f, t) &&
+            !strcmp(f->spec->host.str, ext->wl->name))
+            return false;
+    }
+    return true;
 }

@@ -160,6 +160,8 @@ void mdl__pod_kill(mdl_mesh *m, mdl_pod *p, bool rst)
         mdl__req_give_up(m, r); /* abandons it: off the list */
         if (r->kind == MDL_REQ_CHILD)
             mdl__child_done(m, r); /* its caller died first: nothing is recorded */
+        else if (r->kind == MDL_REQ_RELAY)
+            mdl__egress_relay_done(m, r); /* the egress gateway died: the job is reset */
         else if (!r->reported)
             mdl__root_done(m, r);
         mdl__req_release(m, r);

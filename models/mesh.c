@@ -61,6 +61,7 @@ void mdl_mesh_destroy(mdl_mesh *m)
     mdl__inbound_free(m);
     free(m->workloads);
     mdl__routes_free(m->ingress_routes);
+    mdl__egress_free(m);
     free(m->route_policies);
     free(m->vs_policy_base);
     for (size_t i = 0; i < m->nservices; i++) {

@@ -123,6 +123,7 @@ typedef struct mdl_service {
     int port;
     int target_port; /* the pods' (workload) port */
     const pol_service_entry *se; /* external services: the ServiceEntry (or NULL) */
+    bool external;               /* an external service (egress.c) */
     uint32_t *pods; /* owned: pods selected by the Service */
     size_t npods;
 } mdl_service;
@@ -233,6 +234,7 @@ typedef enum mdl_req_kind {
     MDL_REQ_EXTERNAL, /* from a Traffic source through the ingress gateway */
     MDL_REQ_MESH,     /* from a Traffic source on an in-mesh pod */
     MDL_REQ_CHILD,    /* an application's downstream call */
+    MDL_REQ_RELAY,    /* the egress gateway forwarding a request it received (egress.c) */
 } mdl_req_kind;
 
 typedef struct mdl_source mdl_source;
@@ -385,7 +387,7 @@ struct mdl_mesh {
     cfg_workload_spec default_model;
     /* behaviour */
     sim_dist sidecar_cost, ingress_cost;
-    sim_dist mtls_handshake, mtls_per_kib, ingress_tls;
+    sim_dist mtls_handshake, mtls_per_kib, ingress_tls, egress_cost;
     sim_dist lat_same_node, lat_same_zone, lat_cross_zone, lat_cross_region, lat_internet;
     sim_rng net_rng;
     struct mdl_routes *ingress_routes; /* owned: the ingress gateway's tables */
@@ -402,6 +404,7 @@ struct mdl_mesh {
     size_t nfaults;
     sim_rng life_rng;  /* stream "lifecycle": startup times */
     struct mdl_cp *cp; /* owned: istiod (control_plane.c) */
+    struct mdl_egress *egress; /* owned: external services and the egress gateway (egress.c) */
 };
 
 /* routing.c */
@@ -417,6 +420,27 @@ uint64_t mdl__cluster_ejections(const mdl_cluster *c);
 void mdl__clusters_snapshot(mdl_mesh *m);
 /* build.c */
 int mdl__build(mdl_mesh *m);
+/* Name, address and RNG stream ("pod/NAME-IDX") of a new pod. */
+void mdl__pod_init(mdl_mesh *m, mdl_pod *p, uint32_t id, const char *name, size_t idx);
+/* egress.c: external services (ServiceEntry hosts, `host:` WorkloadModels)
+ * and the egress gateway.  Build order: plan (returns the pods to add),
+ * add_pods (after the ingress gateway's; egress_workloads() workloads more),
+ * add_services (egress_services() more), set_routes. */
+size_t mdl__egress_plan(mdl_mesh *m);
+size_t mdl__egress_workloads(const mdl_mesh *m);
+int mdl__egress_add_pods(mdl_mesh *m);
+size_t mdl__egress_services(const mdl_mesh *m);
+void mdl__egress_add_services(mdl_mesh *m);
+/* The egress gateway's Service (name, namespace); false: no replicas. */
+bool mdl__egress_gateway_service(const mdl_mesh *m, const char **name, const char **ns);
+void mdl__egress_set_routes(mdl_mesh *m, struct mdl_routes *rt);
+/* The external service for `host` (port ignored), or NULL. */
+mdl_service *mdl__egress_external(mdl_mesh *m, const char *host);
+void mdl__egress_free(mdl_mesh *m);
+/* A request reached an egress gateway replica: it routes and forwards it. */
+void mdl__egress_relay(mdl_mesh *m, mdl_job *j);
+/* The forwarded request is over (answered, failed, or its replica died). */
+void mdl__egress_relay_done(mdl_mesh *m, mdl_req *r);
 mdl_service *mdl__service_by_host(mdl_mesh *m, const char *host, const char *client_ns);
 /* connections.c: HTTP/1.1 keep-alive pools per (client proxy, upstream host) */
 enum { MDL_CONN_NONE, MDL_CONN_PENDING, MDL_CONN_ACTIVE };
@@ -516,6 +540,8 @@ void mdl__cp_proxy_synced(mdl_mesh *m, mdl_pod *client);
 /* cluster.c: bring host `h` of cluster c (of proxy `client`) to the proxy's view */
 void mdl__cluster_sync_host(mdl_mesh *m, mdl_pod *client, mdl_cluster *c, uint32_t h);
 /* faults.c */
+/* Is external service pod `ext` reachable at time t (no external-outage)? */
+bool mdl__external_up_at(const mdl_mesh *m, const mdl_pod *ext, sim_time t);
 int mdl__faults_build(mdl_mesh *m); /* checks, with positioned errors */
 void mdl__faults_start(mdl_mesh *m);
 void mdl__faults_free(mdl_mesh *m);

@@ -115,6 +115,17 @@ sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes)
                     NULL);
 }
 
+/* Do packets get from a to b at time t?  An external service is reachable
+ * unless an external-outage fault holds for it (egress.c, faults.c). */
+static bool reachable(const mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, sim_time t)
+{
+    if (a->kind == MDL_POD_EXTERNAL)
+        return mdl__external_up_at(m, a, t);
+    if (b->kind == MDL_POD_EXTERNAL)
+        return mdl__external_up_at(m, b, t);
+    return mdl__path_open_at(m, a->node, b->node, t);
+}
+
 bool mdl__connect(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, const mdl_service *svc,
                   int port, sim_time timeout, sim_time *delay)
 {
@@ -124,7 +135,7 @@ bool mdl__connect(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, const mdl_ser
     sim_time now = sim_now(m->world);
     /* SYN at 0, then again after 1 s, 2 s, 4 s ... while nothing answers */
     for (sim_time off = 0, rto = SYN_RTO; off < timeout; off += rto, rto *= 2)
-        if (mdl__path_open_at(m, a->node, b->node, now + off)) {
+        if (reachable(m, a, b, now + off)) {
             *delay = off;
             return true;
         }
@@ -135,7 +146,7 @@ sim_time mdl__send_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b)
 {
     sim_time now = sim_now(m->world), off = 0, rto = RTO_MIN;
     for (int k = 0; k <= DATA_RETRIES; k++) {
-        if (mdl__path_open_at(m, a->node, b->node, now + off))
+        if (reachable(m, a, b, now + off))
             return now + off;
         off += rto;
         rto = rto * 2 < RTO_MAX ? rto * 2 : RTO_MAX;

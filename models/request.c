@@ -149,6 +149,9 @@ static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
     case MDL_REQ_CHILD:
         mdl__child_done(m, r);
         break;
+    case MDL_REQ_RELAY:
+        mdl__egress_relay_done(m, r);
+        break;
     }
 }
 
@@ -282,12 +285,9 @@ static sim_time on_the_wire(mdl_mesh *m, mdl_job *j, const mdl_pod *from, const 
     return crypto + (at - now) + mdl__hop_time(m, from, to, bytes);
 }
 
-/* When bytes sent now from a to b leave for good (SIM_TIME_MAX: never); the
- * internet link to an external service is never blocked. */
+/* When bytes sent now from a to b leave for good (SIM_TIME_MAX: never). */
 static sim_time send_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b)
 {
-    if (a->kind == MDL_POD_EXTERNAL || b->kind == MDL_POD_EXTERNAL)
-        return sim_now(m->world);
     return mdl__send_time(m, a, b);
 }
 
@@ -401,6 +401,11 @@ static void on_job_arrive(sim_world *w, void *t, uint64_t arg)
     }
     mdl__pod_track_job(j);
     mdl_span_to(&j->span, now, MDL_DOM_MESH);
+    if (j->server->kind == MDL_POD_EGRESS) {
+        mdl__egress_relay(m, j); /* the egress gateway routes it on */
+        mdl__job_release(m, j);
+        return;
+    }
     if (!mdl__inbound_accepts(m, j)) {
         /* PeerAuthentication refuses the connection: the proxy closes it */
         j->reset = true;
@@ -587,7 +592,9 @@ static void on_proxy_granted(sim_world *w, void *t, uint64_t arg)
 {
     mdl_req *r = t;
     mdl_mesh *m = r->m;
-    const sim_dist *cost = r->client->kind == MDL_POD_INGRESS ? &m->ingress_cost : &m->sidecar_cost;
+    const sim_dist *cost = r->client->kind == MDL_POD_INGRESS  ? &m->ingress_cost
+                           : r->client->kind == MDL_POD_EGRESS ? &m->egress_cost
+                                                               : &m->sidecar_cost;
     sim_time busy = mdl_sample_ns(cost, &r->client->rng);
     if (r->kind == MDL_REQ_EXTERNAL)
         busy += mdl__ingress_tls_cost(m, r); /* TLS termination on the gateway's worker */

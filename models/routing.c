@@ -52,7 +52,7 @@ static struct mdl_routes *routes_new(mdl_mesh *m, pol_route_inputs *in)
 {
     struct mdl_routes *rt = ms_xcalloc(1, sizeof *rt);
     const struct cfg_k8s_istio *k = m->k8s;
-    size_t n = k->nservices;
+    size_t n = k->nservices + 1;
     for (size_t i = 0; i < k->nservice_entries; i++)
         n += k->service_entries[i].hosts.len;
     rt->services = ms_xcalloc(n ? n : 1, sizeof *rt->services);
@@ -63,6 +63,9 @@ static struct mdl_routes *routes_new(mdl_mesh *m, pol_route_inputs *in)
         for (size_t h = 0; h < k->service_entries[i].hosts.len; h++)
             rt->services[j++] = (pol_route_service){k->service_entries[i].hosts.items[h].s,
                                                     k->service_entries[i].meta.ns, false};
+    const char *egw, *egw_ns;
+    if (mdl__egress_gateway_service(m, &egw, &egw_ns)) /* part of the install, as in Istio */
+        rt->services[j++] = (pol_route_service){egw, egw_ns, true};
     *in = (pol_route_inputs){
         .vs = k->virtual_services, .nvs = k->nvirtual_services,
         .dr = k->destination_rules, .ndr = k->ndestination_rules,
@@ -81,13 +84,36 @@ static void table_init(table *t, const pol_route_inputs *in, const pol_route_cli
     t->scratch = pol_route_scratch_create(t->routes);
 }
 
-static int gateway_selects_ingress(const pol_gateway *gw)
+static int gateway_selects(const pol_gateway *gw, const char *istio_label)
 {
     for (size_t i = 0; i < gw->selector.len; i++)
         if (!strcmp(gw->selector.items[i].key, "istio") &&
-            !strcmp(gw->selector.items[i].value, "ingressgateway"))
+            !strcmp(gw->selector.items[i].value, istio_label))
             return 1;
     return 0;
+}
+
+/* The tables of the gateway pods labelled istio: `label`: one per Gateway
+ * selecting them. */
+static struct mdl_routes *gateway_routes(mdl_mesh *m, const char *label)
+{
+    const struct cfg_k8s_istio *k = m->k8s;
+    pol_route_inputs in;
+    struct mdl_routes *rt = routes_new(m, &in);
+    rt->tables = ms_xcalloc(k->ngateways ? k->ngateways : 1, sizeof *rt->tables);
+    for (size_t i = 0; i < k->ngateways; i++) {
+        const pol_gateway *gw = &k->gateways[i];
+        if (!gateway_selects(gw, label))
+            continue;
+        table *t = &rt->tables[rt->ntables++];
+        size_t len = strlen(gw->meta.ns) + strlen(gw->meta.name) + 2;
+        t->gw = gw;
+        t->gw_name = ms_xmalloc(len);
+        snprintf(t->gw_name, len, "%s/%s", gw->meta.ns, gw->meta.name);
+        pol_route_client cl = {t->gw_name, "istio-system", NULL, 0};
+        table_init(t, &in, &cl);
+    }
+    return rt;
 }
 
 static void build_policies(mdl_mesh *m)
@@ -123,6 +149,8 @@ void mdl__routes_build(mdl_mesh *m)
     pol_route_inputs in;
     for (size_t w = 0; w < m->nworkloads; w++) {
         mdl_workload *wl = &m->workloads[w];
+        if (!wl->k8s)
+            continue; /* an external service: it routes nothing */
         struct mdl_routes *rt = routes_new(m, &in);
         rt->tables = ms_xcalloc(1, sizeof *rt->tables);
         rt->ntables = 1;
@@ -130,24 +158,10 @@ void mdl__routes_build(mdl_mesh *m)
         table_init(&rt->tables[0], &in, &cl);
         wl->routes = rt;
     }
-    const struct cfg_k8s_istio *k = m->k8s;
-    struct mdl_routes *rt = routes_new(m, &in);
-    rt->tables = ms_xcalloc(k->ngateways ? k->ngateways : 1, sizeof *rt->tables);
-    for (size_t i = 0; i < k->ngateways; i++) {
-        const pol_gateway *gw = &k->gateways[i];
-        if (!gateway_selects_ingress(gw))
-            continue;
-        table *t = &rt->tables[rt->ntables++];
-        size_t len = strlen(gw->meta.ns) + strlen(gw->meta.name) + 2;
-        t->gw = gw;
-        t->gw_name = ms_xmalloc(len);
-        snprintf(t->gw_name, len, "%s/%s", gw->meta.ns, gw->meta.name);
-        pol_route_client cl = {t->gw_name, "istio-system", NULL, 0};
-        table_init(t, &in, &cl);
-    }
-    m->ingress_routes = rt;
+    m->ingress_routes = gateway_routes(m, "ingressgateway");
     for (size_t p = 0; p < m->npods; p++)
         m->pods[p].routes = m->pods[p].wl ? m->pods[p].wl->routes : m->ingress_routes;
+    mdl__egress_set_routes(m, gateway_routes(m, "egressgateway"));
 }
 
 void mdl__routes_free(struct mdl_routes *rt)
@@ -322,8 +336,21 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
         local(out, 503, POL_FLAG_BIT(POL_FLAG_NC));
         return;
     case POL_ROUTE_PASSTHROUGH:
+        /* ALLOW_ANY: the PassthroughCluster, to the host the application
+         * named, if it is an external service the scenario models */
+        out->svc = mdl__egress_external(m, r->host);
+        if (!out->svc) {
+            local(out, 502, 0);
+            return;
+        }
+        out->action = MDL_ROUTE_FORWARD;
+        out->subset = NULL;
+        out->policy = &m->default_policy;
+        r->up_path = r->path;
+        r->up_host = r->host;
+        return;
     case POL_ROUTE_BLACKHOLE:
-        local(out, 502, 0);
+        local(out, 502, 0); /* REGISTRY_ONLY: the BlackHoleCluster's direct 502 */
         return;
     }
 }

@@ -1,0 +1,152 @@
+/*
+ * test_egress.c - traffic leaving the mesh (models/egress.c), on
+ * data/egress/: external services over the internet link (10ms each way,
+ * 5ms of service, nothing else costs), with their own WorkloadModels (host:).
+ *   - a ServiceEntry host is reached directly: 25ms a request once the
+ *     connection is up;
+ *   - a host without a ServiceEntry passes through under ALLOW_ANY and gets
+ *     502 (BlackHoleCluster) under REGISTRY_ONLY, while the registered host
+ *     still works;
+ *   - with Istio's egress gateway task applied, the registered host's traffic
+ *     goes through the egress gateway: the sidecar's requests go to
+ *     istio-egressgateway, whose replicas send every one of them on to the
+ *     external host, adding their 1ms;
+ *   - an external-outage makes the host fail during the outage only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/bundle.h"
+#include "models/mesh.h"
+
+#define MS 1e6
+
+typedef struct run {
+    ms_diag *d;
+    cfg_bundle b;
+    mdl_mesh *m;
+} run;
+
+static void run_files(run *r, const char *cluster, const char *extra)
+{
+    char p[3][1024];
+    const char *paths[3] = {p[0], p[1], p[2]};
+    snprintf(p[0], sizeof p[0], "%s/tests/models/data/egress/base.yaml", MESHSIM_SOURCE_DIR);
+    snprintf(p[1], sizeof p[1], "%s/tests/models/data/egress/%s", MESHSIM_SOURCE_DIR, cluster);
+    snprintf(p[2], sizeof p[2], "%s/tests/models/data/egress/%s", MESHSIM_SOURCE_DIR, extra ? extra : "");
+    r->d = ms_diag_create();
+    assert_int_equal(cfg_bundle_load(&r->b, r->d, paths, extra ? 3 : 2), 0);
+    r->m = mdl_mesh_create(&r->b, NULL, r->d);
+    assert_non_null(r->m);
+    assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
+}
+
+static void run_close(run *r)
+{
+    mdl_mesh_destroy(r->m);
+    cfg_bundle_fini(&r->b);
+    ms_diag_destroy(r->d);
+}
+
+static const mdl_row *find(const run *r, const char *source, const char *dest)
+{
+    const mdl_results *res = mdl_mesh_results(r->m);
+    for (size_t i = 0; i < res->nrows; i++)
+        if (!strcmp(res->rows[i]->source, source) &&
+            (!dest || !strcmp(res->rows[i]->destination ? res->rows[i]->destination : "", dest)))
+            return res->rows[i];
+    return NULL;
+}
+
+static void test_service_entry_and_passthrough(void **state)
+{
+    run r;
+    run_files(&r, "allow-any.yaml", NULL);
+    const mdl_row *reg = find(&r, "registered", "api.example.com");
+    const mdl_row *unreg = find(&r, "unregistered", "unknown.example.org");
+    assert_non_null(reg);
+    assert_non_null(unreg);
+    assert_true(reg->requests > 200);
+    assert_int_equal(reg->codes[200], reg->requests);
+    assert_int_equal(unreg->codes[200], unreg->requests);
+    /* one connection (its 20ms handshake once), then 25ms per request */
+    double expect = 25.0 * MS + 20.0 * MS / (double)reg->requests;
+    assert_true(fabs(sim_hist_mean(&reg->latency) - expect) < 1.0);
+    run_close(&r);
+}
+
+static void test_registry_only_blackholes_unknown_hosts(void **state)
+{
+    run r;
+    run_files(&r, "registry-only.yaml", NULL);
+    const mdl_row *reg = find(&r, "registered", "api.example.com");
+    const mdl_row *unreg = find(&r, "unregistered", NULL);
+    assert_non_null(reg);
+    assert_non_null(unreg);
+    assert_int_equal(reg->codes[200], reg->requests);
+    assert_true(unreg->requests > 200);
+    assert_int_equal(unreg->codes[502], unreg->requests);
+    assert_true(sim_hist_max(&unreg->latency) < 1 * 1000 * 1000); /* a local reply */
+    run_close(&r);
+}
+
+static void test_egress_gateway_path(void **state)
+{
+    run r;
+    run_files(&r, "registry-only.yaml", "egress-gateway.yaml");
+    const mdl_row *reg = find(&r, "registered", "istio-egressgateway");
+    const mdl_row *relay = find(&r, "istio-egressgateway", "api.example.com");
+    assert_non_null(reg);
+    assert_non_null(relay);
+    assert_null(find(&r, "registered", "api.example.com"));
+    assert_true(reg->requests > 200);
+    assert_int_equal(reg->codes[200], reg->requests);
+    assert_int_equal(relay->codes[200], relay->requests);
+    assert_true(llabs((long long)relay->requests - (long long)reg->requests) <= 1);
+    /* the gateway's 1ms on top of the 25ms, and two connections set up
+     * (the gateway replicas' to the host; the sidecar's to the gateway is free) */
+    double mean = sim_hist_mean(&reg->latency) / MS;
+    printf("# through the egress gateway: mean %.4f ms\n", mean);
+    assert_true(mean > 26.0 && mean < 26.5);
+    run_close(&r);
+}
+
+static void test_external_outage(void **state)
+{
+    run r;
+    run_files(&r, "allow-any.yaml", "outage.yaml");
+    const mdl_row *reg = find(&r, "registered", NULL);
+    const mdl_row *unreg = find(&r, "unregistered", NULL);
+    assert_non_null(reg);
+    /* the outage spans 4s of 20: some requests fail, most succeed */
+    uint64_t failed = reg->requests - reg->codes[200];
+    printf("# %llu of %llu failed\n", (unsigned long long)failed, (unsigned long long)reg->requests);
+    assert_true(failed > 0);
+    assert_true(reg->codes[200] > reg->requests / 2);
+    /* the other host is not affected */
+    assert_int_equal(unreg->codes[200], unreg->requests);
+    const mdl_results *res = mdl_mesh_results(r.m);
+    bool seen = false;
+    for (size_t i = 0; i < res->ntimeline; i++)
+        seen |= !strcmp(res->timeline[i].kind, "fault") && strstr(res->timeline[i].detail, "external-outage");
+    assert_true(seen);
+    run_close(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_service_entry_and_passthrough),
+        cmocka_unit_test(test_registry_only_blackholes_unknown_hosts),
+        cmocka_unit_test(test_egress_gateway_path),
+        cmocka_unit_test(test_external_outage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
