@@ -154,7 +154,7 @@ static int select_pods(mdl_mesh *m, mdl_fault *f)
     const cfg_fault_spec *s = f->spec;
     f->pods = ms_xcalloc(m->npods ? m->npods : 1, sizeof *f->pods);
     for (size_t p = 0; p < m->npods; p++)
-        if (m->pods[p].wl && labels_match(&s->selector, &m->pods[p].wl->k8s->pod_labels))
+        if (m->pods[p].wl && m->pods[p].wl->k8s && labels_match(&s->selector, &m->pods[p].wl->k8s->pod_labels))
             f->pods[f->npods++] = (uint32_t)p;
     if (f->npods)
         return 0;

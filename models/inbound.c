@@ -150,6 +150,8 @@ void mdl__inbound_build(mdl_mesh *m)
     const struct cfg_k8s_istio *k = m->k8s;
     for (size_t w = 0; w < m->nworkloads; w++) {
         mdl_workload *wl = &m->workloads[w];
+        if (!wl->k8s)
+            continue; /* an external service: no sidecar */
         struct mdl_inbound *in = ms_xcalloc(1, sizeof *in);
         pol_workload_ref ref = {wl->ns, &wl->k8s->pod_labels};
         in->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *in->authz);
