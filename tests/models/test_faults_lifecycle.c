@@ -143,8 +143,8 @@ static void test_fault_errors(void **state)
         "fault-errors.yaml:32:58: error: zone \"zone-c\" is not a zone of the Cluster; did you mean \"zone-a\"?",
         "fault-errors.yaml:33:86: error: region \"eu\" is not a region of the Cluster",
         "fault-errors.yaml:34:51: error: slowdown fault: its selector matches no pod",
-        "fault-errors.yaml:35:31: error: external-outage faults need external services, which this "
-        "version of meshsim does not simulate (a ServiceEntry host answers 503 NC)",
+        "fault-errors.yaml:35:54: error: external-outage: host \"api.example.com\" is not an external "
+        "service (a MESH_EXTERNAL ServiceEntry host, or a WorkloadModel with that host)",
     };
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/models/data/fault-errors.yaml", MESHSIM_SOURCE_DIR);
