@@ -2,16 +2,18 @@
  * istio_envoy_filter.c - the one EnvoyFilter shape meshsim simulates: an
  * HTTP_FILTER patch inserting Envoy's HTTP local rate limit
  * (envoy.filters.http.local_ratelimit) into the server sidecar's inbound
- * chain, as Istio's "Enabling Rate Limits using Envoy" task writes it
+ * chain or the ingress gateway's, as Istio's "Enabling Rate Limits using Envoy" task writes it
  * (policy-semantics.md 8.1).
  *
  * An EnvoyFilter none of whose patches inserts that filter is not decoded (the
  * caller skips it with a warning, as before).  One that does is checked
  * strictly: unknown fields with did-you-mean, Envoy's own limits (max_tokens
  * > 0, tokens_per_fill > 0, fill_interval >= 50ms, fraction denominators),
- * protobuf JSON durations ("60s", "0.5s").  What is valid for Istio but not
- * simulated is an error too, never silently dropped: another context than
- * SIDECAR_INBOUND, descriptors, per-connection or cluster-shared buckets,
+ * protobuf JSON durations ("60s", "0.5s").  Contexts SIDECAR_INBOUND (the
+ * server sidecar) and GATEWAY (the ingress gateway) are simulated.  What is
+ * valid for Istio but not simulated is an error too, never silently dropped:
+ * contexts ANY and SIDECAR_OUTBOUND, descriptors, per-connection or
+ * cluster-shared buckets,
  * per-route (HTTP_ROUTE) limits.  Other patches of the same EnvoyFilter get
  * a warning and are ignored.  The LocalRateLimit fields are read in
  * snake_case or lowerCamelCase, as protobuf JSON allows; the config may be
@@ -222,16 +224,18 @@ static void decode_match(const cfg_node *match, ms_diag *d, pol_local_ratelimit 
     static const char *const filter_fields[] = {"name", "subFilter"};
     static const char *const sub_fields[] = {"name"};
     if (cfg__i_absent(match)) {
-        ms_diag_error(d, rl->pos, "a local rate limit patch needs match.context SIDECAR_INBOUND (context ANY is not simulated)");
+        ms_diag_error(d, rl->pos, "a local rate limit patch needs match.context SIDECAR_INBOUND or GATEWAY (context ANY is not simulated)");
         return;
     }
     if (cfg__expect_fields(match, d, "match", fields, CFG_COUNT(fields)) != 0)
         return;
     const cfg_node *v = cfg_map_get(match, "context");
     int ctx = cfg__i_absent(v) ? 0 : cfg__i_enum(v, d, "context", contexts, CFG_COUNT(contexts));
-    if (ctx != 1 && (ctx >= 0 || cfg__i_absent(v)))
+    if (ctx == 3)
+        rl->context = POL_EF_GATEWAY;
+    else if (ctx != 1 && (ctx >= 0 || cfg__i_absent(v)))
         ms_diag_error(d, v && !cfg__i_absent(v) ? v->pos : match->pos,
-                      "local rate limits are simulated at the server sidecar only (context SIDECAR_INBOUND), found %s",
+                      "local rate limits are simulated in contexts SIDECAR_INBOUND and GATEWAY, found %s",
                       contexts[ctx < 0 ? 0 : ctx]);
     for (size_t i = 3; i < CFG_COUNT(fields); i++)
         if (!cfg__i_absent(v = cfg_map_get(match, fields[i])))

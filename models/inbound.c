@@ -40,6 +40,15 @@
  * (both reported as warnings).  Between ext_authz and rbac counts as after.
  * A limited request gets `status` (429) with x-envoy-ratelimited and flag RL;
  * the caller retries it only with `envoy-ratelimited` in its retryOn.
+ *
+ * Context GATEWAY puts the buckets in the ingress gateway's pods (selected
+ * by istio: ingressgateway / app: istio-ingressgateway, EnvoyFilter in
+ * istio-system), checked before routing goes on: before the fault filter
+ * (INSERT_FIRST, INSERT_BEFORE without subFilter or before the fault filter,
+ * filterClass AUTHN or AUTHZ) or after it (after fault, before cors,
+ * istio.stats or the router, filterClass STATS); portNumber is compared with
+ * the Gateway server's port the request came to.  A limited request is
+ * answered by the gateway (429, RL).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -69,19 +78,28 @@ struct mdl_inbound {
     size_t nrl;
 };
 
-/* The inbound filter a subFilter names: its place, or POS_NOT_APPLIED. */
-static chain_pos sub_filter_pos(const char *name, bool has_ext_authz, bool has_rbac, bool after)
+/* The HTTP filter chains a local rate limit can be inserted into, up to the
+ * router, and the filter that the positions are relative to ("gate"): rbac
+ * (with ext_authz before it) inbound, fault on the gateway. */
+typedef enum chain_kind { CHAIN_INBOUND, CHAIN_GATEWAY } chain_kind;
+
+/* Where a filter inserted next to `name` lands: its place, or POS_NOT_APPLIED
+ * when the chain has no such filter. */
+static chain_pos sub_filter_pos(const char *name, chain_kind ch, bool has_ext_authz, bool has_rbac,
+                                bool after)
 {
-    static const char *const before[] = {"istio.metadata_exchange", "istio_authn"};
-    static const char *const later[] = {"envoy.filters.http.grpc_stats", "istio.stats"};
-    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
-        if (!strcmp(name, before[i]))
-            return POS_BEFORE_AUTHZ;
-    if (!strcmp(name, "envoy.filters.http.ext_authz"))
+    static const char *const in_later[] = {"envoy.filters.http.grpc_stats", "istio.stats"};
+    static const char *const gw_later[] = {"envoy.filters.http.cors", "istio.stats"};
+    const char *const *later = ch == CHAIN_INBOUND ? in_later : gw_later;
+    if (!strcmp(name, "istio.metadata_exchange") || (ch == CHAIN_INBOUND && !strcmp(name, "istio_authn")))
+        return POS_BEFORE_AUTHZ;
+    if (ch == CHAIN_INBOUND && !strcmp(name, "envoy.filters.http.ext_authz"))
         return !has_ext_authz ? POS_NOT_APPLIED : after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
-    if (!strcmp(name, "envoy.filters.http.rbac"))
+    if (ch == CHAIN_INBOUND && !strcmp(name, "envoy.filters.http.rbac"))
         return !has_rbac ? POS_NOT_APPLIED : after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
-    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
+    if (ch == CHAIN_GATEWAY && !strcmp(name, "envoy.filters.http.fault"))
+        return after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
+    for (size_t i = 0; i < 2; i++)
         if (!strcmp(name, later[i]))
             return POS_AFTER_AUTHZ;
     if (!strcmp(name, "envoy.filters.http.router"))
@@ -89,46 +107,52 @@ static chain_pos sub_filter_pos(const char *name, bool has_ext_authz, bool has_r
     return POS_NOT_APPLIED;
 }
 
-static chain_pos chain_position(const pol_local_ratelimit *rl, bool has_ext_authz, bool has_rbac)
+static chain_pos chain_position(const pol_local_ratelimit *rl, chain_kind ch, bool has_ext_authz,
+                                bool has_rbac)
 {
     switch (rl->filter_class) {
     case POL_EF_CLASS_AUTHN: return POS_BEFORE_AUTHZ;
-    case POL_EF_CLASS_AUTHZ:
+    case POL_EF_CLASS_AUTHZ: return ch == CHAIN_INBOUND ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
     case POL_EF_CLASS_STATS: return POS_AFTER_AUTHZ;
     default: break;
     }
     switch (rl->operation) {
     case POL_EF_INSERT_FIRST: return POS_BEFORE_AUTHZ;
     case POL_EF_INSERT_BEFORE:
-        return rl->sub_filter ? sub_filter_pos(rl->sub_filter, has_ext_authz, has_rbac, false)
+        return rl->sub_filter ? sub_filter_pos(rl->sub_filter, ch, has_ext_authz, has_rbac, false)
                               : POS_BEFORE_AUTHZ;
     case POL_EF_INSERT_AFTER:
     default:
-        return rl->sub_filter ? sub_filter_pos(rl->sub_filter, has_ext_authz, has_rbac, true) : POS_NEVER;
+        return rl->sub_filter ? sub_filter_pos(rl->sub_filter, ch, has_ext_authz, has_rbac, true)
+                              : POS_NEVER;
     }
 }
 
-static void build_rate_limits(mdl_mesh *m, mdl_workload *wl, struct mdl_inbound *in)
+/* The local rate limits of the pods [first, first + npods) of a workload
+ * (name, namespace, labels) whose chain is `ch`. */
+static void build_rate_limits(mdl_mesh *m, struct mdl_inbound *in, chain_kind ch, const char *name,
+                              const char *ns, const pol_labels *labels, uint32_t npods)
 {
     const struct cfg_k8s_istio *k = m->k8s;
     bool has_ext_authz = false;
     for (size_t i = 0; i < in->nauthz; i++)
         has_ext_authz |= in->authz[i]->action == POL_AUTHZ_CUSTOM;
     in->rl = ms_xcalloc(k->nlocal_rate_limits + 1, sizeof *in->rl);
+    pol_ef_context want = ch == CHAIN_INBOUND ? POL_EF_SIDECAR_INBOUND : POL_EF_GATEWAY;
     for (size_t i = 0; i < k->nlocal_rate_limits; i++) {
         const pol_local_ratelimit *c = &k->local_rate_limits[i];
-        if ((strcmp(c->meta.ns, wl->ns) && strcmp(c->meta.ns, POL_ISTIO_ROOT_NAMESPACE)) ||
-            !pol_labels_subset(&c->workload_selector, &wl->k8s->pod_labels))
+        if (c->context != want || (strcmp(c->meta.ns, ns) && strcmp(c->meta.ns, POL_ISTIO_ROOT_NAMESPACE)) ||
+            !pol_labels_subset(&c->workload_selector, labels))
             continue;
-        chain_pos pos = chain_position(c, has_ext_authz, in->nauthz > 0);
+        chain_pos pos = chain_position(c, ch, has_ext_authz, in->nauthz > 0);
         if (pos == POS_NEVER || pos == POS_NOT_APPLIED) {
             ms_diag_warning(m->diag, c->pos,
                             pos == POS_NEVER
-                                ? "local rate limit of %s lands after the router in the inbound chain of %s: "
+                                ? "local rate limit of %s lands after the router in the chain of %s: "
                                   "Envoy never runs it"
-                                : "local rate limit of %s: subFilter %s is not in the inbound chain of %s, "
+                                : "local rate limit of %s: subFilter %s is not in the chain of %s, "
                                   "so Istio does not apply the patch",
-                            c->meta.name, pos == POS_NEVER ? wl->name : c->sub_filter, wl->name);
+                            c->meta.name, pos == POS_NEVER ? name : c->sub_filter, name);
             continue;
         }
         inbound_rl *r = &in->rl[in->nrl++];
@@ -139,8 +163,8 @@ static void build_rate_limits(mdl_mesh *m, mdl_workload *wl, struct mdl_inbound 
         rc.filter_enabled = (pol_fraction){c->enabled_numerator, c->enabled_denominator};
         rc.filter_enforced = (pol_fraction){c->enforced_numerator, c->enforced_denominator};
         rc.status = c->status;
-        r->buckets = ms_xcalloc(wl->npods ? wl->npods : 1, sizeof *r->buckets);
-        for (uint32_t p = 0; p < wl->npods; p++)
+        r->buckets = ms_xcalloc(npods ? npods : 1, sizeof *r->buckets);
+        for (uint32_t p = 0; p < npods; p++)
             pol_ratelimit_init(&r->buckets[p], &rc, 0);
     }
 }
@@ -158,7 +182,7 @@ void mdl__inbound_build(mdl_mesh *m)
         for (size_t i = 0; i < k->nauthorization_policies; i++)
             if (pol_authz_applies(&k->authorization_policies[i], NULL, &ref))
                 in->authz[in->nauthz++] = &k->authorization_policies[i];
-        build_rate_limits(m, wl, in);
+        build_rate_limits(m, in, CHAIN_INBOUND, wl->name, wl->ns, &wl->k8s->pod_labels, wl->npods);
         wl->inbound = in;
     }
     /* The ingress gateway evaluates no AuthorizationPolicy here: say so when
@@ -167,6 +191,9 @@ void mdl__inbound_build(mdl_mesh *m)
     pol_label gl[] = {{"istio", "ingressgateway"}, {"app", "istio-ingressgateway"}};
     pol_labels glabels = {gl, 2};
     pol_workload_ref gw = {INGRESS_NS, &glabels};
+    m->gateway_filters = ms_xcalloc(1, sizeof *m->gateway_filters);
+    build_rate_limits(m, m->gateway_filters, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &glabels,
+                      m->ningress);
     for (size_t i = 0; i < k->nauthorization_policies; i++) {
         const pol_authorization_policy *ap = &k->authorization_policies[i];
         if (ap->has_selector && pol_authz_applies(ap, NULL, &gw))
@@ -177,18 +204,22 @@ void mdl__inbound_build(mdl_mesh *m)
     }
 }
 
+static void inbound_free(struct mdl_inbound *in)
+{
+    if (!in)
+        return;
+    for (size_t i = 0; i < in->nrl; i++)
+        free(in->rl[i].buckets);
+    free(in->rl);
+    free(in->authz);
+    free(in);
+}
+
 void mdl__inbound_free(mdl_mesh *m)
 {
-    for (size_t w = 0; w < m->nworkloads; w++) {
-        struct mdl_inbound *in = m->workloads[w].inbound;
-        if (!in)
-            continue;
-        for (size_t i = 0; i < in->nrl; i++)
-            free(in->rl[i].buckets);
-        free(in->rl);
-        free(in->authz);
-        free(in);
-    }
+    for (size_t w = 0; w < m->nworkloads; w++)
+        inbound_free(m->workloads[w].inbound);
+    inbound_free(m->gateway_filters);
 }
 
 bool mdl__client_mtls(const mdl_mesh *m, const pol_policy_blocks *b, const mdl_service *svc)
@@ -249,34 +280,49 @@ static int authorize(const mdl_job *j, const struct mdl_inbound *in)
     return d.allowed ? 0 : d.status;
 }
 
-/* The local rate limits at `pos`, in chain order: the status of the first
- * enforced rejection, or 0. */
-static int rate_limit(mdl_mesh *m, mdl_job *j, const struct mdl_inbound *in, chain_pos pos)
+/* The local rate limits at `pos` of pod number `pod` of their workload, in
+ * chain order: the status of the first enforced rejection (its flags into
+ * *flags), or 0. */
+static int rate_limit(mdl_mesh *m, mdl_pod *p, uint32_t pod, int port, const struct mdl_inbound *in,
+                      chain_pos pos, pol_flags *flags)
 {
-    const mdl_workload *wl = j->server->wl;
-    int port = j->req->cluster->svc->target_port;
     for (size_t i = 0; i < in->nrl; i++) {
         const inbound_rl *r = &in->rl[i];
         if (r->pos != pos || (r->cfg->port.set && r->cfg->port.v != port))
             continue;
         pol_ratelimit_decision d;
-        ms_rng rng = sim_rng_view(&j->server->rng);
-        pol_ratelimit_decide(&r->buckets[j->server->id - wl->first_pod], sim_now(m->world), &rng, &d);
+        ms_rng rng = sim_rng_view(&p->rng);
+        pol_ratelimit_decide(&r->buckets[pod], sim_now(m->world), &rng, &d);
         if (d.limited) {
-            j->flags |= d.flags;
+            *flags |= d.flags;
             return d.status;
         }
     }
     return 0;
 }
 
+int mdl__gateway_rate_limit(mdl_mesh *m, mdl_req *r, bool after_fault)
+{
+    const struct mdl_inbound *in = m->gateway_filters;
+    if (!in || !in->nrl || r->client->kind != MDL_POD_INGRESS)
+        return 0;
+    int port = r->port ? r->port : 80;
+    pol_flags fl = 0;
+    int st = rate_limit(m, r->client, r->client->id - m->ingress_first, port, in,
+                        after_fault ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ, &fl);
+    r->flags |= fl;
+    return st;
+}
+
 int mdl__inbound_filters(mdl_mesh *m, mdl_job *j)
 {
     const struct mdl_inbound *in = j->server->wl->inbound;
-    int st = rate_limit(m, j, in, POS_BEFORE_AUTHZ);
+    uint32_t pod = j->server->id - j->server->wl->first_pod;
+    int port = j->req->cluster->svc->target_port;
+    int st = rate_limit(m, j->server, pod, port, in, POS_BEFORE_AUTHZ, &j->flags);
     if (!st)
         st = authorize(j, in);
     if (!st)
-        st = rate_limit(m, j, in, POS_AFTER_AUTHZ);
+        st = rate_limit(m, j->server, pod, port, in, POS_AFTER_AUTHZ, &j->flags);
     return st;
 }

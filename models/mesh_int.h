@@ -391,6 +391,7 @@ struct mdl_mesh {
     sim_dist lat_same_node, lat_same_zone, lat_cross_zone, lat_cross_region, lat_internet;
     sim_rng net_rng;
     struct mdl_routes *ingress_routes; /* owned: the ingress gateway's tables */
+    struct mdl_inbound *gateway_filters; /* owned: its local rate limits (inbound.c) */
     mdl_route_policy *route_policies;  /* owned: one per VirtualService HTTP route, in order */
     size_t *vs_policy_base;            /* owned: index of each VirtualService's first route */
     mdl_route_policy default_policy;   /* routes without a VirtualService rule */
@@ -500,6 +501,10 @@ bool mdl__inbound_accepts(const mdl_mesh *m, const mdl_job *j);
  * application, else the status of the proxy's local reply (403 RBAC, 429
  * local rate limit, which also sets j->flags RL). */
 int mdl__inbound_filters(mdl_mesh *m, mdl_job *j);
+/* The ingress gateway's local rate limits (EnvoyFilter context GATEWAY)
+ * before the fault filter, or after it: 0, or the status of the gateway's
+ * reply (429, which also sets r->flags RL). */
+int mdl__gateway_rate_limit(mdl_mesh *m, mdl_req *r, bool after_fault);
 /* source.c */
 void mdl__sources_start(mdl_mesh *m);
 void mdl__root_done(mdl_mesh *m, mdl_req *r);

@@ -527,7 +527,12 @@ static void forward(mdl_mesh *m, mdl_req *r)
 /* After routing and the fault filter: the router (forward) or a local reply. */
 static void route_continue(mdl_mesh *m, mdl_req *r)
 {
-    if (r->route.action == MDL_ROUTE_LOCAL) {
+    int limited = mdl__gateway_rate_limit(m, r, true);
+    if (limited) {
+        if (r->route.svc)
+            r->dest_name = r->route.svc->name;
+        req_complete(m, r, limited, 0);
+    } else if (r->route.action == MDL_ROUTE_LOCAL) {
         if (r->route.svc)
             r->dest_name = r->route.svc->name;
         req_complete(m, r, r->route.status, r->route.flags);
@@ -565,7 +570,12 @@ static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
     if (!r->done) {
         mdl__route(m, r, &r->route);
         const pol_fault_config *fc = r->route.policy ? &r->route.policy->fault : NULL;
-        if (fc && (fc->has_delay || fc->has_abort)) {
+        int limited = mdl__gateway_rate_limit(m, r, false);
+        if (limited) {
+            if (r->route.svc)
+                r->dest_name = r->route.svc->name;
+            req_complete(m, r, limited, 0);
+        } else if (fc && (fc->has_delay || fc->has_abort)) {
             /* Envoy's fault filter, before the router (policy-semantics.md 6.2):
              * delay (DI) first, then the independent abort draw (FI). */
             pol_fault_decision fd;

@@ -711,10 +711,16 @@ typedef enum pol_ef_filter_class {
     POL_EF_CLASS_STATS,
 } pol_ef_filter_class;
 
+typedef enum pol_ef_context {
+    POL_EF_SIDECAR_INBOUND = 0, /* the server sidecar's inbound chain */
+    POL_EF_GATEWAY,             /* a gateway's chain */
+} pol_ef_context;
+
 typedef struct pol_local_ratelimit {
     pol_meta meta;
+    pol_ef_context context;       /* match.context */
     pol_labels workload_selector; /* workloadSelector.labels; empty: all in scope */
-    pol_opt_int port;             /* match.listener.portNumber */
+    pol_opt_int port;             /* match.listener.portNumber (a gateway: its server port) */
     pol_ef_operation operation;
     const char *sub_filter;       /* match.listener.filterChain.filter.subFilter.name */
     pol_ef_filter_class filter_class;

@@ -427,7 +427,7 @@ static const cfg_diag_case cases[] = {
       "t.yaml:18:56: error: invalid duration \"20ms\": a protobuf duration is seconds with an \"s\" suffix, such as \"60s\" or \"0.5s\""}},
     {"test_envoy_filter_not_simulated",
      EF_HEAD
-     "    match: {context: GATEWAY}\n"
+     "    match: {context: SIDECAR_OUTBOUND}\n"
      "    patch:\n"
      "      operation: INSERT_FIRST\n"
      EF_VALUE
@@ -435,7 +435,7 @@ static const cfg_diag_case cases[] = {
      "          descriptors: [{entries: [{key: k, value: v}], token_bucket: {max_tokens: 1, fill_interval: 1s}}]\n"
      "  - applyTo: HTTP_ROUTE\n"
      "    patch: {operation: MERGE, value: {typed_per_filter_config: {envoy.filters.http.local_ratelimit: {}}}}\n",
-     {"t.yaml:8:22: error: local rate limits are simulated at the server sidecar only (context SIDECAR_INBOUND), found GATEWAY",
+     {"t.yaml:8:22: error: local rate limits are simulated in contexts SIDECAR_INBOUND and GATEWAY, found SIDECAR_OUTBOUND",
       "t.yaml:17:24: error: local rate limit descriptors are not simulated by this version of meshsim",
       "t.yaml:16:56: error: fill_interval must be at least 50ms (Envoy's local rate limiter), found 0.01s",
       "t.yaml:18:5: error: this local rate limit patch (applyTo HTTP_ROUTE) is not simulated by this version of meshsim; only an HTTP_FILTER patch inserting envoy.filters.http.local_ratelimit is"}},

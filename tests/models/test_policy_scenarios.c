@@ -6,7 +6,7 @@
  * interval (z = 3.29) where it is a proportion:
  *   - a 10% abort / 50% delay fault (FI, DI; no retry, no route timeout);
  *   - PeerAuthentication STRICT refusing plaintext, AuthorizationPolicy 403;
- *   - a local rate limit per pod (429 RL, not retried);
+ *   - a local rate limit per pod (429 RL, not retried), and at the gateway;
  *   - retries hiding a flaky pod (1 - p^(attempts+1));
  *   - outlier detection ejecting and returning a failing pod, on time;
  *   - a tight connection pool giving 503 UO (Erlang's loss formula);
@@ -163,6 +163,26 @@ static void test_local_rate_limit_per_pod(void **state)
     assert_int_equal(row->flags[POL_FLAG_RL], row->codes[429]);
     assert_int_equal(row->errors, row->codes[429]);
     assert_int_equal(row->retries, 0);
+    run_close(&r);
+}
+
+/* The same at the ingress gateway (context GATEWAY): two gateway pods pass
+ * 2 x 10 a second over 20s (a few more: requests sent just before the end
+ * reach a gateway after its 20s refill); the rest are 429 RL answered there. */
+static void test_gateway_local_rate_limit(void **state)
+{
+    run r;
+    run_one(&r, "gateway-ratelimit.yaml");
+    const mdl_row *row = find_row(r.m, "outside", "backend", NULL);
+    assert_non_null(row);
+    assert_true(row->requests > 1800);
+    assert_true(row->codes[200] >= 400 && row->codes[200] <= 420);
+    assert_int_equal(row->codes[429], row->requests - row->codes[200]);
+    assert_int_equal(row->flags[POL_FLAG_RL], row->codes[429]);
+    /* the limited requests never reached the backend */
+    const mdl_cluster_counters *c = find_counters(r.m, "istio-ingressgateway", BACKEND);
+    assert_non_null(c);
+    assert_int_equal(c->stats.upstream_rq_total, row->codes[200]);
     run_close(&r);
 }
 
@@ -362,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_fault_abort_and_delay),
         cmocka_unit_test(test_peer_authentication_and_authorization),
         cmocka_unit_test(test_local_rate_limit_per_pod),
+        cmocka_unit_test(test_gateway_local_rate_limit),
         cmocka_unit_test(test_retries_hide_a_flaky_pod),
         cmocka_unit_test(test_outlier_detection_ejects_and_returns),
         cmocka_unit_test(test_tight_pool_overflows_with_uo),
