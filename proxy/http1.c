@@ -197,6 +197,14 @@ static int transfer_encoding(const px_http_msg *m)
         size_t i = 0;
         if (v.len == 0)
             return 400;
+        /* a tab in the whitespace around the value ("chunked\t"): obfuscation
+         * (reference 2d), though HTTP calls it optional whitespace */
+        for (const char *q = v.p + v.len; *q != '\r'; q++)
+            if (*q == '\t')
+                return 400;
+        for (const char *q = v.p - 1; *q != ':'; q--)
+            if (*q == '\t')
+                return 400;
         while (i <= v.len) {
             size_t s = i;
             while (i < v.len && v.p[i] != ',')
