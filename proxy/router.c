@@ -299,14 +299,6 @@ void px_req_dispatch(px_req *r)
     forward(r);
 }
 
-static void local_503(px_req *r, pol_flags flags, const char *reason)
-{
-    char body[160];
-    snprintf(body, sizeof body, "upstream connect error or disconnect/reset before headers. reset reason: %s",
-             reason);
-    px_req_local_reply(r, 503, flags, body, NULL);
-}
-
 static void attempt_start(px_req *r)
 {
     px_worker *w = r->w;
@@ -341,7 +333,9 @@ static void attempt_start(px_req *r)
     }
     px_cluster_unlock(cl);
     if (!ok) {
-        local_503(r, POL_FLAG_BIT(POL_FLAG_UO), "overflow");
+        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UO),
+                           "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+                           "x-envoy-overloaded: true\r\n");
         return;
     }
     r->host = h;
