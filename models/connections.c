@@ -47,6 +47,7 @@ struct mdl_conn_pool {
     uint32_t connecting;
     idle_conn *idle;     /* stack: [nidle - 1] most recently used */
     size_t nidle, idle_cap;
+    sim_time oldest;     /* idle[0].since when nidle > 0: checked without touching idle[] */
     mdl_job **wait;      /* FIFO ring of pending attempts (entries may be stale) */
     size_t whead, wlen, wcap;
     uint32_t waiting;    /* live pending attempts in the ring */
@@ -121,7 +122,7 @@ static void conn_closed(mdl_cluster *c, struct mdl_conn_pool *p)
 static void expire_idle(mdl_cluster *c, struct mdl_conn_pool *p, sim_time now)
 {
     sim_time timeout = c->pool.idle_timeout_ns;
-    if (timeout <= 0 || !p->nidle)
+    if (timeout <= 0 || !p->nidle || now - p->oldest < timeout)
         return;
     size_t n = 0;
     while (n < p->nidle && now - p->idle[n].since >= timeout)
@@ -130,10 +131,10 @@ static void expire_idle(mdl_cluster *c, struct mdl_conn_pool *p, sim_time now)
         c->stats.upstream_cx_idle_timeout++;
         conn_closed(c, p);
     }
-    if (n) {
-        memmove(p->idle, p->idle + n, (p->nidle - n) * sizeof *p->idle);
-        p->nidle -= n;
-    }
+    memmove(p->idle, p->idle + n, (p->nidle - n) * sizeof *p->idle);
+    p->nidle -= n;
+    if (p->nidle)
+        p->oldest = p->idle[0].since;
 }
 
 static void wait_push(struct mdl_conn_pool *p, mdl_job *j)
@@ -195,6 +196,8 @@ static void conn_free(mdl_mesh *m, mdl_cluster *c, uint32_t h, uint32_t requests
         return;
     }
     MS_VEC_GROW(p->idle, p->nidle, p->idle_cap);
+    if (!p->nidle)
+        p->oldest = sim_now(m->world);
     p->idle[p->nidle++] = (idle_conn){sim_now(m->world), requests};
 }
 
