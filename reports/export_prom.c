@@ -14,6 +14,11 @@
  * buckets are Istio's defaults (series.h), counted exactly as requests were
  * recorded, cumulative, the `+Inf` bucket equal to `_count`; `_sum` is in ms.
  * Samples carry no timestamp (the scrape time is the end of the run).
+ * Then Envoy's cluster statistics, as Istio's scrape names them:
+ *   envoy_cluster_<stat>{source_workload, cluster_name}        counter/gauge
+ * (e.g. envoy_cluster_upstream_rq_retry,
+ * envoy_cluster_outlier_detection_ejections_active), summed over the client
+ * workload's pods and, as Envoy's counters are, over the whole run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +148,42 @@ static void write_durations(FILE *f, const group *gs, size_t n)
     }
 }
 
+/* Envoy's cluster statistics as Istio's Prometheus scrape names them: stat
+ * cluster.<name>.<a.b> becomes envoy_cluster_<a_b>{cluster_name="<name>"}; the
+ * client workload is a label, since one file holds every proxy. */
+static void write_cluster_family(FILE *f, const mdl_results *r, const pol_stat_desc *d,
+                                 const char *prefix, bool outlier)
+{
+    char name[160];
+    int k = snprintf(name, sizeof name, "envoy_cluster_%s%s", prefix, d->name);
+    for (int i = 0; i < k && i < (int)sizeof name; i++)
+        if (name[i] == '.')
+            name[i] = '_';
+    fprintf(f, "# TYPE %s %s\n", name, d->kind == POL_STAT_GAUGE ? "gauge" : "counter");
+    for (size_t i = 0; i < r->nclusters; i++) {
+        const mdl_cluster_counters *c = &r->clusters[i];
+        fprintf(f, "%s{", name);
+        label(f, "source_workload", c->client, true);
+        label(f, "cluster_name", c->cluster, false);
+        fprintf(f, "} %llu\n",
+                (unsigned long long)pol_stat_value(outlier ? (const void *)&c->outlier
+                                                           : (const void *)&c->stats, d));
+    }
+}
+
+static void write_cluster_stats(FILE *f, const mdl_results *r)
+{
+    if (!r->nclusters)
+        return;
+    size_t ncs, nos;
+    const pol_stat_desc *cs = pol_cluster_stats_table(&ncs);
+    const pol_stat_desc *os = pol_outlier_stats_table(&nos);
+    for (size_t i = 0; i < ncs; i++)
+        write_cluster_family(f, r, &cs[i], "", false);
+    for (size_t i = 0; i < nos; i++)
+        write_cluster_family(f, r, &os[i], "outlier_detection_", true);
+}
+
 void rpt_export_prom(FILE *f, const mdl_results *r)
 {
     const mdl_series_set *set = &r->series;
@@ -168,6 +209,7 @@ void rpt_export_prom(FILE *f, const mdl_results *r)
             qsort(gs[i].responses, gs[i].nresponses, sizeof *gs[i].responses, response_cmp);
     write_requests(f, gs, n);
     write_durations(f, gs, n);
+    write_cluster_stats(f, r);
     for (size_t i = 0; i < n; i++)
         free(gs[i].responses);
     free(gs);

@@ -38,13 +38,16 @@ static const char schema[] =
     " lo_ns INTEGER, hi_ns INTEGER, count INTEGER);"
     "CREATE TABLE timeline(t_s REAL, end_s REAL, kind TEXT, subject TEXT, detail TEXT);"
     "CREATE TABLE assertions(name TEXT, metric TEXT, selector TEXT, passed INTEGER,"
-    " observed REAL, unit TEXT, \"limit\" TEXT, samples INTEGER);";
+    " observed REAL, unit TEXT, \"limit\" TEXT, samples INTEGER);"
+    "CREATE TABLE cluster_stats(source_workload TEXT, cluster_name TEXT, stat TEXT, type TEXT,"
+    " value INTEGER);";
 
 static const char indexes[] =
     "CREATE INDEX responses_by_series ON responses(series_id, t_s);"
     "CREATE INDEX latency_buckets_by_series ON latency_buckets(series_id, t_s);"
     "CREATE INDEX series_by_destination ON series(destination_service, destination_version);"
-    "CREATE INDEX timeline_by_kind ON timeline(kind, t_s);";
+    "CREATE INDEX timeline_by_kind ON timeline(kind, t_s);"
+    "CREATE INDEX cluster_stats_by_cluster ON cluster_stats(cluster_name, stat);";
 
 typedef struct writer {
     sqlite3 *db;
@@ -308,6 +311,39 @@ static void write_assertions(writer *w, const rpt_assertion *a, size_t na)
     sqlite3_finalize(st);
 }
 
+/* --- Envoy cluster statistics ---------------------------------------------- */
+
+static void write_stat_table(writer *w, sqlite3_stmt *st, const mdl_cluster_counters *c,
+                             const void *stats, const char *prefix, const pol_stat_desc *t,
+                             size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s%s", prefix, t[i].name);
+        sqlite3_bind_text(st, 1, c->client, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, c->cluster, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, t[i].kind == POL_STAT_GAUGE ? "gauge" : "counter", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)pol_stat_value(stats, &t[i]));
+        step(w, st);
+    }
+}
+
+static void write_cluster_stats(writer *w, const mdl_results *r)
+{
+    sqlite3_stmt *st = prep(w, "INSERT INTO cluster_stats VALUES(?,?,?,?,?)");
+    size_t ncs, nos;
+    const pol_stat_desc *cs = pol_cluster_stats_table(&ncs);
+    const pol_stat_desc *os = pol_outlier_stats_table(&nos);
+    for (size_t i = 0; st && i < r->nclusters; i++) {
+        const mdl_cluster_counters *c = &r->clusters[i];
+        write_stat_table(w, st, c, &c->stats, "", cs, ncs);
+        write_stat_table(w, st, c, &c->outlier, "outlier_detection.", os, nos);
+    }
+    sqlite3_finalize(st);
+}
+
 int rpt_store_write(const char *path, const mdl_mesh *m, const rpt_assertion *a, size_t na,
                     const rpt_run_info *info, char *err, size_t cap)
 {
@@ -329,6 +365,7 @@ int rpt_store_write(const char *path, const mdl_mesh *m, const rpt_assertion *a,
     begin(&w);
     write_timeline(&w, r);
     write_assertions(&w, a, na);
+    write_cluster_stats(&w, r);
     commit(&w);
     exec(&w, indexes, "index");
     /* a results file travels alone: fold the WAL back into it */

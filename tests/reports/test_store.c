@@ -44,6 +44,8 @@
 
 #include "config/bundle.h"
 #include "models/mesh.h"
+#include "policy/cluster_stats.h"
+#include "policy/outlier.h"
 #include "reports/export.h"
 #include "reports/report_dir.h"
 
@@ -200,18 +202,20 @@ static void test_file_and_schema(void **state)
         {"latency_buckets", "series_id t_s lo_ns hi_ns count"},
         {"timeline", "t_s end_s kind subject detail"},
         {"assertions", "name metric selector passed observed unit limit samples"},
+        {"cluster_stats", "source_workload cluster_name stat type value"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         columns(f->db, want[i][0], buf, sizeof buf);
         assert_string_equal(buf, want[i][1]);
     }
-    assert_int_equal(one(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 7);
+    assert_int_equal(one(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 8);
     one_text(f->db,
              "SELECT group_concat(tbl_name || '(' || (SELECT group_concat(name, ',') FROM "
              "pragma_index_info(m.name)) || ')', ' ') FROM (SELECT * FROM sqlite_master "
              "WHERE type = 'index' ORDER BY tbl_name, name) m",
              buf, sizeof buf);
-    assert_string_equal(buf, "latency_buckets(series_id,t_s) responses(series_id,t_s) "
+    assert_string_equal(buf, "cluster_stats(cluster_name,stat) "
+                             "latency_buckets(series_id,t_s) responses(series_id,t_s) "
                              "run(key) series(destination_service,destination_version) "
                              "timeline(kind,t_s) windows(series_id,t_s)");
 }
@@ -661,16 +665,18 @@ static void test_prometheus_parses_back(void **state)
     assert_non_null(text);
     assert_true(text[strlen(text) - 1] == '\n');
     size_t cap = 4096, n = 0;
+    double envoy_retries = 0;
     sample *ss = calloc(cap, sizeof *ss);
-    char typed[4][96];
+    char typed[128][96];
     int ntyped = 0;
     char *save = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '#') {
             char name[96], type[32];
             if (sscanf(line, "# TYPE %95s %31s", name, type) == 2) {
-                assert_true(!strcmp(type, "counter") || !strcmp(type, "histogram"));
-                assert_true(ntyped < 4);
+                assert_true(!strcmp(type, "counter") || !strcmp(type, "histogram") ||
+                            !strcmp(type, "gauge"));
+                assert_true(ntyped < 128);
                 snprintf(typed[ntyped++], sizeof typed[0], "%s", name);
             } else {
                 assert_true(!strncmp(line, "# HELP ", 7));
@@ -685,6 +691,8 @@ static void test_prometheus_parses_back(void **state)
         for (int t = 0; t < ntyped; t++)
             found |= !strncmp(ss[n].name, typed[t], strlen(typed[t]));
         assert_true(found);
+        if (!strcmp(ss[n].name, "envoy_cluster_upstream_rq_retry"))
+            envoy_retries += ss[n].value;
         /* unique (name, labels) */
         for (size_t k = 0; k < n; k++)
             assert_false(!strcmp(ss[k].name, ss[n].name) && !strcmp(ss[k].labels, ss[n].labels) &&
@@ -692,7 +700,11 @@ static void test_prometheus_parses_back(void **state)
         n++;
     }
     free(text);
-    assert_int_equal(ntyped, 2);
+    /* Istio's two families, then one per Envoy cluster statistic */
+    assert_int_equal(ntyped, 2 + one(f->db, "SELECT count(DISTINCT stat) FROM cluster_stats"));
+    assert_true(envoy_retries ==
+                (double)one(f->db, "SELECT sum(value) FROM cluster_stats "
+                                   "WHERE stat = 'upstream_rq_retry'"));
 
     /* counters: the total equals the database's; per label set the histogram agrees */
     double total = 0, hist_total = 0;
@@ -762,6 +774,45 @@ static void test_prometheus_parses_back(void **state)
     free(ss);
 }
 
+/* One statistic of the client's cluster for the backend. */
+static long long backend_stat(sqlite3 *db, const char *stat)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT value FROM cluster_stats WHERE source_workload = 'client' AND "
+             "cluster_name = 'outbound|80||backend.default.svc.cluster.local' AND stat = '%s'",
+             stat);
+    return one(db, sql);
+}
+
+/* Envoy's cluster statistics: every statistic of the client's cluster for the
+ * backend is there, named as Envoy names it, and the numbers hang together. */
+static void test_cluster_stats(void **state)
+{
+    fixture *f = *state;
+    size_t ncs, nos;
+    pol_cluster_stats_table(&ncs);
+    pol_outlier_stats_table(&nos);
+    assert_int_equal(one(f->db, "SELECT count(*) FROM cluster_stats WHERE source_workload = "
+                                "'client' AND cluster_name LIKE 'outbound|80||backend.%'"),
+                     (long long)(ncs + nos));
+    assert_int_equal(backend_stat(f->db, "membership_total"), 4); /* three v1 pods, one v2 */
+    long long by_class = 0;
+    const char *classes[] = {"upstream_rq_1xx", "upstream_rq_2xx", "upstream_rq_3xx",
+                             "upstream_rq_4xx", "upstream_rq_5xx"};
+    for (int i = 0; i < 5; i++)
+        by_class += backend_stat(f->db, classes[i]);
+    assert_int_equal(backend_stat(f->db, "upstream_rq_completed"), by_class);
+    assert_true(backend_stat(f->db, "upstream_rq_retry") > 0);
+    assert_true(backend_stat(f->db, "upstream_rq_pending_overflow") > 0);
+    /* every ejection the detector enforced is on the timeline */
+    assert_int_equal(backend_stat(f->db, "outlier_detection.ejections_enforced_total"),
+                     one(f->db, "SELECT count(*) FROM timeline WHERE kind = 'ejection'"));
+    assert_int_equal(one(f->db, "SELECT count(*) FROM cluster_stats WHERE type NOT IN "
+                                "('counter', 'gauge')"),
+                     0);
+}
+
 /* The exports are a pure function of inputs and seed: a second run of the
  * same bundle writes the same bytes. */
 static void test_exports_are_deterministic(void **state)
@@ -801,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_csv_parses_back),
         cmocka_unit_test(test_jsonl_parses_back),
         cmocka_unit_test(test_prometheus_parses_back),
+        cmocka_unit_test(test_cluster_stats),
         cmocka_unit_test(test_exports_are_deterministic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
