@@ -6,8 +6,8 @@
  * them): every user of a closed-loop external source keeps one connection to
  * the gateway replica it first reached and reuses it for its next requests
  * while that replica runs; an open-loop source keeps a pool of connections,
- * takes the most recently used idle one for a request and opens a new one
- * when all are busy.  The cloud load balancer balances connections, not
+ * takes an idle one at random for a request (many clients behind it: no one
+ * connection is favoured) and opens a new one when all are busy.  The cloud load balancer balances connections, not
  * requests: a new connection's replica is drawn uniformly among the running
  * ones (source.c).  A new connection costs the TCP handshake, one round trip
  * on the internet link before the request goes.  A connection whose request
@@ -71,7 +71,9 @@ void mdl__ingress_send(mdl_mesh *m, mdl_source *s, mdl_req *r, uint32_t user)
     bool fresh = true;
     if (!s->spec->closed_loop) {
         while (s->nidle_conns && fresh) {
-            uint32_t pod = s->idle_conns[--s->nidle_conns];
+            size_t k = (size_t)sim_rng_below(&s->rng, s->nidle_conns);
+            uint32_t pod = s->idle_conns[k];
+            s->idle_conns[k] = s->idle_conns[--s->nidle_conns];
             if (mdl__pod_alive(&m->pods[pod])) {
                 r->client = &m->pods[pod];
                 fresh = false;

@@ -60,6 +60,9 @@ int mdl_mesh_app_occupancy(const mdl_mesh *m, const char *workload, double *mean
  * maxRequestsPerConnection or idleTimeout, pending overflows...).  -1 when no
  * proxy has a cluster for it. */
 int mdl_mesh_upstream_stats(const mdl_mesh *m, const char *service, pol_cluster_stats *out);
+/* Requests the proxy of pod `pod` (e.g. "istio-ingressgateway-0") took on
+ * its workers over the measured window; -1 when no pod has that name. */
+int64_t mdl_mesh_proxy_requests(const mdl_mesh *m, const char *pod);
 /* Outlier ejections seen by the probe's selection (destination filter). */
 uint64_t mdl_mesh_probe_ejections(const mdl_mesh *m, size_t i);
 

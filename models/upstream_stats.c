@@ -1,7 +1,8 @@
 /*
  * upstream_stats.c - Envoy's cluster counters (policy/cluster_stats.h) of
  * every client proxy's cluster for one service, summed: what
- * `cluster.outbound|PORT||SERVICE.*` would show added over all proxies.
+ * `cluster.outbound|PORT||SERVICE.*` would show added over all proxies; and
+ * the requests each proxy took on its workers.
  */
 #include <string.h>
 
@@ -23,4 +24,12 @@ int mdl_mesh_upstream_stats(const mdl_mesh *m, const char *service, pol_cluster_
                 *(uint64_t *)(void *)((char *)out + table[i].offset) += pol_stat_value(&cl->stats, &table[i]);
         }
     return found;
+}
+
+int64_t mdl_mesh_proxy_requests(const mdl_mesh *m, const char *pod)
+{
+    for (size_t p = 0; p < m->npods; p++)
+        if (!strcmp(m->pods[p].name, pod))
+            return (int64_t)mdl_station_arrivals(&m->pods[p].proxy);
+    return -1;
 }

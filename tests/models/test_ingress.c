@@ -5,7 +5,9 @@
  *     connection: two users over HTTPS pay 2 x (20ms TCP + 3ms TLS) in the
  *     whole run, over plain HTTP 2 x 20ms;
  *   - a host no Gateway server accepts gets 404 NR from the gateway, without
- *     reaching any service.
+ *     reaching any service;
+ *   - an open-loop crowd's connections, spread by the load balancer, spread
+ *     the requests over the gateway replicas (data/ingress/replicas.yaml).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,10 +74,42 @@ static void test_gateway(void **state)
     ms_diag_destroy(d);
 }
 
+static void test_replicas_share_the_load(void **state)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/models/data/ingress/replicas.yaml", MESHSIM_SOURCE_DIR);
+    const char *paths[1] = {path};
+    ms_diag *d = ms_diag_create();
+    cfg_bundle b;
+    assert_int_equal(cfg_bundle_load(&b, d, paths, 1), 0);
+    mdl_mesh *m = mdl_mesh_create(&b, NULL, d);
+    assert_non_null(m);
+    assert_int_equal(mdl_mesh_run(m, NULL, NULL), 0);
+    const mdl_row *crowd = row_of(m, "crowd");
+    int64_t total = 0;
+    int64_t n[3];
+    for (int i = 0; i < 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "istio-ingressgateway-%d", i);
+        n[i] = mdl_mesh_proxy_requests(m, name);
+        total += n[i];
+    }
+    assert_int_equal(mdl_mesh_proxy_requests(m, "istio-ingressgateway-3"), -1);
+    printf("# replicas took %lld, %lld, %lld of %llu\n", (long long)n[0], (long long)n[1],
+           (long long)n[2], (unsigned long long)crowd->requests);
+    assert_true(total >= (int64_t)crowd->requests);
+    for (int i = 0; i < 3; i++)
+        assert_true(n[i] > total / 5 && n[i] < total / 2);
+    mdl_mesh_destroy(m);
+    cfg_bundle_fini(&b);
+    ms_diag_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gateway),
+        cmocka_unit_test(test_replicas_share_the_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
