@@ -43,6 +43,7 @@ static void on_app_granted(sim_world *w, void *t, uint64_t arg)
         return;
     }
     j->holds_app = true;
+    mdl_span_to(&j->span, sim_now(w), MDL_DOM_APP); /* its service starts */
     j->refs++; /* held by the service-time event (reference passed on) */
     sim_time service = mdl_sample_ns(&j->server->wl->service_time, &j->server->rng);
     if (j->server->slow_factor != 1.0) /* a slowdown fault */
@@ -55,7 +56,7 @@ void mdl__job_at_app(mdl_mesh *m, mdl_job *j)
 {
     if (j->killed)
         return; /* its pod died while its sidecar handled it */
-    mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_APP);
+    mdl_span_to(&j->span, sim_now(m->world), MDL_DOM_APP_QUEUE); /* until a slot is free */
     j->refs++;
     if (mdl_station_acquire(&j->server->app, m->world, on_app_granted, j, 0) == MDL_ADMIT_FULL) {
         mdl__job_release(m, j);

@@ -152,11 +152,12 @@ struct mdl_cluster {
 
 /* Time spent per domain by a request or an attempt: closed segments in acc[],
  * plus the open one, which started at `start` in domain `dom` (MDL_DOM_NONE
- * while the owner waits for someone else, whose time is added when known). */
-#define MDL_DOM_NONE MDL_NDOMAINS
+ * while the owner waits for someone else, whose time is added when known).
+ * Time in MDL_DOM_APP_QUEUE counts in MDL_DOM_APP too (results.h). */
+#define MDL_DOM_NONE MDL_NPARTS
 
 typedef struct mdl_span {
-    sim_time acc[MDL_NDOMAINS];
+    sim_time acc[MDL_NPARTS];
     int dom;
     sim_time start;
 } mdl_span;
@@ -166,11 +167,19 @@ static inline void mdl_span_init(mdl_span *s, sim_time now, int dom)
     *s = (mdl_span){.dom = dom, .start = now};
 }
 
+static inline void mdl__span_add(sim_time *acc, int dom, sim_time t)
+{
+    if (dom == MDL_DOM_NONE)
+        return;
+    acc[dom] += t;
+    if (dom == MDL_DOM_APP_QUEUE)
+        acc[MDL_DOM_APP] += t;
+}
+
 /* Close the open segment at `now` and open one in `dom`. */
 static inline void mdl_span_to(mdl_span *s, sim_time now, int dom)
 {
-    if (s->dom != MDL_DOM_NONE)
-        s->acc[s->dom] += now - s->start;
+    mdl__span_add(s->acc, s->dom, now - s->start);
     s->dom = dom;
     s->start = now;
 }
@@ -178,18 +187,18 @@ static inline void mdl_span_to(mdl_span *s, sim_time now, int dom)
 /* The totals as they would be if the open segment closed at `now`. */
 static inline void mdl_span_snapshot(const mdl_span *s, sim_time now, sim_time *out)
 {
-    for (int d = 0; d < MDL_NDOMAINS; d++)
+    for (int d = 0; d < MDL_NPARTS; d++)
         out[d] = s->acc[d];
-    if (s->dom != MDL_DOM_NONE)
-        out[s->dom] += now - s->start;
+    mdl__span_add(out, s->dom, now - s->start);
 }
 
 static inline void mdl_acc_add(sim_time *dst, const sim_time *src)
 {
-    for (int d = 0; d < MDL_NDOMAINS; d++)
+    for (int d = 0; d < MDL_NPARTS; d++)
         dst[d] += src[d];
 }
 
+/* The whole time: the four domains (the application's queue is in its domain). */
 static inline sim_time mdl_acc_sum(const sim_time *acc)
 {
     sim_time t = 0;
@@ -316,7 +325,7 @@ struct mdl_job {
     uint32_t step;      /* next call step */
     uint32_t pending;   /* children not yet finished in the current step */
     uint32_t nslots;    /* calls started in the current step */
-    sim_time slot_acc[MDL_MAX_PARALLEL][MDL_NDOMAINS]; /* per call: all its app tries */
+    sim_time slot_acc[MDL_MAX_PARALLEL][MDL_NPARTS]; /* per call: all its app tries */
     bool child_failed;
     /* life cycle (lifecycle.c) */
     uint32_t gen;       /* the server incarnation the client's view targets */

@@ -162,7 +162,7 @@ static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
 static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r, bool answered)
 {
     mdl_job *j = r->attempt;
-    sim_time now = sim_now(m->world), part[MDL_NDOMAINS];
+    sim_time now = sim_now(m->world), part[MDL_NPARTS];
     mdl_span_snapshot(&j->span, now, part);
     mdl_acc_add(r->span.acc, part);
     j->abandoned = true;

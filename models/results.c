@@ -12,11 +12,12 @@
 #include "base/alloc.h"
 #include "base/hash.h"
 
-static const char *const domain_names[MDL_NDOMAINS] = {"ingress", "mesh", "node", "app"};
+static const char *const domain_names[MDL_NPARTS] = {"ingress", "mesh", "node", "app",
+                                                     "app_queue"};
 
 const char *mdl_domain_name(mdl_domain d)
 {
-    return (unsigned)d < MDL_NDOMAINS ? domain_names[d] : "?";
+    return (unsigned)d < MDL_NPARTS ? domain_names[d] : "?";
 }
 
 void mdl_results_init(mdl_results *r, const char *scenario, uint64_t seed, sim_time duration,
@@ -167,6 +168,6 @@ void mdl_row_record(mdl_row *row, const mdl_outcome *o)
         if (pol_flags_has(o->flags, (pol_flag)f))
             row->flags[f]++;
     sim_hist_record(&row->latency, o->latency_ns > 0 ? o->latency_ns : 0);
-    for (int d = 0; d < MDL_NDOMAINS; d++)
+    for (int d = 0; d < MDL_NPARTS; d++)
         row->domain_ns[d] += (double)o->domain_ns[d];
 }

@@ -11,7 +11,11 @@
  * sources are free of coordinated omission) to the last byte of the response.
  * Only requests started in [warmup, duration) are counted.  Every request's time
  * is split into four domains (ingress, mesh, node network, application) along
- * its critical path, so the domain means add up to the latency mean.
+ * its critical path, so the domain means add up to the latency mean.  The
+ * application's time is further split into its queue (waiting for one of the
+ * application's concurrency slots) and its service (the rest): the arrays hold
+ * MDL_NPARTS entries, the four domains then MDL_DOM_APP_QUEUE, a part of
+ * MDL_DOM_APP (so the application's service time is APP - APP_QUEUE).
  *
  * The results own their rows, strings and histograms.
  */
@@ -34,10 +38,13 @@ typedef enum mdl_domain {
     MDL_DOM_MESH,
     MDL_DOM_NODE,
     MDL_DOM_APP,
-    MDL_NDOMAINS
+    MDL_NDOMAINS,
+    MDL_DOM_APP_QUEUE = MDL_NDOMAINS, /* included in MDL_DOM_APP */
+    MDL_NPARTS
 } mdl_domain;
 
-const char *mdl_domain_name(mdl_domain d); /* "ingress", "mesh", "node", "app" */
+/* "ingress", "mesh", "node", "app", then "app_queue" */
+const char *mdl_domain_name(mdl_domain d);
 
 #define MDL_MAX_STATUS 600 /* response codes 0..599; 0 = no response (client gave up) */
 
@@ -50,7 +57,7 @@ typedef struct mdl_row {
     uint64_t codes[MDL_MAX_STATUS];
     uint64_t flags[POL_FLAG_COUNT];
     sim_hist latency; /* ns */
-    double domain_ns[MDL_NDOMAINS]; /* sums over requests */
+    double domain_ns[MDL_NPARTS]; /* sums over requests */
     uint64_t _hash; /* of the key, for the results' index */
 } mdl_row;
 
@@ -86,7 +93,7 @@ typedef struct mdl_results {
     uint64_t seed;
     sim_time duration_ns, warmup_ns;
     uint64_t requests; /* requests from Traffic sources, counted */
-    double domain_ns[MDL_NDOMAINS]; /* sums over those requests */
+    double domain_ns[MDL_NPARTS]; /* sums over those requests */
     mdl_row **rows;    /* owned; sorted by (source, destination, version, host) once finished */
     size_t nrows, _cap;
     mdl_row **_index;  /* open addressing on the key hash; _index_cap a power of two */
@@ -128,7 +135,7 @@ typedef struct mdl_outcome {
     pol_flags flags;
     uint32_t retries;
     sim_time latency_ns;
-    sim_time domain_ns[MDL_NDOMAINS];
+    sim_time domain_ns[MDL_NPARTS];
 } mdl_outcome;
 
 int mdl_outcome_is_error(const mdl_outcome *o);

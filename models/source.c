@@ -176,12 +176,12 @@ void mdl__root_done(mdl_mesh *m, mdl_req *r)
     m->results.finished++;
     if (r->counted) {
         /* the span is still open when the client gives up on the way back */
-        sim_time acc[MDL_NDOMAINS], lat = now - r->t_start;
+        sim_time acc[MDL_NPARTS], lat = now - r->t_start;
         mdl_span_snapshot(&r->span, now, acc);
         assert(mdl_acc_sum(acc) == lat);
         mdl__record(m, r, r->src->spec->name.str, lat, acc);
         m->results.requests++;
-        for (int d = 0; d < MDL_NDOMAINS; d++)
+        for (int d = 0; d < MDL_NPARTS; d++)
             m->results.domain_ns[d] += (double)acc[d];
     }
     if (r->src->spec->closed_loop)

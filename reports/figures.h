@@ -13,7 +13,10 @@ typedef struct rpt_figures {
     double error_rate;   /* 0 when no request */
     double success_rate; /* 0 when no request */
     double mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, max_ms;
-    double domain_ms[MDL_NDOMAINS]; /* mean per request */
+    /* mean per request: the four domains, then the application's queue
+     * (domain_ms[MDL_DOM_APP_QUEUE], part of domain_ms[MDL_DOM_APP]) */
+    double domain_ms[MDL_NPARTS];
+    double app_service_ms; /* the application's time outside its queue */
 } rpt_figures;
 
 /* `seconds`: the measured window's length (> 0, else rps is 0). */
@@ -26,8 +29,9 @@ static inline rpt_figures rpt_row_figures(const mdl_row *row, double seconds)
     if (row->requests) {
         f.error_rate = (double)row->errors / n;
         f.success_rate = 1 - f.error_rate;
-        for (int d = 0; d < MDL_NDOMAINS; d++)
+        for (int d = 0; d < MDL_NPARTS; d++)
             f.domain_ms[d] = row->domain_ns[d] / n / 1e6;
+        f.app_service_ms = (row->domain_ns[MDL_DOM_APP] - row->domain_ns[MDL_DOM_APP_QUEUE]) / n / 1e6;
     }
     f.mean_ms = sim_hist_mean(h) / 1e6;
     f.p50_ms = (double)sim_hist_quantile(h, 0.50) / 1e6;

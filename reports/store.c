@@ -26,7 +26,8 @@ static const char schema[] =
     " requests INTEGER, errors INTEGER, retries INTEGER, timeouts INTEGER, rps REAL,"
     " latency_mean_ms REAL, latency_p50_ms REAL, latency_p90_ms REAL, latency_p99_ms REAL,"
     " latency_p999_ms REAL, latency_max_ms REAL,"
-    " ingress_ms REAL, mesh_ms REAL, node_ms REAL, app_ms REAL);"
+    " ingress_ms REAL, mesh_ms REAL, node_ms REAL, app_ms REAL, app_queue_ms REAL,"
+    " app_service_ms REAL);"
     "CREATE TABLE windows(series_id INTEGER REFERENCES series(id), t_s REAL, length_s REAL,"
     " requests INTEGER, errors INTEGER, retries INTEGER, timeouts INTEGER,"
     " ejections INTEGER, pool_overflows INTEGER,"
@@ -165,7 +166,8 @@ static void write_series_row(writer *w, sqlite3_stmt *st, sqlite3_int64 id, cons
     rpt_figures f = rpt_row_figures(t, measured_s);
     const char *key[] = {s->source, s->destination, s->workload, s->version, s->host, s->route};
     const double cols[] = {f.rps, f.mean_ms, f.p50_ms, f.p90_ms, f.p99_ms, f.p999_ms, f.max_ms,
-                           f.domain_ms[0], f.domain_ms[1], f.domain_ms[2], f.domain_ms[3]};
+                           f.domain_ms[0], f.domain_ms[1], f.domain_ms[2], f.domain_ms[3],
+                           f.domain_ms[MDL_DOM_APP_QUEUE], f.app_service_ms};
     sqlite3_bind_int64(st, 1, id);
     for (int i = 0; i < 6; i++)
         sqlite3_bind_text(st, 2 + i, key[i], -1, SQLITE_STATIC);
@@ -231,7 +233,7 @@ static void write_window(writer *w, const series_stmts *ss, sqlite3_int64 id,
 static void write_series(writer *w, const mdl_results *r, double measured_s)
 {
     series_stmts ss = {
-        prep(w, "INSERT INTO series VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+        prep(w, "INSERT INTO series VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
         prep(w, "INSERT INTO windows VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
         prep(w, "INSERT INTO responses VALUES(?,?,?,?,?)"),
         prep(w, "INSERT INTO latency_buckets VALUES(?,?,?,?,?)"),

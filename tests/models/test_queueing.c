@@ -9,7 +9,9 @@
  * inside the confidence interval of the theory's value.  A CPU-starved
  * sidecar (one worker, exponential cost) is a queue too: the client's
  * outbound and the server's inbound sidecar form two M/M/1 stations in
- * tandem, whose mean sojourn times add (Jackson).
+ * tandem, whose mean sojourn times add (Jackson).  The attribution splits the
+ * M/M/1 latency into the application's queue, Wq = rho / (mu - lambda), and
+ * its service, 1 / mu, and the domains add up to the latency mean.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,9 +30,11 @@
 
 /* Run `file` REPLICATIONS times with seeds 1..N; collect assertion probe 0's
  * mean and p99 (ms) and the time-average number of requests held by the
- * workload "server", checking Little's law on each replication. */
+ * workload "server", checking Little's law on each replication.  With
+ * `app_split` (two of them): probe 0's mean application queue and service
+ * (ms), checking on each replication that the domains add up to the mean. */
 static void replicate_ex(const char *file, sim_time duration, bool little, sim_welford *mean,
-                         sim_welford *p99, sim_welford *jobs)
+                         sim_welford *p99, sim_welford *jobs, sim_welford *app_split)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/scenarios/queueing/%s", MESHSIM_SOURCE_DIR, file);
@@ -38,6 +42,8 @@ static void replicate_ex(const char *file, sim_time duration, bool little, sim_w
     sim_welford_init(mean);
     sim_welford_init(p99);
     sim_welford_init(jobs);
+    if (app_split)
+        sim_welford_init(&app_split[0]), sim_welford_init(&app_split[1]);
     for (int rep = 1; rep <= REPLICATIONS; rep++) {
         ms_diag *d = ms_diag_create();
         cfg_bundle b;
@@ -57,6 +63,16 @@ static void replicate_ex(const char *file, sim_time duration, bool little, sim_w
         if (little)
             assert_true(fabs(l - lw) <= 0.01 * lw);
         sim_welford_add(jobs, l);
+        if (app_split) {
+            double n = (double)row->requests, sum = 0;
+            for (int dom = 0; dom < MDL_NDOMAINS; dom++)
+                sum += row->domain_ns[dom];
+            assert_true(fabs(sum / n - sim_hist_mean(&row->latency)) <= 1e-6 * sum / n);
+            double queue = row->domain_ns[MDL_DOM_APP_QUEUE];
+            assert_true(queue > 0 && queue < row->domain_ns[MDL_DOM_APP]);
+            sim_welford_add(&app_split[0], queue / n / 1e6);
+            sim_welford_add(&app_split[1], (row->domain_ns[MDL_DOM_APP] - queue) / n / 1e6);
+        }
         mdl_mesh_destroy(m);
         cfg_bundle_fini(&b);
         ms_diag_destroy(d);
@@ -68,7 +84,7 @@ static void replicate_ex(const char *file, sim_time duration, bool little, sim_w
 static void replicate(const char *file, sim_time duration, sim_welford *mean, sim_welford *p99,
                       sim_welford *jobs)
 {
-    replicate_ex(file, duration, true, mean, p99, jobs);
+    replicate_ex(file, duration, true, mean, p99, jobs, NULL);
 }
 
 static void assert_in_ci(const sim_welford *w, double expected)
@@ -81,9 +97,11 @@ static void assert_in_ci(const sim_welford *w, double expected)
 
 static void test_mm1_mean_and_p99(void **state)
 {
-    sim_welford mean, p99, jobs;
-    replicate("mm1.yaml", 100 * SIM_S, &mean, &p99, &jobs);
+    sim_welford mean, p99, jobs, app[2];
+    replicate_ex("mm1.yaml", 100 * SIM_S, true, &mean, &p99, &jobs, app);
     assert_in_ci(&mean, 5.0);              /* W = 1/(mu - lambda) */
+    assert_in_ci(&app[0], 4.0);            /* Wq = rho/(mu - lambda) */
+    assert_in_ci(&app[1], 1.0);            /* 1/mu */
     assert_in_ci(&jobs, 4.0);              /* L = rho / (1 - rho) */
     assert_in_ci(&p99, log(100.0) / 0.2);  /* 23.026 ms */
 }
@@ -108,7 +126,7 @@ static void test_md1_pollaczek_khinchine(void **state)
 static void test_starved_sidecars_tandem_mm1(void **state)
 {
     sim_welford mean, p99, jobs;
-    replicate_ex("sidecar.yaml", 100 * SIM_S, false, &mean, &p99, &jobs);
+    replicate_ex("sidecar.yaml", 100 * SIM_S, false, &mean, &p99, &jobs, NULL);
     /* two M/M/1 in tandem, mu = 1/ms, lambda = 0.5/ms: W = 2 / (mu - lambda) */
     assert_in_ci(&mean, 4.0);
     /* the application holds nothing: its service time is zero */

@@ -194,7 +194,7 @@ static void test_file_and_schema(void **state)
         {"series", "id source_workload destination_service destination_workload "
                    "destination_version request_host route requests errors retries timeouts rps "
                    "latency_mean_ms latency_p50_ms latency_p90_ms latency_p99_ms latency_p999_ms "
-                   "latency_max_ms ingress_ms mesh_ms node_ms app_ms"},
+                   "latency_max_ms ingress_ms mesh_ms node_ms app_ms app_queue_ms app_service_ms"},
         {"windows", "series_id t_s length_s requests errors retries timeouts ejections "
                     "pool_overflows latency_mean_ms latency_p50_ms latency_p90_ms latency_p99_ms "
                     "latency_max_ms"},
