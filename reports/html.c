@@ -1,92 +1,18 @@
 /*
- * html.c - report.html (see html.h): the page's structure, its tables and its
- * style sheet.  Numbers are printed with a precision that depends on their
- * size (2 decimals under 10, 1 under 100, none above), the same everywhere on
- * the page.  The timeline table lists at most MAX_TIMELINE_ROWS events and
+ * html.c - report.html (see html.h): the page's structure and its tables (the
+ * style sheet and cells are shared: html_page.c).  The timeline table lists at most MAX_TIMELINE_ROWS events and
  * says how many more the results file holds.
  */
 #include "reports/html.h"
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "reports/html_int.h"
 
 #define MAX_TIMELINE_ROWS 500
-
-static const char style[] =
-    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
-    "color:#1d1d1f;background:#f6f7f9;line-height:1.4}"
-    "main{max-width:1280px;margin:0 auto;padding:24px}"
-    "header h1{margin:0 0 4px;font-size:26px}"
-    ".facts{color:#555;margin:0 0 16px}"
-    ".facts span{margin-right:18px;white-space:nowrap}"
-    ".verdict{display:inline-block;font-weight:600;padding:8px 14px;border-radius:6px;margin:4px 0 8px}"
-    ".verdict.pass{background:#e3f4e6;color:#1b6e2c;border:1px solid #a9dbb3}"
-    ".verdict.fail{background:#fde4e4;color:#a11d1d;border:1px solid #f1a9a9}"
-    ".verdict.none{background:#eceff3;color:#444;border:1px solid #d0d5dc}"
-    "nav{margin:8px 0 20px}nav a{margin-right:14px;color:#2a5db0}"
-    "section{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:16px 20px;"
-    "margin:0 0 20px}"
-    "h2{font-size:19px;margin:0 0 12px}"
-    ".scroll{overflow-x:auto}"
-    "table{border-collapse:collapse;width:100%;font-size:13px}"
-    "th,td{padding:4px 6px;border-bottom:1px solid #eceef1;text-align:left;vertical-align:top}"
-    "#route-table td,#domain-table td{white-space:nowrap}"
-    "th{background:#f3f5f7;font-weight:600}"
-    "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    ".badge{display:inline-block;min-width:38px;text-align:center;font-weight:700;font-size:12px;"
-    "padding:2px 6px;border-radius:4px}"
-    ".badge.pass{background:#2e8b3e;color:#fff}.badge.fail{background:#c62828;color:#fff}"
-    "tr.fail td{background:#fff5f5}"
-    ".kind{font-weight:600}"
-    ".note{color:#666;font-style:italic}"
-    "figure{margin:0 0 28px}figcaption{color:#555;font-size:13px;margin-top:4px}"
-    "svg.chart{display:block;width:100%;height:auto;background:#fff}"
-    "footer{color:#777;font-size:12px;padding:0 4px 24px;word-break:break-all}"
-    "code{font-size:12px}";
-
-static void num(FILE *o, double v)
-{
-    if (!isfinite(v))
-        fputs("-", o);
-    else if (fabs(v) < 10)
-        fprintf(o, "%.2f", v);
-    else if (fabs(v) < 100)
-        fprintf(o, "%.1f", v);
-    else
-        fprintf(o, "%.0f", v);
-}
-
-static void td_num(FILE *o, double v)
-{
-    fputs("<td class=\"num\">", o);
-    num(o, v);
-    fputs("</td>", o);
-}
-
-static void td_u64(FILE *o, uint64_t v)
-{
-    fprintf(o, "<td class=\"num\">%llu</td>", (unsigned long long)v);
-}
-
-static void td_text(FILE *o, const char *s)
-{
-    fputs("<td>", o);
-    rpt__html_text(o, s[0] ? s : "-");
-    fputs("</td>", o);
-}
-
-/* Header cells; `align` has one letter per column, 'r' for right-aligned
- * numbers, anything else for text. */
-static void th_row(FILE *o, const char *const *cols, const char *align)
-{
-    fputs("<thead><tr>", o);
-    for (size_t i = 0; cols[i]; i++)
-        fprintf(o, "<th%s>%s</th>", align[i] == 'r' ? " class=\"num\"" : "", cols[i]);
-    fputs("</tr></thead>\n", o);
-}
 
 /* An assertion's observed value in its unit: ratios as percentages. */
 static void observed(FILE *o, const rpt_chart_assertion *a)
@@ -118,13 +44,13 @@ static void header(FILE *o, const rpt_chart_data *d)
     fputs("</b></span><span>meshsim <b>", o);
     rpt__html_text(o, d->version[0] ? d->version : "?");
     fputs("</b></span><span>", o);
-    num(o, d->duration_s);
+    rpt__html_num(o, d->duration_s);
     fputs(" s simulated (warm-up ", o);
-    num(o, d->warmup_s);
+    rpt__html_num(o, d->warmup_s);
     fputs(" s", o);
     if (d->window_s > 0) {
         fputs(", windows of ", o);
-        num(o, d->window_s);
+        rpt__html_num(o, d->window_s);
         fputs(" s", o);
     }
     fprintf(o, ")</span><span>%llu requests from sources</span>",
@@ -159,20 +85,20 @@ static void assertions(FILE *o, const rpt_chart_data *d)
     static const char *const cols[] = {"Result", "Assertion", "Metric", "Selector", "Observed",
                                        "Limit", NULL};
     fputs("<div class=\"scroll\"><table id=\"assertion-table\">\n", o);
-    th_row(o, cols, "llllll");
+    rpt__html_th_row(o, cols, "llllll");
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < d->nassertions; i++) {
         const rpt_chart_assertion *a = &d->assertions[i];
         fprintf(o, "<tr class=\"%s\"><td><span class=\"badge %s\">%s</span></td>",
                 a->passed ? "pass" : "fail", a->passed ? "pass" : "fail",
                 a->passed ? "PASS" : "FAIL");
-        td_text(o, a->name);
-        td_text(o, a->metric);
-        td_text(o, a->selector);
+        rpt__html_td_text(o, a->name);
+        rpt__html_td_text(o, a->metric);
+        rpt__html_td_text(o, a->selector);
         fputs("<td>", o);
         observed(o, a);
         fputs("</td>", o);
-        td_text(o, a->limit);
+        rpt__html_td_text(o, a->limit);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table></div>\n</section>\n", o);
@@ -192,12 +118,12 @@ static void routes(FILE *o, const rpt_chart_data *d)
         "Source", "Destination", "Host", "Route", "Requests", "Req/s", "Success", "Retries",
         "Timeouts", "p50", "p90", "p99", "p99.9", "Max", NULL};
     fputs("<div class=\"scroll\"><table id=\"route-table\">\n", o);
-    th_row(o, cols, "llllrrrrrrrrrr");
+    rpt__html_th_row(o, cols, "llllrrrrrrrrrr");
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < d->nseries; i++) {
         const rpt_chart_series *s = &d->series[i];
         fputs("<tr>", o);
-        td_text(o, s->source);
+        rpt__html_td_text(o, s->source);
         fputs("<td>", o);
         rpt__html_text(o, s->service[0] ? s->service : "-");
         if (s->version[0]) {
@@ -205,20 +131,20 @@ static void routes(FILE *o, const rpt_chart_data *d)
             rpt__html_text(o, s->version);
         }
         fputs("</td>", o);
-        td_text(o, s->host);
-        td_text(o, s->route);
-        td_u64(o, s->requests);
-        td_num(o, s->rps);
+        rpt__html_td_text(o, s->host);
+        rpt__html_td_text(o, s->route);
+        rpt__html_td_u64(o, s->requests);
+        rpt__html_td_num(o, s->rps);
         if (s->requests)
             fprintf(o, "<td class=\"num\">%.2f%%</td>",
                     100.0 * (1 - (double)s->errors / (double)s->requests));
         else
             fputs("<td class=\"num\">-</td>", o);
-        td_u64(o, s->retries);
-        td_u64(o, s->timeouts);
+        rpt__html_td_u64(o, s->retries);
+        rpt__html_td_u64(o, s->timeouts);
         const double ms[] = {s->p50_ms, s->p90_ms, s->p99_ms, s->p999_ms, s->max_ms};
         for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++)
-            td_num(o, ms[k]);
+            rpt__html_td_num(o, ms[k]);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table></div>\n</section>\n", o);
@@ -237,15 +163,15 @@ static void domains(FILE *o, const rpt_chart_data *d)
     static const char *const cols[] = {"Route", "Ingress", "Mesh", "Node network", "Application",
                                        "Mean latency", NULL};
     fputs("<div class=\"scroll\"><table id=\"domain-table\">\n", o);
-    th_row(o, cols, "lrrrrr");
+    rpt__html_th_row(o, cols, "lrrrrr");
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < d->nseries; i++) {
         const rpt_chart_series *s = &d->series[i];
         fputs("<tr>", o);
-        td_text(o, s->label);
+        rpt__html_td_text(o, s->label);
         for (int k = 0; k < RPT_CHART_NDOMAINS; k++)
-            td_num(o, s->domain_ms[k]);
-        td_num(o, s->mean_ms);
+            rpt__html_td_num(o, s->domain_ms[k]);
+        rpt__html_td_num(o, s->mean_ms);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table></div>\n</section>\n", o);
@@ -262,7 +188,7 @@ static void timeline(FILE *o, const rpt_chart_data *d)
     }
     static const char *const cols[] = {"At (s)", "Until (s)", "Kind", "Subject", "Detail", NULL};
     fputs("<div class=\"scroll\"><table id=\"timeline-table\">\n", o);
-    th_row(o, cols, "rrlll");
+    rpt__html_th_row(o, cols, "rrlll");
     fputs("<tbody>\n", o);
     size_t n = d->ntimeline < MAX_TIMELINE_ROWS ? d->ntimeline : MAX_TIMELINE_ROWS;
     for (size_t i = 0; i < n; i++) {
@@ -275,8 +201,8 @@ static void timeline(FILE *o, const rpt_chart_data *d)
         fputs("<td class=\"kind\">", o);
         rpt__html_text(o, e->kind);
         fputs("</td>", o);
-        td_text(o, e->subject);
-        td_text(o, e->detail);
+        rpt__html_td_text(o, e->subject);
+        rpt__html_td_text(o, e->detail);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table></div>\n", o);
@@ -321,16 +247,10 @@ static void charts(FILE *o, const char *dir, const rpt_charts_drawn *drawn)
 
 int rpt_html_write(FILE *o, const rpt_chart_data *d, const char *dir, const rpt_charts_drawn *drawn)
 {
-    fputs("<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n"
-          "<meta charset=\"utf-8\"/>\n"
-          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-          "style-src 'unsafe-inline'; img-src data:\"/>\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
-          o);
-    rpt__html_text(o, d->scenario[0] ? d->scenario : "meshsim run");
-    fputs(" (seed ", o);
-    rpt__html_text(o, d->seed);
-    fprintf(o, ") - meshsim report</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", style);
+    char title[600];
+    snprintf(title, sizeof title, "%s (seed %s) - meshsim report",
+             d->scenario[0] ? d->scenario : "meshsim run", d->seed);
+    rpt__html_head(o, title);
     header(o, d);
     assertions(o, d);
     routes(o, d);

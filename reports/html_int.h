@@ -1,10 +1,12 @@
 /*
- * html_int.h - what the page's modules share: escaping text for HTML/XML and
- * inlining a gnuplot SVG.
+ * html_int.h - what the pages' modules share (report.html of a run, html.h;
+ * the replications' page, html_combined.h): escaping text for HTML/XML,
+ * inlining a gnuplot SVG, the page's head and style, and table cells.
  */
 #ifndef RPT_HTML_INT_H
 #define RPT_HTML_INT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Write `s` escaped for element content and quoted attribute values: & < > "
@@ -19,5 +21,19 @@ void rpt__html_text(FILE *out, const char *s);
  * Returns 0, or -1 when the file cannot be read or is not an SVG (nothing
  * written then). */
 int rpt__html_svg_inline(FILE *out, const char *path, const char *idprefix, const char *title);
+
+/* The page up to <main> (doctype, head with the style sheet and a policy that
+ * forbids loading anything, <body>); `title` is escaped. */
+void rpt__html_head(FILE *out, const char *title);
+
+/* A number printed with a precision by its size; "-" when not finite. */
+void rpt__html_num(FILE *out, double v);
+/* Table cells: a right-aligned number, a count, escaped text ("-" when ""). */
+void rpt__html_td_num(FILE *out, double v);
+void rpt__html_td_u64(FILE *out, uint64_t v);
+void rpt__html_td_text(FILE *out, const char *s);
+/* Header cells; `align` has one letter per column, 'r' for right-aligned
+ * numbers, anything else for text. */
+void rpt__html_th_row(FILE *out, const char *const *cols, const char *align);
 
 #endif

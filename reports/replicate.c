@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "config/meshsim_docs.h"
+#include "base/alloc.h"
+#include "reports/html_combined.h"
 #include "reports/report_dir.h"
 
 #define PATH_CAP 4096
@@ -57,22 +59,21 @@ static void remove_stale(const char *work, unsigned n)
     }
 }
 
-static int write_summary(const char *work, const rpt_combined *c, char *err, size_t cap)
+/* Write WORK/NAME through WORK/.NAME.tmp, renamed when complete. */
+static int write_file(const char *work, const char *name, int (*fill)(FILE *, void *), void *ud,
+                      char *err, size_t cap)
 {
     char tmp[PATH_CAP + 64], dst[PATH_CAP + 64];
-    snprintf(tmp, sizeof tmp, "%s/.summary.json.tmp", work);
-    snprintf(dst, sizeof dst, "%s/summary.json", work);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", work, name);
+    snprintf(dst, sizeof dst, "%s/%s", work, name);
     FILE *f = fopen(tmp, "w");
     if (!f) {
         snprintf(err, cap, "cannot create %s: %s", tmp, strerror(errno));
         return -1;
     }
-    rpt_assertion *a = NULL;
-    size_t na = rpt_combined_assertions(c, &a);
-    rpt_combined_json(f, c, a, na);
-    free(a);
-    int rc = fclose(f);
-    if (rc != 0 || rename(tmp, dst) != 0) {
+    int rc = fill(f, ud);
+    rc |= ferror(f);
+    if (fclose(f) != 0 || rc != 0 || rename(tmp, dst) != 0) {
         snprintf(err, cap, "cannot write %s: %s", dst, strerror(errno));
         unlink(tmp);
         return -1;
@@ -80,16 +81,42 @@ static int write_summary(const char *work, const rpt_combined *c, char *err, siz
     return 0;
 }
 
-static void make_parents(const char *dir)
+/* What the top of the report is made of. */
+typedef struct top_pages {
+    const rpt_combined *c;
+    rpt_assertion *a;
+    size_t na;
+    const rpt_html_replication *reps;
+    size_t nreps;
+    const rpt_run_info *info;
+} top_pages;
+
+static int fill_summary(FILE *f, void *ud)
 {
-    char parent[PATH_CAP];
-    snprintf(parent, sizeof parent, "%s", dir);
-    for (char *p = parent + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(parent, 0777);
-            *p = '/';
-        }
+    top_pages *t = ud;
+    rpt_combined_json(f, t->c, t->a, t->na);
+    return 0;
+}
+
+static int fill_html(FILE *f, void *ud)
+{
+    top_pages *t = ud;
+    return rpt_html_combined_write(f, t->c, t->a, t->na, t->reps, t->nreps,
+                                   t->info ? t->info->version : NULL,
+                                   t->info ? t->info->command_line : NULL);
+}
+
+/* DIR/summary.json and DIR/report.html of the combination. */
+static int write_top(const char *work, const rpt_combined *c, const rpt_html_replication *reps,
+                     size_t nreps, const rpt_run_info *info, char *err, size_t cap)
+{
+    top_pages t = {c, NULL, 0, reps, nreps, info};
+    t.na = rpt_combined_assertions(c, &t.a);
+    int rc = write_file(work, "summary.json", fill_summary, &t, err, cap);
+    if (rc == 0)
+        rc = write_file(work, "report.html", fill_html, &t, err, cap);
+    free(t.a);
+    return rc;
 }
 
 /* The directory the report is built in: DIR.tmp.PID for a new DIR, else DIR.
@@ -109,7 +136,7 @@ static int open_work(const char *dir, char *work, size_t wcap, bool *fresh, char
     if (!*fresh) {
         snprintf(work, wcap, "%s", dir);
     } else {
-        make_parents(dir);
+        rpt_make_parents(dir);
         snprintf(work, wcap, "%s.tmp.%ld", dir, (long)getpid());
         if (mkdir(work, 0777) != 0) {
             snprintf(err, cap, "cannot create %s: %s", work, strerror(errno));
@@ -139,6 +166,8 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
         return NULL;
     }
     rpt_combined *c = rpt_combined_create(sc);
+    rpt_html_replication *reps = ms_xcalloc(o->replications, sizeof *reps);
+    size_t nreps = 0;
     int rc = 0;
     bool stopped = false;
     for (unsigned i = 0; i < o->replications && rc == 0 && !stopped; i++) {
@@ -163,6 +192,12 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
         /* a stopped replication covers less time: combined only when alone */
         if (!stopped || i == 0)
             rpt_combined_add(c, m, a, na);
+        rpt_html_replication *r = &reps[nreps++];
+        r->seed = rpt_replication_seed(seed, i);
+        r->interrupted = stopped;
+        r->combined = !stopped || i == 0;
+        for (size_t k = 0; k < na; k++)
+            r->failed += !a[k].passed;
         if (o->outdir) {
             char dir[PATH_CAP + 64];
             snprintf(dir, sizeof dir, "%s/replications/%04u", work, i);
@@ -175,7 +210,8 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
         mdl_mesh_destroy(m);
     }
     if (rc == 0 && o->outdir)
-        rc = write_summary(work, c, err, cap);
+        rc = write_top(work, c, reps, nreps, o->info, err, cap);
+    free(reps);
     if (rc == 0 && o->outdir && !fresh)
         remove_stale(work, rpt_combined_count(c));
     if (rc == 0 && o->outdir && fresh && rename(work, o->outdir) != 0) {

@@ -3,7 +3,8 @@
  * each one's report directory, and combine them (reports/combine.h).
  *
  * Report layout (docs/replications.md): DIR/summary.json holds the combined
- * figures; DIR/replications/NNNN/ (0000, 0001, ...) is each replication's own
+ * figures, DIR/report.html shows them (reports/html_combined.h);
+ * DIR/replications/NNNN/ (0000, 0001, ...) is each replication's own
  * report directory, as `meshsim run --seed S` would write it (its own
  * results.sqlite).  A new DIR is built under a temporary name and renamed
  * when complete; nothing is left behind on failure.

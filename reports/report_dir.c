@@ -57,7 +57,7 @@ static int write_one(const char *work, const char *name, bool db, unsigned forma
     return rc;
 }
 
-static void make_parents(const char *dir)
+void rpt_make_parents(const char *dir)
 {
     char parent[PATH_CAP];
     snprintf(parent, sizeof parent, "%s", dir);
@@ -96,7 +96,7 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
     }
     char work[PATH_CAP];
     if (fresh) {
-        make_parents(dir);
+        rpt_make_parents(dir);
         snprintf(work, sizeof work, "%s.tmp.%ld", dir, (long)getpid());
         if (mkdir(work, 0777) != 0) {
             snprintf(err, cap, "cannot create %s: %s", work, strerror(errno));

@@ -19,4 +19,8 @@
 int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion *a, size_t na,
                          const rpt_run_info *info, char *err, size_t cap);
 
+/* Create the parent directories of `dir` that are missing (not `dir` itself);
+ * failures show when `dir` or a file in it is then created. */
+void rpt_make_parents(const char *dir);
+
 #endif

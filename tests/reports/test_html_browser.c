@@ -6,7 +6,11 @@
  *     error, so this also proves the page needs nothing from outside);
  *   - the DOM it builds holds the verdict, the assertion table with its three
  *     rows and every chart as an <svg> element with drawn paths and text;
- *   - a screenshot of the page is drawn (a PNG well above a blank page's size).
+ *   - a screenshot of the page is drawn (a PNG well above a blank page's size);
+ *   - the replications' page (reports/html_combined.h) also loads without a
+ *     console message, shows its verdict, assertion, route and replication
+ *     tables, with one link per replication; the page each link names opens
+ *     in the browser with every chart.
  * Skipped, saying so, when chromium is not installed (CI installs it:
  * scripts/install-deps.sh).
  */
@@ -24,51 +28,10 @@
 
 #include "reports/charts.h"
 #include "reports/charts_report.h"
+#include "reports/combine.h"
+#include "reports/replicate.h"
 #include "results_fixture.h"
-
-static void remove_dir(const char *dir)
-{
-    DIR *dd = opendir(dir);
-    if (!dd)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_dir(p);
-        else
-            unlink(p);
-    }
-    closedir(dd);
-    rmdir(dir);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = '\0';
-    fclose(fp);
-    return s;
-}
-
-static size_t count(const char *s, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
-        n++;
-    return n;
-}
+#include "run_fixture.h"
 
 static bool chromium_installed(void)
 {
@@ -84,7 +47,7 @@ static void test_page_in_chromium(void **state)
     }
     char dir[256], db[512], cmd[4096], err[1024];
     snprintf(dir, sizeof dir, "%s/html-browser-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
-    remove_dir(dir);
+    rf_remove_dir(dir);
     mkdir(dir, 0777);
     snprintf(db, sizeof db, "%s/results.sqlite", dir);
     assert_int_equal(fixture_write(db, "canary & <co>"), 0);
@@ -111,7 +74,7 @@ static void test_page_in_chromium(void **state)
 
     char path[700];
     snprintf(path, sizeof path, "%s/chromium.log", dir);
-    char *log = slurp(path);
+    char *log = rf_slurp(path, NULL);
     assert_non_null(log);
     for (const char *p = log; (p = strstr(p, ":CONSOLE")); p++) {
         const char *eol = strchr(p, '\n');
@@ -120,7 +83,7 @@ static void test_page_in_chromium(void **state)
     free(log);
 
     snprintf(path, sizeof path, "%s/dom.html", dir);
-    char *dom = slurp(path);
+    char *dom = rf_slurp(path, NULL);
     assert_non_null(dom);
     assert_non_null(strstr(dom, "FAIL: 2 of 3 assertions failed"));
     const char *table = strstr(dom, "<table id=\"assertion-table\">");
@@ -142,8 +105,8 @@ static void test_page_in_chromium(void **state)
         assert_true(svg && svg < end);
         size_t len = (size_t)(end - svg);
         char *part = strndup(svg, len);
-        assert_true(count(part, "<path") > 10);
-        assert_true(count(part, "<text") > 5);
+        assert_true(rf_count(part, "<path") > 10);
+        assert_true(rf_count(part, "<text") > 5);
         assert_non_null(strstr(part, "</svg>"));
         free(part);
     }
@@ -153,13 +116,86 @@ static void test_page_in_chromium(void **state)
     snprintf(path, sizeof path, "%s/shot.png", dir);
     assert_int_equal(stat(path, &st), 0);
     assert_true(st.st_size > 100000); /* a blank 1280x4000 page is a few kB */
-    remove_dir(dir);
+    rf_remove_dir(dir);
+}
+
+/* Run chromium on `url` from `dir`, dumping the DOM to dir/OUT and its log to
+ * dir/OUT.log; fail on any console message.  Returns the DOM. */
+static char *dump_dom(const char *dir, const char *url, const char *out)
+{
+    char cmd[4096], path[700];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && timeout 120 chromium --headless --disable-gpu --no-sandbox --no-first-run"
+             " --disable-extensions --user-data-dir='%s/profile' --enable-logging=stderr --v=0"
+             " --dump-dom '%s' >'%s' 2>'%s.log'",
+             dir, dir, url, out, out);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/%s.log", dir, out);
+    char *log = rf_slurp(path, NULL);
+    assert_non_null(log);
+    for (const char *p = log; (p = strstr(p, ":CONSOLE")); p++) {
+        const char *eol = strchr(p, '\n');
+        fail_msg("console message: %.*s", eol ? (int)(eol - p) : 200, p);
+    }
+    free(log);
+    snprintf(path, sizeof path, "%s/%s", dir, out);
+    char *dom = rf_slurp(path, NULL);
+    assert_non_null(dom);
+    return dom;
+}
+
+static void test_replications_page_in_chromium(void **state)
+{
+    if (!chromium_installed()) {
+        printf("SKIP: chromium is not installed, so the replications' report.html was not "
+               "opened in a browser (apt-get install chromium; CI installs it)\n");
+        skip();
+    }
+    rf_run r;
+    assert_int_equal(rf_run_load(&r, "queueing/mm1.yaml", NULL, false), 0);
+    char dir[256], work[256], url[700], err[256];
+    rf_scratch_dir(work, sizeof work, "html-browser-reps", true);
+    snprintf(dir, sizeof dir, "%s/report", work);
+    mdl_options opt = {false, 0, true, 10 * SIM_S};
+    mdl_mesh *m = mdl_mesh_create(&r.b, &opt, r.d);
+    assert_non_null(m);
+    rpt_replicate_opts o = {opt, 3, dir, NULL, NULL, NULL};
+    rpt_combined *c = rpt_replicate_run(&r.b, m, &o, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+
+    snprintf(url, sizeof url, "file://%s/report.html", dir);
+    char *dom = dump_dom(work, url, "top.html");
+    assert_true(strstr(dom, "id=\"verdict\">PASS: ") || strstr(dom, "id=\"verdict\">FAIL: "));
+    assert_non_null(strstr(dom, "<table id=\"assertion-table\">"));
+    assert_non_null(strstr(dom, "<table id=\"route-table\">"));
+    const char *reps = strstr(dom, "<table id=\"replication-table\">");
+    assert_non_null(reps);
+    assert_int_equal(rf_count(reps, "<a href=\"replications/"), 3);
+    free(dom);
+
+    /* each link as the browser resolves it: that replication's page, charts in */
+    for (unsigned i = 0; i < 3; i++) {
+        snprintf(url, sizeof url, "file://%s/replications/%04u/report.html", dir, i);
+        dom = dump_dom(work, url, "rep.html");
+        for (size_t k = 0; k < RPT_NCHARTS; k++) {
+            char fig[64];
+            snprintf(fig, sizeof fig, "<figure id=\"chart-%s\">", rpt_chart_name(k));
+            if (!strstr(dom, fig))
+                fail_msg("replication %u's page has no %s", i, fig);
+        }
+        free(dom);
+    }
+    rpt_combined_destroy(c);
+    rf_remove_dir(work);
+    rf_run_fini(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_page_in_chromium),
+        cmocka_unit_test(test_replications_page_in_chromium),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,7 +47,8 @@ int cli_run_replicated(const cfg_bundle *b, mdl_mesh *m, const mdl_options *opt,
     size_t na = rpt_combined_assertions(c, &a);
     if (!quiet) {
         rpt_combined_text(stdout, c, a, na);
-        printf("\nreport: %s/summary.json  %s/replications/*/\n", outdir, outdir);
+        printf("\nreport: %s/report.html  %s/summary.json  %s/replications/*/\n", outdir,
+               outdir, outdir);
     }
     int status = 0;
     for (size_t i = 0; i < na; i++)
