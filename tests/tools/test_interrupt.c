@@ -7,6 +7,13 @@
  * less than the requested duration, and still adds up (windows sum to their series,
  * responses to requests).
  *
+ * The same signals in the middle of `meshsim test -j 2 -o DIR --junit FILE`
+ * (the hour-long scenario, replicated, beside the queueing ones): exit
+ * 128 + the signal with a note saying what was kept, no DIR.tmp.PID left
+ * anywhere under DIR, the stopped scenario's line an ERROR saying it was
+ * interrupted, its replication 0 a complete, integrity-checked results.sqlite
+ * marked interrupted, the top report.html written, and the JUnit XML valid.
+ *
  * The run asks for 20 simulated hours, far more than the child can simulate
  * before the signal.  If the signal comes so early that the child has not yet
  * installed its handler (it dies of the signal instead), the test tries again
@@ -28,36 +35,29 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../reports/run_fixture.h"
+
 #define MESHSIM MESHSIM_BINARY_DIR "/tools/meshsim"
 
-static void remove_dir(const char *dir)
+/* Run meshsim into `dir` (`test`: meshsim test, else meshsim run), send `sig`
+ * after `delay_ms`; returns the wait status. */
+static int run_and_signal(bool test, const char *dir, const char *log, int sig, long delay_ms)
 {
-    DIR *dd = opendir(dir);
-    if (!dd)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[768];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(dd);
-    rmdir(dir);
-}
-
-/* Run meshsim into `dir`, send `sig` after `delay_ms`; returns the wait status. */
-static int run_and_signal(const char *dir, const char *log, int sig, long delay_ms)
-{
+    char junit[600];
+    snprintf(junit, sizeof junit, "%s.junit.xml", dir);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         dup2(fd, 1);
         dup2(fd, 2);
-        execl(MESHSIM, MESHSIM, "run", MESHSIM_SOURCE_DIR "/scenarios/bookinfo", "--duration",
-              "20h", "--quiet", "--export", "csv", "-o", dir, (char *)NULL);
+        if (test)
+            execl(MESHSIM, MESHSIM, "test", MESHSIM_SOURCE_DIR "/scenarios/long",
+                  MESHSIM_SOURCE_DIR "/scenarios/queueing", "-j", "2", "-o", dir, "--junit",
+                  junit, (char *)NULL);
+        else
+            execl(MESHSIM, MESHSIM, "run", MESHSIM_SOURCE_DIR "/scenarios/bookinfo", "--duration",
+                  "20h", "--quiet", "--export", "csv", "-o", dir, (char *)NULL);
         _exit(127);
     }
     struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
@@ -93,11 +93,11 @@ static void check_interrupted(int sig, const char *signame)
     char dir[512], log[600], db_path[600], csv[600];
     snprintf(dir, sizeof dir, "%s/interrupt-test.%ld.%d", MESHSIM_BINARY_DIR, (long)getpid(), sig);
     snprintf(log, sizeof log, "%s.log", dir);
-    remove_dir(dir);
+    rf_remove_dir(dir);
     int status = 0;
     const long delays[] = {300, 1000, 3000};
     for (size_t i = 0; i < 3; i++) {
-        status = run_and_signal(dir, log, sig, delays[i]);
+        status = run_and_signal(false, dir, log, sig, delays[i]);
         if (!WIFSIGNALED(status))
             break; /* the handler was in place */
     }
@@ -153,7 +153,7 @@ static void check_interrupted(int sig, const char *signame)
     assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
                              "FROM responses r WHERE r.series_id = s.id)"), 0);
     sqlite3_close(db);
-    remove_dir(dir);
+    rf_remove_dir(dir);
     unlink(log);
 }
 
@@ -169,11 +169,113 @@ static void test_sigterm(void **state)
     (void)state;
 }
 
+/* No NAME.tmp... file or directory anywhere under `dir`. */
+static void assert_no_temporary(const char *dir)
+{
+    DIR *dd = opendir(dir);
+    assert_non_null(dd);
+    struct dirent *e;
+    while ((e = readdir(dd))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        if (strstr(e->d_name, ".tmp"))
+            fail_msg("temporary left behind: %s/%s", dir, e->d_name);
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            assert_no_temporary(p);
+    }
+    closedir(dd);
+}
+
+static void check_test_interrupted(int sig, const char *signame)
+{
+    char dir[512], log[600], cmd[2048];
+    snprintf(dir, sizeof dir, "%s/interrupt-harness.%ld.%d", MESHSIM_BINARY_DIR, (long)getpid(),
+             sig);
+    snprintf(log, sizeof log, "%s.log", dir);
+    rf_remove_dir(dir);
+    int status = 0;
+    const long delays[] = {1500, 3000, 5000};
+    for (size_t i = 0; i < 3; i++) {
+        status = run_and_signal(true, dir, log, sig, delays[i]);
+        if (!WIFSIGNALED(status))
+            break; /* the handler was in place */
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 128 + sig);
+
+    char *out = rf_slurp(log, NULL);
+    assert_non_null(out);
+    char want[160];
+    snprintf(want, sizeof want, "meshsim: interrupted by %s: ", signame);
+    if (!strstr(out, want))
+        fail_msg("no note \"%s\" in:\n%s", want, out);
+    const char *line = strstr(out, "ERROR  bookinfo-1h ");
+    assert_non_null(line);
+    snprintf(want, sizeof want, "interrupted by %s: 1 of 5 replications combined", signame);
+    const char *eol = strchr(line, '\n');
+    const char *said = strstr(line, want);
+    if (!said || said > eol)
+        fail_msg("the line does not say \"%s\":\n%s", want, out);
+    assert_non_null(strstr(out, "JUnit XML written"));
+    free(out);
+
+    /* every report directory complete, nothing temporary left beside or under it */
+    DIR *dd = opendir(MESHSIM_BINARY_DIR);
+    struct dirent *e;
+    const char *base = strrchr(dir, '/') + 1;
+    while ((e = readdir(dd)))
+        if (!strncmp(e->d_name, base, strlen(base)) && strstr(e->d_name, ".tmp"))
+            fail_msg("temporary left behind: %s", e->d_name);
+    closedir(dd);
+    assert_no_temporary(dir);
+    char path[700];
+    snprintf(path, sizeof path, "%s/bookinfo-1h/report.html", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/bookinfo-1h/replications/0000/results.sqlite", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char buf[256];
+    text(db, "PRAGMA integrity_check", buf, sizeof buf);
+    assert_string_equal(buf, "ok");
+    text(db, "SELECT value FROM run WHERE key = 'status'", buf, sizeof buf);
+    assert_string_equal(buf, "interrupted");
+    sqlite3_close(db);
+    snprintf(path, sizeof path, "%s/bookinfo-1h/replications/0001", dir);
+    assert_int_not_equal(access(path, F_OK), 0); /* nothing started after the signal */
+
+    snprintf(cmd, sizeof cmd,
+             "xmllint --noout --schema '%s/tests/tools/junit.xsd' '%s.junit.xml' 2>/dev/null",
+             MESHSIM_SOURCE_DIR, dir);
+    assert_int_equal(system(cmd), 0);
+
+    rf_remove_dir(dir);
+    snprintf(path, sizeof path, "%s.junit.xml", dir);
+    unlink(path);
+    unlink(log);
+}
+
+static void test_harness_sigint(void **state)
+{
+    check_test_interrupted(SIGINT, "SIGINT");
+    (void)state;
+}
+
+static void test_harness_sigterm(void **state)
+{
+    check_test_interrupted(SIGTERM, "SIGTERM");
+    (void)state;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sigint),
         cmocka_unit_test(test_sigterm),
+        cmocka_unit_test(test_harness_sigint),
+        cmocka_unit_test(test_harness_sigterm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,12 +17,20 @@
  *    failed), measured as headroom relative to the limit
  *    (rpt_assertion_headroom); then the failures with their evidence, then
  *    "N passed, N failed".  Optionally JUnit XML and report directories.
+ * Ctrl-C (SIGINT) or SIGTERM (tools/meshsim/interrupt.h): no further scenario
+ * starts; the running ones, here or in the workers (the signal is passed on
+ * to them), stop at their next slice of simulated time and write their
+ * report directories complete, marked interrupted (so no DIR.tmp.PID is
+ * left); they and the scenarios not started are errors in the lines and in
+ * JUnit, which is still written; a note on stderr says what was kept, and
+ * the exit status is 128 + the signal (130, 143).
  * Exit status: 0 every scenario passed, 1 one failed or errored, 2 bad input
- * or usage.
+ * or usage, 130 / 143 interrupted.
  */
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +48,7 @@
 #include "reports/replicate.h"
 #include "reports/report_dir.h"
 #include "tools/meshsim/cli.h"
+#include "tools/meshsim/interrupt.h"
 
 #ifndef MESHSIM_VERSION
 #define MESHSIM_VERSION "0.0.0"
@@ -80,7 +89,12 @@ const char cli_usage_test[] =
     "  meshsim test scenarios/\n"
     "  meshsim test scenarios/ -j 2 --junit out/junit.xml\n"
     "\n"
-    "Exit status: 0 all scenarios pass, 1 one failed, 2 bad input or usage.\n";
+    "Ctrl-C stops the running scenarios at their next step (their reports are\n"
+    "written, marked interrupted), starts no other, and exits 130 (143 for\n"
+    "SIGTERM).\n"
+    "\n"
+    "Exit status: 0 all scenarios pass, 1 one failed, 2 bad input or usage,\n"
+    "130 / 143 interrupted.\n";
 
 typedef struct test_args {
     const char **paths, **exclude;
@@ -97,6 +111,8 @@ typedef struct test_case {
     unsigned replications;
     /* results */
     bool done;
+    bool interrupted; /* stopped by a signal (t->error says so) */
+    bool not_run;     /* never started: a signal came first */
     double wall_s;
     char error[512]; /* "" when it ran to its end */
     rpt_assertion *a; /* owned */
@@ -108,6 +124,7 @@ typedef struct wire_header {
     double wall_s;
     char error[512];
     uint32_t na;
+    uint32_t interrupted;
 } wire_header;
 
 typedef struct wire_assertion { /* no implicit padding */
@@ -210,6 +227,19 @@ static int build_all(test_case *tc, const cfg_scenario_list *list, const test_ar
 
 /* --- running ------------------------------------------------------------- */
 
+/* Between slices of simulated time: stop once a signal came. */
+static bool keep_going(void *ud, double fraction)
+{
+    (void)ud;
+    (void)fraction;
+    return cli_interrupt_caught() == 0;
+}
+
+static const char *signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
 /* Run one scenario (all its replications) to its verdicts. */
 static void run_case(test_case *t, const rpt_run_info *run_info)
 {
@@ -232,18 +262,36 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
         return;
     }
     if (t->replications <= 1) {
-        mdl_mesh_run(m, NULL, NULL);
+        t->interrupted = mdl_mesh_run(m, keep_going, NULL) != 0;
+        case_info.interrupted = t->interrupted;
         t->na = rpt_assertions_evaluate(m, sc, &t->a);
         /* a report that cannot be written makes the scenario an error (its
          * verdicts are kept: each of its testcases carries the error) */
         if (t->outdir)
             rpt_report_dir_write(t->outdir, m, t->a, t->na, info, t->error, sizeof t->error);
+        if (t->interrupted && !t->error[0]) {
+            const mdl_results *r = mdl_mesh_results(m);
+            snprintf(t->error, sizeof t->error,
+                     "interrupted by %s at %.1fs of %.1fs simulated%s",
+                     signal_name(cli_interrupt_caught()), (double)r->simulated_ns / 1e9,
+                     (double)r->duration_ns / 1e9,
+                     t->outdir ? "; report marked interrupted" : "");
+        }
         mdl_mesh_destroy(m);
     } else {
-        rpt_replicate_opts o = {{0}, t->replications, t->outdir, info, NULL, NULL};
+        rpt_replicate_opts o = {{0}, t->replications, t->outdir, info, keep_going, NULL};
         rpt_combined *c = rpt_replicate_run(&t->b, m, &o, t->error, sizeof t->error);
-        if (c)
+        if (c) {
             t->na = rpt_combined_assertions(c, &t->a);
+            /* a stopped replication is left out unless it is the only one */
+            unsigned kept = rpt_combined_count(c);
+            t->interrupted = kept < t->replications;
+            if (t->interrupted)
+                snprintf(t->error, sizeof t->error,
+                         "interrupted by %s: %u of %u replications combined%s",
+                         signal_name(cli_interrupt_caught()), kept, t->replications,
+                         t->outdir ? "; the stopped one's report marked interrupted" : "");
+        }
         rpt_combined_destroy(c);
     }
     t->wall_s = seconds_since(&t0);
@@ -274,6 +322,7 @@ static void worker_main(test_case *t, const rpt_run_info *info, int fd)
     h.wall_s = t->wall_s;
     snprintf(h.error, sizeof h.error, "%s", t->error);
     h.na = (uint32_t)t->na;
+    h.interrupted = t->interrupted;
     int rc = write_all(fd, &h, sizeof h);
     for (size_t i = 0; rc == 0 && i < t->na; i++) {
         const rpt_assertion *a = &t->a[i];
@@ -306,6 +355,7 @@ static int decode(test_case *t, const char *buf, size_t len)
     t->wall_s = h.wall_s;
     snprintf(t->error, sizeof t->error, "%s", h.error);
     t->na = h.na;
+    t->interrupted = h.interrupted != 0;
     t->a = ms_xcalloc(h.na ? h.na : 1, sizeof *t->a);
     for (size_t i = 0; i < h.na; i++) {
         wire_assertion w;
@@ -459,7 +509,23 @@ static void run_all(test_case *tc, size_t n, unsigned jobs, const rpt_run_info *
     size_t next = 0, printed = 0, running = 0;
     worker *w = ms_xcalloc(jobs, sizeof *w);
     struct pollfd *pf = ms_xcalloc(jobs, sizeof *pf);
+    bool passed_on = false;
     while (printed < n) {
+        int sig = cli_interrupt_caught();
+        if (sig) {
+            /* nothing more starts; the workers stop too (a SIGTERM may
+             * have come to this process alone) */
+            for (; next < n; next++) {
+                test_case *t = &tc[next];
+                snprintf(t->error, sizeof t->error, "not run: interrupted by %s",
+                         signal_name(sig));
+                t->not_run = t->done = true;
+            }
+            for (unsigned k = 0; k < jobs && !passed_on; k++)
+                if (w[k].pid)
+                    kill(w[k].pid, sig);
+            passed_on = true;
+        }
         while (jobs > 1 && running < jobs && next < n) {
             size_t slot = 0;
             while (w[slot].pid)
@@ -477,8 +543,10 @@ static void run_all(test_case *tc, size_t n, unsigned jobs, const rpt_run_info *
             continue;
         for (unsigned k = 0; k < jobs; k++)
             pf[k] = (struct pollfd){.fd = w[k].pid ? w[k].fd : -1, .events = POLLIN};
-        if (poll(pf, jobs, -1) < 0)
-            continue; /* EINTR */
+        /* a bounded wait: a signal between the check above and poll() is
+         * seen within 200 ms */
+        if (poll(pf, jobs, 200) <= 0)
+            continue; /* EINTR or nothing yet */
         for (unsigned k = 0; k < jobs; k++) {
             if (!w[k].pid || !(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -551,6 +619,8 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
         int namew = 8;
         for (size_t k = 0; k < n; k++)
             namew = strlen(tc[k].name) > (size_t)namew ? (int)strlen(tc[k].name) : namew;
+        if (cli_interrupt_install() != 0)
+            fprintf(stderr, "meshsim: warning: cannot catch Ctrl-C: %s\n", strerror(errno));
         run_all(tc, n, a.jobs, &info, namew > 40 ? 40 : namew);
         double wall_s = seconds_since(&t0);
         print_failures(tc, n);
@@ -561,6 +631,22 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
         status = passed == n ? 0 : 1;
         if (a.junit)
             write_junit(&a, tc, n, started, wall_s, &status);
+        int sig = cli_interrupt_caught();
+        if (sig) {
+            fflush(stdout); /* the note comes last */
+            size_t stopped = 0, not_run = 0;
+            for (size_t k = 0; k < n; k++) {
+                stopped += tc[k].interrupted;
+                not_run += tc[k].not_run;
+            }
+            fprintf(stderr,
+                    "meshsim: interrupted by %s: %zu of %zu scenarios ran to their end, %zu "
+                    "stopped%s, %zu not run%s\n",
+                    signal_name(sig), n - stopped - not_run, n, stopped,
+                    a.out ? " (their reports are marked interrupted)" : "", not_run,
+                    a.junit ? "; JUnit XML written" : "");
+            status = 128 + sig;
+        }
     }
     for (size_t k = 0; k < n; k++) {
         free(tc[k].a);
