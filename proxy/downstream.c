@@ -1,6 +1,7 @@
 /*
  * downstream.c - client connections: accept, read and parse request heads,
- * buffer request bodies, enforce the limits and slow-client timeouts, write
+ * decode request bodies and hand them to reqbody.c (reading pauses while the
+ * upstream is behind), enforce the limits and slow-client timeouts, write
  * responses with backpressure, keep-alive and pipelining.
  *
  * One request at a time per connection: bytes of a pipelined next request
@@ -136,10 +137,8 @@ static void on_timer(px_loop *l, px_timer *t)
 {
     px_dconn *dc = t->obj;
     if (dc->req) {
-        if (dc->req->state == RQ_BODY) {
-            px_req *r = dc->req;
-            px_req_local_reply(r, 408, 0, "request timeout", "connection: close\r\n");
-        }
+        if (!dc->req->body_done && !dc->paused)
+            px_req_body_fail(dc->req, 408, 0, "request timeout");
         return;
     }
     if (px_buf_size(&dc->in))
@@ -155,7 +154,16 @@ static void on_kick(px_loop *l, px_timer *t)
         process_input(dc);
 }
 
-/* Feed buffered input to the request body. */
+void px_dconn_body_resume(px_dconn *dc)
+{
+    if (!dc->paused || dc->io.fd < 0 || dc->closing)
+        return;
+    dc->paused = false;
+    set_events(dc);
+    px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + dc->w->srv->opt.body_timeout_ns);
+}
+
+/* Feed buffered input to the request body (streamed on by reqbody.c). */
 static void feed_body(px_dconn *dc)
 {
     px_req *r = dc->req;
@@ -163,24 +171,30 @@ static void feed_body(px_dconn *dc)
     size_t used, out;
     int rc = px_body_decode(&r->bodydec, px_buf_data(&dc->in), px_buf_size(&dc->in), &used, &out);
     if (rc == PX_BODY_BAD) {
-        px_req_local_reply(r, 400, POL_FLAG_BIT(POL_FLAG_DPE), "bad request body", "connection: close\r\n");
+        px_req_body_fail(r, 400, POL_FLAG_BIT(POL_FLAG_DPE), "bad request body");
         return;
     }
-    if (r->bodydec.total > o->max_body_bytes) {
-        px_req_local_reply(r, 413, 0, "payload too large", "connection: close\r\n");
-        return;
-    }
-    if (out && px_buf_append(&r->body, px_buf_data(&dc->in), out) != 0) {
-        px_req_local_reply(r, 503, 0, "out of memory", "connection: close\r\n");
+    if (o->max_body_bytes && r->bodydec.total > o->max_body_bytes) {
+        px_req_body_fail(r, 413, 0, "payload too large");
         return;
     }
     r->bytes_received += out;
+    /* the decoded bytes are copied out before `in` moves on */
+    if (out && px_reqbody_add(r, px_buf_data(&dc->in), out) != 0)
+        return;
+    if (dc->io.fd < 0 || dc->req != r)
+        return;
     px_buf_consume(&dc->in, used);
     if (rc == PX_BODY_DONE) {
         px_timer_stop(dc->w->loop, &dc->timer);
         dc->paused = px_buf_size(&dc->in) >= PIPELINE_MAX;
         set_events(dc);
-        px_req_dispatch(r);
+        px_req_body_complete(r);
+    } else if (!px_reqbody_wants_input(r)) {
+        /* backpressure: the upstream is behind; reqbody.c resumes us */
+        px_timer_stop(dc->w->loop, &dc->timer);
+        dc->paused = true;
+        set_events(dc);
     } else {
         px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + o->body_timeout_ns);
     }
@@ -208,7 +222,7 @@ static void process_input(px_dconn *dc)
     }
     px_timer_stop(dc->w->loop, &dc->timer);
     dc->w->downstream_rq_total++;
-    if (m.body == PX_BODY_LENGTH && m.content_length > o->max_body_bytes) {
+    if (o->max_body_bytes && m.body == PX_BODY_LENGTH && m.content_length > o->max_body_bytes) {
         protocol_error(dc, 413); /* known too large before reading it */
         return;
     }
@@ -220,13 +234,18 @@ static void process_input(px_dconn *dc)
     }
     dc->req = r;
     if (m.body != PX_BODY_NONE) {
-        r->state = RQ_BODY;
         if (m.expect_continue && px_dconn_write(dc, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0)
             px_dconn_flush(dc);
         if (dc->io.fd < 0)
             return;
         px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + o->body_timeout_ns);
+        /* the body bytes that came with the head first: a small body is then
+         * complete before the routing decisions (a local reply keeps the
+         * connection); a larger one streams behind the attempt */
         feed_body(dc);
+        if (dc->req != r || dc->io.fd < 0)
+            return;
+        px_req_dispatch(r);
         return;
     }
     dc->paused = px_buf_size(&dc->in) >= PIPELINE_MAX;
@@ -287,7 +306,7 @@ static void on_readable(px_dconn *dc)
         process_input(dc);
         return;
     }
-    if (r->state == RQ_BODY) {
+    if (!r->body_done) {
         feed_body(dc);
         return;
     }

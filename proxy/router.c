@@ -114,6 +114,10 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     px_timer_init(&r->try_timer, on_try_timeout, r);
     px_timer_init(&r->wait_timer, on_wait, r);
     px_body_decoder_init(&r->bodydec, m->body, m->content_length);
+    r->state = RQ_HEAD;
+    r->body_done = m->body == PX_BODY_NONE;
+    r->body_chunked = m->body == PX_BODY_CHUNKED;
+    r->body_length = m->body == PX_BODY_LENGTH ? m->content_length : 0;
     pol_request req = {
         .method = m->method,
         .scheme = {"http", 4},
@@ -140,7 +144,8 @@ static void attempt_end(px_req *r, bool reusable)
 {
     px_loop *l = r->w->loop;
     px_timer_stop(l, &r->try_timer);
-    px_upstream_detach(r, reusable);
+    /* a connection that has not carried the whole request cannot serve another */
+    px_upstream_detach(r, reusable && px_reqbody_all_sent(r));
     if (r->holds_rq) {
         px_cluster *cl = r->cl;
         px_cluster_lock(cl);
@@ -192,7 +197,7 @@ void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body
     attempt_end(r, false);
     r->status = status;
     r->flags |= flags;
-    if (r->state == RQ_BODY || (extra_headers && strstr(extra_headers, "connection: close")))
+    if (!r->body_done || (extra_headers && strstr(extra_headers, "connection: close")))
         r->keep_alive = false; /* unread body bytes, or asked to */
     if (r->w->draining)
         r->keep_alive = false;
@@ -223,14 +228,59 @@ void px_req_abort(px_req *r, pol_flags flags)
     px_req_finish(r);
 }
 
-static void forward(px_req *r)
+void px_req_body_fail(px_req *r, int status, pol_flags flags, const char *text)
+{
+    if (r->state == RQ_DONE)
+        return;
+    if (r->state == RQ_STREAM) {
+        /* the response is on its way: all the client can get is a reset */
+        r->flags |= flags;
+        r->keep_alive = false;
+        px_dconn_close(r->dc);
+        return;
+    }
+    px_req_local_reply(r, status, flags, text, "connection: close\r\n");
+}
+
+/* The global timer starts at the end of the downstream request (or of the
+ * fault delay, whichever is later). */
+static void start_route_timer(px_req *r)
 {
     r->route_start_ns = now_of(r);
-    pol_retry_state_init(&r->retry, &r->pol->retry);
-    r->retry_live = true;
     if (r->pol->timeouts.global_ns > 0)
         px_timer_start(r->w->loop, &r->route_timer, r->route_start_ns + r->pol->timeouts.global_ns);
+}
+
+static void forward(px_req *r)
+{
+    pol_retry_state_init(&r->retry, &r->pol->retry);
+    r->retry_live = true;
+    if (r->body_abandoned) {
+        /* the body outgrew the retry buffer before the first attempt */
+        px_cluster_lock(r->cl);
+        r->cl->stats.retry_or_shadow_abandoned++;
+        pol_retry_state_fini(&r->retry, &r->cl->cb);
+        px_cluster_unlock(r->cl);
+        r->retry_live = false;
+    }
+    if (r->body_done)
+        start_route_timer(r);
     attempt_start(r);
+}
+
+void px_req_body_complete(px_req *r)
+{
+    r->body_done = true;
+    if (r->state == RQ_ATTEMPT || r->state == RQ_BACKOFF || r->state == RQ_STREAM) {
+        start_route_timer(r);
+        if (r->state == RQ_ATTEMPT && r->holds_rq) {
+            pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->route_start_ns, r->route_start_ns);
+            if (dl.kind == POL_TIMEOUT_PER_TRY)
+                px_timer_start(r->w->loop, &r->try_timer, dl.deadline_ns);
+        }
+    }
+    if (r->state != RQ_DONE)
+        px_upstream_send_body(r); /* the last chunk */
 }
 
 void px_req_dispatch(px_req *r)
@@ -345,9 +395,10 @@ static void attempt_start(px_req *r)
     r->upstream_host = cl->hosts[h].address;
     r->version = cl->hosts[h].version;
     r->attempt_start_ns = now;
-    pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->route_start_ns, now);
+    /* while the body streams in, the timers wait for its end */
+    pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->body_done ? r->route_start_ns : now, now);
     r->expected_timeout_ms = dl.expected_rq_timeout_ms;
-    if (dl.kind == POL_TIMEOUT_PER_TRY)
+    if (r->body_done && dl.kind == POL_TIMEOUT_PER_TRY)
         px_timer_start(w->loop, &r->try_timer, dl.deadline_ns);
     px_upstream_attach(r);
 }
@@ -362,20 +413,20 @@ int px_req_write_request(px_req *r, px_buf *out)
         n = snprintf(extra, sizeof extra, "x-envoy-expected-rq-timeout-ms: %lld\r\n", (long long)r->expected_timeout_ms);
         rc |= px_buf_append(out, extra, (size_t)n);
     }
-    if (r->body_framed) {
-        n = snprintf(extra, sizeof extra, "content-length: %zu\r\n", px_buf_size(&r->body));
+    if (r->body_chunked) {
+        rc |= px_buf_puts(out, "transfer-encoding: chunked\r\n");
+    } else if (r->body_framed) {
+        n = snprintf(extra, sizeof extra, "content-length: %llu\r\n", (unsigned long long)r->body_length);
         rc |= px_buf_append(out, extra, (size_t)n);
     }
     rc |= px_buf_append(out, "\r\n", 2);
-    if (px_buf_size(&r->body))
-        rc |= px_buf_append(out, px_buf_data(&r->body), px_buf_size(&r->body));
     return rc ? -1 : 0;
 }
 
 /* After a retry decision: wait the backoff and try again, or answer. */
 static bool maybe_retry(px_req *r, const pol_retry_decision *dec)
 {
-    if (!dec->retry)
+    if (!dec->retry || !r->retry_live)
         return false;
     int64_t now = now_of(r);
     if (!pol_timeout_backoff_fits(&r->pol->timeouts, r->route_start_ns, now, dec->backoff_ns))
@@ -410,9 +461,10 @@ void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason)
     cl->hstats[r->host].rq_error++;
     px_cluster_unlock(cl);
     attempt_end(r, false);
-    pol_retry_decision dec;
+    pol_retry_decision dec = {0};
     px_cluster_lock(cl);
-    pol_retry_on_reset(&r->retry, reason, sent, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    if (r->retry_live)
+        pol_retry_on_reset(&r->retry, reason, sent, &cl->cb, &cl->stats, &r->w->rng, &dec);
     px_cluster_unlock(cl);
     if (maybe_retry(r, &dec))
         return;
@@ -430,7 +482,7 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
     px_timer_stop(r->w->loop, &r->try_timer);
     r->upstream_time_ms = (now - r->attempt_start_ns) / 1000000;
     px_cluster_report(cl, (uint32_t)r->host, m->status, now);
-    pol_retry_decision dec;
+    pol_retry_decision dec = {0};
     pol_retry_response resp = pol_retry_response_status(m->status);
     resp.x_envoy_ratelimited = px_http_find(m, "x-envoy-ratelimited", 0) >= 0;
     px_cluster_lock(cl);
@@ -438,7 +490,8 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
         cl->hstats[r->host].rq_error++;
     else
         cl->hstats[r->host].rq_success++;
-    pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    if (r->retry_live) /* not once the body outgrew the retry buffer */
+        pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &r->w->rng, &dec);
     bool retry = dec.retry && pol_timeout_backoff_fits(&r->pol->timeouts, r->route_start_ns, now, dec.backoff_ns);
     pol_cluster_stats_count_status(&cl->stats, m->status, retry);
     px_cluster_unlock(cl);
@@ -483,8 +536,8 @@ void px_req_on_response_end(px_req *r)
     px_dconn *dc = r->dc;
     if (r->resp_chunked && px_dconn_write(dc, "0\r\n\r\n", 5) != 0)
         return;
-    if (dc->closing)
-        r->keep_alive = false;
+    if (dc->closing || !r->body_done)
+        r->keep_alive = false; /* the rest of the request body is never read */
     attempt_end(r, r->resp_keep_alive && r->respdec.kind != PX_BODY_EOF);
     px_req_finish(r);
     if (dc->io.fd >= 0)
@@ -521,9 +574,10 @@ static void on_try_timeout(px_loop *l, px_timer *t)
     px_cluster_unlock(cl);
     px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
     attempt_end(r, false);
-    pol_retry_decision dec;
+    pol_retry_decision dec = {0};
     px_cluster_lock(cl);
-    pol_retry_on_reset(&r->retry, POL_RESET_LOCAL_RESET, true, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    if (r->retry_live)
+        pol_retry_on_reset(&r->retry, POL_RESET_LOCAL_RESET, true, &cl->cb, &cl->stats, &r->w->rng, &dec);
     px_cluster_unlock(cl);
     if (maybe_retry(r, &dec))
         return;

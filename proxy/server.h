@@ -27,7 +27,9 @@ typedef struct px_options {
     int64_t header_timeout_ns;/* whole request head (slowloris): 408 */
     int64_t body_timeout_ns;  /* between body reads: 408 */
     int64_t idle_timeout_ns;  /* downstream keep-alive idle */
-    uint64_t max_body_bytes;  /* request body limit: 413 (bodies are buffered for retries) */
+    uint64_t max_body_bytes;  /* request body limit: 413; 0: none (bodies are streamed) */
+    uint64_t retry_buffer_bytes; /* body bytes kept so a retry can resend them; a larger
+                                  * body is still streamed but no longer retried */
     px_http_limits limits;
     bool rate_limit;          /* local rate limit (Envoy's filter, 100 % enabled and enforced) */
     pol_ratelimit_config rl;
@@ -36,7 +38,8 @@ typedef struct px_options {
 
 /* Defaults: listen 127.0.0.1:15001, admin 127.0.0.1:15000, 1 worker,
  * namespace "default", drain 5 s, header timeout 10 s, body timeout 10 s, idle
- * 300 s, body limit 1 MiB, Envoy's header limits. */
+ * 300 s, no body limit, retry buffer 1 MiB (Envoy's connection buffer
+ * limit), Envoy's header limits. */
 void px_options_default(px_options *o);
 
 /* Run until SIGTERM/SIGINT drained.  The caller has blocked SIGHUP, SIGTERM,

@@ -90,7 +90,7 @@ struct px_server {
 };
 
 typedef enum px_req_state {
-    RQ_BODY,      /* reading the request body */
+    RQ_HEAD,      /* head received, not dispatched yet */
     RQ_DELAY,     /* fault delay */
     RQ_ATTEMPT,   /* an attempt in flight (connecting, pending or waiting for headers) */
     RQ_BACKOFF,   /* between attempts */
@@ -114,8 +114,18 @@ struct px_req {
     bool keep_alive;        /* downstream wants to keep the connection */
     bool body_framed;       /* the request declared a body (CL or TE) */
     px_buf up_head;         /* upstream request head without its final CRLF */
-    px_buf body;            /* the whole request body (buffered for retries) */
+    /* request body (reqbody.c): streamed to the attempt as it arrives; `body`
+     * keeps every byte from the start while the body fits the retry buffer,
+     * only the bytes not yet handed to the attempt once it outgrew it */
+    px_buf body;
     px_body_decoder bodydec;
+    uint64_t body_base;     /* body offset of body.p[off] (0 while retriable) */
+    uint64_t body_fwd;      /* body bytes handed to the current attempt */
+    bool body_done;         /* the client sent the whole body (or there is none) */
+    bool body_abandoned;    /* outgrew the retry buffer: no more retries */
+    uint64_t body_length;   /* Content-Length of the request (else chunked or none) */
+    bool body_chunked;      /* chunked towards the upstream */
+    bool body_end_sent;     /* the current attempt got the whole request */
     /* decisions */
     pol_route_result route;
     px_cluster *cl;
@@ -197,20 +207,30 @@ bool px_dconn_out_full(const px_dconn *dc);
 /* Send what `out` holds; on a write error the connection is closed (and its
  * request aborted).  Returns 0, or -1 when the connection is gone. */
 int px_dconn_flush(px_dconn *dc);
+/* The request body may flow again: read the client if it was paused. */
+void px_dconn_body_resume(px_dconn *dc);
 /* Drain: close idle connections; others close after their response. */
 void px_worker_drain(px_worker *w);
 
 /* router.c */
 px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m);
-/* The request body has been read in full: decide and forward. */
+/* The head is in (and whatever body bytes came with it): decide and forward;
+ * the body streams behind it. */
 void px_req_dispatch(px_req *r);
+/* The client sent the last body byte: start the route timer (Envoy starts it
+ * at the end of the downstream request) and finish the upstream request. */
+void px_req_body_complete(px_req *r);
+/* A local reply or reset caused by the request body (400, 408, 413, 507): a
+ * local reply, or a closed connection once the response has started. */
+void px_req_body_fail(px_req *r, int status, pol_flags flags, const char *text);
 /* Local reply (no upstream response started): status, flags, body text. */
 void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body,
                         const char *extra_headers);
 /* The client went away or the request must end now. */
 void px_req_abort(px_req *r, pol_flags flags);
 /* Upstream events for the current attempt. */
-/* Append the current attempt's request bytes (head + body) to `out`. */
+/* Append the current attempt's request head to `out` (the body follows
+ * through px_reqbody_fill). */
 int px_req_write_request(px_req *r, px_buf *out);
 void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason);
 void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m);
@@ -229,6 +249,25 @@ void px_upstream_detach(px_req *r, bool reusable);
 void px_upstream_close_idle(px_worker *w, px_conf *c);
 /* The client buffer drained: resume reading the upstream response. */
 void px_upstream_resume(px_req *r);
+/* New request body bytes: write them to r's attempt if it has a connection. */
+void px_upstream_send_body(px_req *r);
+
+/* reqbody.c */
+/* Body bytes from the client (decoded).  Returns 0, or -1 when the request
+ * ended (507 while retrying, out of memory). */
+int px_reqbody_add(px_req *r, const char *p, size_t n);
+/* Does the client side keep reading?  No while the upstream is behind by the
+ * retry buffer's size (backpressure). */
+bool px_reqbody_wants_input(const px_req *r);
+/* A new attempt starts sending: from the body's first byte. */
+void px_reqbody_rewind(px_req *r);
+/* Can a new attempt resend the whole body? */
+bool px_reqbody_resendable(const px_req *r);
+/* Append what the attempt may take now (re-chunked when chunked) to its
+ * connection's `out`.  Returns true when it appended anything. */
+bool px_reqbody_fill(px_req *r, px_buf *out);
+/* Has the current attempt been handed the complete request? */
+static inline bool px_reqbody_all_sent(const px_req *r) { return r->body_end_sent; }
 
 /* headers.c */
 /* Build the upstream head (without the final CRLF) and record strings for the

@@ -72,10 +72,11 @@ static void uc_close(px_uconn *uc)
 
 static void set_events(px_uconn *uc, uint32_t ev) { px_io_set(uc->w->loop, &uc->io, ev); }
 
-/* Write what `out` holds; when done, wait for the response. */
+/* Write what `out` holds, refilled from the request body as the socket takes
+ * it; when nothing is left to send, wait for the response (and more body). */
 static void uc_flush(px_uconn *uc)
 {
-    while (px_buf_size(&uc->out)) {
+    while (px_buf_size(&uc->out) || (uc->req && px_reqbody_fill(uc->req, &uc->out))) {
         ssize_t n = send(uc->io.fd, px_buf_data(&uc->out), px_buf_size(&uc->out), MSG_NOSIGNAL);
         if (n > 0) {
             px_buf_consume(&uc->out, (size_t)n);
@@ -108,6 +109,7 @@ static void uc_start(px_uconn *uc, px_req *r)
     r->uc = uc;
     px_timer_stop(uc->w->loop, &uc->timer);
     px_buf_reset(&uc->out);
+    px_reqbody_rewind(r);
     if (px_req_write_request(r, &uc->out) != 0) {
         px_req_on_upstream_reset(r, POL_RESET_LOCAL_RESET);
         return;
@@ -313,6 +315,13 @@ void px_upstream_resume(px_req *r)
     }
 }
 
+void px_upstream_send_body(px_req *r)
+{
+    px_uconn *uc = r->uc;
+    if (uc && uc->state == UC_BUSY && uc->io.fd >= 0 && uc->req == r)
+        uc_flush(uc);
+}
+
 static void on_timer(px_loop *l, px_timer *t)
 {
     px_uconn *uc = t->obj;
@@ -350,7 +359,7 @@ static void process(px_uconn *uc, bool eof)
             }
             if (rc == PX_HTTP_INCOMPLETE) {
                 if (eof) {
-                    if (uc->served > 0 && !uc->got_bytes) {
+                    if (uc->served > 0 && !uc->got_bytes && px_reqbody_resendable(r)) {
                         /* the keep-alive race: the server closed the reused
                          * connection before reading the request */
                         uc->req = NULL;

@@ -61,6 +61,9 @@ typedef struct fx_upstream {
     pthread_mutex_t mu;
     int64_t arrivals[FX_MAX_ARRIVALS];
     char last_head[4096];
+    _Atomic long long body_seen;  /* request body bytes received so far, all requests */
+    uint64_t body_hash[FX_MAX_ARRIVALS]; /* FNV-1a of each request's body, by index */
+    uint64_t body_len[FX_MAX_ARRIVALS];
     int conns[FX_MAX_CONNS];
     pthread_t threads[FX_MAX_CONNS];
     int nconns;
@@ -71,6 +74,84 @@ typedef struct fx_conn_arg {
     fx_upstream *u;
     int fd;
 } fx_conn_arg;
+
+static inline uint64_t fx_fnv(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    return h;
+}
+#define FX_FNV0 0xcbf29ce484222325ULL
+
+/* Read more into buf (len bytes held).  0, or -1 at EOF, error or full. */
+static inline int fx_more(int fd, char *buf, size_t cap, size_t *len)
+{
+    if (*len == cap)
+        return -1;
+    ssize_t n = recv(fd, buf + *len, cap - *len, 0);
+    if (n <= 0)
+        return -1;
+    *len += (size_t)n;
+    return 0;
+}
+
+/* Take up to `want` body bytes from the front of buf (reading when empty),
+ * hash and count them.  Returns the bytes taken, or 0 at EOF. */
+static inline size_t fx_take(fx_upstream *u, int fd, char *buf, size_t cap, size_t *len, uint64_t want,
+                             uint64_t *h)
+{
+    if (*len == 0 && fx_more(fd, buf, cap, len) != 0)
+        return 0;
+    size_t n = *len < want ? *len : (size_t)want;
+    *h = fx_fnv(*h, buf, n);
+    atomic_fetch_add(&u->body_seen, (long long)n);
+    memmove(buf, buf + n, *len - n);
+    *len -= n;
+    return n;
+}
+
+/* Read one request body (Content-Length `cl`, or chunked) as it streams in. */
+static inline int fx_read_body(fx_upstream *u, int fd, char *buf, size_t cap, size_t *len, bool chunked,
+                               uint64_t cl, uint64_t *h, uint64_t *total)
+{
+    *h = FX_FNV0;
+    *total = 0;
+    if (!chunked) {
+        while (*total < cl) {
+            size_t n = fx_take(u, fd, buf, cap, len, cl - *total, h);
+            if (!n)
+                return -1;
+            *total += n;
+        }
+        return 0;
+    }
+    for (;;) {
+        char *eol;
+        while (!(eol = memmem(buf, *len, "\r\n", 2)))
+            if (fx_more(fd, buf, cap, len) != 0)
+                return -1;
+        uint64_t size = strtoull(buf, NULL, 16);
+        size_t ll = (size_t)(eol - buf) + 2;
+        memmove(buf, buf + ll, *len - ll);
+        *len -= ll;
+        for (uint64_t got = 0; got < size;) {
+            size_t n = fx_take(u, fd, buf, cap, len, size - got, h);
+            if (!n)
+                return -1;
+            got += n;
+        }
+        *total += size;
+        while (*len < 2)
+            if (fx_more(fd, buf, cap, len) != 0)
+                return -1;
+        if (memcmp(buf, "\r\n", 2) != 0)
+            return -1;
+        memmove(buf, buf + 2, *len - 2);
+        *len -= 2;
+        if (size == 0)
+            return 0;
+    }
+}
 
 static inline void *fx_conn_main(void *arg)
 {
@@ -90,26 +171,29 @@ static inline void *fx_conn_main(void *arg)
             len += (size_t)n;
         }
         size_t head = (size_t)(end - buf) + 4;
-        size_t body = 0;
+        uint64_t body = 0;
         char *cl = memmem(buf, head, "content-length: ", 16);
         if (cl)
-            body = strtoul(cl + 16, NULL, 10);
-        while (len < head + body) {
-            ssize_t n = recv(a.fd, buf + len, sizeof buf - len, 0);
-            if (n <= 0)
-                goto out;
-            len += (size_t)n;
-        }
+            body = strtoull(cl + 16, NULL, 10);
+        bool chunked = memmem(buf, head, "transfer-encoding: chunked", 26) != NULL;
+        char h[4096];
+        size_t hl = head < sizeof h - 1 ? head : sizeof h - 1;
+        memcpy(h, buf, hl);
+        h[hl] = 0;
+        memmove(buf, buf + head, len - head);
+        len -= head;
+        uint64_t bh, blen;
+        if (fx_read_body(u, a.fd, buf, sizeof buf, &len, chunked, body, &bh, &blen) != 0)
+            goto out;
         int idx = atomic_fetch_add(&u->count, 1);
         pthread_mutex_lock(&u->mu);
-        if (idx < FX_MAX_ARRIVALS)
+        if (idx < FX_MAX_ARRIVALS) {
             u->arrivals[idx] = fx_now_ns();
-        size_t hl = head < sizeof u->last_head - 1 ? head : sizeof u->last_head - 1;
-        memcpy(u->last_head, buf, hl);
-        u->last_head[hl] = 0;
+            u->body_hash[idx] = bh;
+            u->body_len[idx] = blen;
+        }
+        memcpy(u->last_head, h, hl + 1);
         pthread_mutex_unlock(&u->mu);
-        memmove(buf, buf + head + body, len - head - body);
-        len -= head + body;
         for (int d = atomic_load(&u->delay_ms); d > 0 && !atomic_load(&u->stop); d -= 10)
             fx_sleep_ms(d < 10 ? d : 10);
         int status = idx < atomic_load(&u->fail_first) ? atomic_load(&u->fail_status) : atomic_load(&u->status);

@@ -39,7 +39,9 @@ static const char usage[] =
     "  --access-log PATH        Envoy-format access log; \"-\" for stdout (default: none)\n"
     "  --drain-timeout D        SIGTERM: longest wait for in-flight requests (default 5s)\n"
     "  --header-timeout D       time allowed to send a request head, else 408 (default 10s)\n"
-    "  --max-body SIZE          request body limit, else 413 (default 1MiB)\n"
+    "  --max-body SIZE          request body limit, else 413 (default: none)\n"
+    "  --retry-buffer SIZE      request body bytes kept for retries; a longer body is\n"
+    "                           streamed but not retried (default 1MiB, as Envoy)\n"
     "  --rate-limit N/D         local rate limit: a bucket of N tokens refilled every D\n"
     "                           (Envoy's local_ratelimit filter, enforced: 429, flag RL)\n"
     "  --ready-fd FD            write \"ready PORT ADMINPORT\" to FD once listening\n"
@@ -126,6 +128,9 @@ int main(int argc, char **argv)
                 goto out;
         } else if (!strcmp(a, "--max-body") && v) {
             if (read_scalar(a, argv[++i], rd_size, &o.max_body_bytes, d))
+                goto out;
+        } else if (!strcmp(a, "--retry-buffer") && v) {
+            if (read_scalar(a, argv[++i], rd_size, &o.retry_buffer_bytes, d))
                 goto out;
         } else if (!strcmp(a, "--rate-limit") && v) {
             const char *slash = strchr(v, '/');

@@ -1,0 +1,268 @@
+/*
+ * test_proxy_body.c - meshproxy's request bodies over loopback: a large
+ * chunked upload is streamed (the upstream has its first bytes before the
+ * client sent the last), a retried small body is resent byte for byte, a body
+ * larger than the retry buffer is not retried, and two clients uploading at
+ * once never get each other's bytes.  Assertions are on orderings and exact
+ * counts and hashes, never on elapsed time.
+ */
+#define _GNU_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "proxy_fixture.h"
+
+static char *yaml_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    return s;
+}
+
+#define ENDPOINTS1                                                                  \
+    "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n" \
+    "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"      \
+    "        - {address: \"127.0.0.1:%d\"}\n---\n"
+#define RETRYING_VS                                                                 \
+    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"                  \
+    "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"             \
+    "    - route: [{destination: {host: reviews}}]\n"                              \
+    "      retries: {attempts: 2, retryOn: 5xx}\n"
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        assert_true(k > 0);
+        c += k;
+        n -= (size_t)k;
+    }
+}
+
+static void send_chunk(int fd, const char *p, size_t n)
+{
+    char sz[24];
+    int k = snprintf(sz, sizeof sz, "%zx\r\n", n);
+    send_all(fd, sz, (size_t)k);
+    send_all(fd, p, n);
+    send_all(fd, "\r\n", 2);
+}
+
+/* Wait (bounded, not asserted on time) until the upstream saw `n` body bytes. */
+static bool wait_body_seen(fx_upstream *u, long long n)
+{
+    for (int i = 0; i < 3000; i++) {
+        if (atomic_load(&u->body_seen) >= n)
+            return true;
+        fx_sleep_ms(10);
+    }
+    return false;
+}
+
+static void fill(char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (char)(seed >> 16);
+    }
+}
+
+static void test_large_chunked_upload_streams(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    enum { CHUNK = 64 * 1024, NCHUNKS = 48 }; /* 3 MiB: over the 1 MiB retry buffer */
+    char *chunk = malloc(CHUNK);
+    uint64_t h = FX_FNV0;
+    int fd = fx_connect(p.port);
+    const char *head = "POST /upload HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n";
+    send_all(fd, head, strlen(head));
+    fill(chunk, CHUNK, 1);
+    send_chunk(fd, chunk, CHUNK);
+    h = fx_fnv(h, chunk, CHUNK);
+    /* the upstream gets the first bytes while the client still holds the rest */
+    assert_true(wait_body_seen(a, 1));
+    assert_int_equal(atomic_load(&a->count), 0);
+    for (int i = 1; i < NCHUNKS; i++) {
+        fill(chunk, CHUNK, (unsigned)i + 1);
+        send_chunk(fd, chunk, CHUNK);
+        h = fx_fnv(h, chunk, CHUNK);
+    }
+    send_all(fd, "0\r\n\r\n", 5);
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(atomic_load(&a->count), 1);
+    assert_int_equal(a->body_len[0], (uint64_t)CHUNK * NCHUNKS);
+    assert_true(a->body_hash[0] == h);
+    assert_non_null(strstr(a->last_head, "transfer-encoding: chunked\r\n"));
+    /* the same connection serves the next request */
+    const char *get = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
+    send_all(fd, get, strlen(get));
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    close(fd);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_retry_or_shadow_abandoned{"), 1);
+    free(m);
+    free(chunk);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_retry_resends_body(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    atomic_store(&a->fail_first, 1);
+    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    enum { N = 3000 };
+    char body[N];
+    fill(body, N, 7);
+    char head[256];
+    int hn = snprintf(head, sizeof head, "POST /r HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
+    int fd = fx_connect(p.port);
+    send_all(fd, head, (size_t)hn);
+    send_all(fd, body, N);
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.head, "x-envoy-attempt-count: 2"));
+    assert_int_equal(atomic_load(&a->count), 2);
+    uint64_t want = fx_fnv(FX_FNV0, body, N);
+    assert_int_equal(a->body_len[0], N);
+    assert_int_equal(a->body_len[1], N);
+    assert_true(a->body_hash[0] == want);
+    assert_true(a->body_hash[1] == want);
+    assert_non_null(strstr(a->last_head, "content-length: 3000\r\n"));
+    /* a chunked body whose first attempt began before the client sent the
+     * rest: the retry resends it from its first byte */
+    atomic_store(&a->fail_first, 3);
+    const char *ch = "POST /c HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n";
+    send_all(fd, ch, strlen(ch));
+    send_chunk(fd, body, 1000);
+    assert_true(wait_body_seen(a, 2 * N + 1000));
+    send_chunk(fd, body + 1000, N - 1000);
+    send_all(fd, "0\r\n\r\n", 5);
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(atomic_load(&a->count), 4);
+    assert_int_equal(a->body_len[2], N);
+    assert_int_equal(a->body_len[3], N);
+    assert_true(a->body_hash[2] == want);
+    assert_true(a->body_hash[3] == want);
+    close(fd);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_body_over_retry_buffer_not_retried(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    atomic_store(&a->fail_first, 1);
+    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    fx_proxy p;
+    const char *extra[] = {"--retry-buffer", "4KiB", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    enum { N = 10000 };
+    char body[N];
+    fill(body, N, 9);
+    char head[256];
+    int hn = snprintf(head, sizeof head, "POST /big HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
+    int fd = fx_connect(p.port);
+    send_all(fd, head, (size_t)hn);
+    send_all(fd, body, N);
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(atomic_load(&a->count), 1);
+    assert_true(a->body_hash[0] == fx_fnv(FX_FNV0, body, N));
+    close(fd);
+    /* a body within the buffer is still retried */
+    atomic_store(&a->fail_first, 2);
+    fd = fx_connect(p.port);
+    hn = snprintf(head, sizeof head, "POST /small HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", 4096);
+    send_all(fd, head, (size_t)hn);
+    send_all(fd, body, 4096);
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(atomic_load(&a->count), 3);
+    close(fd);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_retry_or_shadow_abandoned{"), 1);
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 1);
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_interleaved_uploads_never_mix(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    enum { PIECE = 20000, PIECES = 8 };
+    char *pa = malloc(PIECE), *pb = malloc(PIECE);
+    memset(pa, 'A', PIECE);
+    memset(pb, 'B', PIECE);
+    uint64_t ha = FX_FNV0, hb = FX_FNV0;
+    for (int i = 0; i < PIECES; i++) {
+        ha = fx_fnv(ha, pa, PIECE);
+        hb = fx_fnv(hb, pb, PIECE);
+    }
+    int fa = fx_connect(p.port), fb = fx_connect(p.port);
+    const char *head = "POST /u HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n";
+    send_all(fa, head, strlen(head));
+    send_all(fb, head, strlen(head));
+    for (int i = 0; i < PIECES; i++) {
+        send_chunk(fa, pa, PIECE);
+        send_chunk(fb, pb, PIECE);
+    }
+    send_all(fa, "0\r\n\r\n", 5);
+    send_all(fb, "0\r\n\r\n", 5);
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fa, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(fx_read_resp(fb, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(atomic_load(&a->count), 2);
+    assert_int_equal(a->body_len[0], (uint64_t)PIECE * PIECES);
+    assert_int_equal(a->body_len[1], (uint64_t)PIECE * PIECES);
+    /* each body arrived whole and alone: one is all A, the other all B */
+    assert_true((a->body_hash[0] == ha && a->body_hash[1] == hb) ||
+                (a->body_hash[0] == hb && a->body_hash[1] == ha));
+    close(fa);
+    close(fb);
+    free(pa);
+    free(pb);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_large_chunked_upload_streams),
+        cmocka_unit_test(test_retry_resends_body),
+        cmocka_unit_test(test_body_over_retry_buffer_not_retried),
+        cmocka_unit_test(test_interleaved_uploads_never_mix),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
