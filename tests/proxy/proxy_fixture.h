@@ -62,6 +62,7 @@ typedef struct fx_upstream {
     int64_t arrivals[FX_MAX_ARRIVALS];
     char last_head[4096];
     _Atomic long long body_seen;  /* request body bytes received so far, all requests */
+    _Atomic bool hold_body;       /* stop reading request bodies while set */
     uint64_t body_hash[FX_MAX_ARRIVALS]; /* FNV-1a of each request's body, by index */
     uint64_t body_len[FX_MAX_ARRIVALS];
     int conns[FX_MAX_CONNS];
@@ -100,6 +101,8 @@ static inline int fx_more(int fd, char *buf, size_t cap, size_t *len)
 static inline size_t fx_take(fx_upstream *u, int fd, char *buf, size_t cap, size_t *len, uint64_t want,
                              uint64_t *h)
 {
+    while (atomic_load(&u->hold_body) && !atomic_load(&u->stop))
+        fx_sleep_ms(5);
     if (*len == 0 && fx_more(fd, buf, cap, len) != 0)
         return 0;
     size_t n = *len < want ? *len : (size_t)want;

@@ -2,8 +2,9 @@
  * test_proxy_body.c - meshproxy's request bodies over loopback: a large
  * chunked upload is streamed (the upstream has its first bytes before the
  * client sent the last), a retried small body is resent byte for byte, a body
- * larger than the retry buffer is not retried, and two clients uploading at
- * once never get each other's bytes.  Assertions are on orderings and exact
+ * larger than the retry buffer is not retried, an upstream that stops reading
+ * stops the proxy reading the client (backpressure), and two clients
+ * uploading at once never get each other's bytes.  Assertions are on orderings and exact
  * counts and hashes, never on elapsed time.
  */
 #define _GNU_SOURCE 1
@@ -12,6 +13,8 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
+#include <poll.h>
 
 #include "proxy_fixture.h"
 
@@ -210,6 +213,72 @@ static void test_body_over_retry_buffer_not_retried(void **state)
     fx_upstream_stop(a);
 }
 
+static void test_backpressure_to_client(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    atomic_store(&a->hold_body, true);
+    enum { TOTAL = 64 << 20, PIECE = 64 * 1024 };
+    char *piece = malloc(PIECE);
+    fill(piece, PIECE, 3);
+    char head[256];
+    int hn = snprintf(head, sizeof head, "POST /bp HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", TOTAL);
+    int fd = fx_connect(p.port);
+    send_all(fd, head, (size_t)hn);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    /* send until the proxy stops taking bytes (the upstream reads nothing);
+     * socket buffers on the way hold a few MiB, the proxy 1 MiB more */
+    size_t sent = 0;
+    uint64_t h = FX_FNV0;
+    size_t in_piece = 0;
+    while (sent < TOTAL) {
+        ssize_t k = send(fd, piece + in_piece, PIECE - in_piece, MSG_NOSIGNAL);
+        if (k > 0) {
+            h = fx_fnv(h, piece + in_piece, (size_t)k);
+            sent += (size_t)k;
+            in_piece = (in_piece + (size_t)k) % PIECE;
+            continue;
+        }
+        assert_true(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        if (poll(&pf, 1, 300) == 0)
+            break; /* blocked */
+    }
+    assert_true(sent < 40u << 20);
+    assert_int_equal(atomic_load(&a->count), 0);
+    /* the upstream reads again: the rest flows, all of it, in order */
+    atomic_store(&a->hold_body, false);
+    while (sent < TOTAL) {
+        size_t n = PIECE - in_piece;
+        if (n > TOTAL - sent)
+            n = TOTAL - sent;
+        ssize_t k = send(fd, piece + in_piece, n, MSG_NOSIGNAL);
+        if (k > 0) {
+            h = fx_fnv(h, piece + in_piece, (size_t)k);
+            sent += (size_t)k;
+            in_piece = (in_piece + (size_t)k) % PIECE;
+            continue;
+        }
+        assert_true(k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        assert_true(poll(&pf, 1, 10000) == 1);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(atomic_load(&a->count), 1);
+    assert_int_equal(a->body_len[0], TOTAL);
+    assert_true(a->body_hash[0] == h);
+    close(fd);
+    free(piece);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 static void test_interleaved_uploads_never_mix(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
@@ -262,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_large_chunked_upload_streams),
         cmocka_unit_test(test_retry_resends_body),
         cmocka_unit_test(test_body_over_retry_buffer_not_retried),
+        cmocka_unit_test(test_backpressure_to_client),
         cmocka_unit_test(test_interleaved_uploads_never_mix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
