@@ -57,6 +57,8 @@ static inline void rf_scratch_dir(char *buf, size_t cap, const char *name, bool 
  * NULL when it cannot be read.  The caller frees it. */
 static inline char *rf_slurp(const char *path, size_t *len)
 {
+    if (len)
+        *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp)
         return NULL;
@@ -90,14 +92,12 @@ typedef struct rf_run {
     size_t na;
 } rf_run;
 
-/* Load `rel` (a file or folder under the source tree's scenarios/) and, when
+/* Load `path` (a scenario file or folder) and, when
  * `run` is true, run it with options `opt` (NULL: the scenario's own) and
  * evaluate its assertions.  Returns 0, or -1 (the diagnostics on stderr). */
-static inline int rf_run_load(rf_run *r, const char *rel, const mdl_options *opt, bool run)
+static inline int rf_run_load(rf_run *r, const char *path, const mdl_options *opt, bool run)
 {
     memset(r, 0, sizeof *r);
-    char path[1024];
-    snprintf(path, sizeof path, "%s/scenarios/%s", MESHSIM_SOURCE_DIR, rel);
     const char *paths[1] = {path};
     r->d = ms_diag_create();
     if (cfg_bundle_load(&r->b, r->d, paths, 1) != 0) {

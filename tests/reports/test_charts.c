@@ -25,38 +25,16 @@
 #include "reports/charts.h"
 #include "reports/charts_data.h"
 #include "results_fixture.h"
+#include "run_fixture.h"
 
 typedef struct fixture {
     char dir[256], db[512];
 } fixture;
 
-static void remove_dir(const char *dir)
-{
-    DIR *dd = opendir(dir);
-    if (!dd)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[600];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_dir(p);
-        else
-            unlink(p);
-    }
-    closedir(dd);
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "%s/charts-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
-    remove_dir(f->dir);
-    mkdir(f->dir, 0777);
+    rf_scratch_dir(f->dir, sizeof f->dir, "charts-test", true);
     snprintf(f->db, sizeof f->db, "%s/results.sqlite", f->dir);
     if (fixture_write(f->db, "canary & <co>") != 0)
         return -1;
@@ -67,24 +45,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    remove_dir(f->dir);
+    rf_remove_dir(f->dir);
     free(f);
     return 0;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = '\0';
-    fclose(fp);
-    return s;
 }
 
 static size_t count_files(const char *dir, const char *suffix)
@@ -185,7 +148,7 @@ static void check_svg(const char *dir, const char *name, const char *const *must
 {
     char path[600], cmd[800];
     snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-    char *s = slurp(path);
+    char *s = rf_slurp(path, NULL);
     assert_non_null(s);
     assert_true(strlen(s) > 1000);
     assert_non_null(strstr(s, "<svg"));
@@ -222,7 +185,7 @@ static void test_every_chart_is_drawn(void **state)
     fclose(errfile);
     assert_string_equal(notes, ""); /* not one warning from us */
     free(notes);
-    char *gnuplot_said = slurp(errpath);
+    char *gnuplot_said = rf_slurp(errpath, NULL);
     assert_string_equal(gnuplot_said, ""); /* nor from gnuplot */
     free(gnuplot_said);
     unlink(errpath);
@@ -257,7 +220,7 @@ static void test_every_chart_is_drawn(void **state)
     /* the split chart has one panel: only reviews had two versions */
     char path[600];
     snprintf(path, sizeof path, "%s/split.svg", f->dir);
-    char *s = slurp(path);
+    char *s = rf_slurp(path, NULL);
     assert_null(strstr(s, "ratings"));
     free(s);
     rpt_chart_data_fini(&d);

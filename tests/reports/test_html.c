@@ -27,54 +27,17 @@
 #include "reports/charts.h"
 #include "reports/charts_report.h"
 #include "results_fixture.h"
+#include "run_fixture.h"
 
 typedef struct fixture {
     char dir[256], db[512], page[512];
     char *html;
 } fixture;
 
-static void remove_dir(const char *dir)
-{
-    DIR *dd = opendir(dir);
-    if (!dd)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[1024];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_dir(p);
-        else
-            unlink(p);
-    }
-    closedir(dd);
-    rmdir(dir);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    size_t got = fread(s, 1, (size_t)n, fp);
-    s[got] = '\0';
-    fclose(fp);
-    return s;
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "%s/html-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
-    remove_dir(f->dir);
-    mkdir(f->dir, 0777);
+    rf_scratch_dir(f->dir, sizeof f->dir, "html-test", true);
     snprintf(f->db, sizeof f->db, "%s/results.sqlite", f->dir);
     snprintf(f->page, sizeof f->page, "%s/report.html", f->dir);
     if (fixture_write(f->db, "canary & <co>") != 0)
@@ -86,7 +49,7 @@ static int setup(void **state)
         fprintf(stderr, "setup: %s\n", err);
         return -1;
     }
-    f->html = slurp(f->page);
+    f->html = rf_slurp(f->page, NULL);
     *state = f;
     return f->html ? 0 : -1;
 }
@@ -94,7 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    remove_dir(f->dir);
+    rf_remove_dir(f->dir);
     free(f->html);
     free(f);
     return 0;
@@ -243,7 +206,7 @@ static void test_without_gnuplot_and_bad_results(void **state)
     free(notes);
     char page[700];
     snprintf(page, sizeof page, "%s/report.html", dir);
-    char *h = slurp(page);
+    char *h = rf_slurp(page, NULL);
     assert_non_null(h);
     at(h, "No chart was drawn: gnuplot was not found");
     at(h, "<table id=\"assertion-table\">");

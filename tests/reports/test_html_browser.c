@@ -33,6 +33,8 @@
 #include "results_fixture.h"
 #include "run_fixture.h"
 
+#define MM1 MESHSIM_SOURCE_DIR "/scenarios/queueing/mm1.yaml"
+
 static bool chromium_installed(void)
 {
     return system("command -v chromium >/dev/null 2>&1") == 0;
@@ -152,7 +154,7 @@ static void test_replications_page_in_chromium(void **state)
         skip();
     }
     rf_run r;
-    assert_int_equal(rf_run_load(&r, "queueing/mm1.yaml", NULL, false), 0);
+    assert_int_equal(rf_run_load(&r, MM1, NULL, false), 0);
     char dir[256], work[256], url[700], err[256];
     rf_scratch_dir(work, sizeof work, "html-browser-reps", true);
     snprintf(dir, sizeof dir, "%s/report", work);

@@ -26,6 +26,8 @@
 #include "reports/replicate.h"
 #include "run_fixture.h"
 
+#define MM1 MESHSIM_SOURCE_DIR "/scenarios/queueing/mm1.yaml"
+
 #define REPS 4
 
 /* Replicate mm1 into `dir`; returns the combination. */
@@ -55,7 +57,7 @@ static char *between(const char *from, const char *end_tag)
 static void test_combined_page(void **state)
 {
     rf_run r;
-    assert_int_equal(rf_run_load(&r, "queueing/mm1.yaml", NULL, false), 0);
+    assert_int_equal(rf_run_load(&r, MM1, NULL, false), 0);
     char dir[256], page[512], cmd[1024];
     rf_scratch_dir(dir, sizeof dir, "html-combined-test", false);
     rpt_combined *c = replicate_into(&r, dir);

@@ -24,58 +24,30 @@
 #include "config/bundle.h"
 #include "models/mesh.h"
 #include "reports/report_dir.h"
+#include "run_fixture.h"
+#include "sql_fixture.h"
 
 typedef struct fixture {
-    ms_diag *d;
-    cfg_bundle b;
-    mdl_mesh *m;
-    rpt_assertion *a;
-    size_t na;
+    rf_run r;
     char dir[256];
 } fixture;
 
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *paths[1] = {MESHSIM_SOURCE_DIR "/scenarios/bookinfo"};
-    f->d = ms_diag_create();
-    if (cfg_bundle_load(&f->b, f->d, paths, 1) != 0)
-        return -1;
     mdl_options opt = {false, 0, true, 10 * SIM_S};
-    f->m = mdl_mesh_create(&f->b, &opt, f->d);
-    if (!f->m || mdl_mesh_run(f->m, NULL, NULL) != 0)
+    if (rf_run_load(&f->r, MESHSIM_SOURCE_DIR "/scenarios/bookinfo", &opt, true) != 0)
         return -1;
-    f->na = rpt_assertions_evaluate(f->m, &f->b.sim->scenario, &f->a);
-    snprintf(f->dir, sizeof f->dir, "%s/report-dir-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
+    rf_scratch_dir(f->dir, sizeof f->dir, "report-dir-test", false);
     *state = f;
     return 0;
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *dd = opendir(dir);
-    if (!dd)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(dd);
-    rmdir(dir);
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
-    remove_dir(f->dir);
-    free(f->a);
-    mdl_mesh_destroy(f->m);
-    cfg_bundle_fini(&f->b);
-    ms_diag_destroy(f->d);
+    rf_remove_dir(f->dir);
+    rf_run_fini(&f->r);
     free(f);
     return 0;
 }
@@ -103,7 +75,7 @@ static void test_new_and_existing_directory(void **state)
     rpt_run_info info = {.version = "test", .command_line = "meshsim run",
                          .started_at = "2026-01-01T00:00:00Z"};
     char err[256] = "", names[512];
-    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
+    assert_int_equal(rpt_report_dir_write(f->dir, f->r.m, f->r.a, f->r.na, &info, err, sizeof err), 0);
     listing(f->dir, names, sizeof names);
     assert_string_equal(names, "cdf.svg domains.svg latency.svg report.html results.sqlite "
                                "split.svg summary.json traffic.svg ");
@@ -111,7 +83,7 @@ static void test_new_and_existing_directory(void **state)
     snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", f->dir, (long)getpid());
     assert_int_equal(access(tmpdir, F_OK), -1);
     /* again, into the directory that now exists */
-    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err), 0);
+    assert_int_equal(rpt_report_dir_write(f->dir, f->r.m, f->r.a, f->r.na, &info, err, sizeof err), 0);
     listing(f->dir, names, sizeof names);
     assert_string_equal(names, "cdf.svg domains.svg latency.svg report.html results.sqlite "
                                "split.svg summary.json traffic.svg ");
@@ -124,43 +96,33 @@ static void test_path_that_is_a_file_is_refused(void **state)
     assert_non_null(file);
     fclose(file);
     char err[256] = "";
-    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, NULL, err, sizeof err), -1);
+    assert_int_equal(rpt_report_dir_write(f->dir, f->r.m, f->r.a, f->r.na, NULL, err, sizeof err), -1);
     char want[400];
     snprintf(want, sizeof want, "%s exists and is not a directory", f->dir);
     assert_string_equal(err, want);
     unlink(f->dir);
 }
 
-static long long one(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
 static void test_results_add_up(void **state)
 {
     fixture *f = *state;
     char err[256] = "", path[400];
-    assert_int_equal(rpt_report_dir_write(f->dir, f->m, f->a, f->na, NULL, err, sizeof err), 0);
+    assert_int_equal(rpt_report_dir_write(f->dir, f->r.m, f->r.a, f->r.na, NULL, err, sizeof err), 0);
     snprintf(path, sizeof path, "%s/results.sqlite", f->dir);
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_true(one(db, "SELECT count(*) FROM series") >= 5);
+    assert_true(rf_sql_int(db, "SELECT count(*) FROM series") >= 5);
     /* per series: codes and whole-run histogram buckets both sum to the requests */
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
                              "FROM responses r WHERE r.series_id = s.id)"),
                      0);
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
                              "FROM latency_buckets b WHERE b.series_id = s.id AND b.t_s IS NULL)"),
                      0);
-    assert_int_equal(one(db, "SELECT sum(requests) FROM series WHERE source_workload = 'browsers'"),
-                     (long long)mdl_mesh_results(f->m)->requests);
-    assert_int_equal(one(db, "SELECT value FROM run WHERE key = 'seed'"), 42);
-    assert_int_equal(one(db, "SELECT count(*) FROM assertions"), (long long)f->na);
+    assert_int_equal(rf_sql_int(db, "SELECT sum(requests) FROM series WHERE source_workload = 'browsers'"),
+                     (long long)mdl_mesh_results(f->r.m)->requests);
+    assert_int_equal(rf_sql_int(db, "SELECT value FROM run WHERE key = 'seed'"), 42);
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM assertions"), (long long)f->r.na);
     sqlite3_close(db);
 }
 

@@ -48,71 +48,29 @@
 #include "policy/outlier.h"
 #include "reports/export.h"
 #include "reports/report_dir.h"
+#include "run_fixture.h"
+#include "sql_fixture.h"
 
 #define SCENARIO MESHSIM_SOURCE_DIR "/tests/reports/data/flaky.yaml"
 
 typedef struct fixture {
-    ms_diag *d;
-    cfg_bundle b;
-    mdl_mesh *m;
-    rpt_assertion *a;
-    size_t na;
+    rf_run r;
     char dir[256];
     sqlite3 *db;
 } fixture;
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    fclose(f);
-    buf[got] = '\0';
-    if (len)
-        *len = got;
-    return buf;
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *dd = opendir(dir);
-    if (!dd)
-        return;
-    struct dirent *e;
-    while ((e = readdir(dd))) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[512];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(dd);
-    rmdir(dir);
-}
-
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    const char *paths[1] = {SCENARIO};
-    f->d = ms_diag_create();
-    if (cfg_bundle_load(&f->b, f->d, paths, 1) != 0)
+    if (rf_run_load(&f->r, SCENARIO, NULL, true) != 0)
         return -1;
-    f->m = mdl_mesh_create(&f->b, NULL, f->d);
-    if (!f->m || mdl_mesh_run(f->m, NULL, NULL) != 0)
-        return -1;
-    f->na = rpt_assertions_evaluate(f->m, &f->b.sim->scenario, &f->a);
-    snprintf(f->dir, sizeof f->dir, "%s/store-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
+    rf_scratch_dir(f->dir, sizeof f->dir, "store-test", false);
     char hash[32], err[256];
-    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)cfg_loader_input_hash(f->b.loader));
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)cfg_loader_input_hash(f->r.b.loader));
     rpt_run_info info = {.version = "test", .command_line = "meshsim run flaky.yaml",
                          .started_at = "2026-01-01T00:00:00Z", .scenario_hash = hash,
                          .exports = RPT_EXPORT_CSV | RPT_EXPORT_JSON | RPT_EXPORT_PROM};
-    if (rpt_report_dir_write(f->dir, f->m, f->a, f->na, &info, err, sizeof err) != 0) {
+    if (rpt_report_dir_write(f->dir, f->r.m, f->r.a, f->r.na, &info, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -128,48 +86,10 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     sqlite3_close(f->db);
-    remove_dir(f->dir);
-    free(f->a);
-    mdl_mesh_destroy(f->m);
-    cfg_bundle_fini(&f->b);
-    ms_diag_destroy(f->d);
+    rf_remove_dir(f->dir);
+    rf_run_fini(&f->r);
     free(f);
     return 0;
-}
-
-static long long one(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static double one_real(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    double v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* The first column of the first row as text, into buf. */
-static const char *one_text(sqlite3 *db, const char *sql, char *buf, size_t cap)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    const unsigned char *t = sqlite3_column_text(st, 0);
-    snprintf(buf, cap, "%s", t ? (const char *)t : "(null)");
-    sqlite3_finalize(st);
-    return buf;
 }
 
 /* --- the file and its schema --------------------------------------------------- */
@@ -178,15 +98,15 @@ static void columns(sqlite3 *db, const char *table, char *out, size_t cap)
 {
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT group_concat(name, ' ') FROM pragma_table_info('%s')", table);
-    one_text(db, sql, out, cap);
+    rf_sql_text(db, sql, out, cap);
 }
 
 static void test_file_and_schema(void **state)
 {
     fixture *f = *state;
     char buf[1024], wal[512];
-    assert_string_equal(one_text(f->db, "PRAGMA integrity_check", buf, sizeof buf), "ok");
-    assert_string_equal(one_text(f->db, "PRAGMA journal_mode", buf, sizeof buf), "delete");
+    assert_string_equal(rf_sql_text(f->db, "PRAGMA integrity_check", buf, sizeof buf), "ok");
+    assert_string_equal(rf_sql_text(f->db, "PRAGMA journal_mode", buf, sizeof buf), "delete");
     snprintf(wal, sizeof wal, "%s/results.sqlite-wal", f->dir);
     assert_int_equal(access(wal, F_OK), -1);
     static const char *const want[][2] = {
@@ -208,8 +128,8 @@ static void test_file_and_schema(void **state)
         columns(f->db, want[i][0], buf, sizeof buf);
         assert_string_equal(buf, want[i][1]);
     }
-    assert_int_equal(one(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 8);
-    one_text(f->db,
+    assert_int_equal(rf_sql_int(f->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"), 8);
+    rf_sql_text(f->db,
              "SELECT group_concat(tbl_name || '(' || (SELECT group_concat(name, ',') FROM "
              "pragma_index_info(m.name)) || ')', ' ') FROM (SELECT * FROM sqlite_master "
              "WHERE type = 'index' ORDER BY tbl_name, name) m",
@@ -224,24 +144,24 @@ static void test_run_metadata(void **state)
 {
     fixture *f = *state;
     char buf[256], want[32];
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'schema_version'"), 2);
-    assert_string_equal(one_text(f->db, "SELECT value FROM run WHERE key = 'scenario'", buf,
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'schema_version'"), 2);
+    assert_string_equal(rf_sql_text(f->db, "SELECT value FROM run WHERE key = 'scenario'", buf,
                                  sizeof buf), "flaky");
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'seed'"), 7);
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'replication'"), 0);
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'window_s'"), 5);
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'duration_s'"), 30);
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'warmup_s'"), 2);
-    assert_string_equal(one_text(f->db, "SELECT value FROM run WHERE key = 'status'", buf,
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'seed'"), 7);
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'replication'"), 0);
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'window_s'"), 5);
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'duration_s'"), 30);
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'warmup_s'"), 2);
+    assert_string_equal(rf_sql_text(f->db, "SELECT value FROM run WHERE key = 'status'", buf,
                                  sizeof buf), "complete");
-    assert_int_equal(one(f->db, "SELECT value FROM run WHERE key = 'requests'"),
-                     (long long)mdl_mesh_results(f->m)->requests);
+    assert_int_equal(rf_sql_int(f->db, "SELECT value FROM run WHERE key = 'requests'"),
+                     (long long)mdl_mesh_results(f->r.m)->requests);
     size_t len;
-    char *text = slurp(SCENARIO, &len);
+    char *text = rf_slurp(SCENARIO, &len);
     assert_non_null(text);
     snprintf(want, sizeof want, "%016llx", (unsigned long long)XXH64(text, len, 0));
     free(text);
-    assert_string_equal(one_text(f->db, "SELECT value FROM run WHERE key = 'scenario_hash'", buf,
+    assert_string_equal(rf_sql_text(f->db, "SELECT value FROM run WHERE key = 'scenario_hash'", buf,
                                  sizeof buf), want);
 }
 
@@ -251,50 +171,50 @@ static void test_counts_add_up(void **state)
 {
     fixture *f = *state;
     sqlite3 *db = f->db;
-    assert_true(one(db, "SELECT count(*) FROM series") >= 3);
-    assert_true(one(db, "SELECT count(*) FROM windows") >= 10);
+    assert_true(rf_sql_int(db, "SELECT count(*) FROM series") >= 3);
+    assert_true(rf_sql_int(db, "SELECT count(*) FROM windows") >= 10);
     /* the scenario exercises every counter */
     const char *moving[] = {"errors", "retries", "timeouts", "ejections", "pool_overflows"};
     for (size_t i = 0; i < 5; i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT sum(%s) FROM windows", moving[i]);
-        assert_true(one(db, sql) > 0);
+        assert_true(rf_sql_int(db, sql) > 0);
     }
     /* per series */
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE requests != "
                              "(SELECT sum(count) FROM responses r WHERE r.series_id = s.id)"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
                              "FROM latency_buckets b WHERE b.series_id = s.id AND b.t_s IS NULL)"),
                      0);
-    assert_int_equal(one(db, "SELECT count(*) FROM series s JOIN (SELECT series_id, "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s JOIN (SELECT series_id, "
                              "sum(requests) rq, sum(errors) er, sum(retries) rt, sum(timeouts) tm "
                              "FROM windows GROUP BY 1) w ON w.series_id = s.id WHERE "
                              "s.requests != w.rq OR s.errors != w.er OR s.retries != w.rt OR "
                              "s.timeouts != w.tm"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE NOT EXISTS (SELECT 1 FROM "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE NOT EXISTS (SELECT 1 FROM "
                              "windows w WHERE w.series_id = s.id)"), 0);
     /* per window */
-    assert_int_equal(one(db, "SELECT count(*) FROM windows w WHERE requests != (SELECT "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows w WHERE requests != (SELECT "
                              "coalesce(sum(count), 0) FROM responses r WHERE r.series_id = "
                              "w.series_id AND r.t_s = w.t_s)"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM windows w WHERE requests != (SELECT "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows w WHERE requests != (SELECT "
                              "coalesce(sum(count), 0) FROM latency_buckets b WHERE b.series_id = "
                              "w.series_id AND b.t_s = w.t_s)"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM windows w WHERE pool_overflows != (SELECT "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows w WHERE pool_overflows != (SELECT "
                              "coalesce(sum(count), 0) FROM responses r WHERE r.series_id = "
                              "w.series_id AND r.t_s = w.t_s AND ',' || response_flags || ',' "
                              "LIKE '%,UO,%')"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM windows WHERE requests > 0 AND NOT "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows WHERE requests > 0 AND NOT "
                              "(latency_p50_ms <= latency_p90_ms AND latency_p90_ms <= "
                              "latency_p99_ms AND latency_p99_ms <= latency_max_ms)"), 0);
     /* windows tile [warmup, duration) */
-    assert_int_equal(one(db, "SELECT count(*) FROM windows WHERE t_s < 2 OR t_s >= 30 OR "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows WHERE t_s < 2 OR t_s >= 30 OR "
                              "abs((t_s - 2) / 5 - round((t_s - 2) / 5)) > 1e-9"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM windows WHERE abs(length_s - min(5, 30 - t_s)) "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows WHERE abs(length_s - min(5, 30 - t_s)) "
                              "> 1e-9"), 0);
     /* the sources' requests */
-    assert_int_equal(one(db, "SELECT sum(requests) FROM series WHERE source_workload = 'load'"),
-                     (long long)mdl_mesh_results(f->m)->requests);
+    assert_int_equal(rf_sql_int(db, "SELECT sum(requests) FROM series WHERE source_workload = 'load'"),
+                     (long long)mdl_mesh_results(f->r.m)->requests);
 }
 
 static void test_histograms_merge(void **state)
@@ -306,8 +226,8 @@ static void test_histograms_merge(void **state)
         "WHERE t_s IS NOT NULL GROUP BY 1, 2, 3) w FULL OUTER JOIN (SELECT series_id, lo_ns, "
         "hi_ns, count c FROM latency_buckets WHERE t_s IS NULL) t USING (series_id, lo_ns, hi_ns) "
         "WHERE w.c IS NOT t.c";
-    assert_int_equal(one(f->db, diff), 0);
-    assert_int_equal(one(f->db, "SELECT count(*) FROM latency_buckets WHERE count <= 0 OR "
+    assert_int_equal(rf_sql_int(f->db, diff), 0);
+    assert_int_equal(rf_sql_int(f->db, "SELECT count(*) FROM latency_buckets WHERE count <= 0 OR "
                                 "hi_ns < lo_ns OR (lo_ns >= 128 AND (hi_ns - lo_ns + 1) * 64 > "
                                 "lo_ns)"), 0);
 }
@@ -315,7 +235,7 @@ static void test_histograms_merge(void **state)
 static void test_series_refine_the_rows(void **state)
 {
     fixture *f = *state;
-    const mdl_results *r = mdl_mesh_results(f->m);
+    const mdl_results *r = mdl_mesh_results(f->r.m);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(f->db,
                                         "SELECT sum(requests), sum(errors), sum(retries), "
@@ -338,7 +258,7 @@ static void test_series_refine_the_rows(void **state)
         sqlite3_reset(st);
     }
     sqlite3_finalize(st);
-    assert_int_equal(one(f->db, "SELECT sum(requests) FROM series"), total);
+    assert_int_equal(rf_sql_int(f->db, "SELECT sum(requests) FROM series"), total);
 }
 
 static void test_ejections(void **state)
@@ -346,26 +266,26 @@ static void test_ejections(void **state)
     fixture *f = *state;
     sqlite3 *db = f->db;
     /* probe 0 selects destination backend: all clusters' enforced ejections */
-    long long ejections = (long long)mdl_mesh_probe_ejections(f->m, 0);
+    long long ejections = (long long)mdl_mesh_probe_ejections(f->r.m, 0);
     assert_true(ejections > 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM timeline WHERE kind = 'ejection'"), ejections);
-    assert_int_equal(one(db, "SELECT count(*) FROM timeline WHERE kind = 'ejection' AND "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM timeline WHERE kind = 'ejection'"), ejections);
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM timeline WHERE kind = 'ejection' AND "
                              "(end_s <= t_s OR subject NOT LIKE 'backend-v1-%' OR detail NOT LIKE "
                              "'by client-% for backend.default.svc.cluster.local')"), 0);
-    assert_true(one(db, "SELECT count(*) FROM timeline WHERE kind = 'unejection'") > 0);
+    assert_true(rf_sql_int(db, "SELECT count(*) FROM timeline WHERE kind = 'unejection'") > 0);
     /* one client workload and one backend-v1 series: each ejection in the measured
      * window counts exactly once, in the window where it began */
-    assert_int_equal(one(db, "SELECT count(*) FROM series WHERE destination_workload = "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series WHERE destination_workload = "
                              "'backend-v1'"), 1);
-    assert_int_equal(one(db, "SELECT sum(ejections) FROM windows w JOIN series s ON s.id = "
+    assert_int_equal(rf_sql_int(db, "SELECT sum(ejections) FROM windows w JOIN series s ON s.id = "
                              "w.series_id WHERE s.destination_workload = 'backend-v1'"),
-                     one(db, "SELECT count(*) FROM timeline WHERE kind = 'ejection' AND t_s >= 2 "
+                     rf_sql_int(db, "SELECT count(*) FROM timeline WHERE kind = 'ejection' AND t_s >= 2 "
                              "AND t_s < 30"));
-    assert_int_equal(one(db, "SELECT count(*) FROM windows w JOIN series s ON s.id = w.series_id "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows w JOIN series s ON s.id = w.series_id "
                              "WHERE w.ejections != (SELECT count(*) FROM timeline WHERE kind = "
                              "'ejection' AND t_s >= w.t_s AND t_s < w.t_s + w.length_s) AND "
                              "s.destination_workload = 'backend-v1'"), 0);
-    assert_int_equal(one(db, "SELECT sum(ejections) FROM windows w JOIN series s ON s.id = "
+    assert_int_equal(rf_sql_int(db, "SELECT sum(ejections) FROM windows w JOIN series s ON s.id = "
                              "w.series_id WHERE s.destination_workload != 'backend-v1'"), 0);
 }
 
@@ -373,14 +293,14 @@ static void test_assertions(void **state)
 {
     fixture *f = *state;
     char buf[256];
-    assert_int_equal(one(f->db, "SELECT count(*) FROM assertions"), 2);
-    assert_string_equal(one_text(f->db, "SELECT selector FROM assertions WHERE name = "
+    assert_int_equal(rf_sql_int(f->db, "SELECT count(*) FROM assertions"), 2);
+    assert_string_equal(rf_sql_text(f->db, "SELECT selector FROM assertions WHERE name = "
                                         "'backend errors stay visible'", buf, sizeof buf),
                         "destination=backend version=v1");
-    assert_string_equal(one_text(f->db, "SELECT selector || '|' || metric || '|' || \"limit\" FROM "
+    assert_string_equal(rf_sql_text(f->db, "SELECT selector || '|' || metric || '|' || \"limit\" FROM "
                                         "assertions WHERE name = 'v2 p99'", buf, sizeof buf),
                         "source=load version=v2|latency.p99|max 1s");
-    assert_int_equal(one(f->db, "SELECT count(*) FROM assertions WHERE samples <= 0"), 0);
+    assert_int_equal(rf_sql_int(f->db, "SELECT count(*) FROM assertions WHERE samples <= 0"), 0);
 }
 
 /* --- CSV and JSON lines --------------------------------------------------------------- */
@@ -416,7 +336,7 @@ static void test_csv_parses_back(void **state)
     fixture *f = *state;
     char path[512];
     snprintf(path, sizeof path, "%s/series.csv", f->dir);
-    char *text = slurp(path, NULL);
+    char *text = rf_slurp(path, NULL);
     assert_non_null(text);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(f->db,
@@ -450,8 +370,8 @@ static void test_csv_parses_back(void **state)
     }
     sqlite3_finalize(st);
     free(text);
-    assert_int_equal(rows, one(f->db, "SELECT count(*) FROM windows"));
-    assert_int_equal(requests, one(f->db, "SELECT sum(requests) FROM series"));
+    assert_int_equal(rows, rf_sql_int(f->db, "SELECT count(*) FROM windows"));
+    assert_int_equal(requests, rf_sql_int(f->db, "SELECT sum(requests) FROM series"));
 }
 
 /* A small JSON reader: enough to validate a line and pull numbers out of it. */
@@ -563,7 +483,7 @@ static void test_jsonl_parses_back(void **state)
     fixture *f = *state;
     char path[512];
     snprintf(path, sizeof path, "%s/series.jsonl", f->dir);
-    char *text = slurp(path, NULL);
+    char *text = rf_slurp(path, NULL);
     assert_non_null(text);
     long long rows = 0;
     double requests = 0;
@@ -580,8 +500,8 @@ static void test_jsonl_parses_back(void **state)
         rows++;
     }
     free(text);
-    assert_int_equal(rows, one(f->db, "SELECT count(*) FROM windows"));
-    assert_int_equal((long long)requests, one(f->db, "SELECT sum(requests) FROM series"));
+    assert_int_equal(rows, rf_sql_int(f->db, "SELECT count(*) FROM windows"));
+    assert_int_equal((long long)requests, rf_sql_int(f->db, "SELECT sum(requests) FROM series"));
 }
 
 /* --- Prometheus text format ------------------------------------------------------------ */
@@ -661,7 +581,7 @@ static void test_prometheus_parses_back(void **state)
     fixture *f = *state;
     char path[512];
     snprintf(path, sizeof path, "%s/metrics.prom", f->dir);
-    char *text = slurp(path, NULL);
+    char *text = rf_slurp(path, NULL);
     assert_non_null(text);
     assert_true(text[strlen(text) - 1] == '\n');
     size_t cap = 4096, n = 0;
@@ -701,9 +621,9 @@ static void test_prometheus_parses_back(void **state)
     }
     free(text);
     /* Istio's two families, then one per Envoy cluster statistic */
-    assert_int_equal(ntyped, 2 + one(f->db, "SELECT count(DISTINCT stat) FROM cluster_stats"));
+    assert_int_equal(ntyped, 2 + rf_sql_int(f->db, "SELECT count(DISTINCT stat) FROM cluster_stats"));
     assert_true(envoy_retries ==
-                (double)one(f->db, "SELECT sum(value) FROM cluster_stats "
+                (double)rf_sql_int(f->db, "SELECT sum(value) FROM cluster_stats "
                                    "WHERE stat = 'upstream_rq_retry'"));
 
     /* counters: the total equals the database's; per label set the histogram agrees */
@@ -749,7 +669,7 @@ static void test_prometheus_parses_back(void **state)
         hist_total += count;
     }
     assert_true(groups > 0);
-    long long requests = one(f->db, "SELECT sum(requests) FROM series");
+    long long requests = rf_sql_int(f->db, "SELECT sum(requests) FROM series");
     assert_true(total == (double)requests);
     assert_true(hist_total == (double)requests);
     /* _sum over all label sets = the sum of the latencies (series means x requests) */
@@ -757,7 +677,7 @@ static void test_prometheus_parses_back(void **state)
     for (size_t i = 0; i < n; i++)
         if (!strcmp(ss[i].name, "istio_request_duration_milliseconds_sum"))
             sums += ss[i].value;
-    double want = one_real(f->db, "SELECT sum(latency_mean_ms * requests) FROM series");
+    double want = rf_sql_real(f->db, "SELECT sum(latency_mean_ms * requests) FROM series");
     assert_true(fabs(sums - want) <= 1e-6 * want);
     /* the 10 ms bucket, summed over label sets, lies within what the fine buckets allow */
     double le10 = 0;
@@ -765,9 +685,9 @@ static void test_prometheus_parses_back(void **state)
         if (!strcmp(ss[i].name, "istio_request_duration_milliseconds_bucket") &&
             !strcmp(ss[i].le, "10"))
             le10 += ss[i].value;
-    double below = (double)one(f->db, "SELECT sum(count) FROM latency_buckets WHERE t_s IS NULL "
+    double below = (double)rf_sql_int(f->db, "SELECT sum(count) FROM latency_buckets WHERE t_s IS NULL "
                                       "AND hi_ns <= 10000000");
-    double upto = (double)one(f->db, "SELECT sum(count) FROM latency_buckets WHERE t_s IS NULL "
+    double upto = (double)rf_sql_int(f->db, "SELECT sum(count) FROM latency_buckets WHERE t_s IS NULL "
                                      "AND lo_ns <= 10000000");
     assert_true(below <= le10 && le10 <= upto);
     assert_true(below > 0 && upto < (double)requests);
@@ -782,7 +702,7 @@ static long long backend_stat(sqlite3 *db, const char *stat)
              "SELECT value FROM cluster_stats WHERE source_workload = 'client' AND "
              "cluster_name = 'outbound|80||backend.default.svc.cluster.local' AND stat = '%s'",
              stat);
-    return one(db, sql);
+    return rf_sql_int(db, sql);
 }
 
 /* Envoy's cluster statistics: every statistic of the client's cluster for the
@@ -793,7 +713,7 @@ static void test_cluster_stats(void **state)
     size_t ncs, nos;
     pol_cluster_stats_table(&ncs);
     pol_outlier_stats_table(&nos);
-    assert_int_equal(one(f->db, "SELECT count(*) FROM cluster_stats WHERE source_workload = "
+    assert_int_equal(rf_sql_int(f->db, "SELECT count(*) FROM cluster_stats WHERE source_workload = "
                                 "'client' AND cluster_name LIKE 'outbound|80||backend.%'"),
                      (long long)(ncs + nos));
     assert_int_equal(backend_stat(f->db, "membership_total"), 4); /* three v1 pods, one v2 */
@@ -807,8 +727,8 @@ static void test_cluster_stats(void **state)
     assert_true(backend_stat(f->db, "upstream_rq_pending_overflow") > 0);
     /* every ejection the detector enforced is on the timeline */
     assert_int_equal(backend_stat(f->db, "outlier_detection.ejections_enforced_total"),
-                     one(f->db, "SELECT count(*) FROM timeline WHERE kind = 'ejection'"));
-    assert_int_equal(one(f->db, "SELECT count(*) FROM cluster_stats WHERE type NOT IN "
+                     rf_sql_int(f->db, "SELECT count(*) FROM timeline WHERE kind = 'ejection'"));
+    assert_int_equal(rf_sql_int(f->db, "SELECT count(*) FROM cluster_stats WHERE type NOT IN "
                                 "('counter', 'gauge')"),
                      0);
 }
@@ -818,7 +738,7 @@ static void test_cluster_stats(void **state)
 static void test_exports_are_deterministic(void **state)
 {
     fixture *f = *state;
-    mdl_mesh *again = mdl_mesh_create(&f->b, NULL, f->d);
+    mdl_mesh *again = mdl_mesh_create(&f->r.b, NULL, f->r.d);
     assert_non_null(again);
     assert_int_equal(mdl_mesh_run(again, NULL, NULL), 0);
     for (int i = 0; i < RPT_EXPORT_COUNT; i++) {
@@ -826,7 +746,7 @@ static void test_exports_are_deterministic(void **state)
         char path[512], *buf = NULL;
         size_t len = 0, want_len;
         snprintf(path, sizeof path, "%s/%s", f->dir, rpt_export_file_name(fmt));
-        char *want = slurp(path, &want_len);
+        char *want = rf_slurp(path, &want_len);
         assert_non_null(want);
         FILE *mem = open_memstream(&buf, &len);
         rpt_export_write(mem, fmt, mdl_mesh_results(again));

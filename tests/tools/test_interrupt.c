@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "../reports/run_fixture.h"
+#include "../reports/sql_fixture.h"
 
 #define MESHSIM MESHSIM_BINARY_DIR "/tools/meshsim"
 
@@ -66,26 +67,6 @@ static int run_and_signal(bool test, const char *dir, const char *log, int sig, 
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return status;
-}
-
-static long long one(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static void text(sqlite3 *db, const char *sql, char *buf, size_t cap)
-{
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
 }
 
 static void check_interrupted(int sig, const char *signame)
@@ -139,18 +120,18 @@ static void check_interrupted(int sig, const char *signame)
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     char buf[256];
-    text(db, "PRAGMA integrity_check", buf, sizeof buf);
+    rf_sql_text(db, "PRAGMA integrity_check", buf, sizeof buf);
     assert_string_equal(buf, "ok");
-    text(db, "SELECT value FROM run WHERE key = 'status'", buf, sizeof buf);
+    rf_sql_text(db, "SELECT value FROM run WHERE key = 'status'", buf, sizeof buf);
     assert_string_equal(buf, "interrupted");
-    long long simulated = one(db, "SELECT CAST(value AS REAL) FROM run WHERE key = 'simulated_s'");
+    long long simulated = rf_sql_int(db, "SELECT CAST(value AS REAL) FROM run WHERE key = 'simulated_s'");
     assert_true(simulated > 0 && simulated < 20 * 3600);
-    assert_true(one(db, "SELECT sum(requests) FROM series") > 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM windows WHERE t_s > (SELECT CAST(value AS REAL) "
+    assert_true(rf_sql_int(db, "SELECT sum(requests) FROM series") > 0);
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM windows WHERE t_s > (SELECT CAST(value AS REAL) "
                              "FROM run WHERE key = 'simulated_s')"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(requests) "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(requests) "
                              "FROM windows w WHERE w.series_id = s.id)"), 0);
-    assert_int_equal(one(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
+    assert_int_equal(rf_sql_int(db, "SELECT count(*) FROM series s WHERE requests != (SELECT sum(count) "
                              "FROM responses r WHERE r.series_id = s.id)"), 0);
     sqlite3_close(db);
     rf_remove_dir(dir);
@@ -238,9 +219,9 @@ static void check_test_interrupted(int sig, const char *signame)
     sqlite3 *db;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     char buf[256];
-    text(db, "PRAGMA integrity_check", buf, sizeof buf);
+    rf_sql_text(db, "PRAGMA integrity_check", buf, sizeof buf);
     assert_string_equal(buf, "ok");
-    text(db, "SELECT value FROM run WHERE key = 'status'", buf, sizeof buf);
+    rf_sql_text(db, "SELECT value FROM run WHERE key = 'status'", buf, sizeof buf);
     assert_string_equal(buf, "interrupted");
     sqlite3_close(db);
     snprintf(path, sizeof path, "%s/bookinfo-1h/replications/0001", dir);
