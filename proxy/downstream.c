@@ -335,6 +335,24 @@ static void on_io(px_loop *l, px_io *io, uint32_t ev)
         on_readable(dc);
 }
 
+/* "ip:port" or "[ip]:port" of sa; the bare IP into ip when not NULL. */
+static void addr_text(const struct sockaddr_storage *sa, char *ip, size_t iplen, char *full, size_t fulllen)
+{
+    char t[INET6_ADDRSTRLEN] = "";
+    unsigned port = 0;
+    if (sa->ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, t, sizeof t);
+        port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+        snprintf(full, fulllen, "%s:%u", t, port);
+    } else if (sa->ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, t, sizeof t);
+        port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+        snprintf(full, fulllen, "[%s]:%u", t, port);
+    }
+    if (ip)
+        snprintf(ip, iplen, "%s", t);
+}
+
 void px_worker_accept(px_loop *l, px_io *io, uint32_t ev)
 {
     px_worker *w = io->obj;
@@ -353,10 +371,11 @@ void px_worker_accept(px_loop *l, px_io *io, uint32_t ev)
         }
         dc->w = w;
         dc->io = (px_io){.fd = fd, .fn = on_io, .obj = dc};
-        if (sa.ss_family == AF_INET)
-            inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, dc->peer, sizeof dc->peer);
-        else if (sa.ss_family == AF_INET6)
-            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, dc->peer, sizeof dc->peer);
+        addr_text(&sa, dc->peer, sizeof dc->peer, dc->peer_addr, sizeof dc->peer_addr);
+        struct sockaddr_storage la;
+        socklen_t ll = sizeof la;
+        if (getsockname(fd, (struct sockaddr *)&la, &ll) == 0)
+            addr_text(&la, NULL, 0, dc->local_addr, sizeof dc->local_addr);
         px_timer_init(&dc->timer, on_timer, dc);
         px_timer_init(&dc->kick, on_kick, dc);
         dc->next = w->conns;

@@ -248,6 +248,11 @@ int px_headers_response(px_req *r, const px_http_msg *m)
         rc |= px_buf_append(b, h->value.p, h->value.len);
         rc |= px_buf_append(b, "\r\n", 2);
     }
+    if (r->set_cookie) { /* a generated consistent-hash cookie */
+        rc |= px_buf_puts(b, "set-cookie: ");
+        rc |= px_buf_append(b, px_req_str(r, r->set_cookie_off), r->set_cookie_len);
+        rc |= px_buf_append(b, "\r\n", 2);
+    }
     r->resp_chunked = false;
     bool close_down = !r->keep_alive || dc->closing || r->w->draining;
     if (m->body == PX_BODY_LENGTH) {

@@ -81,6 +81,31 @@ int px_http_find(const px_http_msg *m, const char *name, size_t from)
     return -1;
 }
 
+pol_slice px_http_cookie(const px_http_msg *m, const char *name)
+{
+    size_t nl = strlen(name);
+    for (int h = px_http_find(m, "cookie", 0); h >= 0; h = px_http_find(m, "cookie", (size_t)h + 1)) {
+        const char *p = m->headers[h].value.p, *end = p + m->headers[h].value.len;
+        while (p < end) {
+            const char *semi = memchr(p, ';', (size_t)(end - p));
+            const char *e = semi ? semi : end;
+            while (p < e && (*p == ' ' || *p == '\t'))
+                p++;
+            const char *eq = memchr(p, '=', (size_t)(e - p));
+            if (eq && (size_t)(eq - p) == nl && !memcmp(p, name, nl)) {
+                pol_slice v = {eq + 1, (size_t)(e - eq - 1)};
+                if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {
+                    v.p++;
+                    v.len -= 2;
+                }
+                return v;
+            }
+            p = semi ? semi + 1 : end;
+        }
+    }
+    return (pol_slice){NULL, 0};
+}
+
 static int fail(px_http_msg *m, int status)
 {
     m->error_status = status;

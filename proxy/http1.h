@@ -82,6 +82,11 @@ int px_http_parse_response(char *buf, size_t len, const px_http_limits *lim, boo
 /* Index of the first header named `name` (lowercase) at or after `from`, or -1. */
 int px_http_find(const px_http_msg *m, const char *name, size_t from);
 
+/* The value of cookie `name` (case-sensitive) in the request's Cookie headers,
+ * first match, surrounding double quotes removed, as Envoy's
+ * Utility::parseCookieValue; {NULL, 0} when absent. */
+pol_slice px_http_cookie(const px_http_msg *m, const char *name);
+
 /* Does the comma-separated list `v` contain `token` (case-insensitive)? */
 bool px_http_list_has(pol_slice v, const char *token);
 

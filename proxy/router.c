@@ -24,6 +24,31 @@ static void on_wait(px_loop *l, px_timer *t);
 
 static int64_t now_of(px_req *r) { return px_loop_now(r->w->loop); }
 
+/* The request has no hash cookie and the policy gives it a ttl: Envoy makes
+ * one from the connection's addresses (policy-semantics.md 4.5) and the
+ * response sets it (Utility::makeSetCookieValue, HttpOnly).  0, or -1 when
+ * memory ran out. */
+static int set_hash_cookie(px_req *r, const pol_consistent_hash *ch, char gen[17])
+{
+    pol_lb_cookie_generate((pol_lb_key){r->dc->peer_addr, strlen(r->dc->peer_addr), true},
+                           (pol_lb_key){r->dc->local_addr, strlen(r->dc->local_addr), true}, gen);
+    char line[512];
+    int n = snprintf(line, sizeof line, "%s=\"%s\"", ch->http_cookie.name, gen);
+    int64_t max_age = ch->http_cookie.ttl.ns / 1000000000;
+    if (max_age > 0 && n < (int)sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "; Max-Age=%lld", (long long)max_age);
+    if (ch->http_cookie.path && *ch->http_cookie.path && n < (int)sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "; Path=%s", ch->http_cookie.path);
+    if (n < (int)sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "; HttpOnly");
+    if (n >= (int)sizeof line)
+        return 0; /* a name or path too long for a header we write: no cookie */
+    r->set_cookie_off = r->strs.len;
+    r->set_cookie_len = (size_t)n;
+    r->set_cookie = true;
+    return px_buf_append(&r->strs, line, (size_t)n + 1) ? -1 : 0;
+}
+
 /* What later decisions need from the request head, taken while its headers
  * are at hand: the consistent-hash key and the authorization decision for each
  * endpoint of the cluster the route chose (policy/authz.h). */
@@ -36,6 +61,7 @@ static int request_facts(px_req *r, const px_http_msg *m)
         return 0;
     if (cl->hash) {
         pol_slice v = {NULL, 0};
+        char gen[17];
         if (cl->lbc.hash_source == POL_LB_HASH_HEADER && cl->hash->http_header_name) {
             char name[128];
             size_t n = strlen(cl->hash->http_header_name);
@@ -46,6 +72,10 @@ static int request_facts(px_req *r, const px_http_msg *m)
             int h = px_http_find(m, name, 0);
             if (h >= 0)
                 v = m->headers[h].value;
+        } else if (cl->lbc.hash_source == POL_LB_HASH_COOKIE && cl->hash->http_cookie.name) {
+            v = px_http_cookie(m, cl->hash->http_cookie.name);
+            if (!v.p && cl->hash->http_cookie.ttl.set && set_hash_cookie(r, cl->hash, gen) == 0)
+                v = (pol_slice){gen, 16};
         } else if (cl->lbc.hash_source == POL_LB_HASH_SOURCE_IP) {
             v = pol_slice_str(r->dc->peer);
         } else if (cl->lbc.hash_source == POL_LB_HASH_QUERY_PARAM && cl->hash->http_query_parameter_name) {
@@ -360,7 +390,7 @@ static void attempt_start(px_req *r)
     ctx.host_selection_retry_max_attempts = pol_retry_host_selection_extra_picks(&r->retry);
     if (r->has_hash_key) {
         pol_lb_key k = {px_req_str(r, r->hash_off), r->hash_len, true};
-        ctx.header_value = ctx.source_ip = ctx.query_value = k;
+        ctx.header_value = ctx.cookie_value = ctx.source_ip = ctx.query_value = k;
     }
     int32_t h = px_cluster_pick(cl, w->id, &ctx, &w->rng, now);
     if (h < 0) {

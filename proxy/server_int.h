@@ -154,6 +154,8 @@ struct px_req {
     uint64_t authz_denied;  /* bit h: AuthorizationPolicy denies endpoint h (403) */
     size_t hash_off, hash_len; /* consistentHash key value in strs */
     bool has_hash_key;
+    size_t set_cookie_off, set_cookie_len; /* a generated hash cookie's Set-Cookie value in strs */
+    bool set_cookie;
     bool fault_abort;       /* after the fault delay: abort with fault_status */
     int fault_status;
     bool aborted;           /* ended by the client side (no response written) */
@@ -187,6 +189,8 @@ struct px_dconn {
     px_timer kick;          /* next turn: parse pipelined input after a response */
     px_req *req;
     char peer[64];          /* peer IP text */
+    char peer_addr[72];     /* peer "ip:port" ("[ip]:port" for IPv6), as Envoy's asString() */
+    char local_addr[72];    /* our end of the connection, same form */
     bool closing;           /* close once `out` is flushed */
     bool paused;            /* not reading (a request in progress) */
     bool out_blocked;       /* waiting for EPOLLOUT */

@@ -162,6 +162,23 @@ static void test_request_fields(void **state)
     assert_int_equal(px_http_find(&m, "nope", 0), -1);
 }
 
+static void test_cookie(void **state)
+{
+    char in[] = "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1; sess=\"q\"\r\nCookie: user=u7;x=2\r\n"
+                "Cookie: user=later\r\n\r\n";
+    px_http_limits lim = px_http_limits_default();
+    px_http_msg m;
+    assert_true(px_http_parse_request(in, sizeof in - 1, &lim, &m) > 0);
+    pol_slice v = px_http_cookie(&m, "user");
+    assert_int_equal(v.len, 2);
+    assert_memory_equal(v.p, "u7", 2);
+    v = px_http_cookie(&m, "sess"); /* quotes removed */
+    assert_int_equal(v.len, 1);
+    assert_memory_equal(v.p, "q", 1);
+    assert_null(px_http_cookie(&m, "User").p); /* names are case-sensitive */
+    assert_null(px_http_cookie(&m, "us").p);
+}
+
 static void test_limits(void **state)
 {
     px_http_limits lim = {256, 64, 4};
@@ -323,6 +340,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_table),     cmocka_unit_test(test_request_fields),
         cmocka_unit_test(test_limits),            cmocka_unit_test(test_response_table),
+        cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_body_split_everywhere), cmocka_unit_test(test_body_bad_chunked),
         cmocka_unit_test(test_list_has),
     };

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "policy/lb.h"
 #include "proxy_fixture.h"
 
 static char *yaml_printf(const char *fmt, ...)
@@ -611,6 +612,69 @@ static void test_authz_and_consistent_hash(void **state)
     fx_upstream_stop(b);
 }
 
+/* consistentHash.httpCookie with a ttl: a request with the cookie sticks to
+ * one endpoint; one without gets Envoy's generated cookie (xxHash64 of the
+ * connection's addresses) in Set-Cookie, and sending it back lands where the
+ * first request went. */
+static void test_hash_cookie(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
+    char *y = yaml_printf(ENDPOINTS2 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
+                          "    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 90s}}}\n",
+                          a->port, b->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    char first[8] = "";
+    int seen_v1 = 0, seen_v2 = 0;
+    for (int u = 0; u < 40; u++) {
+        for (int k = 0; k < 3; k++) {
+            char hdr[96];
+            snprintf(hdr, sizeof hdr, "cookie: theme=dark; user=\"user-%d\"; z=1\r\n", u);
+            assert_int_equal(fx_get(p.port, "reviews", hdr, &r), 200);
+            assert_null(strstr(r.head, "set-cookie"));
+            if (k == 0)
+                snprintf(first, sizeof first, "%.7s", r.body);
+            else
+                assert_string_equal(r.body, first);
+        }
+        seen_v1 += !strcmp(first, "v1");
+        seen_v2 += !strcmp(first, "v2");
+    }
+    assert_true(seen_v1 > 0 && seen_v2 > 0);
+    /* no cookie: the proxy makes one from the connection's two addresses */
+    int fd = fx_connect(p.port);
+    struct sockaddr_in me, peer;
+    socklen_t sl = sizeof me;
+    getsockname(fd, (struct sockaddr *)&me, &sl);
+    sl = sizeof peer;
+    getpeername(fd, (struct sockaddr *)&peer, &sl);
+    char ra[64], la[64], gen[17], want[128];
+    snprintf(ra, sizeof ra, "127.0.0.1:%d", ntohs(me.sin_port));
+    snprintf(la, sizeof la, "127.0.0.1:%d", ntohs(peer.sin_port));
+    pol_lb_cookie_generate((pol_lb_key){ra, strlen(ra), true}, (pol_lb_key){la, strlen(la), true}, gen);
+    const char *get = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
+    send(fd, get, strlen(get), MSG_NOSIGNAL);
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof want, "set-cookie: user=\"%s\"; Max-Age=90; Path=/; HttpOnly\r\n", gen);
+    assert_non_null(strstr(r.head, want));
+    snprintf(first, sizeof first, "%.7s", r.body);
+    close(fd);
+    for (int k = 0; k < 5; k++) {
+        char hdr[96];
+        snprintf(hdr, sizeof hdr, "cookie: user=\"%s\"\r\n", gen);
+        assert_int_equal(fx_get(p.port, "reviews", hdr, &r), 200);
+        assert_string_equal(r.body, first);
+        assert_null(strstr(r.head, "set-cookie"));
+    }
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+    fx_upstream_stop(b);
+}
+
 static void test_gateway_mode(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
@@ -672,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_drain_on_sigterm),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_authz_and_consistent_hash),
+        cmocka_unit_test(test_hash_cookie),
         cmocka_unit_test(test_gateway_mode),
         cmocka_unit_test(test_bad_config_positioned_error),
     };
