@@ -11,6 +11,7 @@
 
 #include "reports/evidence.h"
 #include "reports/json.h"
+#include "reports/summary.h"
 
 static const char *const latency_keys[] = {"mean", "p50", "p90", "p99", "p999", "max"};
 
@@ -119,35 +120,7 @@ void rpt_combined_json(FILE *f, const rpt_combined *c, const rpt_assertion *a, s
     rpt_json_key(&j, "domains_ms"), domains(&mean, c);
     rpt_json_key(&j, "domains_ms_ci95"), domains(&ci, c);
     rpt_json_key(&j, "assertions");
-    rpt_json_begin_array(&j);
-    for (size_t i = 0; i < na; i++) {
-        rpt_json_begin_object(&j);
-        rpt_json_key(&j, "name"), rpt_json_string(&j, a[i].name);
-        rpt_json_key(&j, "metric"), rpt_json_string(&j, a[i].metric);
-        rpt_json_key(&j, "passed"), rpt_json_bool(&j, a[i].passed);
-        rpt_json_key(&j, "observed");
-        if (a[i].observed_valid)
-            rpt_json_number(&j, a[i].observed);
-        else
-            rpt_json_null(&j);
-        rpt_json_key(&j, "ci95");
-        if (a[i].observed_valid)
-            rpt_json_number(&j, a[i].half_width);
-        else
-            rpt_json_null(&j);
-        rpt_json_key(&j, "interval");
-        rpt_json_begin_array(&j);
-        if (a[i].observed_valid) {
-            rpt_json_number(&j, a[i].observed - a[i].half_width);
-            rpt_json_number(&j, a[i].observed + a[i].half_width);
-        }
-        rpt_json_end_array(&j);
-        rpt_json_key(&j, "unmatched_replications"), rpt_json_uint(&j, a[i].unmatched);
-        rpt_json_key(&j, "unit"), rpt_json_string(&j, a[i].unit);
-        rpt_json_key(&j, "limit"), rpt_json_string(&j, a[i].limit);
-        rpt_json_end_object(&j);
-    }
-    rpt_json_end_array(&j);
+    rpt_summary_assertions_json(&j, a, na, true);
     rpt_json_end_object(&j);
 }
 

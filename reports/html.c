@@ -61,14 +61,7 @@ static void header(FILE *o, const rpt_chart_data *d)
         fputs("</b></span>", o);
     }
     fputs("</p>\n", o);
-    if (!d->nassertions)
-        fputs("<p class=\"verdict none\" id=\"verdict\">No assertions in this scenario</p>\n", o);
-    else if (!failed)
-        fprintf(o, "<p class=\"verdict pass\" id=\"verdict\">PASS: all %zu assertion%s hold</p>\n",
-                d->nassertions, d->nassertions == 1 ? "" : "s");
-    else
-        fprintf(o, "<p class=\"verdict fail\" id=\"verdict\">FAIL: %zu of %zu assertion%s failed</p>\n",
-                failed, d->nassertions, d->nassertions == 1 ? "" : "s");
+    rpt__html_verdict(o, failed, d->nassertions, "");
     fputs("</header>\n<nav><a href=\"#assertions\">Assertions</a><a href=\"#routes\">Routes</a>"
           "<a href=\"#domains\">Where the time went</a><a href=\"#timeline\">Timeline</a>"
           "<a href=\"#charts\">Charts</a></nav>\n",
@@ -89,9 +82,7 @@ static void assertions(FILE *o, const rpt_chart_data *d)
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < d->nassertions; i++) {
         const rpt_chart_assertion *a = &d->assertions[i];
-        fprintf(o, "<tr class=\"%s\"><td><span class=\"badge %s\">%s</span></td>",
-                a->passed ? "pass" : "fail", a->passed ? "pass" : "fail",
-                a->passed ? "PASS" : "FAIL");
+        rpt__html_verdict_row(o, a->passed);
         rpt__html_td_text(o, a->name);
         rpt__html_td_text(o, a->metric);
         rpt__html_td_text(o, a->selector);

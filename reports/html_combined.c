@@ -76,16 +76,7 @@ static void header(FILE *o, const rpt_combined *c, const rpt_assertion *a, size_
     fputs(" requests from sources</span></p>\n<p class=\"note\">Figures are means over the "
           "replications ± the half-width of their 95% confidence interval (Student t).</p>\n",
           o);
-    if (!na)
-        fputs("<p class=\"verdict none\" id=\"verdict\">No assertions in this scenario</p>\n", o);
-    else if (!failed)
-        fprintf(o, "<p class=\"verdict pass\" id=\"verdict\">PASS: all %zu assertion%s hold over "
-                   "the whole interval</p>\n",
-                na, na == 1 ? "" : "s");
-    else
-        fprintf(o, "<p class=\"verdict fail\" id=\"verdict\">FAIL: %zu of %zu assertion%s failed"
-                   "</p>\n",
-                failed, na, na == 1 ? "" : "s");
+    rpt__html_verdict(o, failed, na, " over the whole interval");
     fputs("</header>\n<nav><a href=\"#assertions\">Assertions</a><a href=\"#routes\">Routes</a>"
           "<a href=\"#domains\">Where the time went</a><a href=\"#replications\">Replications "
           "and their charts</a></nav>\n",
@@ -109,9 +100,7 @@ static void assertions(FILE *o, const rpt_assertion *a, size_t na)
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < na; i++) {
         const rpt_assertion *r = &a[i];
-        fprintf(o, "<tr class=\"%s\"><td><span class=\"badge %s\">%s</span></td>",
-                r->passed ? "pass" : "fail", r->passed ? "pass" : "fail",
-                r->passed ? "PASS" : "FAIL");
+        rpt__html_verdict_row(o, r->passed);
         rpt__html_td_text(o, r->name);
         rpt__html_td_text(o, r->metric);
         char sel[512];

@@ -6,6 +6,8 @@
 #ifndef RPT_HTML_INT_H
 #define RPT_HTML_INT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,6 +27,12 @@ int rpt__html_svg_inline(FILE *out, const char *path, const char *idprefix, cons
 /* The page up to <main> (doctype, head with the style sheet and a policy that
  * forbids loading anything, <body>); `title` is escaped. */
 void rpt__html_head(FILE *out, const char *title);
+
+/* The verdict paragraph (id "verdict"): "PASS: all N assertions hold" +
+ * `pass_tail`, "FAIL: F of N assertions failed", or that there are none. */
+void rpt__html_verdict(FILE *out, size_t failed, size_t n, const char *pass_tail);
+/* Open an assertion row (<tr class="pass|fail">) with its PASS/FAIL badge cell. */
+void rpt__html_verdict_row(FILE *out, bool passed);
 
 /* A number printed with a precision by its size; "-" when not finite. */
 void rpt__html_num(FILE *out, double v);

@@ -94,3 +94,23 @@ void rpt__html_head(FILE *o, const char *title)
     rpt__html_text(o, title);
     fprintf(o, "</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n", page_style);
 }
+
+void rpt__html_verdict(FILE *o, size_t failed, size_t n, const char *pass_tail)
+{
+    const char *s = n == 1 ? "" : "s";
+    if (!n)
+        fputs("<p class=\"verdict none\" id=\"verdict\">No assertions in this scenario</p>\n", o);
+    else if (!failed)
+        fprintf(o, "<p class=\"verdict pass\" id=\"verdict\">PASS: all %zu assertion%s hold%s</p>\n",
+                n, s, pass_tail);
+    else
+        fprintf(o, "<p class=\"verdict fail\" id=\"verdict\">FAIL: %zu of %zu assertion%s failed</p>\n",
+                failed, n, s);
+}
+
+void rpt__html_verdict_row(FILE *o, bool passed)
+{
+    const char *c = passed ? "pass" : "fail";
+    fprintf(o, "<tr class=\"%s\"><td><span class=\"badge %s\">%s</span></td>", c, c,
+            passed ? "PASS" : "FAIL");
+}

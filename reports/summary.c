@@ -95,23 +95,43 @@ void rpt_summary_json(FILE *f, const mdl_mesh *m, const rpt_assertion *a, size_t
         dom[d] = r->requests ? r->domain_ns[d] / (double)r->requests / 1e6 : 0;
     rpt_json_key(&j, "domains_ms"), domains_obj(&j, dom);
     rpt_json_key(&j, "assertions");
-    rpt_json_begin_array(&j);
-    for (size_t i = 0; i < na; i++) {
-        rpt_json_begin_object(&j);
-        rpt_json_key(&j, "name"), rpt_json_string(&j, a[i].name);
-        rpt_json_key(&j, "metric"), rpt_json_string(&j, a[i].metric);
-        rpt_json_key(&j, "passed"), rpt_json_bool(&j, a[i].passed);
-        rpt_json_key(&j, "observed");
-        if (a[i].observed_valid)
-            rpt_json_number(&j, a[i].observed);
-        else
-            rpt_json_null(&j);
-        rpt_json_key(&j, "unit"), rpt_json_string(&j, a[i].unit);
-        rpt_json_key(&j, "limit"), rpt_json_string(&j, a[i].limit);
-        rpt_json_end_object(&j);
-    }
-    rpt_json_end_array(&j);
+    rpt_summary_assertions_json(&j, a, na, false);
     rpt_json_end_object(&j);
+}
+
+void rpt_summary_assertions_json(rpt_json *j, const rpt_assertion *a, size_t na, bool interval)
+{
+    rpt_json_begin_array(j);
+    for (size_t i = 0; i < na; i++) {
+        rpt_json_begin_object(j);
+        rpt_json_key(j, "name"), rpt_json_string(j, a[i].name);
+        rpt_json_key(j, "metric"), rpt_json_string(j, a[i].metric);
+        rpt_json_key(j, "passed"), rpt_json_bool(j, a[i].passed);
+        rpt_json_key(j, "observed");
+        if (a[i].observed_valid)
+            rpt_json_number(j, a[i].observed);
+        else
+            rpt_json_null(j);
+        if (interval) {
+            rpt_json_key(j, "ci95");
+            if (a[i].observed_valid)
+                rpt_json_number(j, a[i].half_width);
+            else
+                rpt_json_null(j);
+            rpt_json_key(j, "interval");
+            rpt_json_begin_array(j);
+            if (a[i].observed_valid) {
+                rpt_json_number(j, a[i].observed - a[i].half_width);
+                rpt_json_number(j, a[i].observed + a[i].half_width);
+            }
+            rpt_json_end_array(j);
+            rpt_json_key(j, "unmatched_replications"), rpt_json_uint(j, a[i].unmatched);
+        }
+        rpt_json_key(j, "unit"), rpt_json_string(j, a[i].unit);
+        rpt_json_key(j, "limit"), rpt_json_string(j, a[i].limit);
+        rpt_json_end_object(j);
+    }
+    rpt_json_end_array(j);
 }
 
 void rpt_summary_text(FILE *f, const mdl_mesh *m, const rpt_assertion *a, size_t na)
