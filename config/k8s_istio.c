@@ -6,7 +6,8 @@
  * Kubernetes objects are read the way kubectl would accept them: fields meshsim
  * does not use are ignored without a word, and only the fields that are read
  * are type-checked.  Istio kinds are handed to istio_*.c, which validate
- * strictly.  Kinds of known groups that meshsim does not model (Sidecar,
+ * strictly; a later Istio object of the same kind, name and namespace replaces
+ * the earlier one, as `kubectl apply` would.  Kinds of known groups that meshsim does not model (Sidecar,
  * Ingress, ServiceAccount, EnvoyFilters other than a local rate limit, ...)
  * return 0 so that the caller can skip them with a warning.
  */
@@ -186,12 +187,29 @@ static const char *const istio_kinds[] = {
 };
 enum { FIRST_SECURITY_KIND = 4 };
 
-/* Append a zeroed `type` to m->arr with the document's metadata and decode
- * the spec into it (when the document has one). */
-#define DECODE_INTO(type, arr, len, cap_idx, decode)                          \
+/* Same object for `kubectl apply`: same name in the same namespace. */
+static bool same_object(const pol_meta *a, const pol_meta *b)
+{
+    return a->name && b->name && !strcmp(a->name, b->name) && a->ns && b->ns &&
+           !strcmp(a->ns, b->ns);
+}
+
+/* Decode the document into a zeroed `type` with its metadata (and its spec
+ * when it has one): a new element appended to m->arr, or, as `kubectl apply`
+ * does, the element an earlier document of the same kind, name and namespace
+ * made, replaced in place (its place in the order is kept, as its creation
+ * time would be). */
+#define DECODE_INTO(type, arr, len, cap_idx, decode, fini)                    \
     do {                                                                      \
-        type *r_;                                                             \
-        APPEND(r_, m, arr, len, cap_idx);                                     \
+        type *r_ = NULL;                                                      \
+        for (size_t i_ = 0; i_ < m->len && !r_; i_++)                         \
+            if (same_object(&m->arr[i_].meta, &meta)) {                       \
+                r_ = &m->arr[i_];                                             \
+                fini(r_);                                                     \
+                memset(r_, 0, sizeof(*r_));                                   \
+            }                                                                 \
+        if (!r_)                                                              \
+            APPEND(r_, m, arr, len, cap_idx);                                 \
         r_->meta = meta;                                                      \
         if (spec)                                                             \
             decode(spec, d, r_);                                              \
@@ -206,24 +224,27 @@ static void decode_istio(struct cfg_k8s_istio *m, const cfg_doc *doc, int k, ms_
     switch (k) {
     case 0:
         DECODE_INTO(pol_virtual_service, virtual_services, nvirtual_services, CAP_VS,
-                    cfg__i_decode_virtual_service);
+                    cfg__i_decode_virtual_service, pol_virtual_service_fini);
         break;
     case 1:
         DECODE_INTO(pol_destination_rule, destination_rules, ndestination_rules, CAP_DR,
-                    cfg__i_decode_destination_rule);
+                    cfg__i_decode_destination_rule, pol_destination_rule_fini);
         break;
-    case 2: DECODE_INTO(pol_gateway, gateways, ngateways, CAP_GW, cfg__i_decode_gateway); break;
+    case 2:
+        DECODE_INTO(pol_gateway, gateways, ngateways, CAP_GW, cfg__i_decode_gateway,
+                    pol_gateway_fini);
+        break;
     case 3:
         DECODE_INTO(pol_service_entry, service_entries, nservice_entries, CAP_SE,
-                    cfg__i_decode_service_entry);
+                    cfg__i_decode_service_entry, pol_service_entry_fini);
         break;
     case 4:
         DECODE_INTO(pol_peer_authentication, peer_authentications, npeer_authentications,
-                    CAP_PA, cfg__i_decode_peer_authentication);
+                    CAP_PA, cfg__i_decode_peer_authentication, pol_peer_authentication_fini);
         break;
     default:
         DECODE_INTO(pol_authorization_policy, authorization_policies, nauthorization_policies,
-                    CAP_AP, cfg__i_decode_authorization_policy);
+                    CAP_AP, cfg__i_decode_authorization_policy, pol_authorization_policy_fini);
         break;
     }
 }

@@ -110,6 +110,7 @@ static void child_start(mdl_mesh *m, mdl_job *j, const cfg_call_spec *call, uint
         c->refs++;
         c->app_timer = sim_schedule_in(m->world, call->timeout.ns, on_app_timeout, c, 0);
     }
+    j->slot_call[slot] = c; /* until it is done: its time so far (mdl__job_snapshot) */
     mdl__req_start(m, c);
 }
 
@@ -122,6 +123,8 @@ void mdl__child_done(mdl_mesh *m, mdl_req *c)
     if (c->app_timer && sim_cancel(m->world, c->app_timer))
         mdl__req_release(m, c);
     c->app_timer = 0;
+    if (j->slot_call[c->slot] == c)
+        j->slot_call[c->slot] = NULL;
     if (j->killed) { /* the calling pod died: nobody waits for this call */
         mdl__req_release(m, c);
         mdl__job_release(m, j);

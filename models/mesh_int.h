@@ -326,6 +326,7 @@ struct mdl_job {
     uint32_t pending;   /* children not yet finished in the current step */
     uint32_t nslots;    /* calls started in the current step */
     sim_time slot_acc[MDL_MAX_PARALLEL][MDL_NPARTS]; /* per call: all its app tries */
+    mdl_req *slot_call[MDL_MAX_PARALLEL]; /* per call: its try in flight, else NULL */
     bool child_failed;
     /* life cycle (lifecycle.c) */
     uint32_t gen;       /* the server incarnation the client's view targets */
@@ -486,6 +487,11 @@ sim_time mdl__internet_time(mdl_mesh *m, uint64_t bytes);
 mdl_req *mdl__req_new(mdl_mesh *m, mdl_req_kind kind);
 void mdl__req_start(mdl_mesh *m, mdl_req *r);   /* at the client proxy */
 void mdl__req_abandon(mdl_mesh *m, mdl_req *r); /* the caller gives up */
+/* An attempt's time so far per domain, as its client sees it when it stops
+ * waiting: the attempt's own segments, plus, while its application waits for
+ * downstream calls, the slowest of the current step's calls so far (their
+ * attempts and calls in flight included, recursively). */
+void mdl__job_snapshot(const mdl_job *j, sim_time now, sim_time *out);
 /* The caller gives up waiting: abandon, status 0 with flag DC (downstream gone). */
 void mdl__req_give_up(mdl_mesh *m, mdl_req *r);
 void mdl__req_release(mdl_mesh *m, mdl_req *r);

@@ -155,6 +155,38 @@ static void req_complete(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
     }
 }
 
+/* A request's time so far, its attempt in flight included. */
+static void req_snapshot(const mdl_req *r, sim_time now, sim_time *out)
+{
+    mdl_span_snapshot(&r->span, now, out);
+    if (r->attempt && r->span.dom == MDL_DOM_NONE) {
+        sim_time part[MDL_NPARTS];
+        mdl__job_snapshot(r->attempt, now, part);
+        mdl_acc_add(out, part);
+    }
+}
+
+void mdl__job_snapshot(const mdl_job *j, sim_time now, sim_time *out)
+{
+    mdl_span_snapshot(&j->span, now, out);
+    if (j->span.dom != MDL_DOM_NONE || !j->pending)
+        return;
+    /* waiting for the current step's calls: the slowest is the critical path */
+    sim_time best[MDL_NPARTS] = {0};
+    for (uint32_t k = 0; k < j->nslots && k < MDL_MAX_PARALLEL; k++) {
+        sim_time part[MDL_NPARTS];
+        memcpy(part, j->slot_acc[k], sizeof part);
+        if (j->slot_call[k]) {
+            sim_time call[MDL_NPARTS];
+            req_snapshot(j->slot_call[k], now, call);
+            mdl_acc_add(part, call);
+        }
+        if (mdl_acc_sum(part) > mdl_acc_sum(best))
+            memcpy(best, part, sizeof best);
+    }
+    mdl_acc_add(out, best);
+}
+
 /* The client stops waiting for its current attempt, answered or not: the
  * attempt's time so far joins the request's, and the attempt gives back its
  * host's active-request count and its circuit-breaker slot.  If it has not
@@ -163,7 +195,7 @@ static mdl_job *attempt_end(mdl_mesh *m, mdl_req *r, bool answered)
 {
     mdl_job *j = r->attempt;
     sim_time now = sim_now(m->world), part[MDL_NPARTS];
-    mdl_span_snapshot(&j->span, now, part);
+    mdl__job_snapshot(j, now, part);
     mdl_acc_add(r->span.acc, part);
     j->abandoned = true;
     cancel_job_timer(m, j);
