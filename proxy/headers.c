@@ -129,6 +129,20 @@ static size_t keep(px_req *r, const char *p, size_t n)
     return off;
 }
 
+/* x-envoy-* request headers the router reads (or sets itself): never forwarded. */
+static bool consumed_by_router(pol_slice n)
+{
+    static const char *const names[] = {
+        "x-envoy-attempt-count", "x-envoy-expected-rq-timeout-ms", "x-envoy-max-retries",
+        "x-envoy-retry-on", "x-envoy-retriable-status-codes", "x-envoy-upstream-rq-timeout-ms",
+        "x-envoy-upstream-rq-per-try-timeout-ms",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (name_is(n, names[i]))
+            return true;
+    return false;
+}
+
 int px_headers_request(px_req *r, const px_http_msg *m)
 {
     const pol_route_result *rt = &r->route;
@@ -157,8 +171,7 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     pol_slice xff = {NULL, 0}, rid = {NULL, 0}, ua = {NULL, 0}, host = {NULL, 0};
     for (size_t i = 0; i < m->nheaders; i++) {
         const pol_header *h = &m->headers[i];
-        if (hop_by_hop(m, h->name) || name_is(h->name, "expect") ||
-            name_is(h->name, "x-envoy-attempt-count") || name_is(h->name, "x-envoy-expected-rq-timeout-ms"))
+        if (hop_by_hop(m, h->name) || name_is(h->name, "expect") || consumed_by_router(h->name))
             continue;
         if (name_is(h->name, "x-forwarded-for")) {
             if (!xff.p)

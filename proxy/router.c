@@ -123,6 +123,93 @@ static int request_facts(px_req *r, const px_http_msg *m)
     return 0;
 }
 
+/* A header's value as a decimal number (Envoy's absl::SimpleAtoi on the
+ * whole value), else -1. */
+static int64_t header_number(const px_http_msg *m, const char *name)
+{
+    int h = px_http_find(m, name, 0);
+    if (h < 0 || m->headers[h].value.len == 0 || m->headers[h].value.len > 15)
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < m->headers[h].value.len; i++) {
+        char c = m->headers[h].value.p[i];
+        if (c < '0' || c > '9')
+            return -1;
+        v = v * 10 + (c - '0');
+    }
+    return v;
+}
+
+static int header_string(px_req *r, const px_http_msg *m, const char *name, size_t *off)
+{
+    int h = px_http_find(m, name, 0);
+    *off = SIZE_MAX;
+    if (h < 0)
+        return 0;
+    *off = r->strs.len;
+    return px_buf_append(&r->strs, m->headers[h].value.p, m->headers[h].value.len) ||
+                   px_buf_append(&r->strs, "", 1) ? -1 : 0;
+}
+
+/* The per-request retry and timeout overrides that Envoy's router reads from
+ * x-envoy-* request headers (policy-semantics.md 1.10).  A sidecar honours
+ * them (its callers are internal); a gateway is the edge, where Envoy
+ * sanitizes them from external requests, so there they are ignored.  Either
+ * way headers.c never forwards them. */
+static int read_overrides(px_req *r, const px_http_msg *m)
+{
+    r->ovr_timeout_ms = r->ovr_per_try_ms = r->ovr_max_retries = -1;
+    r->ovr_retry_on_off = r->ovr_codes_off = SIZE_MAX;
+    if (r->conf->gateway)
+        return 0;
+    r->ovr_timeout_ms = header_number(m, "x-envoy-upstream-rq-timeout-ms");
+    r->ovr_per_try_ms = header_number(m, "x-envoy-upstream-rq-per-try-timeout-ms");
+    r->ovr_max_retries = header_number(m, "x-envoy-max-retries");
+    if (header_string(r, m, "x-envoy-retry-on", &r->ovr_retry_on_off) ||
+        header_string(r, m, "x-envoy-retriable-status-codes", &r->ovr_codes_off))
+        return -1;
+    return 0;
+}
+
+/* The route's policy with the request's overrides applied: retry_on tokens
+ * OR-ed in (unknown ones ignored, as Envoy does), status codes appended,
+ * x-envoy-max-retries replacing num_retries when retry_on ends up non-zero,
+ * the timeout headers replacing the route timeout and the per-try timeout,
+ * then Envoy's rule: a per-try timeout >= a non-zero global one is dropped. */
+static void apply_overrides(px_req *r)
+{
+    if (r->ovr_timeout_ms < 0 && r->ovr_per_try_ms < 0 && r->ovr_max_retries < 0 &&
+        r->ovr_retry_on_off == SIZE_MAX && r->ovr_codes_off == SIZE_MAX)
+        return;
+    r->own_pol = *r->pol;
+    pol_retry_policy *rp = &r->own_pol.retry;
+    if (r->ovr_retry_on_off != SIZE_MAX)
+        pol_retry_on_parse(px_req_str(r, r->ovr_retry_on_off), rp, NULL, NULL);
+    if (r->ovr_codes_off != SIZE_MAX) {
+        const char *s = px_req_str(r, r->ovr_codes_off);
+        while (*s) {
+            while (*s == ' ' || *s == ',')
+                s++;
+            char *end;
+            long code = strtol(s, &end, 10);
+            if (end == s)
+                break;
+            if (code >= 100 && code <= 599)
+                pol_retry_policy_add_status(rp, (uint16_t)code);
+            s = end;
+        }
+    }
+    if (r->ovr_max_retries >= 0 && rp->retry_on != 0)
+        rp->num_retries = (uint32_t)(r->ovr_max_retries > UINT32_MAX ? UINT32_MAX : r->ovr_max_retries);
+    pol_timeouts *t = &r->own_pol.timeouts;
+    if (r->ovr_timeout_ms >= 0)
+        t->global_ns = r->ovr_timeout_ms * 1000000;
+    t->per_try_ns = r->ovr_per_try_ms >= 0 ? r->ovr_per_try_ms * 1000000 : rp->per_try_timeout_ns;
+    if (t->global_ns != 0 && t->per_try_ns >= t->global_ns)
+        t->per_try_ns = 0;
+    r->pol = &r->own_pol;
+}
+
 px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
 {
     px_worker *w = dc->w;
@@ -158,7 +245,7 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
         .port = 0,
     };
     pol_route_decide(r->conf->routes, r->conf->scratch[w->id], &req, &w->rng, &r->route);
-    if (px_headers_request(r, m) != 0 || request_facts(r, m) != 0) {
+    if (px_headers_request(r, m) != 0 || request_facts(r, m) != 0 || read_overrides(r, m) != 0) {
         px_buf_free(&r->strs);
         px_buf_free(&r->up_head);
         px_conf_unref(r->conf);
@@ -357,6 +444,7 @@ void px_req_dispatch(px_req *r)
         return;
     }
     r->pol = px_conf_policy(r->conf, rt->vs, rt->route);
+    apply_overrides(r);
     const pol_fault_config *fc = &r->pol->fault;
     if (fc->has_delay || fc->has_abort) {
         pol_fault_decision fd;

@@ -675,6 +675,50 @@ static void test_hash_cookie(void **state)
     fx_upstream_stop(b);
 }
 
+/* A sidecar honours the x-envoy-* retry and timeout overrides of its
+ * (internal) callers and never forwards them. */
+static void test_envoy_override_headers(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    atomic_store(&a->fail_first, 2);
+    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+                          "    - route: [{destination: {host: reviews}}]\n",
+                          a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    /* Istio's default policy does not retry 503; the header adds 5xx, one retry */
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: 5xx\r\nx-envoy-max-retries: 1\r\n", &r), 503);
+    assert_int_equal(atomic_load(&a->count), 2);
+    assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    assert_null(strstr(a->last_head, "x-envoy-max-retries"));
+    atomic_store(&a->fail_first, 4);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: 5xx\r\nx-envoy-max-retries: 3\r\n", &r), 200);
+    assert_non_null(strstr(r.head, "x-envoy-attempt-count: 3"));
+    assert_int_equal(atomic_load(&a->count), 5);
+    /* retriable-status-codes from the header */
+    atomic_store(&a->fail_first, 6);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: retriable-status-codes\r\n"
+                                               "x-envoy-retriable-status-codes: 418,503\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count), 7);
+    /* without headers: the route's policy, no retry of a 503 */
+    atomic_store(&a->fail_first, 8);
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 503);
+    assert_int_equal(atomic_load(&a->count), 8);
+    /* x-envoy-upstream-rq-timeout-ms replaces the route timeout (none here) */
+    atomic_store(&a->delay_ms, 1500);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-timeout-ms: 50\r\n", &r), 504);
+    assert_null(strstr(r.head, "x-envoy-upstream-service-time"));
+    char *log = fx_read_file(p.log);
+    assert_non_null(strstr(log, " 504 UT "));
+    free(log);
+    atomic_store(&a->delay_ms, 0);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 static void test_gateway_mode(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
@@ -737,6 +781,7 @@ int main(void)
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_authz_and_consistent_hash),
         cmocka_unit_test(test_hash_cookie),
+        cmocka_unit_test(test_envoy_override_headers),
         cmocka_unit_test(test_gateway_mode),
         cmocka_unit_test(test_bad_config_positioned_error),
     };
