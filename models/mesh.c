@@ -7,6 +7,8 @@
  * duration, and the run continues until every started request has finished
  * (bounded by the longest client timeout plus a minute of simulated time).
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,8 +89,29 @@ void mdl_mesh_destroy(mdl_mesh *m)
     sim_world_destroy(m->world);
     sim_pool_fini(&m->req_pool);
     sim_pool_fini(&m->job_pool);
+    free(m->run_error);
     free(m);
 }
+
+void mdl__run_fail(mdl_mesh *m, ms_pos pos, const char *fmt, ...)
+{
+    if (!m->run_error) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        size_t n = strlen(msg) + (pos.file ? strlen(pos.file) : 0) + 64;
+        m->run_error = ms_xmalloc(n);
+        if (pos.file)
+            snprintf(m->run_error, n, "%s:%d:%d: error: %s", pos.file, pos.line, pos.col, msg);
+        else
+            snprintf(m->run_error, n, "meshsim: error: %s", msg);
+    }
+    sim_stop(m->world);
+}
+
+const char *mdl_mesh_run_error(const mdl_mesh *m) { return m->run_error; }
 
 int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
 {
@@ -101,6 +124,8 @@ int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
         if (i == SLICES)
             until = m->duration;
         sim_run_until(m->world, until);
+        if (m->run_error)
+            return 2;
         if (progress && !progress(ud, (double)i / SLICES)) {
             stopped = 1;
             break;
@@ -118,6 +143,8 @@ int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud)
         while (m->results.finished < m->results.started && t < m->duration + limit) {
             t += SIM_S;
             sim_run_until(m->world, t);
+            if (m->run_error)
+                return 2;
         }
     }
     m->results.events = sim_events_dispatched(m->world);

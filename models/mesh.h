@@ -39,8 +39,14 @@ void mdl_mesh_destroy(mdl_mesh *m); /* NULL is fine */
  * returns false to stop early (then the results cover what was simulated). */
 typedef bool (*mdl_progress_fn)(void *ud, double fraction);
 
-/* Simulate the scenario to its end.  Returns 0, or 1 when stopped early. */
+/* Simulate the scenario to its end.  Returns 0; 1 when stopped early (the
+ * results cover what was simulated); 2 when the model cannot go on (say, a
+ * closed loop whose requests take no simulated time and whose users do not
+ * think): mdl_mesh_run_error() says why, and the results are not meaningful. */
 int mdl_mesh_run(mdl_mesh *m, mdl_progress_fn progress, void *ud);
+/* "FILE:LINE:COL: error: MESSAGE" after mdl_mesh_run() returned 2, else NULL.
+ * Valid until the mesh is destroyed. */
+const char *mdl_mesh_run_error(const mdl_mesh *m);
 
 const mdl_results *mdl_mesh_results(const mdl_mesh *m);
 /* The assertion probes (one per Scenario assertion, same order). */

@@ -350,6 +350,10 @@ struct mdl_source {
     uint32_t next_client; /* round robin over client pods (in-mesh sources) */
     uint32_t *clients;    /* owned: pods matching `from` */
     size_t nclients;
+    /* closed loop: users sent again at the same instant (source.c's guard
+     * against a loop in zero simulated time) */
+    sim_time instant;
+    uint64_t sends_at_instant;
 };
 
 /* One FaultSchedule fault as the model runs it (faults.c).  Its interval
@@ -376,7 +380,8 @@ typedef struct mdl_probe {
 struct mdl_mesh {
     const struct cfg_meshsim *cfg;
     const struct cfg_k8s_istio *k8s;
-    ms_diag *diag;
+    ms_diag *diag;     /* borrowed while the mesh is built only */
+    char *run_error;   /* owned: why the run could not go on (mdl__run_fail), or NULL */
     sim_world *world;
     uint64_t seed;
     sim_time duration, warmup;
@@ -520,6 +525,10 @@ int mdl__inbound_filters(mdl_mesh *m, mdl_job *j);
  * before the fault filter, or after it: 0, or the status of the gateway's
  * reply (429, which also sets r->flags RL). */
 int mdl__gateway_rate_limit(mdl_mesh *m, mdl_req *r, bool after_fault);
+/* mesh.c: the run cannot go on (the model found a loop it cannot leave): keep
+ * "FILE:LINE:COL: error: MESSAGE" (the first one) and stop the engine. */
+void mdl__run_fail(mdl_mesh *m, ms_pos pos, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* source.c */
 void mdl__sources_start(mdl_mesh *m);
 void mdl__root_done(mdl_mesh *m, mdl_req *r);

@@ -156,10 +156,33 @@ static void on_user_wakes(sim_world *w, void *t, uint64_t user)
         send_one(s->m, s, (uint32_t)user);
 }
 
+/* A closed loop can spin in zero simulated time: with no think time, a request
+ * answered at once (503 UH, a fault abort with every cost zero...) sends the
+ * next at the same instant, forever.  Every user may legitimately send many
+ * times at one instant only if the loop is such a spin, so past a bound the
+ * run stops with an error naming the source instead of never ending. */
+#define SENDS_PER_USER_AT_ONE_INSTANT 1000
+
 static void user_think(mdl_mesh *m, mdl_source *s, uint32_t user)
 {
     double think = sim_dist_sample(&s->think_time, &s->rng);
-    sim_time at = sim_now(m->world) + (think > 0 ? (sim_time)think : 0);
+    sim_time now = sim_now(m->world);
+    sim_time at = now + (think > 0 ? (sim_time)think : 0);
+    if (at == now) {
+        if (s->instant != now) {
+            s->instant = now;
+            s->sends_at_instant = 0;
+        }
+        uint64_t bound = SENDS_PER_USER_AT_ONE_INSTANT * (uint64_t)s->spec->users.v;
+        if (++s->sends_at_instant > bound) {
+            mdl__run_fail(m, s->spec->pos,
+                          "closed-loop source \"%s\": its users keep sending at %.9g s without "
+                          "simulated time passing (requests answered at once, no think time); "
+                          "give it a thinkTime or the path a cost",
+                          s->spec->name.str, (double)now / 1e9);
+            return;
+        }
+    }
     if (at < m->duration)
         sim_schedule_at(m->world, at, on_user_wakes, s, user);
 }

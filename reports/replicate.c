@@ -186,7 +186,14 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
             }
         }
         progress_share ps = {o, i};
-        stopped = mdl_mesh_run(m, o->progress ? on_progress : NULL, &ps) != 0;
+        int ran = mdl_mesh_run(m, o->progress ? on_progress : NULL, &ps);
+        if (ran == 2) {
+            snprintf(err, cap, "%s", mdl_mesh_run_error(m));
+            mdl_mesh_destroy(m);
+            rc = -1;
+            break;
+        }
+        stopped = ran != 0;
         rpt_assertion *a = NULL;
         size_t na = rpt_assertions_evaluate(m, sc, &a);
         /* a stopped replication covers less time: combined only when alone */

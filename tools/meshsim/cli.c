@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reports/combine.h"
 #include "reports/replicate.h"
@@ -40,7 +41,8 @@ int cli_run_replicated(const cfg_bundle *b, mdl_mesh *m, const mdl_options *opt,
     char err[512];
     rpt_combined *c = rpt_replicate_run(b, m, &o, err, sizeof err);
     if (!c) {
-        fprintf(stderr, "meshsim: error: %s\n", err);
+        /* a model's run error comes positioned ("FILE:LINE:COL: error: ...") */
+        fprintf(stderr, strstr(err, ": error: ") ? "%s\n" : "meshsim: error: %s\n", err);
         return 2;
     }
     rpt_assertion *a = NULL;

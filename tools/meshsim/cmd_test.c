@@ -262,7 +262,15 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
         return;
     }
     if (t->replications <= 1) {
-        t->interrupted = mdl_mesh_run(m, keep_going, NULL) != 0;
+        int ran = mdl_mesh_run(m, keep_going, NULL);
+        if (ran == 2) {
+            snprintf(t->error, sizeof t->error, "%s", mdl_mesh_run_error(m));
+            mdl_mesh_destroy(m);
+            t->wall_s = seconds_since(&t0);
+            t->done = true;
+            return;
+        }
+        t->interrupted = ran != 0;
         case_info.interrupted = t->interrupted;
         t->na = rpt_assertions_evaluate(m, sc, &t->a);
         /* a report that cannot be written makes the scenario an error (its

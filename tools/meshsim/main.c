@@ -277,7 +277,17 @@ static int cmd_run(int argc, char **argv, int full_argc, char **full_argv)
         free(a.paths);
         return st;
     }
-    info.interrupted = mdl_mesh_run(m, on_progress, &pr) != 0;
+    int ran = mdl_mesh_run(m, on_progress, &pr);
+    if (ran == 2) {
+        /* the model cannot go on: nothing meaningful to report */
+        fprintf(stderr, "%s\n", mdl_mesh_run_error(m));
+        mdl_mesh_destroy(m);
+        cfg_bundle_fini(&b);
+        ms_diag_destroy(d);
+        free(a.paths);
+        return 2;
+    }
+    info.interrupted = ran != 0;
     rpt_assertion *as = NULL;
     size_t na = rpt_assertions_evaluate(m, sc, &as);
     if (!a.quiet)
