@@ -155,7 +155,7 @@ static void test_replications_page_in_chromium(void **state)
     }
     rf_run r;
     assert_int_equal(rf_run_load(&r, MM1, NULL, false), 0);
-    char dir[256], work[256], url[700], err[256];
+    char dir[300], work[256], url[700], err[256];
     rf_scratch_dir(work, sizeof work, "html-browser-reps", true);
     snprintf(dir, sizeof dir, "%s/report", work);
     mdl_options opt = {false, 0, true, 10 * SIM_S};
