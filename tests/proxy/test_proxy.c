@@ -738,6 +738,14 @@ static void test_gateway_mode(void **state)
     assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 200);
     assert_string_equal(r.body, "shop");
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 404); /* not bound to the gateway */
+    /* at the edge the x-envoy-* overrides of external callers are ignored (and not forwarded) */
+    int before = atomic_load(&a->count);
+    atomic_store(&a->fail_first, before + 1);
+    assert_int_equal(fx_get(p.port, "shop.example.com", "x-envoy-retry-on: 5xx\r\nx-envoy-max-retries: 3\r\n", &r),
+                     503);
+    assert_int_equal(atomic_load(&a->count), before + 1);
+    assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    atomic_store(&a->fail_first, 0);
     assert_int_equal(fx_proxy_stop(&p), 0);
     /* as a sidecar the gateway's VirtualService does not apply */
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
