@@ -123,6 +123,17 @@ static void add_row(rpt__crow *r, const mdl_row *row, double secs)
     sim_welford_add(&r->fig[RPT__FIG_MAX_MS], f.max_ms);
     for (int d = 0; d < MDL_NDOMAINS; d++)
         sim_welford_add(&r->fig[RPT__FIG_DOMAIN_MS + d], f.domain_ms[d]);
+    sim_welford_add(&r->fig[RPT__FIG_DOMAIN_MS + MDL_NDOMAINS], f.domain_ms[MDL_DOM_APP_QUEUE]);
+    sim_welford_add(&r->fig[RPT__FIG_DOMAIN_MS + MDL_NDOMAINS + 1], f.app_service_ms);
+}
+
+const char *rpt__domain_fig_name(int k)
+{
+    if (k == MDL_NDOMAINS)
+        return "app_queue";
+    if (k == MDL_NDOMAINS + 1)
+        return "app_service";
+    return mdl_domain_name((mdl_domain)k);
 }
 
 void rpt_combined_add(rpt_combined *c, const mdl_mesh *m, const rpt_assertion *a, size_t na)
@@ -140,9 +151,13 @@ void rpt_combined_add(rpt_combined *c, const mdl_mesh *m, const rpt_assertion *a
     for (size_t i = 0; i < r->nrows; i++)
         add_row(row_for(c, r->rows[i]), r->rows[i], secs);
     sim_welford_add(&c->requests, (double)r->requests);
-    if (r->requests)
+    if (r->requests) {
+        double n = (double)r->requests, queue = r->domain_ns[MDL_DOM_APP_QUEUE];
         for (int d = 0; d < MDL_NDOMAINS; d++)
-            sim_welford_add(&c->domain_ms[d], r->domain_ns[d] / (double)r->requests / 1e6);
+            sim_welford_add(&c->domain_ms[d], r->domain_ns[d] / n / 1e6);
+        sim_welford_add(&c->domain_ms[MDL_NDOMAINS], queue / n / 1e6);
+        sim_welford_add(&c->domain_ms[MDL_NDOMAINS + 1], (r->domain_ns[MDL_DOM_APP] - queue) / n / 1e6);
+    }
     for (size_t i = 0; i < na && i < c->sc->nassertions; i++) {
         if (a[i].observed_valid)
             sim_welford_add(&c->values[i], a[i].value);

@@ -11,6 +11,11 @@
 /* The figures of a row.  Those before RPT__FIG_PER_REQUEST are counts or
  * rates per second, averaged over every replication (0 where the row is
  * absent); the others over the replications where the row had requests. */
+/* The domain figures: the MDL_NDOMAINS domains, then the application's queue
+ * and service ("app_queue", "app_service"; they add up to "app"). */
+#define RPT__NDOMAIN_FIGS (MDL_NDOMAINS + 2)
+const char *rpt__domain_fig_name(int k);
+
 enum {
     RPT__FIG_REQUESTS,
     RPT__FIG_ERRORS,
@@ -25,8 +30,8 @@ enum {
     RPT__FIG_P99_MS,
     RPT__FIG_P999_MS,
     RPT__FIG_MAX_MS,
-    RPT__FIG_DOMAIN_MS, /* MDL_NDOMAINS of them */
-    RPT__FIG_COUNT = RPT__FIG_DOMAIN_MS + MDL_NDOMAINS
+    RPT__FIG_DOMAIN_MS, /* RPT__NDOMAIN_FIGS of them */
+    RPT__FIG_COUNT = RPT__FIG_DOMAIN_MS + RPT__NDOMAIN_FIGS
 };
 #define RPT__FIG_PER_REQUEST RPT__FIG_ERROR_RATE
 
@@ -46,7 +51,7 @@ struct rpt_combined {
     uint64_t *seeds;             /* owned; n of them */
     size_t seeds_cap;
     sim_welford requests;                /* count */
-    sim_welford domain_ms[MDL_NDOMAINS]; /* where the run had requests */
+    sim_welford domain_ms[RPT__NDOMAIN_FIGS]; /* where the run had requests */
     rpt__crow **rows;            /* owned; sorted by (source, destination, version, host) */
     size_t nrows, rows_cap;
     sim_welford *values;         /* per assertion, in its comparison unit */

@@ -65,16 +65,16 @@ static void row_numbers(pass *p, const rpt__crow *r)
     rpt_json_end_object(p->j);
     rpt_json_key(p->j, "domains_ms");
     rpt_json_begin_object(p->j);
-    for (int d = 0; d < MDL_NDOMAINS; d++)
-        num(p, mdl_domain_name((mdl_domain)d), &r->fig[RPT__FIG_DOMAIN_MS + d], false);
+    for (int d = 0; d < RPT__NDOMAIN_FIGS; d++)
+        num(p, rpt__domain_fig_name(d), &r->fig[RPT__FIG_DOMAIN_MS + d], false);
     rpt_json_end_object(p->j);
 }
 
 static void domains(pass *p, const rpt_combined *c)
 {
     rpt_json_begin_object(p->j);
-    for (int d = 0; d < MDL_NDOMAINS; d++)
-        num(p, mdl_domain_name((mdl_domain)d), &c->domain_ms[d], false);
+    for (int d = 0; d < RPT__NDOMAIN_FIGS; d++)
+        num(p, rpt__domain_fig_name(d), &c->domain_ms[d], false);
     rpt_json_end_object(p->j);
 }
 

@@ -114,6 +114,14 @@ static void test_mean_and_halfwidth_are_the_replications(void **state)
     assert_true(a[0].half_width > 0);
     assert_int_equal(a[0].replications, N);
     assert_int_equal(a[0].unmatched, 0);
+    /* the application's queue and service add up to its time */
+    assert_string_equal(rpt__domain_fig_name(MDL_NDOMAINS), "app_queue");
+    assert_string_equal(rpt__domain_fig_name(MDL_NDOMAINS + 1), "app_service");
+    double app = sim_welford_mean(&c->domain_ms[MDL_DOM_APP]);
+    double queue = sim_welford_mean(&c->domain_ms[MDL_NDOMAINS]);
+    double service = sim_welford_mean(&c->domain_ms[MDL_NDOMAINS + 1]);
+    assert_true(queue > 2 * service && service > 0.9 && service < 1.1); /* Wq ~ 4 ms, 1/mu = 1 ms */
+    assert_true(fabs(queue + service - app) <= 1e-9 * app);
     free(a);
     rpt_combined_destroy(c);
     unload(&f);
