@@ -265,8 +265,22 @@ void cfg__decode_scenario(cfg__doc *c, const cfg_node *spec)
                       "warmup (%s) must be shorter than the duration (%s)",
                       s->warmup.node ? s->warmup.node->u.scalar.str : "0",
                       s->duration.node ? s->duration.node->u.scalar.str : "60s");
-    if (s->window.ns <= 0)
+    if (s->window.ns <= 0) {
         ms_diag_error(c->d, s->window.node->pos, "window must be greater than 0");
+    } else if (s->duration.ns > 0 && (s->duration.ns - 1) / s->window.ns >= CFG_MAX_WINDOWS) {
+        /* ceil(duration / window) windows; the smallest window allowed is
+         * ceil(duration / CFG_MAX_WINDOWS) */
+        int64_t least = (s->duration.ns - 1) / CFG_MAX_WINDOWS + 1;
+        bool us = least > 1000; /* suggested in whole microseconds, rounded up */
+        const cfg_node *at = s->window.node ? s->window.node : s->duration.node;
+        ms_diag_error(c->d, at ? at->pos : s->pos,
+                      "window (%s) cuts the duration (%s) into %lld windows; at most %d are "
+                      "allowed: use a window of at least %lld%s",
+                      s->window.node ? s->window.node->u.scalar.str : "10s",
+                      s->duration.node ? s->duration.node->u.scalar.str : "60s",
+                      (long long)((s->duration.ns - 1) / s->window.ns + 1), CFG_MAX_WINDOWS,
+                      (long long)(us ? (least + 999) / 1000 : least), us ? "us" : "ns");
+    }
 
     const cfg_node *as = cfg__f_seq(c, spec, "assertions");
     if (as) {

@@ -93,6 +93,11 @@ typedef struct cfg_assertion_spec {
     cfg_val_num max, min;       /* in `unit`: ns, fraction, per second or count */
 } cfg_assertion_spec;
 
+/* A Scenario's duration holds at most this many windows: a finer window is
+ * refused when decoding (each window is a row of every series in the
+ * results, a point of every chart). */
+#define CFG_MAX_WINDOWS 1000000
+
 typedef struct cfg_scenario_spec {
     ms_pos pos;          /* the document; file only ("line 0") when defaulted */
     cfg_val_str name;    /* metadata.name; default "scenario" */
@@ -102,7 +107,7 @@ typedef struct cfg_scenario_spec {
     cfg_val_dur warmup;       /* default 0; must be < duration */
     cfg_val_int seed;         /* default 1; 0..INT64_MAX */
     cfg_val_int replications; /* default 1; 1..10000 */
-    cfg_val_dur window;       /* default 10s; > 0 */
+    cfg_val_dur window;       /* default 10s; > 0; at most CFG_MAX_WINDOWS per duration */
     cfg_assertion_spec *assertions;
     size_t nassertions;
 } cfg_scenario_spec;

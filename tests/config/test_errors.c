@@ -194,6 +194,17 @@ static const cfg_diag_case cases[] = {
      {"e.yaml:5:11: error: warmup (2m) must be shorter than the duration (1m)",
       "e.yaml:6:11: error: window must be greater than 0",
       "e.yaml:8:44: error: during: the end (1m) must be after the start (5m)"}},
+    {"test_window_too_fine_for_the_duration",
+     API "kind: Scenario\nspec:\n  duration: 1m\n  window: 59999ns\n",
+     {"e.yaml:5:11: error: window (59999ns) cuts the duration (1m) into 1000017 windows; at most "
+      "1000000 are allowed: use a window of at least 60us"}},
+    {"test_window_too_fine_below_a_microsecond",
+     API "kind: Scenario\nspec:\n  duration: 100ms\n  window: 99ns\n",
+     {"e.yaml:5:11: error: window (99ns) cuts the duration (100ms) into 1010102 windows; at most "
+      "1000000 are allowed: use a window of at least 100ns"}},
+    {"test_window_at_the_most_windows",
+     API "kind: Scenario\nspec:\n  duration: 1m\n  window: 60us\n",
+     {NULL}},
     {"test_envelope_problems",
      API "metadata: {name: x, nmae: y}\nspce: {}\n---\n" API "kind: Traffic\nstatus: {}\n",
      {"e.yaml:1:1: error: missing required field \"kind\"",
