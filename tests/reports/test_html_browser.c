@@ -33,11 +33,39 @@
 #include "results_fixture.h"
 #include "run_fixture.h"
 
+/* Headless, from file://, nothing of the user's: every browser run here. */
+#define CHROMIUM_FLAGS \
+    "--headless --disable-gpu --no-sandbox --no-first-run --disable-extensions"
+
 #define MM1 MESHSIM_SOURCE_DIR "/scenarios/queueing/mm1.yaml"
 
 static bool chromium_installed(void)
 {
     return system("command -v chromium >/dev/null 2>&1") == 0;
+}
+
+/* Run chromium on `url` from `dir`, dumping the DOM to dir/OUT and its log to
+ * dir/OUT.log; fail on any console message.  Returns the DOM. */
+static char *dump_dom(const char *dir, const char *url, const char *out)
+{
+    char cmd[4096], path[700];
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && timeout 120 chromium %s --user-data-dir='%s/profile'"
+             " --enable-logging=stderr --v=0 --dump-dom '%s' >'%s' 2>'%s.log'",
+             dir, CHROMIUM_FLAGS, dir, url, out, out);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/%s.log", dir, out);
+    char *log = rf_slurp(path, NULL);
+    assert_non_null(log);
+    for (const char *p = log; (p = strstr(p, ":CONSOLE")); p++) {
+        const char *eol = strchr(p, '\n');
+        fail_msg("console message: %.*s", eol ? (int)(eol - p) : 200, p);
+    }
+    free(log);
+    snprintf(path, sizeof path, "%s/%s", dir, out);
+    char *dom = rf_slurp(path, NULL);
+    assert_non_null(dom);
+    return dom;
 }
 
 static void test_page_in_chromium(void **state)
@@ -48,9 +76,7 @@ static void test_page_in_chromium(void **state)
         skip();
     }
     char dir[256], db[512], cmd[4096], err[1024];
-    snprintf(dir, sizeof dir, "%s/html-browser-test.%ld", MESHSIM_BINARY_DIR, (long)getpid());
-    rf_remove_dir(dir);
-    mkdir(dir, 0777);
+    rf_scratch_dir(dir, sizeof dir, "html-browser-test", true);
     snprintf(db, sizeof db, "%s/results.sqlite", dir);
     assert_int_equal(fixture_write(db, "canary & <co>"), 0);
     size_t drawn;
@@ -59,34 +85,16 @@ static void test_page_in_chromium(void **state)
 
     /* one browser run dumps the DOM with console logging on, another draws
      * a screenshot; both from file://, with a throw-away profile */
-    const char *flags = "--headless --disable-gpu --no-sandbox --no-first-run"
-                        " --disable-extensions --hide-scrollbars";
+    char url[600];
+    snprintf(url, sizeof url, "file://%s/report.html", dir);
+    char *dom = dump_dom(dir, url, "dom.html");
     snprintf(cmd, sizeof cmd,
              "cd '%s' && timeout 120 chromium %s --user-data-dir='%s/profile'"
-             " --enable-logging=stderr --v=0 --dump-dom 'file://%s/report.html'"
-             " >dom.html 2>chromium.log",
-             dir, flags, dir, dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && timeout 120 chromium %s --user-data-dir='%s/profile'"
-             " --window-size=1280,4000 --screenshot='%s/shot.png' 'file://%s/report.html'"
+             " --hide-scrollbars --window-size=1280,4000 --screenshot='%s/shot.png' '%s'"
              " >/dev/null 2>&1",
-             dir, flags, dir, dir, dir);
+             dir, CHROMIUM_FLAGS, dir, dir, url);
     assert_int_equal(system(cmd), 0);
-
     char path[700];
-    snprintf(path, sizeof path, "%s/chromium.log", dir);
-    char *log = rf_slurp(path, NULL);
-    assert_non_null(log);
-    for (const char *p = log; (p = strstr(p, ":CONSOLE")); p++) {
-        const char *eol = strchr(p, '\n');
-        fail_msg("console message: %.*s", eol ? (int)(eol - p) : 200, p);
-    }
-    free(log);
-
-    snprintf(path, sizeof path, "%s/dom.html", dir);
-    char *dom = rf_slurp(path, NULL);
-    assert_non_null(dom);
     assert_non_null(strstr(dom, "FAIL: 2 of 3 assertions failed"));
     const char *table = strstr(dom, "<table id=\"assertion-table\">");
     assert_non_null(table);
@@ -119,31 +127,6 @@ static void test_page_in_chromium(void **state)
     assert_int_equal(stat(path, &st), 0);
     assert_true(st.st_size > 100000); /* a blank 1280x4000 page is a few kB */
     rf_remove_dir(dir);
-}
-
-/* Run chromium on `url` from `dir`, dumping the DOM to dir/OUT and its log to
- * dir/OUT.log; fail on any console message.  Returns the DOM. */
-static char *dump_dom(const char *dir, const char *url, const char *out)
-{
-    char cmd[4096], path[700];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && timeout 120 chromium --headless --disable-gpu --no-sandbox --no-first-run"
-             " --disable-extensions --user-data-dir='%s/profile' --enable-logging=stderr --v=0"
-             " --dump-dom '%s' >'%s' 2>'%s.log'",
-             dir, dir, url, out, out);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof path, "%s/%s.log", dir, out);
-    char *log = rf_slurp(path, NULL);
-    assert_non_null(log);
-    for (const char *p = log; (p = strstr(p, ":CONSOLE")); p++) {
-        const char *eol = strchr(p, '\n');
-        fail_msg("console message: %.*s", eol ? (int)(eol - p) : 200, p);
-    }
-    free(log);
-    snprintf(path, sizeof path, "%s/%s", dir, out);
-    char *dom = rf_slurp(path, NULL);
-    assert_non_null(dom);
-    return dom;
 }
 
 static void test_replications_page_in_chromium(void **state)
