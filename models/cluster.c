@@ -23,90 +23,10 @@
 
 #include "base/alloc.h"
 #include "models/mesh_int.h"
+#include "policy/dr_lookup.h"
 #include "policy/host.h"
 #include "policy/istio_map.h"
 #include "policy/outlier.h"
-
-static int dr_matches(const pol_destination_rule *dr, const char *fqdn, int *exact)
-{
-    char buf[POL_HOST_MAX];
-    if (pol_host_expand(dr->host, dr->meta.ns, buf, sizeof buf) != 0)
-        return 0;
-    if (!strcmp(buf, fqdn)) {
-        *exact = 1;
-        return 1;
-    }
-    *exact = 0;
-    return pol_host_is_wildcard(buf) && pol_host_matches(buf, fqdn);
-}
-
-/* Is the DR visible in `client_ns` (exportTo: none or "*" everywhere, "."
- * its own namespace, else the namespaces listed)? */
-static int dr_visible(const pol_destination_rule *dr, const char *client_ns)
-{
-    if (!dr->export_to.len)
-        return 1;
-    for (size_t i = 0; i < dr->export_to.len; i++) {
-        const char *e = dr->export_to.items[i].s;
-        if (!strcmp(e, "*") || !strcmp(e, client_ns) || (!strcmp(e, ".") && !strcmp(dr->meta.ns, client_ns)))
-            return 1;
-    }
-    return 0;
-}
-
-/* The DestinationRule that applies to `svc` for a client in `client_ns`. */
-static const pol_destination_rule *find_dr(mdl_mesh *m, const mdl_service *svc, const char *client_ns)
-{
-    const struct cfg_k8s_istio *k = m->k8s;
-    const char *order[3] = {client_ns, svc->ns, NULL};
-    for (int pass = 0; pass < 3; pass++) {
-        const pol_destination_rule *best = NULL;
-        int best_exact = 0;
-        for (size_t i = 0; i < k->ndestination_rules; i++) {
-            const pol_destination_rule *dr = &k->destination_rules[i];
-            if ((order[pass] && strcmp(dr->meta.ns, order[pass])) || !dr_visible(dr, client_ns))
-                continue;
-            int exact;
-            if (dr_matches(dr, svc->fqdn, &exact) && (!best || (exact && !best_exact))) {
-                best = dr;
-                best_exact = exact;
-            }
-        }
-        if (best)
-            return best;
-    }
-    return NULL;
-}
-
-static const pol_subset *find_subset(const pol_destination_rule *dr, const char *name)
-{
-    if (!dr || !name)
-        return NULL;
-    for (size_t i = 0; i < dr->nsubsets; i++)
-        if (!strcmp(dr->subsets[i].name, name))
-            return &dr->subsets[i];
-    return NULL;
-}
-
-/* The effective policy blocks: the subset's blocks replace the DR's, one by one. */
-static pol_policy_blocks effective_blocks(const pol_destination_rule *dr, const pol_subset *ss)
-{
-    pol_policy_blocks b = {0};
-    if (dr && dr->has_traffic_policy)
-        b = dr->traffic_policy.blocks;
-    if (ss && ss->has_traffic_policy) {
-        const pol_policy_blocks *o = &ss->traffic_policy.blocks;
-        if (o->has_load_balancer)
-            b.has_load_balancer = true, b.load_balancer = o->load_balancer;
-        if (o->has_connection_pool)
-            b.has_connection_pool = true, b.connection_pool = o->connection_pool;
-        if (o->has_outlier_detection)
-            b.has_outlier_detection = true, b.outlier_detection = o->outlier_detection;
-        if (o->has_tls)
-            b.has_tls = true, b.tls = o->tls;
-    }
-    return b;
-}
 
 static void sync_ejections(mdl_cluster *c, sim_time now)
 {
@@ -152,9 +72,11 @@ mdl_cluster *mdl__cluster_get(mdl_mesh *m, mdl_pod *client, mdl_service *svc, co
             return c;
     }
     const char *client_ns = client->wl ? client->wl->ns : "istio-system";
-    const pol_destination_rule *dr = find_dr(m, svc, client_ns);
-    const pol_subset *ss = find_subset(dr, subset);
-    pol_policy_blocks blocks = effective_blocks(dr, ss);
+    const pol_destination_rule *dr = pol_dr_find(m->k8s->destination_rules,
+                                                 m->k8s->ndestination_rules, svc->fqdn, svc->ns,
+                                                 client_ns);
+    const pol_subset *ss = pol_dr_subset(dr, subset);
+    pol_policy_blocks blocks = pol_dr_effective_blocks(dr, ss);
 
     mdl_cluster *c = ms_xcalloc(1, sizeof *c);
     c->m = m;

@@ -21,6 +21,21 @@ static int dr_matches(const pol_destination_rule *dr, const char *fqdn, int *exa
     return pol_host_is_wildcard(buf) && pol_host_matches(buf, fqdn);
 }
 
+/* Is the DR visible in `client_ns` (exportTo: none or "*" everywhere, "."
+ * its own namespace, else the namespaces listed)? */
+static int dr_visible(const pol_destination_rule *dr, const char *client_ns)
+{
+    if (!dr->export_to.len)
+        return 1;
+    for (size_t i = 0; i < dr->export_to.len; i++) {
+        const char *e = dr->export_to.items[i].s;
+        if (!strcmp(e, "*") || (client_ns && !strcmp(e, client_ns)) ||
+            (!strcmp(e, ".") && client_ns && dr->meta.ns && !strcmp(dr->meta.ns, client_ns)))
+            return 1;
+    }
+    return 0;
+}
+
 const pol_destination_rule *pol_dr_find(const pol_destination_rule *drs, size_t ndr,
                                         const char *fqdn, const char *svc_ns, const char *client_ns)
 {
@@ -30,7 +45,8 @@ const pol_destination_rule *pol_dr_find(const pol_destination_rule *drs, size_t 
         int best_exact = 0;
         for (size_t i = 0; i < ndr; i++) {
             const pol_destination_rule *dr = &drs[i];
-            if (order[pass] && (!dr->meta.ns || strcmp(dr->meta.ns, order[pass])))
+            if ((order[pass] && (!dr->meta.ns || strcmp(dr->meta.ns, order[pass]))) ||
+                !dr_visible(dr, client_ns))
                 continue;
             int exact;
             if (dr_matches(dr, fqdn, &exact) && (!best || (exact && !best_exact))) {

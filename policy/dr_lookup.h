@@ -2,7 +2,8 @@
  * dr_lookup.h - which DestinationRule applies to a service host for a client,
  * and the policy blocks in force for one of its subsets (policy-semantics.md
  * 7.4): the client's namespace first, then the service's, then any; an exact
- * host before a wildcard; a subset's trafficPolicy replaces the DR-level
+ * host before a wildcard; only DRs exported to the client's namespace
+ * (exportTo); a subset's trafficPolicy replaces the DR-level
  * blocks one by one.  Pure functions over borrowed resources.
  */
 #ifndef POL_DR_LOOKUP_H
