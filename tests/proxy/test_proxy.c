@@ -20,38 +20,16 @@
 
 #include "policy/lb.h"
 #include "proxy_fixture.h"
-
-static char *yaml_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        abort();
-    va_end(ap);
-    return s;
-}
-
-#define ENDPOINTS2                                                                  \
-    "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n" \
-    "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"      \
-    "        - {address: \"127.0.0.1:%d\", labels: {version: v1}}\n"                \
-    "        - {address: \"127.0.0.1:%d\", labels: {version: v2}}\n---\n"
-
-#define SUBSETS                                                                                    \
-    "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews}\nspec:\n" \
-    "  host: reviews\n  subsets:\n    - {name: v1, labels: {version: v1}}\n"                        \
-    "    - {name: v2, labels: {version: v2}}\n"
+#include "proxy_yaml.h"
 
 static void test_route_by_header(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = yaml_printf(ENDPOINTS2 SUBSETS "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                          "    - match: [{headers: {end-user: {exact: jason}}}]\n"
-                          "      route: [{destination: {host: reviews, subset: v2}}]\n"
-                          "    - route: [{destination: {host: reviews, subset: v1}}]\n",
-                          a->port, b->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
+                             "    - match: [{headers: {end-user: {exact: jason}}}]\n"
+                             "      route: [{destination: {host: reviews, subset: v2}}]\n"
+                             "    - route: [{destination: {host: reviews, subset: v1}}]\n",
+                             a->port, b->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -97,11 +75,10 @@ static void test_route_by_header(void **state)
 static void test_route_by_weight(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = yaml_printf(ENDPOINTS2 SUBSETS "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                          "    - route:\n        - {destination: {host: reviews, subset: v1}, weight: 80}\n"
-                          "        - {destination: {host: reviews, subset: v2}, weight: 20}\n",
-                          a->port, b->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
+                             "    - route:\n        - {destination: {host: reviews, subset: v1}, weight: 80}\n"
+                             "        - {destination: {host: reviews, subset: v2}, weight: 20}\n",
+                             a->port, b->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int fd = fx_connect(p.port), v2 = 0, n = 600;
@@ -123,20 +100,14 @@ static void test_route_by_weight(void **state)
     fx_upstream_stop(b);
 }
 
-#define ENDPOINTS1                                                                  \
-    "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n" \
-    "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"      \
-    "        - {address: \"127.0.0.1:%d\"}\n---\n"
-
 static void test_retries_backoff(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->fail_first, 2);
-    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                          "    - route: [{destination: {host: reviews}}]\n"
-                          "      retries: {attempts: 3, retryOn: 5xx}\n",
-                          a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
+                             "    - route: [{destination: {host: reviews}}]\n"
+                             "      retries: {attempts: 3, retryOn: 5xx}\n",
+                             a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -168,12 +139,11 @@ static void test_per_try_timeout(void **state)
 {
     fx_upstream *a = fx_upstream_start("slow", 200);
     atomic_store(&a->delay_ms, 3000);
-    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                          "    - route: [{destination: {host: reviews}}]\n"
-                          "      timeout: 5s\n"
-                          "      retries: {attempts: 1, perTryTimeout: 60ms, retryOn: 5xx}\n",
-                          a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
+                             "    - route: [{destination: {host: reviews}}]\n"
+                             "      timeout: 5s\n"
+                             "      retries: {attempts: 1, perTryTimeout: 60ms, retryOn: 5xx}\n",
+                             a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -196,12 +166,12 @@ static void test_per_try_timeout(void **state)
 static void test_outlier_ejection_and_return(void **state)
 {
     fx_upstream *good = fx_upstream_start("good", 200), *bad = fx_upstream_start("bad", 500);
-    char *y = yaml_printf(ENDPOINTS2 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
-                          "    loadBalancer: {simple: ROUND_ROBIN}\n"
-                          "    outlierDetection: {consecutive5xxErrors: 3, interval: 100ms,\n"
-                          "      baseEjectionTime: 1500ms, maxEjectionPercent: 100}\n",
-                          good->port, bad->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
+                             "  trafficPolicy:\n"
+                             "    loadBalancer: {simple: ROUND_ROBIN}\n"
+                             "    outlierDetection: {consecutive5xxErrors: 3, interval: 100ms,\n"
+                             "      baseEjectionTime: 1500ms, maxEjectionPercent: 100}\n",
+                             good->port, bad->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -257,11 +227,11 @@ static void test_pool_overflow_uo(void **state)
 {
     fx_upstream *a = fx_upstream_start("slow", 200);
     atomic_store(&a->delay_ms, 1000);
-    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
-                          "    connectionPool:\n      tcp: {maxConnections: 1}\n"
-                          "      http: {http1MaxPendingRequests: 1}\n",
-                          a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_DR_HEAD
+                             "  trafficPolicy:\n"
+                             "    connectionPool:\n      tcp: {maxConnections: 1}\n"
+                             "      http: {http1MaxPendingRequests: 1}\n",
+                             a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     par_arg args[6];
@@ -295,14 +265,13 @@ static void test_pool_overflow_uo(void **state)
 static void test_fault_abort_percentage(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                          "    - match: [{headers: {x-slow: {exact: \"1\"}}}]\n"
-                          "      route: [{destination: {host: reviews}}]\n"
-                          "      fault: {delay: {fixedDelay: 150ms, percentage: {value: 100}}}\n"
-                          "    - route: [{destination: {host: reviews}}]\n"
-                          "      fault: {abort: {httpStatus: 418, percentage: {value: 30}}}\n",
-                          a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
+                             "    - match: [{headers: {x-slow: {exact: \"1\"}}}]\n"
+                             "      route: [{destination: {host: reviews}}]\n"
+                             "      fault: {delay: {fixedDelay: 150ms, percentage: {value: 100}}}\n"
+                             "    - route: [{destination: {host: reviews}}]\n"
+                             "      fault: {abort: {httpStatus: 418, percentage: {value: 30}}}\n",
+                             a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int fd = fx_connect(p.port), aborted = 0, n = 500;
@@ -335,7 +304,7 @@ static void test_fault_abort_percentage(void **state)
 static void test_rate_limit(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = yaml_printf(ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
     fx_proxy p;
     const char *extra[] = {"--rate-limit", "5/10s", NULL};
     assert_int_equal(fx_proxy_start(&p, y, extra), 0);
@@ -399,12 +368,10 @@ static void *load_main(void *p)
 static void test_reload_under_load(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    const char *vs = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                     "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                     "    - route: [{destination: {host: reviews, subset: %s}}]\n";
-    char *v1 = yaml_printf(ENDPOINTS2 SUBSETS "%s", a->port, b->port, vs);
-    char *y1 = yaml_printf(v1, "v1");
-    char *y2 = yaml_printf(v1, "v2");
+    const char *vs = "---\n" FX_VS_HEAD "    - route: [{destination: {host: reviews, subset: %s}}]\n";
+    char *v1 = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "%s", a->port, b->port, vs);
+    char *y1 = fx_yaml_printf(v1, "v1");
+    char *y2 = fx_yaml_printf(v1, "v2");
     fx_proxy p;
     const char *workers[] = {"--workers", "2", NULL};
     assert_int_equal(fx_proxy_start(&p, y1, workers), 0);
@@ -455,7 +422,7 @@ static void test_drain_on_sigterm(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->delay_ms, 1200);
-    char *y = yaml_printf(ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     par_arg arg = {.port = p.port};
@@ -484,7 +451,7 @@ static void test_drain_on_sigterm(void **state)
 static void test_hostile_input(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = yaml_printf(ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
     fx_proxy p;
     const char *extra[] = {"--header-timeout", "300ms", "--max-body", "1MiB", NULL};
     assert_int_equal(fx_proxy_start(&p, y, extra), 0);
@@ -576,13 +543,13 @@ static void test_hostile_input(void **state)
 static void test_authz_and_consistent_hash(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = yaml_printf(ENDPOINTS2 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
-                          "    loadBalancer: {consistentHash: {httpHeaderName: X-User}}\n---\n"
-                          "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-                          "metadata: {name: no-admin}\nspec:\n  action: DENY\n"
-                          "  rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]\n",
-                          a->port, b->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
+                             "  trafficPolicy:\n"
+                             "    loadBalancer: {consistentHash: {httpHeaderName: X-User}}\n---\n"
+                             "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+                             "metadata: {name: no-admin}\nspec:\n  action: DENY\n"
+                             "  rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]\n",
+                             a->port, b->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -619,10 +586,10 @@ static void test_authz_and_consistent_hash(void **state)
 static void test_hash_cookie(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = yaml_printf(ENDPOINTS2 "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
-                          "metadata: {name: reviews}\nspec:\n  host: reviews\n  trafficPolicy:\n"
-                          "    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 90s}}}\n",
-                          a->port, b->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
+                             "  trafficPolicy:\n"
+                             "    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 90s}}}\n",
+                             a->port, b->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -681,10 +648,9 @@ static void test_envoy_override_headers(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->fail_first, 2);
-    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
-                          "    - route: [{destination: {host: reviews}}]\n",
-                          a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
+                             "    - route: [{destination: {host: reviews}}]\n",
+                             a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -722,15 +688,15 @@ static void test_envoy_override_headers(void **state)
 static void test_gateway_mode(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
-    char *y = yaml_printf(ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
-                          "metadata: {name: web, namespace: istio-system}\nspec:\n"
-                          "  selector: {istio: ingressgateway}\n"
-                          "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
-                          "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                          "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
-                          "  gateways: [istio-system/web]\n  http:\n"
-                          "    - route: [{destination: {host: reviews}}]\n",
-                          a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                             "metadata: {name: web, namespace: istio-system}\nspec:\n"
+                             "  selector: {istio: ingressgateway}\n"
+                             "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
+                             "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                             "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
+                             "  gateways: [istio-system/web]\n  http:\n"
+                             "    - route: [{destination: {host: reviews}}]\n",
+                             a->port);
     fx_proxy p;
     const char *gw[] = {"--gateway", "istio-system/web", NULL};
     assert_int_equal(fx_proxy_start(&p, y, gw), 0);
@@ -759,9 +725,7 @@ static void test_gateway_mode(void **state)
 static void test_bad_config_positioned_error(void **state)
 {
     fx_proxy p;
-    int rc = fx_proxy_start(&p, "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n"
-                                "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"
-                                "        - {address: \"nowhere\"}\n", NULL);
+    int rc = fx_proxy_start(&p, FX_ENDPOINTS_HEAD "        - {address: \"nowhere\"}\n", NULL);
     assert_int_equal(rc, -1);
     char *err = fx_read_file(p.err);
     char want[128];

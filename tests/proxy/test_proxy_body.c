@@ -17,27 +17,12 @@
 #include <poll.h>
 
 #include "proxy_fixture.h"
+#include "proxy_yaml.h"
 
-static char *yaml_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        abort();
-    va_end(ap);
-    return s;
-}
-
-#define ENDPOINTS1                                                                  \
-    "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n" \
-    "  services:\n    - host: reviews\n      port: 9080\n      endpoints:\n"      \
-    "        - {address: \"127.0.0.1:%d\"}\n---\n"
-#define RETRYING_VS                                                                 \
-    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"                  \
-    "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"             \
-    "    - route: [{destination: {host: reviews}}]\n"                              \
-    "      retries: {attempts: 2, retryOn: 5xx}\n"
+/* reviews retries a 5xx twice */
+#define RETRYING_VS                                                                \
+    FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n"                  \
+               "      retries: {attempts: 2, retryOn: 5xx}\n"
 
 static void send_all(int fd, const void *p, size_t n)
 {
@@ -81,7 +66,7 @@ static void fill(char *p, size_t n, unsigned seed)
 static void test_large_chunked_upload_streams(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     enum { CHUNK = 64 * 1024, NCHUNKS = 48 }; /* 3 MiB: over the 1 MiB retry buffer */
@@ -128,7 +113,7 @@ static void test_retry_resends_body(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->fail_first, 1);
-    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     enum { N = 3000 };
@@ -176,7 +161,7 @@ static void test_body_over_retry_buffer_not_retried(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->fail_first, 1);
-    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
     fx_proxy p;
     const char *extra[] = {"--retry-buffer", "4KiB", NULL};
     assert_int_equal(fx_proxy_start(&p, y, extra), 0);
@@ -216,7 +201,7 @@ static void test_body_over_retry_buffer_not_retried(void **state)
 static void test_backpressure_to_client(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     atomic_store(&a->hold_body, true);
@@ -282,7 +267,7 @@ static void test_backpressure_to_client(void **state)
 static void test_interleaved_uploads_never_mix(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = yaml_printf(ENDPOINTS1 RETRYING_VS, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     enum { PIECE = 20000, PIECES = 8 };
