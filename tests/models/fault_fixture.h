@@ -1,8 +1,8 @@
 /*
- * fault_fixture.h - helpers for the fault and life-cycle tests: run a
- * scenario of tests/models/data/, read its probes (the Scenario's assertions,
- * each a window of the run) and its timeline.  Header-only, for the
- * tests/models/test_faults*.c files.
+ * fault_fixture.h - the shared set-up of the tests/models/ scenario tests:
+ * load scenario files (tests/models/data/ or absolute paths), build the mesh,
+ * run it; find a row, read the probes (the Scenario's assertions, each a
+ * window of the run) and the timeline; statistical asserts.  Header-only.
  */
 #ifndef TEST_FAULT_FIXTURE_H
 #define TEST_FAULT_FIXTURE_H
@@ -29,17 +29,41 @@ typedef struct run {
     mdl_mesh *m;
 } run;
 
-static inline void run_file(run *r, const char *file, uint64_t seed)
+#define RUN_MAX_FILES 8
+
+/* Load `files` in order (a relative name is under tests/models/data/, an
+ * absolute one is taken as is) and build the mesh with `seed` (0: the
+ * Scenario's own), without running it. */
+static inline void run_build(run *r, const char *const *files, size_t n, uint64_t seed)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/models/data/%s", MESHSIM_SOURCE_DIR, file);
-    const char *p[1] = {path};
+    char paths[RUN_MAX_FILES][1024];
+    const char *p[RUN_MAX_FILES];
+    assert_true(n <= RUN_MAX_FILES);
+    for (size_t i = 0; i < n; i++) {
+        if (files[i][0] == '/')
+            snprintf(paths[i], sizeof paths[i], "%s", files[i]);
+        else
+            snprintf(paths[i], sizeof paths[i], "%s/tests/models/data/%s", MESHSIM_SOURCE_DIR,
+                     files[i]);
+        p[i] = paths[i];
+    }
     r->d = ms_diag_create();
-    assert_int_equal(cfg_bundle_load(&r->b, r->d, p, 1), 0);
+    assert_int_equal(cfg_bundle_load(&r->b, r->d, p, n), 0);
     mdl_options opt = {seed != 0, seed, false, 0};
     r->m = mdl_mesh_create(&r->b, &opt, r->d);
     assert_non_null(r->m);
+}
+
+/* run_build, then run the scenario to its end. */
+static inline void run_files(run *r, const char *const *files, size_t n, uint64_t seed)
+{
+    run_build(r, files, n, seed);
     assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
+}
+
+static inline void run_file(run *r, const char *file, uint64_t seed)
+{
+    run_files(r, &file, 1, seed);
 }
 
 static inline void run_close(run *r)
@@ -47,6 +71,19 @@ static inline void run_close(run *r)
     mdl_mesh_destroy(r->m);
     cfg_bundle_fini(&r->b);
     ms_diag_destroy(r->d);
+}
+
+/* The row (src, dst, ver); ver NULL: any version, "" the row of calls that
+ * got no answer; NULL when there is none. */
+static inline const mdl_row *find_row(const mdl_mesh *m, const char *src, const char *dst,
+                                      const char *ver)
+{
+    const mdl_results *res = mdl_mesh_results(m);
+    for (size_t i = 0; i < res->nrows; i++)
+        if (!strcmp(res->rows[i]->source, src) && !strcmp(res->rows[i]->destination, dst) &&
+            (!ver || !strcmp(res->rows[i]->version, ver)))
+            return res->rows[i];
+    return NULL;
 }
 
 /* The probe of the Scenario assertion named `name`. */

@@ -14,70 +14,28 @@
  *     fail at once, and the page loads at once.
  * The fault's delay is mesh time, and the domains add up to the latency.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "config/bundle.h"
-#include "models/mesh.h"
+#include "fault_fixture.h"
 
 #define NFILES 6
-
-typedef struct run {
-    ms_diag *d;
-    cfg_bundle b;
-    mdl_mesh *m;
-} run;
 
 /* Bookinfo with the task's routing and `fault` (a ratings VirtualService). */
 static void run_task(run *r, const char *fault)
 {
-    static const char *const fixtures[NFILES - 1] = {
+    static const char *const fixtures[NFILES - 2] = {
         "platform/bookinfo.yaml", "networking/destination-rule-all.yaml",
-        "networking/virtual-service-all-v1.yaml", "networking/virtual-service-reviews-test-v2.yaml",
-        NULL};
-    char paths[NFILES][1024];
+        "networking/virtual-service-all-v1.yaml", "networking/virtual-service-reviews-test-v2.yaml"};
+    char paths[NFILES - 1][1024];
     const char *p[NFILES];
-    for (int i = 0; i < NFILES - 2; i++)
+    for (int i = 0; i < NFILES - 2; i++) {
         snprintf(paths[i], sizeof paths[i], "%s/fixtures/istio/bookinfo/%s", MESHSIM_SHARED_DIR,
                  fixtures[i]);
+        p[i] = paths[i];
+    }
     snprintf(paths[NFILES - 2], sizeof paths[0], "%s/fixtures/istio/bookinfo/networking/%s",
              MESHSIM_SHARED_DIR, fault);
-    snprintf(paths[NFILES - 1], sizeof paths[0], "%s/tests/models/data/bookinfo-fault-injection.yaml",
-             MESHSIM_SOURCE_DIR);
-    for (int i = 0; i < NFILES; i++)
-        p[i] = paths[i];
-    r->d = ms_diag_create();
-    assert_int_equal(cfg_bundle_load(&r->b, r->d, p, NFILES), 0);
-    mdl_options opt = {false, 0, false, 0};
-    r->m = mdl_mesh_create(&r->b, &opt, r->d);
-    assert_non_null(r->m);
-    assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
-}
-
-static void run_close(run *r)
-{
-    mdl_mesh_destroy(r->m);
-    cfg_bundle_fini(&r->b);
-    ms_diag_destroy(r->d);
-}
-
-/* The row (src, dst, ver); ver NULL: any version, "" the row of calls that
- * got no answer. */
-static const mdl_row *row_of(const mdl_mesh *m, const char *src, const char *dst, const char *ver)
-{
-    const mdl_results *res = mdl_mesh_results(m);
-    for (size_t i = 0; i < res->nrows; i++)
-        if (!strcmp(res->rows[i]->source, src) && !strcmp(res->rows[i]->destination, dst) &&
-            (!ver || !strcmp(res->rows[i]->version, ver)))
-            return res->rows[i];
-    return NULL;
+    p[NFILES - 2] = paths[NFILES - 2];
+    p[NFILES - 1] = "bookinfo-fault-injection.yaml";
+    run_files(r, p, NFILES, 0);
 }
 
 static double ms(int64_t ns) { return (double)ns / 1e6; }
@@ -106,7 +64,7 @@ static void test_delay_jason_sees_reviews_error_after_6s(void **state)
     (void)state;
     run r;
     run_task(&r, "virtual-service-ratings-test-delay.yaml");
-    const mdl_row *jason = row_of(r.m, "jason", "productpage", NULL);
+    const mdl_row *jason = find_row(r.m, "jason", "productpage", NULL);
     assert_all(jason, 200); /* the page, with the reviews section in error */
     assert_true(jason->requests > 150);
     printf("# jason: %llu pages, min %.1f ms, max %.1f ms; mesh %.1f ms of %.1f ms\n",
@@ -120,7 +78,7 @@ static void test_delay_jason_sees_reviews_error_after_6s(void **state)
     assert_true(jason->domain_ns[MDL_DOM_MESH] / (double)jason->requests > 5900e6);
 
     /* productpage's tries at reviews: each given up after its 3 s timeout */
-    const mdl_row *gave_up = row_of(r.m, "productpage-v1", "reviews", "");
+    const mdl_row *gave_up = find_row(r.m, "productpage-v1", "reviews", "");
     assert_non_null(gave_up);
     assert_int_equal(gave_up->codes[0], gave_up->requests);
     assert_int_equal(gave_up->timeouts, gave_up->requests);
@@ -129,25 +87,25 @@ static void test_delay_jason_sees_reviews_error_after_6s(void **state)
     assert_true(llabs((long long)gave_up->requests - 2 * (long long)jason->requests) <= 20);
     assert_true(sim_hist_min(&gave_up->latency) >= 3000 * 1000000LL);
     assert_true(sim_hist_max(&gave_up->latency) < 3001 * 1000000LL);
-    assert_null(row_of(r.m, "productpage-v1", "reviews", "v2")); /* none answered in time */
+    assert_null(find_row(r.m, "productpage-v1", "reviews", "v2")); /* none answered in time */
 
     /* reviews v2 -> ratings: delayed 7 s, within its 10 s timeout: no error */
-    const mdl_row *ratings = row_of(r.m, "reviews-v2", "ratings", "v1");
+    const mdl_row *ratings = find_row(r.m, "reviews-v2", "ratings", "v1");
     assert_all(ratings, 200);
     assert_int_equal(ratings->flags[POL_FLAG_DI], ratings->requests);
     assert_true(sim_hist_min(&ratings->latency) >= 7000 * 1000000LL);
     assert_true(sim_hist_max(&ratings->latency) < 7100 * 1000000LL);
 
     /* everyone else: reviews v1, no ratings, no delay */
-    const mdl_row *others = row_of(r.m, "others", "productpage", NULL);
+    const mdl_row *others = find_row(r.m, "others", "productpage", NULL);
     assert_all(others, 200);
     assert_true(others->requests > 2000);
     assert_true(sim_hist_quantile(&others->latency, 0.99) < 100 * 1000000LL);
     assert_domains_add_up(others);
-    const mdl_row *v1 = row_of(r.m, "productpage-v1", "reviews", "v1");
+    const mdl_row *v1 = find_row(r.m, "productpage-v1", "reviews", "v1");
     assert_all(v1, 200);
     assert_true(llabs((long long)v1->requests - (long long)others->requests) <= 4);
-    assert_null(row_of(r.m, "reviews-v1", "ratings", NULL));
+    assert_null(find_row(r.m, "reviews-v1", "ratings", NULL));
     run_close(&r);
 }
 
@@ -157,15 +115,15 @@ static void test_abort_jason_ratings_fail_at_once(void **state)
     (void)state;
     run r;
     run_task(&r, "virtual-service-ratings-test-abort.yaml");
-    const mdl_row *jason = row_of(r.m, "jason", "productpage", NULL);
+    const mdl_row *jason = find_row(r.m, "jason", "productpage", NULL);
     assert_all(jason, 200);
     assert_true(jason->requests > 150);
     assert_true(sim_hist_quantile(&jason->latency, 0.99) < 100 * 1000000LL);
     assert_domains_add_up(jason);
 
     /* reviews v2 renders "Ratings service is currently unavailable": a 200 */
-    assert_all(row_of(r.m, "productpage-v1", "reviews", "v2"), 200);
-    const mdl_row *ratings = row_of(r.m, "reviews-v2", "ratings", NULL);
+    assert_all(find_row(r.m, "productpage-v1", "reviews", "v2"), 200);
+    const mdl_row *ratings = find_row(r.m, "reviews-v2", "ratings", NULL);
     assert_all(ratings, 500);
     assert_int_equal(ratings->errors, ratings->requests);
     assert_int_equal(ratings->flags[POL_FLAG_FI], ratings->requests);
@@ -175,9 +133,9 @@ static void test_abort_jason_ratings_fail_at_once(void **state)
     assert_true(sim_hist_max(&ratings->latency) < 5 * 1000000LL);
     assert_true(ratings->domain_ns[MDL_DOM_APP] == 0);
 
-    const mdl_row *others = row_of(r.m, "others", "productpage", NULL);
+    const mdl_row *others = find_row(r.m, "others", "productpage", NULL);
     assert_all(others, 200);
-    assert_null(row_of(r.m, "reviews-v1", "ratings", NULL));
+    assert_null(find_row(r.m, "reviews-v1", "ratings", NULL));
     run_close(&r);
 }
 

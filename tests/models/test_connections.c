@@ -12,45 +12,17 @@
  *   - maxConnections 1 keeps one connection; requests wait as pending, and
  *     http1MaxPendingRequests overflows into 503 UO.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "config/bundle.h"
-#include "models/mesh.h"
+#include "fault_fixture.h"
 
 #define MS 1e6
 
-typedef struct run {
-    ms_diag *d;
-    cfg_bundle b;
-    mdl_mesh *m;
-} run;
-
-static void run_files(run *r, const char *overlay)
+/* connections/base.yaml, with connections/`overlay` over it (NULL: none). */
+static void run_overlay(run *r, const char *overlay)
 {
-    char base[1024], extra[1024];
-    snprintf(base, sizeof base, "%s/tests/models/data/connections/base.yaml", MESHSIM_SOURCE_DIR);
-    snprintf(extra, sizeof extra, "%s/tests/models/data/connections/%s", MESHSIM_SOURCE_DIR,
-             overlay ? overlay : "");
-    const char *paths[2] = {base, extra};
-    r->d = ms_diag_create();
-    assert_int_equal(cfg_bundle_load(&r->b, r->d, paths, overlay ? 2 : 1), 0);
-    r->m = mdl_mesh_create(&r->b, NULL, r->d);
-    assert_non_null(r->m);
-    assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
-}
-
-static void run_close(run *r)
-{
-    mdl_mesh_destroy(r->m);
-    cfg_bundle_fini(&r->b);
-    ms_diag_destroy(r->d);
+    char extra[256];
+    snprintf(extra, sizeof extra, "connections/%s", overlay ? overlay : "");
+    const char *files[2] = {"connections/base.yaml", extra};
+    run_files(r, files, overlay ? 2 : 1, 0);
 }
 
 static const mdl_row *row_of(const run *r, const char *source)
@@ -79,7 +51,7 @@ static void assert_mean(const mdl_row *row, uint64_t conns, double setup_ms)
 static void test_keep_alive_one_handshake(void **state)
 {
     run r;
-    run_files(&r, NULL);
+    run_overlay(&r, NULL);
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
     const mdl_row *row = row_of(&r, "load");
@@ -94,7 +66,7 @@ static void test_keep_alive_one_handshake(void **state)
 static void test_max_requests_per_connection(void **state)
 {
     run r;
-    run_files(&r, "max-requests-1.yaml");
+    run_overlay(&r, "max-requests-1.yaml");
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
     const mdl_row *row = row_of(&r, "load");
@@ -103,7 +75,7 @@ static void test_max_requests_per_connection(void **state)
     assert_mean(row, row->requests, 2.2);
     run_close(&r);
 
-    run_files(&r, "max-requests-3.yaml");
+    run_overlay(&r, "max-requests-3.yaml");
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
     row = row_of(&r, "load");
     assert_int_equal(st.upstream_cx_total, (row->requests + 2) / 3);
@@ -115,7 +87,7 @@ static void test_max_requests_per_connection(void **state)
 static void test_idle_timeout_closes_connections(void **state)
 {
     run r;
-    run_files(&r, "idle-timeout.yaml");
+    run_overlay(&r, "idle-timeout.yaml");
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
     const mdl_row *row = row_of(&r, "load");
@@ -131,7 +103,7 @@ static void test_plain_text_costs_tcp_handshake_only(void **state)
     static const char *const overlays[] = {"tls-disable.yaml", "peer-auth-disable.yaml"};
     for (size_t i = 0; i < 2; i++) {
         run r;
-        run_files(&r, overlays[i]);
+        run_overlay(&r, overlays[i]);
         const mdl_row *row = row_of(&r, "load");
         assert_mean(row, row->requests, 0.2);
         run_close(&r);
@@ -141,7 +113,7 @@ static void test_plain_text_costs_tcp_handshake_only(void **state)
 static void test_max_connections_and_pending_overflow(void **state)
 {
     run r;
-    run_files(&r, "max-connections.yaml");
+    run_overlay(&r, "max-connections.yaml");
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
     /* the starvation exception never applies: the pool always has its one */

@@ -13,46 +13,18 @@
  *     external host, adding their 1ms;
  *   - an external-outage makes the host fail during the outage only.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "config/bundle.h"
-#include "models/mesh.h"
+#include "fault_fixture.h"
 
 #define MS 1e6
 
-typedef struct run {
-    ms_diag *d;
-    cfg_bundle b;
-    mdl_mesh *m;
-} run;
-
-static void run_files(run *r, const char *cluster, const char *extra)
+/* egress/base.yaml with egress/`cluster` and egress/`extra` (NULL: none). */
+static void run_egress(run *r, const char *cluster, const char *extra)
 {
-    char p[3][1024];
-    const char *paths[3] = {p[0], p[1], p[2]};
-    snprintf(p[0], sizeof p[0], "%s/tests/models/data/egress/base.yaml", MESHSIM_SOURCE_DIR);
-    snprintf(p[1], sizeof p[1], "%s/tests/models/data/egress/%s", MESHSIM_SOURCE_DIR, cluster);
-    snprintf(p[2], sizeof p[2], "%s/tests/models/data/egress/%s", MESHSIM_SOURCE_DIR, extra ? extra : "");
-    r->d = ms_diag_create();
-    assert_int_equal(cfg_bundle_load(&r->b, r->d, paths, extra ? 3 : 2), 0);
-    r->m = mdl_mesh_create(&r->b, NULL, r->d);
-    assert_non_null(r->m);
-    assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
-}
-
-static void run_close(run *r)
-{
-    mdl_mesh_destroy(r->m);
-    cfg_bundle_fini(&r->b);
-    ms_diag_destroy(r->d);
+    char p[2][256];
+    snprintf(p[0], sizeof p[0], "egress/%s", cluster);
+    snprintf(p[1], sizeof p[1], "egress/%s", extra ? extra : "");
+    const char *files[3] = {"egress/base.yaml", p[0], p[1]};
+    run_files(r, files, extra ? 3 : 2, 0);
 }
 
 static const mdl_row *find(const run *r, const char *source, const char *dest)
@@ -68,7 +40,7 @@ static const mdl_row *find(const run *r, const char *source, const char *dest)
 static void test_service_entry_and_passthrough(void **state)
 {
     run r;
-    run_files(&r, "allow-any.yaml", NULL);
+    run_egress(&r, "allow-any.yaml", NULL);
     const mdl_row *reg = find(&r, "registered", "api.example.com");
     const mdl_row *unreg = find(&r, "unregistered", "unknown.example.org");
     assert_non_null(reg);
@@ -85,7 +57,7 @@ static void test_service_entry_and_passthrough(void **state)
 static void test_registry_only_blackholes_unknown_hosts(void **state)
 {
     run r;
-    run_files(&r, "registry-only.yaml", NULL);
+    run_egress(&r, "registry-only.yaml", NULL);
     const mdl_row *reg = find(&r, "registered", "api.example.com");
     const mdl_row *unreg = find(&r, "unregistered", NULL);
     assert_non_null(reg);
@@ -100,7 +72,7 @@ static void test_registry_only_blackholes_unknown_hosts(void **state)
 static void test_egress_gateway_path(void **state)
 {
     run r;
-    run_files(&r, "registry-only.yaml", "egress-gateway.yaml");
+    run_egress(&r, "registry-only.yaml", "egress-gateway.yaml");
     const mdl_row *reg = find(&r, "registered", "istio-egressgateway");
     const mdl_row *relay = find(&r, "istio-egressgateway", "api.example.com");
     assert_non_null(reg);
@@ -121,7 +93,7 @@ static void test_egress_gateway_path(void **state)
 static void test_external_outage(void **state)
 {
     run r;
-    run_files(&r, "allow-any.yaml", "outage.yaml");
+    run_egress(&r, "allow-any.yaml", "outage.yaml");
     const mdl_row *reg = find(&r, "registered", NULL);
     const mdl_row *unreg = find(&r, "unregistered", NULL);
     assert_non_null(reg);

@@ -9,17 +9,7 @@
  *   - an open-loop crowd's connections, spread by the load balancer, spread
  *     the requests over the gateway replicas (data/ingress/replicas.yaml).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "config/bundle.h"
-#include "models/mesh.h"
+#include "fault_fixture.h"
 
 #define MS 1e6
 
@@ -45,15 +35,9 @@ static void assert_mean(const mdl_row *row, double conns, double setup_ms)
 
 static void test_gateway(void **state)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/models/data/ingress/gateway.yaml", MESHSIM_SOURCE_DIR);
-    const char *paths[1] = {path};
-    ms_diag *d = ms_diag_create();
-    cfg_bundle b;
-    assert_int_equal(cfg_bundle_load(&b, d, paths, 1), 0);
-    mdl_mesh *m = mdl_mesh_create(&b, NULL, d);
-    assert_non_null(m);
-    assert_int_equal(mdl_mesh_run(m, NULL, NULL), 0);
+    run r;
+    run_file(&r, "ingress/gateway.yaml", 0);
+    const mdl_mesh *m = r.m;
 
     const mdl_row *tls = row_of(m, "tls-users"), *plain = row_of(m, "plain-users");
     assert_true(tls->requests > 400);
@@ -69,22 +53,14 @@ static void test_gateway(void **state)
     assert_int_equal(stray->codes[404], stray->requests);
     assert_int_equal(stray->flags[POL_FLAG_NR], stray->requests);
     assert_true(stray->destination == NULL || stray->destination[0] == '\0');
-    mdl_mesh_destroy(m);
-    cfg_bundle_fini(&b);
-    ms_diag_destroy(d);
+    run_close(&r);
 }
 
 static void test_replicas_share_the_load(void **state)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/models/data/ingress/replicas.yaml", MESHSIM_SOURCE_DIR);
-    const char *paths[1] = {path};
-    ms_diag *d = ms_diag_create();
-    cfg_bundle b;
-    assert_int_equal(cfg_bundle_load(&b, d, paths, 1), 0);
-    mdl_mesh *m = mdl_mesh_create(&b, NULL, d);
-    assert_non_null(m);
-    assert_int_equal(mdl_mesh_run(m, NULL, NULL), 0);
+    run r;
+    run_file(&r, "ingress/replicas.yaml", 0);
+    const mdl_mesh *m = r.m;
     const mdl_row *crowd = row_of(m, "crowd");
     int64_t total = 0;
     int64_t n[3];
@@ -100,9 +76,7 @@ static void test_replicas_share_the_load(void **state)
     assert_true(total >= (int64_t)crowd->requests);
     for (int i = 0; i < 3; i++)
         assert_true(n[i] > total / 5 && n[i] < total / 2);
-    mdl_mesh_destroy(m);
-    cfg_bundle_fini(&b);
-    ms_diag_destroy(d);
+    run_close(&r);
 }
 
 int main(void)

@@ -15,71 +15,8 @@
  *     the 90/10 split;
  *   - a rewrite (uri prefix, authority) seen by the upstream.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "config/bundle.h"
-#include "config/meshsim_docs.h"
-#include "models/mesh.h"
+#include "fault_fixture.h"
 #include "reports/assertions.h"
-
-#define Z999 3.29
-
-typedef struct run {
-    ms_diag *d;
-    cfg_bundle b;
-    mdl_mesh *m;
-} run;
-
-static void run_data(run *r, const char *const *files, size_t n)
-{
-    char paths[4][1024];
-    const char *p[4];
-    assert_true(n <= 4);
-    for (size_t i = 0; i < n; i++) {
-        if (files[i][0] == '/')
-            snprintf(paths[i], sizeof paths[i], "%s", files[i]);
-        else
-            snprintf(paths[i], sizeof paths[i], "%s/tests/models/data/%s", MESHSIM_SOURCE_DIR,
-                     files[i]);
-        p[i] = paths[i];
-    }
-    r->d = ms_diag_create();
-    assert_int_equal(cfg_bundle_load(&r->b, r->d, p, n), 0);
-    mdl_options opt = {false, 0, false, 0};
-    r->m = mdl_mesh_create(&r->b, &opt, r->d);
-    assert_non_null(r->m);
-    assert_int_equal(mdl_mesh_run(r->m, NULL, NULL), 0);
-}
-
-static void run_one(run *r, const char *file)
-{
-    run_data(r, &file, 1);
-}
-
-static void run_close(run *r)
-{
-    mdl_mesh_destroy(r->m);
-    cfg_bundle_fini(&r->b);
-    ms_diag_destroy(r->d);
-}
-
-static const mdl_row *find_row(const mdl_mesh *m, const char *src, const char *dst, const char *ver)
-{
-    const mdl_results *res = mdl_mesh_results(m);
-    for (size_t i = 0; i < res->nrows; i++)
-        if (!strcmp(res->rows[i]->source, src) && !strcmp(res->rows[i]->destination, dst) &&
-            (!ver || !strcmp(res->rows[i]->version, ver)))
-            return res->rows[i];
-    return NULL;
-}
 
 static const mdl_cluster_counters *find_counters(const mdl_mesh *m, const char *client,
                                                  const char *cluster)
@@ -94,24 +31,13 @@ static const mdl_cluster_counters *find_counters(const mdl_mesh *m, const char *
 
 #define BACKEND "outbound|80||backend.default.svc.cluster.local"
 
-/* Is k successes out of n consistent with probability p (99.9% interval)? */
-static void assert_proportion(uint64_t k, uint64_t n, double p)
-{
-    double obs = (double)k / (double)n;
-    double half = Z999 * sqrt(p * (1 - p) / (double)n);
-    if (fabs(obs - p) > half)
-        print_error("proportion %g (%llu/%llu), expected %g +- %g\n", obs, (unsigned long long)k,
-                    (unsigned long long)n, p, half);
-    assert_true(fabs(obs - p) <= half);
-}
-
 /* 10% abort: 10% +- noise of 503 FI; 50% delay: DI on about half, and neither
  * the delay nor the abort reaches the router (no UT from a 10ms route timeout
  * with a 20ms delay, no retry of an aborted 503). */
 static void test_fault_abort_and_delay(void **state)
 {
     run r;
-    run_one(&r, "fault-abort.yaml");
+    run_file(&r, "fault-abort.yaml", 0);
     const mdl_row *row = find_row(r.m, "load", "backend", NULL);
     assert_non_null(row);
     assert_true(row->requests > 10000);
@@ -132,7 +58,7 @@ static void test_fault_abort_and_delay(void **state)
 static void test_peer_authentication_and_authorization(void **state)
 {
     run r;
-    run_one(&r, "security.yaml");
+    run_file(&r, "security.yaml", 0);
     const mdl_row *ok = find_row(r.m, "from-trusted", "backend", NULL);
     const mdl_row *denied = find_row(r.m, "from-stranger", "backend", NULL);
     const mdl_row *plain = find_row(r.m, "from-plain", "backend", NULL);
@@ -154,7 +80,7 @@ static void test_peer_authentication_and_authorization(void **state)
 static void test_local_rate_limit_per_pod(void **state)
 {
     run r;
-    run_one(&r, "ratelimit.yaml");
+    run_file(&r, "ratelimit.yaml", 0);
     const mdl_row *row = find_row(r.m, "load", "backend", NULL);
     assert_non_null(row);
     assert_true(row->requests > 1800);
@@ -172,7 +98,7 @@ static void test_local_rate_limit_per_pod(void **state)
 static void test_gateway_local_rate_limit(void **state)
 {
     run r;
-    run_one(&r, "gateway-ratelimit.yaml");
+    run_file(&r, "gateway-ratelimit.yaml", 0);
     const mdl_row *row = find_row(r.m, "outside", "backend", NULL);
     assert_non_null(row);
     assert_true(row->requests > 1800);
@@ -191,7 +117,7 @@ static void test_gateway_local_rate_limit(void **state)
 static void test_retries_hide_a_flaky_pod(void **state)
 {
     run r;
-    run_one(&r, "retry-flaky.yaml");
+    run_file(&r, "retry-flaky.yaml", 0);
     const mdl_row *row = find_row(r.m, "load", "backend", NULL);
     assert_non_null(row);
     assert_true(row->requests > 5000);
@@ -235,7 +161,7 @@ static void assert_scenario_assertions(run *r)
 static void test_outlier_detection_ejects_and_returns(void **state)
 {
     run r;
-    run_one(&r, "outlier.yaml");
+    run_file(&r, "outlier.yaml", 0);
     assert_scenario_assertions(&r);
     const mdl_row *bad = find_row(r.m, "load", "backend", "bad");
     const mdl_row *good = find_row(r.m, "load", "backend", "good");
@@ -267,7 +193,7 @@ static double erlang_b(int c, double a)
 static void test_tight_pool_overflows_with_uo(void **state)
 {
     run r;
-    run_one(&r, "pool-overflow.yaml");
+    run_file(&r, "pool-overflow.yaml", 0);
     const mdl_row *row = find_row(r.m, "load", "backend", NULL);
     assert_non_null(row);
     assert_int_equal(row->flags[POL_FLAG_UO], row->codes[503]);
@@ -292,7 +218,7 @@ static void test_tight_pool_overflows_with_uo(void **state)
 static void test_route_timeout_gives_ut_504(void **state)
 {
     run r;
-    run_one(&r, "route-timeout.yaml");
+    run_file(&r, "route-timeout.yaml", 0);
     const mdl_row *slow = find_row(r.m, "load", "backend", "");
     const mdl_row *fast = find_row(r.m, "load", "backend", "fast");
     assert_non_null(slow);
@@ -321,7 +247,7 @@ static void run_bookinfo(run *r, const char *vs)
     snprintf(dr, sizeof dr, "%s/fixtures/istio/bookinfo/networking/destination-rule-all.yaml", MESHSIM_SHARED_DIR);
     snprintf(vsp, sizeof vsp, "%s/fixtures/istio/bookinfo/networking/%s", MESHSIM_SHARED_DIR, vs);
     const char *files[] = {platform, dr, vsp, "bookinfo-reviews-traffic.yaml"};
-    run_data(r, files, 4);
+    run_files(r, files, 4, 0);
 }
 
 /* Istio's Bookinfo header route, unchanged: jason -> v2, everyone else -> v3. */
@@ -366,7 +292,7 @@ static void test_bookinfo_90_10(void **state)
 static void test_rewrite_reaches_the_upstream(void **state)
 {
     run r;
-    run_one(&r, "rewrite.yaml");
+    run_file(&r, "rewrite.yaml", 0);
     const mdl_row *api = find_row(r.m, "api", "backend", NULL);
     const mdl_row *other = find_row(r.m, "other", "backend", NULL);
     assert_non_null(api);
