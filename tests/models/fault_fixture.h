@@ -20,6 +20,7 @@
 #include "config/bundle.h"
 #include "config/meshsim_docs.h"
 #include "models/mesh.h"
+#include "sim/stats.h"
 
 #define Z999 3.29 /* 99.9% two-sided normal quantile */
 
@@ -86,6 +87,17 @@ static inline const mdl_row *find_row(const mdl_mesh *m, const char *src, const 
     return NULL;
 }
 
+/* The first row whose source is `source`; fails the test when there is none. */
+static inline const mdl_row *source_row(const mdl_mesh *m, const char *source)
+{
+    const mdl_results *res = mdl_mesh_results(m);
+    for (size_t i = 0; i < res->nrows; i++)
+        if (!strcmp(res->rows[i]->source, source))
+            return res->rows[i];
+    fail_msg("no row for %s", source);
+    return NULL;
+}
+
 /* The probe of the Scenario assertion named `name`. */
 static inline const mdl_row *probe(const run *r, const char *name)
 {
@@ -129,6 +141,16 @@ static inline void assert_mean_near(double mean, double se, double want)
     if (fabs(mean - want) > half)
         print_error("mean %g, expected %g +- %g\n", mean, want, half);
     assert_true(fabs(mean - want) <= half);
+}
+
+/* Is the mean of the replications `w` within their 95% confidence interval
+ * of `expected`? */
+static inline void assert_in_ci(const sim_welford *w, double expected)
+{
+    double mean = sim_welford_mean(w), hw = sim_welford_ci_halfwidth(w, 0.95);
+    printf("# mean %.4f +- %.4f (expected %.4f)\n", mean, hw, expected);
+    assert_true(hw > 0);
+    assert_true(fabs(mean - expected) <= hw);
 }
 
 /* Is k successes out of n consistent with probability p (99.9% interval)? */

@@ -25,16 +25,6 @@ static void run_overlay(run *r, const char *overlay)
     run_files(r, files, overlay ? 2 : 1, 0);
 }
 
-static const mdl_row *row_of(const run *r, const char *source)
-{
-    const mdl_results *res = mdl_mesh_results(r->m);
-    for (size_t i = 0; i < res->nrows; i++)
-        if (!strcmp(res->rows[i]->source, source))
-            return res->rows[i];
-    fail_msg("no row for %s", source);
-    return NULL;
-}
-
 /* Every request of `row` took 1.2ms, plus `setup` ms for each of `conns`
  * connections opened: the mean is exact (to histogram rounding of none: the
  * mean is kept as a sum). */
@@ -54,7 +44,7 @@ static void test_keep_alive_one_handshake(void **state)
     run_overlay(&r, NULL);
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
-    const mdl_row *row = row_of(&r, "load");
+    const mdl_row *row = source_row(r.m, "load");
     assert_true(row->requests > 1500);
     assert_int_equal(st.upstream_cx_total, 1);
     assert_int_equal(st.upstream_cx_max_requests, 0);
@@ -69,7 +59,7 @@ static void test_max_requests_per_connection(void **state)
     run_overlay(&r, "max-requests-1.yaml");
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
-    const mdl_row *row = row_of(&r, "load");
+    const mdl_row *row = source_row(r.m, "load");
     assert_int_equal(st.upstream_cx_total, row->requests);
     assert_int_equal(st.upstream_cx_max_requests, row->requests);
     assert_mean(row, row->requests, 2.2);
@@ -77,7 +67,7 @@ static void test_max_requests_per_connection(void **state)
 
     run_overlay(&r, "max-requests-3.yaml");
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
-    row = row_of(&r, "load");
+    row = source_row(r.m, "load");
     assert_int_equal(st.upstream_cx_total, (row->requests + 2) / 3);
     assert_int_equal(st.upstream_cx_max_requests, row->requests / 3);
     assert_mean(row, st.upstream_cx_total, 2.2);
@@ -90,7 +80,7 @@ static void test_idle_timeout_closes_connections(void **state)
     run_overlay(&r, "idle-timeout.yaml");
     pol_cluster_stats st;
     assert_int_equal(mdl_mesh_upstream_stats(r.m, "server", &st), 0);
-    const mdl_row *row = row_of(&r, "load");
+    const mdl_row *row = source_row(r.m, "load");
     assert_int_equal(st.upstream_cx_total, row->requests);
     /* each connection but the last was found expired by the next request */
     assert_int_equal(st.upstream_cx_idle_timeout, row->requests - 1);
@@ -104,7 +94,7 @@ static void test_plain_text_costs_tcp_handshake_only(void **state)
     for (size_t i = 0; i < 2; i++) {
         run r;
         run_overlay(&r, overlays[i]);
-        const mdl_row *row = row_of(&r, "load");
+        const mdl_row *row = source_row(r.m, "load");
         assert_mean(row, row->requests, 0.2);
         run_close(&r);
     }
@@ -120,8 +110,8 @@ static void test_max_connections_and_pending_overflow(void **state)
     assert_int_equal(st.upstream_cx_total, 1);
     assert_true(st.upstream_rq_pending_total > 1000);
     assert_true(st.upstream_rq_pending_overflow > 100);
-    const mdl_row *crowd = row_of(&r, "crowd");
-    assert_int_equal(crowd->codes[503] + row_of(&r, "load")->codes[503], st.upstream_rq_pending_overflow);
+    const mdl_row *crowd = source_row(r.m, "crowd");
+    assert_int_equal(crowd->codes[503] + source_row(r.m, "load")->codes[503], st.upstream_rq_pending_overflow);
     assert_true(crowd->flags[POL_FLAG_UO] > 0);
     run_close(&r);
 }

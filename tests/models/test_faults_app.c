@@ -12,14 +12,6 @@
 #include "policy/flags.h"
 #include "sim/stats.h"
 
-static void assert_in_ci(const sim_welford *w, double expected)
-{
-    double mean = sim_welford_mean(w), hw = sim_welford_ci_halfwidth(w, 0.95);
-    printf("# mean %.4f +- %.4f (expected %.4f)\n", mean, hw, expected);
-    assert_true(hw > 0);
-    assert_true(fabs(mean - expected) <= hw);
-}
-
 static void test_slowdown_queueing(void **state)
 {
     sim_welford before, slow;

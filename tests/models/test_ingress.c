@@ -13,16 +13,6 @@
 
 #define MS 1e6
 
-static const mdl_row *row_of(const mdl_mesh *m, const char *source)
-{
-    const mdl_results *res = mdl_mesh_results(m);
-    for (size_t i = 0; i < res->nrows; i++)
-        if (!strcmp(res->rows[i]->source, source))
-            return res->rows[i];
-    fail_msg("no row for %s", source);
-    return NULL;
-}
-
 static void assert_mean(const mdl_row *row, double conns, double setup_ms)
 {
     double n = (double)row->requests;
@@ -39,7 +29,7 @@ static void test_gateway(void **state)
     run_file(&r, "ingress/gateway.yaml", 0);
     const mdl_mesh *m = r.m;
 
-    const mdl_row *tls = row_of(m, "tls-users"), *plain = row_of(m, "plain-users");
+    const mdl_row *tls = source_row(m, "tls-users"), *plain = source_row(m, "plain-users");
     assert_true(tls->requests > 400);
     assert_int_equal(tls->codes[200], tls->requests);
     assert_mean(tls, 2, 23.0);
@@ -48,7 +38,7 @@ static void test_gateway(void **state)
     assert_true(fabs(plain->domain_ns[0] / (double)plain->requests + 1.0 * MS -
                      sim_hist_mean(&plain->latency)) < 1.0);
 
-    const mdl_row *stray = row_of(m, "stray");
+    const mdl_row *stray = source_row(m, "stray");
     assert_true(stray->requests > 50);
     assert_int_equal(stray->codes[404], stray->requests);
     assert_int_equal(stray->flags[POL_FLAG_NR], stray->requests);
@@ -61,7 +51,7 @@ static void test_replicas_share_the_load(void **state)
     run r;
     run_file(&r, "ingress/replicas.yaml", 0);
     const mdl_mesh *m = r.m;
-    const mdl_row *crowd = row_of(m, "crowd");
+    const mdl_row *crowd = source_row(m, "crowd");
     int64_t total = 0;
     int64_t n[3];
     for (int i = 0; i < 3; i++) {

@@ -13,18 +13,7 @@
  * M/M/1 latency into the application's queue, Wq = rho / (mu - lambda), and
  * its service, 1 / mu, and the domains add up to the latency mean.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <math.h>
-#include <stdbool.h>
-#include <stdio.h>
-
-#include "config/bundle.h"
-#include "models/mesh.h"
-#include "sim/stats.h"
+#include "fault_fixture.h"
 
 #define REPLICATIONS 10
 
@@ -85,14 +74,6 @@ static void replicate(const char *file, sim_time duration, sim_welford *mean, si
                       sim_welford *jobs)
 {
     replicate_ex(file, duration, true, mean, p99, jobs, NULL);
-}
-
-static void assert_in_ci(const sim_welford *w, double expected)
-{
-    double mean = sim_welford_mean(w), hw = sim_welford_ci_halfwidth(w, 0.95);
-    printf("# mean %.4f +- %.4f (expected %.4f)\n", mean, hw, expected);
-    assert_true(hw > 0);
-    assert_true(fabs(mean - expected) <= hw);
 }
 
 static void test_mm1_mean_and_p99(void **state)
