@@ -24,6 +24,30 @@
     FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n"                  \
                "      retries: {attempts: 2, retryOn: 5xx}\n"
 
+/* One upstream "ok" behind RETRYING_VS, its first `fail_first` requests
+ * answered 503, and a meshproxy started with `extra` arguments. */
+typedef struct body_fx {
+    fx_upstream *up;
+    char *yaml;
+    fx_proxy p;
+} body_fx;
+
+static fx_upstream *body_fx_start(body_fx *f, int fail_first, const char *const *extra)
+{
+    f->up = fx_upstream_start("ok", 200);
+    atomic_store(&f->up->fail_first, fail_first);
+    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, f->up->port);
+    assert_int_equal(fx_proxy_start(&f->p, f->yaml, extra), 0);
+    return f->up;
+}
+
+static void body_fx_stop(body_fx *f)
+{
+    assert_int_equal(fx_proxy_stop(&f->p), 0);
+    free(f->yaml);
+    fx_upstream_stop(f->up);
+}
+
 static void send_all(int fd, const void *p, size_t n)
 {
     const char *c = p;
@@ -65,14 +89,12 @@ static void fill(char *p, size_t n, unsigned seed)
 
 static void test_large_chunked_upload_streams(void **state)
 {
-    fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
-    fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    body_fx f;
+    fx_upstream *a = body_fx_start(&f, 0, NULL);
     enum { CHUNK = 64 * 1024, NCHUNKS = 48 }; /* 3 MiB: over the 1 MiB retry buffer */
     char *chunk = malloc(CHUNK);
     uint64_t h = FX_FNV0;
-    int fd = fx_connect(p.port);
+    int fd = fx_connect(f.p.port);
     const char *head = "POST /upload HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n";
     send_all(fd, head, strlen(head));
     fill(chunk, CHUNK, 1);
@@ -100,28 +122,23 @@ static void test_large_chunked_upload_streams(void **state)
     assert_int_equal(fx_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 200);
     close(fd);
-    char *m = fx_admin(p.admin, "/stats/prometheus");
+    char *m = fx_admin(f.p.admin, "/stats/prometheus");
     assert_int_equal(fx_metric(m, "envoy_cluster_retry_or_shadow_abandoned{"), 1);
     free(m);
     free(chunk);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    body_fx_stop(&f);
 }
 
 static void test_retry_resends_body(void **state)
 {
-    fx_upstream *a = fx_upstream_start("ok", 200);
-    atomic_store(&a->fail_first, 1);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
-    fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    body_fx f;
+    fx_upstream *a = body_fx_start(&f, 1, NULL);
     enum { N = 3000 };
     char body[N];
     fill(body, N, 7);
     char head[256];
     int hn = snprintf(head, sizeof head, "POST /r HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
-    int fd = fx_connect(p.port);
+    int fd = fx_connect(f.p.port);
     send_all(fd, head, (size_t)hn);
     send_all(fd, body, N);
     fx_resp r;
@@ -152,25 +169,20 @@ static void test_retry_resends_body(void **state)
     assert_true(a->body_hash[2] == want);
     assert_true(a->body_hash[3] == want);
     close(fd);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    body_fx_stop(&f);
 }
 
 static void test_body_over_retry_buffer_not_retried(void **state)
 {
-    fx_upstream *a = fx_upstream_start("ok", 200);
-    atomic_store(&a->fail_first, 1);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
-    fx_proxy p;
     const char *extra[] = {"--retry-buffer", "4KiB", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    body_fx f;
+    fx_upstream *a = body_fx_start(&f, 1, extra);
     enum { N = 10000 };
     char body[N];
     fill(body, N, 9);
     char head[256];
     int hn = snprintf(head, sizeof head, "POST /big HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
-    int fd = fx_connect(p.port);
+    int fd = fx_connect(f.p.port);
     send_all(fd, head, (size_t)hn);
     send_all(fd, body, N);
     fx_resp r;
@@ -181,7 +193,7 @@ static void test_body_over_retry_buffer_not_retried(void **state)
     close(fd);
     /* a body within the buffer is still retried */
     atomic_store(&a->fail_first, 2);
-    fd = fx_connect(p.port);
+    fd = fx_connect(f.p.port);
     hn = snprintf(head, sizeof head, "POST /small HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", 4096);
     send_all(fd, head, (size_t)hn);
     send_all(fd, body, 4096);
@@ -189,28 +201,24 @@ static void test_body_over_retry_buffer_not_retried(void **state)
     assert_int_equal(r.status, 200);
     assert_int_equal(atomic_load(&a->count), 3);
     close(fd);
-    char *m = fx_admin(p.admin, "/stats/prometheus");
+    char *m = fx_admin(f.p.admin, "/stats/prometheus");
     assert_int_equal(fx_metric(m, "envoy_cluster_retry_or_shadow_abandoned{"), 1);
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 1);
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    body_fx_stop(&f);
 }
 
 static void test_backpressure_to_client(void **state)
 {
-    fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
-    fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    body_fx f;
+    fx_upstream *a = body_fx_start(&f, 0, NULL);
     atomic_store(&a->hold_body, true);
     enum { TOTAL = 64 << 20, PIECE = 64 * 1024 };
     char *piece = malloc(PIECE);
     fill(piece, PIECE, 3);
     char head[256];
     int hn = snprintf(head, sizeof head, "POST /bp HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", TOTAL);
-    int fd = fx_connect(p.port);
+    int fd = fx_connect(f.p.port);
     send_all(fd, head, (size_t)hn);
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     /* send until the proxy stops taking bytes (the upstream reads nothing);
@@ -259,17 +267,13 @@ static void test_backpressure_to_client(void **state)
     assert_true(a->body_hash[0] == h);
     close(fd);
     free(piece);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    body_fx_stop(&f);
 }
 
 static void test_interleaved_uploads_never_mix(void **state)
 {
-    fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, a->port);
-    fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    body_fx f;
+    fx_upstream *a = body_fx_start(&f, 0, NULL);
     enum { PIECE = 20000, PIECES = 8 };
     char *pa = malloc(PIECE), *pb = malloc(PIECE);
     memset(pa, 'A', PIECE);
@@ -279,7 +283,7 @@ static void test_interleaved_uploads_never_mix(void **state)
         ha = fx_fnv(ha, pa, PIECE);
         hb = fx_fnv(hb, pb, PIECE);
     }
-    int fa = fx_connect(p.port), fb = fx_connect(p.port);
+    int fa = fx_connect(f.p.port), fb = fx_connect(f.p.port);
     const char *head = "POST /u HTTP/1.1\r\nHost: reviews\r\nTransfer-Encoding: chunked\r\n\r\n";
     send_all(fa, head, strlen(head));
     send_all(fb, head, strlen(head));
@@ -304,9 +308,7 @@ static void test_interleaved_uploads_never_mix(void **state)
     close(fb);
     free(pa);
     free(pb);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    body_fx_stop(&f);
 }
 
 int main(void)
