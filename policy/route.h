@@ -129,6 +129,7 @@ typedef struct pol_route_result {
     const pol_route_target *mirrors[POL_ROUTE_MAX_MIRRORS];
     bool default_route;             /* service without VirtualService */
     const struct pcre2_real_code_8 *_rewrite_re; /* compiled uriRegexRewrite.match */
+    const char *_rewrite_repl;      /* uriRegexRewrite.rewrite in PCRE2 syntax */
 } pol_route_result;
 
 typedef struct pol_route_table pol_route_table;
@@ -219,6 +220,7 @@ typedef struct pol__actions {
     uint32_t *mirror_ppm;      /* percentage in parts per million */
     size_t nmirrors;
     struct pcre2_real_code_8 *rewrite_re; /* uriRegexRewrite.match; NULL: none or bad */
+    char *rewrite_repl;        /* uriRegexRewrite.rewrite in PCRE2 syntax; owned */
 } pol__actions;
 
 typedef struct pol__route {

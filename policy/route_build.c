@@ -253,6 +253,28 @@ static void only_target(builder *b, pol__actions *a, const pol_destination *d, c
     a->cum[0] = 1;
 }
 
+/* RE2's "\1" capture references as PCRE2's "${1}", "$" escaped: done once
+ * here, not per request.  Each input character gives at most two out. */
+static char *rewrite_replacement(const char *in)
+{
+    char *out = ms_xmalloc(2 * strlen(in) + 1), *o = out;
+    for (const char *p = in; *p; p++) {
+        if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
+            memcpy(o, "${", 2);
+            o[2] = *++p;
+            o[3] = '}';
+            o += 4;
+        } else if (*p == '$') {
+            memcpy(o, "$$", 2);
+            o += 2;
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 /* Destinations, weights and mirrors of `r` (actions come from the rule that
  * holds them; `ns` is that rule's VS namespace). */
 static void compile_actions(builder *b, pol__route *cr, const pol_http_route *r, const char *ns)
@@ -280,6 +302,8 @@ static void compile_actions(builder *b, pol__route *cr, const pol_http_route *r,
         PCRE2_SIZE off;
         a->rewrite_re = pcre2_compile((PCRE2_SPTR)r->rewrite.uri_regex_match, PCRE2_ZERO_TERMINATED,
                                       PCRE2_UTF, &err, &off, NULL);
+        if (r->rewrite.uri_regex_rewrite)
+            a->rewrite_repl = rewrite_replacement(r->rewrite.uri_regex_rewrite);
     }
     size_t nm = (r->has_mirror ? 1 : 0) + r->nmirrors;
     if (nm > POL_ROUTE_MAX_MIRRORS)
@@ -754,6 +778,7 @@ void pol_route_table_destroy(pol_route_table *t)
             free(r->act.mirror_ppm);
             if (r->act.rewrite_re)
                 pcre2_code_free(r->act.rewrite_re);
+            free(r->act.rewrite_repl);
         }
         free(r);
     }

@@ -249,6 +249,7 @@ void pol_route_decide(const pol_route_table *t, pol_route_scratch *s, const pol_
         out->fault = hr->fault.set ? &hr->fault : NULL;
         out->rewrite = hr->rewrite.set ? &hr->rewrite : NULL;
         out->_rewrite_re = r->act.rewrite_re;
+        out->_rewrite_repl = r->act.rewrite_repl;
         out->headers = &hr->headers;
         out->cors = hr->cors_policy.set ? &hr->cors_policy : NULL;
         if (hr->redirect.set) {

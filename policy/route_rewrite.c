@@ -7,7 +7,6 @@
 
 #include "policy/route.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static int put(char *out, size_t cap, size_t *at, const char *s, size_t n)
@@ -17,29 +16,6 @@ static int put(char *out, size_t cap, size_t *at, const char *s, size_t n)
     memcpy(out + *at, s, n);
     *at += n;
     out[*at] = '\0';
-    return 0;
-}
-
-/* RE2's "\1" capture references as PCRE2's "${1}"; "$" escaped. */
-static int convert_replacement(const char *in, char *out, size_t cap)
-{
-    size_t at = 0;
-    out[0] = '\0';
-    for (const char *p = in; *p; p++) {
-        char tmp[16];
-        int rc;
-        if (*p == '\\' && p[1] >= '0' && p[1] <= '9') {
-            size_t n = (size_t)snprintf(tmp, sizeof tmp, "${%c}", p[1]);
-            rc = put(out, cap, &at, tmp, n);
-            p++;
-        } else if (*p == '$') {
-            rc = put(out, cap, &at, "$$", 2);
-        } else {
-            rc = put(out, cap, &at, p, 1);
-        }
-        if (rc)
-            return -1;
-    }
     return 0;
 }
 
@@ -57,14 +33,11 @@ int pol_route_rewrite(const pol_route_result *res, pol_slice path, pol_slice aut
     if (path_cap == 0 || auth_cap == 0)
         return -1;
     path_out[0] = auth_out[0] = '\0';
-    if (rw && rw->uri_regex_match && res->_rewrite_re && rw->uri_regex_rewrite) {
-        char repl[512];
+    if (rw && res->_rewrite_re && res->_rewrite_repl) {
         PCRE2_UCHAR *buf = (PCRE2_UCHAR *)path_out;
         PCRE2_SIZE outlen = path_cap;
-        if (convert_replacement(rw->uri_regex_rewrite, repl, sizeof repl) != 0)
-            return -1;
         int rc = pcre2_substitute(res->_rewrite_re, (PCRE2_SPTR)path.p, plen, 0,
-                                  PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR)repl,
+                                  PCRE2_SUBSTITUTE_GLOBAL, NULL, NULL, (PCRE2_SPTR)res->_rewrite_repl,
                                   PCRE2_ZERO_TERMINATED, buf, &outlen);
         if (rc < 0)
             return -1;
