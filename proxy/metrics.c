@@ -180,6 +180,31 @@ static void put_istio_labels(px_buf *out, const char *key, const char *ns)
     px_buf_puts(out, ",request_protocol=\"http\",connection_security_policy=\"unknown\"");
 }
 
+/* One Prometheus group per descriptor of `st`: its TYPE line, then a sample
+ * per cluster read from snaps (one snapshot of `size` bytes a cluster).
+ * Dots in descriptor names become underscores. */
+static void put_stat_groups(px_buf *out, const px_conf *c, const char *prefix, const pol_stat_desc *st, size_t nst,
+                            const void *snaps, size_t size)
+{
+    char name[192], line[256];
+    for (size_t t = 0; t < nst; t++) {
+        snprintf(name, sizeof name, "%s%s", prefix, st[t].name);
+        for (char *p = name; *p; p++)
+            if (*p == '.')
+                *p = '_';
+        snprintf(line, sizeof line, "# TYPE %s %s\n", name, st[t].kind == POL_STAT_GAUGE ? "gauge" : "counter");
+        px_buf_puts(out, line);
+        for (size_t i = 0; i < c->nclusters; i++) {
+            px_buf_puts(out, name);
+            px_buf_append(out, "{", 1);
+            put_label(out, "envoy_cluster_name", c->clusters[i].name, strlen(c->clusters[i].name), false);
+            uint64_t v = pol_stat_value((const char *)snaps + i * size, &st[t]);
+            snprintf(line, sizeof line, "} %llu\n", (unsigned long long)v);
+            px_buf_puts(out, line);
+        }
+    }
+}
+
 int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
 {
     char line[512];
@@ -306,22 +331,7 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
             osnap[i] = *pol_outlier_stats_get(cl->od);
         px_cluster_unlock(cl);
     }
-    for (size_t t = 0; t < nst; t++) {
-        char name[128];
-        snprintf(name, sizeof name, "envoy_cluster_%s", st[t].name);
-        for (char *p = name; *p; p++)
-            if (*p == '.')
-                *p = '_';
-        snprintf(line, sizeof line, "# TYPE %s %s\n", name, st[t].kind == POL_STAT_GAUGE ? "gauge" : "counter");
-        px_buf_puts(out, line);
-        for (size_t i = 0; i < c->nclusters; i++) {
-            px_buf_puts(out, name);
-            px_buf_append(out, "{", 1);
-            put_label(out, "envoy_cluster_name", c->clusters[i].name, strlen(c->clusters[i].name), false);
-            snprintf(line, sizeof line, "} %llu\n", (unsigned long long)pol_stat_value(&snap[i], &st[t]));
-            px_buf_puts(out, line);
-        }
-    }
+    put_stat_groups(out, c, "envoy_cluster_", st, nst, snap, sizeof *snap);
     /* circuit breakers (default priority): *_open and remaining_* gauges */
     for (int r = 0; r < POL_CB_RESOURCE_COUNT; r++) {
         for (int kind = 0; kind < 2; kind++) {
@@ -347,19 +357,7 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     }
     size_t nod;
     const pol_stat_desc *od = pol_outlier_stats_table(&nod);
-    for (size_t t = 0; t < nod; t++) {
-        char name[160];
-        snprintf(name, sizeof name, "envoy_cluster_outlier_detection_%s", od[t].name);
-        snprintf(line, sizeof line, "# TYPE %s %s\n", name, od[t].kind == POL_STAT_GAUGE ? "gauge" : "counter");
-        px_buf_puts(out, line);
-        for (size_t i = 0; i < c->nclusters; i++) {
-            px_buf_puts(out, name);
-            px_buf_append(out, "{", 1);
-            put_label(out, "envoy_cluster_name", c->clusters[i].name, strlen(c->clusters[i].name), false);
-            snprintf(line, sizeof line, "} %llu\n", (unsigned long long)pol_stat_value(&osnap[i], &od[t]));
-            px_buf_puts(out, line);
-        }
-    }
+    put_stat_groups(out, c, "envoy_cluster_outlier_detection_", od, nod, osnap, sizeof *osnap);
     free(snap);
     free(osnap);
     return 0;
