@@ -133,8 +133,8 @@ void mdl__pod_init(mdl_mesh *m, mdl_pod *p, uint32_t id, const char *name, size_
     size_t len = strlen(name) + 24;
     p->name = ms_xmalloc(len);
     snprintf(p->name, len, "%s-%zu", name, idx);
-    snprintf(p->address, sizeof p->address, "10.%u.%u.%u:8080", (id >> 16) & 255, (id >> 8) & 255,
-             id & 255);
+    snprintf(p->ip, sizeof p->ip, "10.%u.%u.%u", (id >> 16) & 255, (id >> 8) & 255, id & 255);
+    snprintf(p->address, sizeof p->address, "%s:8080", p->ip);
     char stream[300];
     snprintf(stream, sizeof stream, "pod/%s", p->name);
     sim_world_rng_init(m->world, &p->rng, stream);

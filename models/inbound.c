@@ -250,7 +250,7 @@ static int authorize(const mdl_job *j, const struct mdl_inbound *in)
         return 0;
     const mdl_req *r = j->req;
     const mdl_pod *client = r->client;
-    char principal[320], src_ip[24], dst_ip[24];
+    char principal[320];
     pol_authz_request q = {
         .port = r->cluster->svc->target_port,
         .method = pol_slice_str(r->method),
@@ -258,11 +258,9 @@ static int authorize(const mdl_job *j, const struct mdl_inbound *in)
         .path = pol_slice_str(r->up_path),
         .headers = r->headers,
         .nheaders = r->nheaders,
+        .source_ip = client->ip,
+        .dest_ip = j->server->ip,
     };
-    snprintf(src_ip, sizeof src_ip, "%.*s", (int)strcspn(client->address, ":"), client->address);
-    snprintf(dst_ip, sizeof dst_ip, "%.*s", (int)strcspn(j->server->address, ":"), j->server->address);
-    q.source_ip = src_ip;
-    q.dest_ip = dst_ip;
     if (r->cluster->mtls) {
         const char *ns = INGRESS_NS, *sa = INGRESS_SA;
         if (client->wl) {

@@ -93,6 +93,7 @@ typedef struct mdl_pod {
     uint32_t node;
     char *name;       /* owned */
     char address[24]; /* "10.x.y.z:port": the LB hash key */
+    char ip[16];      /* "10.x.y.z": address without its port (AuthorizationPolicy ipBlocks) */
     mdl_station proxy; /* sidecar or gateway worker threads */
     mdl_station app;   /* application concurrency slots + line (apps only) */
     sim_rng rng;       /* stream "pod/NAME": this pod's own draws */
