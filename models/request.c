@@ -317,19 +317,13 @@ static sim_time on_the_wire(mdl_mesh *m, mdl_job *j, const mdl_pod *from, const 
     return crypto + (at - now) + mdl__hop_time(m, from, to, bytes);
 }
 
-/* When bytes sent now from a to b leave for good (SIM_TIME_MAX: never). */
-static sim_time send_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b)
-{
-    return mdl__send_time(m, a, b);
-}
-
 /* The server has an answer: send it back over the link (TCP retransmits it
  * while the path is blocked; if it never opens, the client hears nothing). */
 void mdl__job_respond(mdl_mesh *m, mdl_job *j, int status)
 {
     j->status = status;
     mdl__pod_untrack_job(j);
-    sim_time at = send_time(m, j->server, j->req->client);
+    sim_time at = mdl__send_time(m, j->server, j->req->client);
     if (at == SIM_TIME_MAX) {
         mdl__job_lost(m, j); /* nothing arrives */
         return;
@@ -509,7 +503,7 @@ static void attempt_start(mdl_mesh *m, mdl_req *r)
 void mdl__job_send(mdl_mesh *m, mdl_job *j)
 {
     const mdl_pod *client = j->req->client;
-    sim_time at = send_time(m, client, j->server);
+    sim_time at = mdl__send_time(m, client, j->server);
     if (at == SIM_TIME_MAX) {
         /* the path never opens: the attempt hears nothing (its timeouts decide) */
         mdl__job_lost(m, j);
