@@ -45,68 +45,63 @@ static uint64_t col_u64(sqlite3_stmt *st, int c)
     return v > 0 ? (uint64_t)v : 0;
 }
 
-/* Prepare `sql`; on failure note it (naming the table) and return NULL. */
-static sqlite3_stmt *prep(reader *r, const char *sql, const char *table)
+/* Run `sql` and hand each row to `row` (with `ctx`); on failure note it,
+ * naming the table.  Nothing is run once the reader has failed. */
+static void read_rows(reader *r, const char *table, const char *sql,
+                      void (*row)(sqlite3_stmt *st, rpt_chart_data *d, void *ctx),
+                      rpt_chart_data *d, void *ctx)
 {
     sqlite3_stmt *st = NULL;
     if (r->failed)
-        return NULL;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        char what[96];
-        snprintf(what, sizeof what, "reading table %s", table);
-        fail(r, what);
-        return NULL;
-    }
-    return st;
-}
-
-static int finish(reader *r, sqlite3_stmt *st, int rc, const char *table)
-{
+        return;
+    int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            row(st, d, ctx);
     if (rc != SQLITE_DONE) {
         char what[96];
         snprintf(what, sizeof what, "reading table %s", table);
         fail(r, what);
     }
     sqlite3_finalize(st);
-    return r->failed ? -1 : 0;
+}
+
+/* One key/value row of table run; the schema version goes to `ctx` (a char **). */
+static void run_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
+{
+    char **schema_out = ctx;
+    const char *k = (const char *)sqlite3_column_text(st, 0);
+    const char *v = (const char *)sqlite3_column_text(st, 1);
+    if (!k)
+        return;
+    v = v ? v : "";
+    char **slot = !strcmp(k, "scenario")          ? &d->scenario
+                  : !strcmp(k, "scenario_hash")   ? &d->scenario_hash
+                  : !strcmp(k, "seed")            ? &d->seed
+                  : !strcmp(k, "meshsim_version") ? &d->version
+                  : !strcmp(k, "command_line")    ? &d->command_line
+                  : !strcmp(k, "started_at")      ? &d->started_at
+                  : !strcmp(k, "status")          ? &d->status
+                  : !strcmp(k, "schema_version")  ? schema_out
+                                                  : NULL;
+    if (slot) {
+        free(*slot);
+        *slot = ms_xstrdup(v);
+    } else if (!strcmp(k, "duration_s")) {
+        d->duration_s = strtod(v, NULL);
+    } else if (!strcmp(k, "warmup_s")) {
+        d->warmup_s = strtod(v, NULL);
+    } else if (!strcmp(k, "window_s")) {
+        d->window_s = strtod(v, NULL);
+    } else if (!strcmp(k, "requests")) {
+        d->requests = strtoull(v, NULL, 10);
+    }
 }
 
 static void read_run(reader *r, rpt_chart_data *d)
 {
-    sqlite3_stmt *st = prep(r, "SELECT key, value FROM run", "run");
-    if (!st)
-        return;
     char *schema = NULL;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-        const char *v = (const char *)sqlite3_column_text(st, 1);
-        if (!k)
-            continue;
-        v = v ? v : "";
-        char **slot = !strcmp(k, "scenario")          ? &d->scenario
-                      : !strcmp(k, "scenario_hash")   ? &d->scenario_hash
-                      : !strcmp(k, "seed")            ? &d->seed
-                      : !strcmp(k, "meshsim_version") ? &d->version
-                      : !strcmp(k, "command_line")    ? &d->command_line
-                      : !strcmp(k, "started_at")      ? &d->started_at
-                      : !strcmp(k, "status")          ? &d->status
-                      : !strcmp(k, "schema_version")  ? &schema
-                                                      : NULL;
-        if (slot) {
-            free(*slot);
-            *slot = ms_xstrdup(v);
-        } else if (!strcmp(k, "duration_s")) {
-            d->duration_s = strtod(v, NULL);
-        } else if (!strcmp(k, "warmup_s")) {
-            d->warmup_s = strtod(v, NULL);
-        } else if (!strcmp(k, "window_s")) {
-            d->window_s = strtod(v, NULL);
-        } else if (!strcmp(k, "requests")) {
-            d->requests = strtoull(v, NULL, 10);
-        }
-    }
-    finish(r, st, rc, "run");
+    read_rows(r, "run", "SELECT key, value FROM run", run_row, d, &schema);
     if (!r->failed && (!schema || strcmp(schema, SCHEMA_VERSION) != 0)) {
         snprintf(r->err, r->cap, "results file has schema version %s; this meshsim reads version %s",
                  schema ? schema : "(none)", SCHEMA_VERSION);
@@ -120,42 +115,41 @@ static void read_run(reader *r, rpt_chart_data *d)
             *strs[i] = ms_xstrdup("");
 }
 
+static void series_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
+{
+    size_t *cap = ctx;
+    MS_VEC_GROW(d->series, d->nseries, *cap);
+    rpt_chart_series *s = &d->series[d->nseries++];
+    memset(s, 0, sizeof *s);
+    s->id = sqlite3_column_int64(st, 0);
+    s->source = col_str(st, 1);
+    s->service = col_str(st, 2);
+    s->workload = col_str(st, 3);
+    s->version = col_str(st, 4);
+    s->host = col_str(st, 5);
+    s->route = col_str(st, 6);
+    s->requests = col_u64(st, 7);
+    s->errors = col_u64(st, 8);
+    s->retries = col_u64(st, 9);
+    s->timeouts = col_u64(st, 10);
+    double *nums[] = {&s->rps,    &s->mean_ms, &s->p50_ms, &s->p90_ms,
+                      &s->p99_ms, &s->p999_ms, &s->max_ms};
+    for (int i = 0; i < 7; i++)
+        *nums[i] = sqlite3_column_double(st, 11 + i);
+    for (int i = 0; i < RPT_CHART_NDOMAINS; i++)
+        s->domain_ms[i] = sqlite3_column_double(st, 18 + i);
+}
+
 static void read_series(reader *r, rpt_chart_data *d)
 {
-    sqlite3_stmt *st = prep(r,
-                            "SELECT id, source_workload, destination_service, destination_workload,"
-                            " destination_version, request_host, route, requests, errors, retries,"
-                            " timeouts, rps, latency_mean_ms, latency_p50_ms, latency_p90_ms,"
-                            " latency_p99_ms, latency_p999_ms, latency_max_ms, ingress_ms, mesh_ms,"
-                            " node_ms, app_ms FROM series ORDER BY id",
-                            "series");
-    if (!st)
-        return;
     size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        MS_VEC_GROW(d->series, d->nseries, cap);
-        rpt_chart_series *s = &d->series[d->nseries++];
-        memset(s, 0, sizeof *s);
-        s->id = sqlite3_column_int64(st, 0);
-        s->source = col_str(st, 1);
-        s->service = col_str(st, 2);
-        s->workload = col_str(st, 3);
-        s->version = col_str(st, 4);
-        s->host = col_str(st, 5);
-        s->route = col_str(st, 6);
-        s->requests = col_u64(st, 7);
-        s->errors = col_u64(st, 8);
-        s->retries = col_u64(st, 9);
-        s->timeouts = col_u64(st, 10);
-        double *nums[] = {&s->rps,    &s->mean_ms, &s->p50_ms, &s->p90_ms,
-                          &s->p99_ms, &s->p999_ms, &s->max_ms};
-        for (int i = 0; i < 7; i++)
-            *nums[i] = sqlite3_column_double(st, 11 + i);
-        for (int i = 0; i < RPT_CHART_NDOMAINS; i++)
-            s->domain_ms[i] = sqlite3_column_double(st, 18 + i);
-    }
-    finish(r, st, rc, "series");
+    read_rows(r, "series",
+              "SELECT id, source_workload, destination_service, destination_workload,"
+              " destination_version, request_host, route, requests, errors, retries,"
+              " timeouts, rps, latency_mean_ms, latency_p50_ms, latency_p90_ms,"
+              " latency_p99_ms, latency_p999_ms, latency_max_ms, ingress_ms, mesh_ms,"
+              " node_ms, app_ms FROM series ORDER BY id",
+              series_row, d, &cap);
 }
 
 /* Index of the series with `id` (series are sorted by id), or -1. */
@@ -172,117 +166,113 @@ static long series_index(const rpt_chart_data *d, int64_t id)
     return lo < d->nseries && d->series[lo].id == id ? (long)lo : -1;
 }
 
+static void windows_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
+{
+    size_t *cap = ctx;
+    long si = series_index(d, sqlite3_column_int64(st, 0));
+    if (si < 0)
+        return; /* a window of no known series: nothing to draw it in */
+    MS_VEC_GROW(d->windows, d->nwindows, *cap);
+    rpt_chart_window *w = &d->windows[d->nwindows];
+    rpt_chart_series *s = &d->series[si];
+    if (!s->nwindows)
+        s->first_window = d->nwindows;
+    s->nwindows++;
+    d->nwindows++;
+    w->t_s = sqlite3_column_double(st, 1);
+    w->requests = col_u64(st, 2);
+    w->errors = col_u64(st, 3);
+    w->retries = col_u64(st, 4);
+    w->timeouts = col_u64(st, 5);
+    w->ejections = col_u64(st, 6);
+    w->pool_overflows = col_u64(st, 7);
+    w->mean_ms = sqlite3_column_double(st, 8);
+    w->p50_ms = sqlite3_column_double(st, 9);
+    w->p90_ms = sqlite3_column_double(st, 10);
+    w->p99_ms = sqlite3_column_double(st, 11);
+    w->max_ms = sqlite3_column_double(st, 12);
+}
+
 static void read_windows(reader *r, rpt_chart_data *d)
 {
-    sqlite3_stmt *st = prep(r,
-                            "SELECT series_id, t_s, requests, errors, retries, timeouts, ejections,"
-                            " pool_overflows, latency_mean_ms, latency_p50_ms, latency_p90_ms,"
-                            " latency_p99_ms, latency_max_ms FROM windows ORDER BY series_id, t_s",
-                            "windows");
-    if (!st)
-        return;
     size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long si = series_index(d, sqlite3_column_int64(st, 0));
-        if (si < 0)
-            continue; /* a window of no known series: nothing to draw it in */
-        MS_VEC_GROW(d->windows, d->nwindows, cap);
-        rpt_chart_window *w = &d->windows[d->nwindows];
-        rpt_chart_series *s = &d->series[si];
-        if (!s->nwindows)
-            s->first_window = d->nwindows;
-        s->nwindows++;
-        d->nwindows++;
-        w->t_s = sqlite3_column_double(st, 1);
-        w->requests = col_u64(st, 2);
-        w->errors = col_u64(st, 3);
-        w->retries = col_u64(st, 4);
-        w->timeouts = col_u64(st, 5);
-        w->ejections = col_u64(st, 6);
-        w->pool_overflows = col_u64(st, 7);
-        w->mean_ms = sqlite3_column_double(st, 8);
-        w->p50_ms = sqlite3_column_double(st, 9);
-        w->p90_ms = sqlite3_column_double(st, 10);
-        w->p99_ms = sqlite3_column_double(st, 11);
-        w->max_ms = sqlite3_column_double(st, 12);
-    }
-    finish(r, st, rc, "windows");
+    read_rows(r, "windows",
+              "SELECT series_id, t_s, requests, errors, retries, timeouts, ejections,"
+              " pool_overflows, latency_mean_ms, latency_p50_ms, latency_p90_ms,"
+              " latency_p99_ms, latency_max_ms FROM windows ORDER BY series_id, t_s",
+              windows_row, d, &cap);
+}
+
+static void buckets_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
+{
+    size_t *cap = ctx;
+    long si = series_index(d, sqlite3_column_int64(st, 0));
+    if (si < 0)
+        return;
+    MS_VEC_GROW(d->buckets, d->nbuckets, *cap);
+    rpt_chart_series *s = &d->series[si];
+    if (!s->nbuckets)
+        s->first_bucket = d->nbuckets;
+    s->nbuckets++;
+    d->buckets[d->nbuckets++] = (rpt_chart_bucket){sqlite3_column_int64(st, 1),
+                                                   sqlite3_column_int64(st, 2), col_u64(st, 3)};
 }
 
 static void read_buckets(reader *r, rpt_chart_data *d)
 {
-    sqlite3_stmt *st = prep(r,
-                            "SELECT series_id, lo_ns, hi_ns, SUM(count) FROM latency_buckets"
-                            " WHERE t_s IS NULL GROUP BY series_id, lo_ns, hi_ns"
-                            " ORDER BY series_id, lo_ns",
-                            "latency_buckets");
-    if (!st)
-        return;
     size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long si = series_index(d, sqlite3_column_int64(st, 0));
-        if (si < 0)
-            continue;
-        MS_VEC_GROW(d->buckets, d->nbuckets, cap);
-        rpt_chart_series *s = &d->series[si];
-        if (!s->nbuckets)
-            s->first_bucket = d->nbuckets;
-        s->nbuckets++;
-        d->buckets[d->nbuckets++] = (rpt_chart_bucket){sqlite3_column_int64(st, 1),
-                                                       sqlite3_column_int64(st, 2), col_u64(st, 3)};
-    }
-    finish(r, st, rc, "latency_buckets");
+    read_rows(r, "latency_buckets",
+              "SELECT series_id, lo_ns, hi_ns, SUM(count) FROM latency_buckets"
+              " WHERE t_s IS NULL GROUP BY series_id, lo_ns, hi_ns"
+              " ORDER BY series_id, lo_ns",
+              buckets_row, d, &cap);
+}
+
+static void timeline_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
+{
+    size_t *cap = ctx;
+    MS_VEC_GROW(d->timeline, d->ntimeline, *cap);
+    rpt_chart_event *e = &d->timeline[d->ntimeline++];
+    e->t_s = sqlite3_column_double(st, 0);
+    e->end_s = sqlite3_column_type(st, 1) == SQLITE_NULL ? e->t_s : sqlite3_column_double(st, 1);
+    if (e->end_s < e->t_s)
+        e->end_s = e->t_s;
+    e->kind = col_str(st, 2);
+    e->subject = col_str(st, 3);
+    e->detail = col_str(st, 4);
 }
 
 static void read_timeline(reader *r, rpt_chart_data *d)
 {
-    sqlite3_stmt *st = prep(r,
-                            "SELECT t_s, end_s, kind, subject, detail FROM timeline"
-                            " ORDER BY t_s, rowid",
-                            "timeline");
-    if (!st)
-        return;
     size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        MS_VEC_GROW(d->timeline, d->ntimeline, cap);
-        rpt_chart_event *e = &d->timeline[d->ntimeline++];
-        e->t_s = sqlite3_column_double(st, 0);
-        e->end_s = sqlite3_column_type(st, 1) == SQLITE_NULL ? e->t_s : sqlite3_column_double(st, 1);
-        if (e->end_s < e->t_s)
-            e->end_s = e->t_s;
-        e->kind = col_str(st, 2);
-        e->subject = col_str(st, 3);
-        e->detail = col_str(st, 4);
-    }
-    finish(r, st, rc, "timeline");
+    read_rows(r, "timeline",
+              "SELECT t_s, end_s, kind, subject, detail FROM timeline"
+              " ORDER BY t_s, rowid",
+              timeline_row, d, &cap);
+}
+
+static void assertions_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
+{
+    size_t *cap = ctx;
+    MS_VEC_GROW(d->assertions, d->nassertions, *cap);
+    rpt_chart_assertion *a = &d->assertions[d->nassertions++];
+    a->name = col_str(st, 0);
+    a->metric = col_str(st, 1);
+    a->selector = col_str(st, 2);
+    a->passed = sqlite3_column_int(st, 3) != 0;
+    a->observed_valid = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    a->observed = sqlite3_column_double(st, 4);
+    a->unit = col_str(st, 5);
+    a->limit = col_str(st, 6);
 }
 
 static void read_assertions(reader *r, rpt_chart_data *d)
 {
-    sqlite3_stmt *st = prep(r,
-                            "SELECT name, metric, selector, passed, observed, unit, \"limit\""
-                            " FROM assertions ORDER BY rowid",
-                            "assertions");
-    if (!st)
-        return;
     size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        MS_VEC_GROW(d->assertions, d->nassertions, cap);
-        rpt_chart_assertion *a = &d->assertions[d->nassertions++];
-        a->name = col_str(st, 0);
-        a->metric = col_str(st, 1);
-        a->selector = col_str(st, 2);
-        a->passed = sqlite3_column_int(st, 3) != 0;
-        a->observed_valid = sqlite3_column_type(st, 4) != SQLITE_NULL;
-        a->observed = sqlite3_column_double(st, 4);
-        a->unit = col_str(st, 5);
-        a->limit = col_str(st, 6);
-    }
-    finish(r, st, rc, "assertions");
+    read_rows(r, "assertions",
+              "SELECT name, metric, selector, passed, observed, unit, \"limit\""
+              " FROM assertions ORDER BY rowid",
+              assertions_row, d, &cap);
 }
 
 static const char *label_extra(const rpt_chart_series *s, int pass)
