@@ -144,6 +144,18 @@ static FILE *notes_open(char **buf, size_t *len)
     return m;
 }
 
+/* Draw every chart of `d` into `dir` and check that not one warning was noted. */
+static void draw_quietly(const rpt_chart_data *d, const char *dir, bool png, rpt_charts_drawn *out)
+{
+    char *notes = NULL;
+    size_t len = 0;
+    FILE *m = notes_open(&notes, &len);
+    rpt_charts_draw(d, dir, png, m, out);
+    fclose(m);
+    assert_string_equal(notes, "");
+    free(notes);
+}
+
 static void check_svg(const char *dir, const char *name, const char *const *must)
 {
     char path[600], cmd[800];
@@ -230,15 +242,10 @@ static void test_png_on_request(void **state)
 {
     fixture *f = *state;
     rpt_chart_data d;
-    char err[512], *notes = NULL;
-    size_t len = 0;
+    char err[512];
     assert_int_equal(rpt_chart_data_load(&d, f->db, err, sizeof err), 0);
-    FILE *m = notes_open(&notes, &len);
     rpt_charts_drawn out;
-    rpt_charts_draw(&d, f->dir, true, m, &out);
-    fclose(m);
-    assert_string_equal(notes, "");
-    free(notes);
+    draw_quietly(&d, f->dir, true, &out);
     for (size_t i = 0; i < RPT_NCHARTS; i++) {
         char path[600];
         assert_true(out.svg[i] && out.png[i]);
@@ -257,8 +264,7 @@ static void test_png_on_request(void **state)
 static void test_empty_run_still_has_every_chart(void **state)
 {
     fixture *f = *state;
-    char db[1024], out_dir[512], err[512], *notes = NULL;
-    size_t len = 0;
+    char db[1024], out_dir[512], err[512];
     snprintf(out_dir, sizeof out_dir, "%s/empty", f->dir);
     mkdir(out_dir, 0777);
     snprintf(db, sizeof db, "%s/results.sqlite", out_dir);
@@ -271,12 +277,8 @@ static void test_empty_run_still_has_every_chart(void **state)
     sqlite3_close(h);
     rpt_chart_data d;
     assert_int_equal(rpt_chart_data_load(&d, db, err, sizeof err), 0);
-    FILE *m = notes_open(&notes, &len);
     rpt_charts_drawn out;
-    rpt_charts_draw(&d, out_dir, false, m, &out);
-    fclose(m);
-    assert_string_equal(notes, "");
-    free(notes);
+    draw_quietly(&d, out_dir, false, &out);
     assert_int_equal(out.count, RPT_NCHARTS);
     const char *none[] = {"no request was measured", NULL};
     const char *no_hist[] = {"no latency histogram was stored", NULL};
@@ -294,8 +296,7 @@ static void test_empty_run_still_has_every_chart(void **state)
 static void test_labels_with_markup_and_quotes(void **state)
 {
     fixture *f = *state;
-    char out_dir[512], db[1024], err[512], *notes = NULL;
-    size_t len = 0;
+    char out_dir[512], db[1024], err[512];
     snprintf(out_dir, sizeof out_dir, "%s/nasty", f->dir);
     mkdir(out_dir, 0777);
     snprintf(db, sizeof db, "%s/results.sqlite", out_dir);
@@ -310,12 +311,8 @@ static void test_labels_with_markup_and_quotes(void **state)
     assert_int_equal(rpt_chart_data_load(&d, db, err, sizeof err), 0);
     assert_string_equal(d.series[1].label, "productpage \u2192 reviews v1 route reviews");
     assert_string_equal(d.series[3].label, "productpage \u2192 reviews v1 route " FIXTURE_NASTY);
-    FILE *m = notes_open(&notes, &len);
     rpt_charts_drawn out;
-    rpt_charts_draw(&d, out_dir, false, m, &out);
-    fclose(m);
-    assert_string_equal(notes, "");
-    free(notes);
+    draw_quietly(&d, out_dir, false, &out);
     assert_int_equal(out.count, RPT_NCHARTS);
     /* gnuplot escapes & and < in SVG text; quotes stay as they are */
     const char *nasty[] = {"route r&lt;1>&amp;\"x\"'y' \u00e9", NULL};
