@@ -201,8 +201,6 @@ static void test_kubernetes_objects_lenient(void **state)
     assert_string_equal(w->containers.items[0].s, "reviews");
 }
 
-/* --- errors ------------------------------------------------------------------ */
-
 static void test_envoy_filter_values(void **state)
 {
     cfg_fx *f = *state;
@@ -264,6 +262,8 @@ static void test_wrong_type(void **state)
     assert_true(strncmp(ms_diag_message(f->d, 0), "t.yaml:5:10: error: expected a sequence",
                         strlen("t.yaml:5:10: error: expected a sequence")) == 0);
 }
+
+/* --- errors ------------------------------------------------------------------ */
 
 static void test_bad_duration(void **state)
 {
