@@ -625,10 +625,10 @@ static const pol_gateway *client_gateway(const builder *b)
 /* The vhost hosts a gateway-bound VS host `h` (expanded) of namespace `ns`
  * gets under the Gateway's servers: up to `cap` into out[], de-duplicated.
  * Returns their number (0: no server admits it, the VS does not bind). */
-static size_t gateway_hosts(const pol_gateway *g, const char *h, const char *ns, const char **out,
-                            size_t cap)
+static void gateway_hosts(const pol_gateway *g, const char *h, const char *ns, const char ***out,
+                          size_t *n, size_t *cap)
 {
-    size_t n = 0;
+    *n = 0;
     for (size_t s = 0; s < g->nservers; s++)
         for (size_t i = 0; i < g->servers[s].hosts.len; i++) {
             const char *sh = g->servers[s].hosts.items[i].s, *slash = strchr(sh, '/');
@@ -648,12 +648,13 @@ static size_t gateway_hosts(const pol_gateway *g, const char *h, const char *ns,
             if (!pick)
                 continue;
             size_t k = 0;
-            while (k < n && strcasecmp(out[k], pick) != 0)
+            while (k < *n && strcasecmp((*out)[k], pick) != 0)
                 k++;
-            if (k == n && n < cap)
-                out[n++] = pick;
+            if (k == *n) {
+                MS_VEC_GROW(*out, *n, *cap);
+                (*out)[(*n)++] = pick;
+            }
         }
-    return n;
 }
 
 /* Give `host` the routes of rl (a sidecar: only if no VS had it first). */
@@ -679,6 +680,8 @@ static void build_vhosts(builder *b)
     pol_route_table *t = b->t;
     host_routes *hr = NULL;
     size_t nhr = 0, cap = 0;
+    const char **gw_hosts = NULL;
+    size_t ngw_hosts = 0, gw_cap = 0;
     for (size_t i = 0; i < b->in->nvs; i++) {
         const pol_virtual_service *vs = &b->in->vs[i];
         if (vs->hosts.len == 0 || !gateways_include_client(b, &vs->gateways, vs->meta.ns) ||
@@ -687,16 +690,19 @@ static void build_vhosts(builder *b)
         route_list rl = {0};
         compile_vs(b, vs, &rl);
         for (size_t h = 0; h < vs->hosts.len; h++) {
-            const char *hosts[16];
-            size_t nhosts = 1;
-            hosts[0] = expand(t, vs->hosts.items[h].s, vs->meta.ns);
-            if (gw) /* only the hosts the Gateway's servers admit */
-                nhosts = gateway_hosts(gw, hosts[0], vs->meta.ns, hosts, 16);
-            for (size_t g = 0; g < nhosts; g++)
-                add_host_routes(&hr, &nhr, &cap, hosts[g], &rl, b->mesh);
+            const char *host = expand(t, vs->hosts.items[h].s, vs->meta.ns);
+            if (!gw) {
+                add_host_routes(&hr, &nhr, &cap, host, &rl, b->mesh);
+                continue;
+            }
+            /* only the hosts the Gateway's servers admit */
+            gateway_hosts(gw, host, vs->meta.ns, &gw_hosts, &ngw_hosts, &gw_cap);
+            for (size_t g = 0; g < ngw_hosts; g++)
+                add_host_routes(&hr, &nhr, &cap, gw_hosts[g], &rl, b->mesh);
         }
         free(rl.items);
     }
+    free(gw_hosts);
     size_t *vh = ms_xcalloc(nhr ? nhr : 1, sizeof(*vh));
     for (size_t k = 0; k < nhr; k++) {
         if (!b->mesh)

@@ -538,6 +538,38 @@ static void test_gateway_server_hosts(void **state)
     world_fini(&w);
 }
 
+/* A "*" VS host on a Gateway with many server hosts binds every one of them
+ * (there is no cap on the hosts a Gateway admits). */
+static void test_gateway_many_server_hosts(void **state)
+{
+    (void)state;
+    char yaml[4096];
+    size_t n = (size_t)snprintf(yaml, sizeof yaml, "%s",
+                                SVC("svc1") "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                                "metadata: {name: gw}\nspec:\n  selector: {istio: ingressgateway}\n"
+                                "  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n"
+                                "    hosts: [");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(yaml + n, sizeof yaml - n, "%sh%d.example.com", i ? ", " : "", i);
+    snprintf(yaml + n, sizeof yaml - n, "%s",
+             "]\n---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+             "metadata: {name: vs1}\nspec:\n  hosts: [\"*\"]\n"
+             "  gateways: [gw]\n  http: [{route: [{destination: {host: svc1}}]}]\n");
+    world w;
+    world_init(&w);
+    world_load_text(&w, "t.yaml", yaml);
+    world_build(&w, "default/gw", "istio-system", NULL, false);
+    for (int i = 0; i < 40; i++) {
+        char host[64];
+        snprintf(host, sizeof host, "h%d.example.com", i);
+        pol_route_result r;
+        decide(&w, &(req_spec){host, "/"}, NULL, &r);
+        assert_int_equal(r.action, POL_ROUTE_FORWARD);
+        assert_string_equal(r.vs->meta.name, "vs1");
+    }
+    world_fini(&w);
+}
+
 /* Rewrites as Envoy applies Istio's translation: prefix replaced (query kept),
  * an exact match's whole path, a regex match's whole path, "/" for a rule
  * without a uri match, regex_rewrite with captures, authority. */
@@ -663,6 +695,7 @@ int main(void)
         cmocka_unit_test(test_delegate_one_level),
         cmocka_unit_test(test_gateway_binding),
         cmocka_unit_test(test_gateway_server_hosts),
+        cmocka_unit_test(test_gateway_many_server_hosts),
         cmocka_unit_test(test_rewrite),
         cmocka_unit_test(test_bookinfo_jason),
         cmocka_unit_test(test_bookinfo_90_10),
