@@ -64,8 +64,7 @@ void mdl_mesh_destroy(mdl_mesh *m)
     free(m->workloads);
     mdl__routes_free(m->ingress_routes);
     mdl__egress_free(m);
-    free(m->route_policies);
-    free(m->vs_policy_base);
+    pol_route_policies_fini(&m->policies);
     for (size_t i = 0; i < m->nservices; i++) {
         free(m->services[i].fqdn);
         free(m->services[i].pods);

@@ -37,6 +37,7 @@
 #include "policy/lb.h"
 #include "policy/retry.h"
 #include "policy/route.h"
+#include "policy/route_policy.h"
 #include "policy/timeout.h"
 #include "sim/dist.h"
 #include "sim/pool.h"
@@ -217,14 +218,6 @@ static inline sim_time mdl_sample_ns(const sim_dist *d, sim_rng *rng)
 
 #define MDL_REQUEST_BYTES 512 /* a request on the wire, headers included */
 
-/* Retry policy and timeouts of one VirtualService HTTP route (or of the
- * default route), mapped once from the Istio API as Istio's translation does. */
-typedef struct mdl_route_policy {
-    pol_retry_policy retry;
-    pol_timeouts timeouts;
-    pol_fault_config fault; /* the route's fault filter config (none: no parts) */
-} mdl_route_policy;
-
 typedef enum mdl_route_action {
     MDL_ROUTE_FORWARD,  /* to svc (and subset) */
     MDL_ROUTE_LOCAL,    /* answered by the proxy itself: status (404 NR, redirect, direct response) */
@@ -236,7 +229,7 @@ typedef struct mdl_route {
     pol_flags flags;         /* LOCAL: NR ... */
     mdl_service *svc;        /* FORWARD */
     const char *subset;      /* FORWARD; NULL: whole service */
-    const mdl_route_policy *policy; /* retries, timeouts, fault; NULL for no route */
+    const pol_route_policy *policy; /* retries, timeouts, fault; NULL for no route */
     const char *vs_name;     /* VirtualService name, or NULL */
 } mdl_route;
 
@@ -408,9 +401,7 @@ struct mdl_mesh {
     sim_rng net_rng;
     struct mdl_routes *ingress_routes; /* owned: the ingress gateway's tables */
     struct mdl_inbound *gateway_filters; /* owned: its local rate limits (inbound.c) */
-    mdl_route_policy *route_policies;  /* owned: one per VirtualService HTTP route, in order */
-    size_t *vs_policy_base;            /* owned: index of each VirtualService's first route */
-    mdl_route_policy default_policy;   /* routes without a VirtualService rule */
+    pol_route_policies policies; /* every VirtualService HTTP route's, mapped once (routing.c) */
     /* objects */
     sim_pool req_pool, job_pool;
     mdl_results results;

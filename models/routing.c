@@ -15,7 +15,7 @@
  *
  * Work done once, not per request: every VirtualService HTTP route's retry
  * policy and timeouts are mapped from the Istio API when the mesh is built
- * (policy/istio_map.c), and each route target's model service is looked up
+ * (policy/route_policy.c), and each route target's model service is looked up
  * the first time it is used and remembered by the table.
  */
 #include <stdlib.h>
@@ -24,7 +24,7 @@
 #include "base/alloc.h"
 #include "models/mesh_int.h"
 #include "policy/host.h"
-#include "policy/istio_map.h"
+#include "policy/route_policy.h"
 
 typedef struct table {
     const pol_gateway *gw; /* gateway tables only */
@@ -116,36 +116,9 @@ static struct mdl_routes *gateway_routes(mdl_mesh *m, const char *label)
     return rt;
 }
 
-static void build_policies(mdl_mesh *m)
-{
-    const struct cfg_k8s_istio *k = m->k8s;
-    size_t total = 0;
-    m->vs_policy_base = ms_xcalloc(k->nvirtual_services + 1, sizeof *m->vs_policy_base);
-    for (size_t i = 0; i < k->nvirtual_services; i++) {
-        m->vs_policy_base[i] = total;
-        total += k->virtual_services[i].nhttp;
-    }
-    m->route_policies = ms_xcalloc(total ? total : 1, sizeof *m->route_policies);
-    for (size_t i = 0; i < k->nvirtual_services; i++) {
-        const pol_virtual_service *vs = &k->virtual_services[i];
-        for (size_t h = 0; h < vs->nhttp; h++) {
-            const pol_http_route *http = &vs->http[h];
-            mdl_route_policy *p = &m->route_policies[m->vs_policy_base[i] + h];
-            pol_istio_map_retry(&http->retries, false, &p->retry);
-            pol_timeout_config tc = pol_istio_map_timeouts(&http->timeout, &http->retries);
-            p->timeouts = pol_timeout_compute(&tc, false, 0);
-            pol_istio_map_fault(&http->fault, &p->fault); /* names checked by the decoder */
-        }
-    }
-    pol_istio_map_retry(NULL, false, &m->default_policy.retry);
-    pol_timeout_config tc = pol_istio_map_timeouts(NULL, NULL);
-    m->default_policy.timeouts = pol_timeout_compute(&tc, false, 0);
-    pol_istio_map_fault(NULL, &m->default_policy.fault);
-}
-
 void mdl__routes_build(mdl_mesh *m)
 {
-    build_policies(m);
+    pol_route_policies_init(&m->policies, m->k8s->virtual_services, m->k8s->nvirtual_services);
     pol_route_inputs in;
     for (size_t w = 0; w < m->nworkloads; w++) {
         mdl_workload *wl = &m->workloads[w];
@@ -251,22 +224,6 @@ static mdl_service *target_service(mdl_mesh *m, struct mdl_routes *rt, const pol
     return e->svc;
 }
 
-/* The mapped policy of the HTTP route `http` (which belongs to `vs` or, for a
- * delegated route, to another VirtualService). */
-static const mdl_route_policy *route_policy(const mdl_mesh *m, const pol_virtual_service *vs,
-                                            const pol_http_route *http)
-{
-    const struct cfg_k8s_istio *k = m->k8s;
-    if (!http)
-        return &m->default_policy;
-    if (!vs || http < vs->http || http >= vs->http + vs->nhttp)
-        for (vs = k->virtual_services; vs < k->virtual_services + k->nvirtual_services; vs++)
-            if (http >= vs->http && http < vs->http + vs->nhttp)
-                break;
-    size_t i = (size_t)(vs - k->virtual_services);
-    return &m->route_policies[m->vs_policy_base[i] + (size_t)(http - vs->http)];
-}
-
 static void local(mdl_route *out, int status, pol_flags flags)
 {
     out->action = MDL_ROUTE_LOCAL;
@@ -305,7 +262,7 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
     pol_route_decide(t->routes, t->scratch, &req, &rng, &res);
     out->vs_name = res.vs ? res.vs->meta.name : NULL;
     if (res.action != POL_ROUTE_NO_ROUTE)
-        out->policy = route_policy(m, res.vs, res.route); /* its fault applies to local replies too */
+        out->policy = pol_route_policies_find(&m->policies, res.vs, res.route); /* its fault applies to local replies too */
     switch (res.action) {
     case POL_ROUTE_FORWARD:
         out->svc = target_service(m, rt, res.dest);
@@ -345,7 +302,7 @@ void mdl__route(mdl_mesh *m, mdl_req *r, mdl_route *out)
         }
         out->action = MDL_ROUTE_FORWARD;
         out->subset = NULL;
-        out->policy = &m->default_policy;
+        out->policy = &m->policies.fallback;
         r->up_path = r->path;
         r->up_host = r->host;
         return;

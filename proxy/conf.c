@@ -214,46 +214,10 @@ static void cluster_free(px_conf *c, px_cluster *cl)
     free(cl->service_ns);
 }
 
-static void build_policies(px_conf *c)
-{
-    const struct cfg_k8s_istio *k = c->bundle.mesh;
-    size_t total = 0;
-    c->vs_base = ms_xcalloc(k->nvirtual_services + 1, sizeof *c->vs_base);
-    for (size_t i = 0; i < k->nvirtual_services; i++) {
-        c->vs_base[i] = total;
-        total += k->virtual_services[i].nhttp;
-    }
-    c->policies = ms_xcalloc(total ? total : 1, sizeof *c->policies);
-    for (size_t i = 0; i < k->nvirtual_services; i++) {
-        const pol_virtual_service *vs = &k->virtual_services[i];
-        for (size_t h = 0; h < vs->nhttp; h++) {
-            const pol_http_route *http = &vs->http[h];
-            px_route_policy *p = &c->policies[c->vs_base[i] + h];
-            pol_istio_map_retry(&http->retries, false, &p->retry);
-            pol_timeout_config tc = pol_istio_map_timeouts(&http->timeout, &http->retries);
-            p->timeouts = pol_timeout_compute(&tc, false, 0);
-            pol_istio_map_fault(&http->fault, &p->fault);
-        }
-    }
-    pol_istio_map_retry(NULL, false, &c->default_policy.retry);
-    pol_timeout_config tc = pol_istio_map_timeouts(NULL, NULL);
-    c->default_policy.timeouts = pol_timeout_compute(&tc, false, 0);
-}
-
 const px_route_policy *px_conf_policy(const px_conf *c, const pol_virtual_service *vs,
                                       const pol_http_route *http)
 {
-    const struct cfg_k8s_istio *k = c->bundle.mesh;
-    if (!http)
-        return &c->default_policy;
-    if (!vs || http < vs->http || http >= vs->http + vs->nhttp)
-        for (vs = k->virtual_services; vs < k->virtual_services + k->nvirtual_services; vs++)
-            if (http >= vs->http && http < vs->http + vs->nhttp)
-                break;
-    if (vs >= k->virtual_services + k->nvirtual_services)
-        return &c->default_policy;
-    size_t i = (size_t)(vs - k->virtual_services);
-    return &c->policies[c->vs_base[i] + (size_t)(http - vs->http)];
+    return pol_route_policies_find(&c->policies, vs, http);
 }
 
 px_cluster *px_conf_cluster_for(px_conf *c, const pol_route_target *t)
@@ -278,8 +242,7 @@ static void conf_free(px_conf *c)
     free(c->scratch);
     pol_route_table_destroy(c->routes);
     free(c->services);
-    free(c->policies);
-    free(c->vs_base);
+    pol_route_policies_fini(&c->policies);
     for (size_t i = 0; i < c->npaths; i++)
         free(c->paths[i]);
     free(c->paths);
@@ -361,7 +324,7 @@ px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, con
     free(owned);
     if (ms_diag_error_count(d))
         goto fail;
-    build_policies(c);
+    pol_route_policies_init(&c->policies, k->virtual_services, k->nvirtual_services);
     pol_route_inputs in = {
         .vs = k->virtual_services, .nvs = k->nvirtual_services,
         .dr = k->destination_rules, .ndr = k->ndestination_rules,

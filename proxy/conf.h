@@ -33,6 +33,7 @@
 #include "policy/outlier.h"
 #include "policy/retry.h"
 #include "policy/route.h"
+#include "policy/route_policy.h"
 #include "policy/timeout.h"
 
 typedef struct px_uconn px_uconn;
@@ -103,11 +104,7 @@ typedef struct px_cluster {
     px_cluster_w *w;
 } px_cluster;
 
-typedef struct px_route_policy {
-    pol_retry_policy retry;
-    pol_timeouts timeouts;
-    pol_fault_config fault; /* has_delay / has_abort false: none */
-} px_route_policy;
+typedef pol_route_policy px_route_policy; /* policy/route_policy.h */
 
 typedef struct px_conf {
     _Atomic int refs;
@@ -121,9 +118,7 @@ typedef struct px_conf {
     size_t nservices;
     pol_route_table *routes;
     pol_route_scratch **scratch; /* per worker */
-    px_route_policy *policies;   /* per VS http route */
-    size_t *vs_base;
-    px_route_policy default_policy;
+    pol_route_policies policies; /* every VS http route's, mapped once */
     px_cluster *clusters;
     size_t nclusters;
     char **paths;
