@@ -1,9 +1,12 @@
 /*
- * suggest.c - edit distance and the closest known name, for "did you mean".
+ * suggest.c - edit distance and the closest known name, for "did you mean",
+ * and the one way an unknown name is reported with it.
  */
 #include "base/suggest.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Levenshtein distance (case-insensitive), capped at `cap` (returns cap when
@@ -57,4 +60,23 @@ const char *ms_suggest(const char *word, const char *const *candidates, size_t n
         }
     }
     return best;
+}
+
+void ms_suggest_report(ms_diag *d, ms_pos pos, const char *word, const char *const *names, size_t n,
+                       const char *expected, const char *prefix, ...)
+{
+    /* ms_diag keeps at most 1023 bytes of a message body, so a prefix cut to
+     * this size gives the same stored text as formatting it in one go. */
+    char head[1024];
+    va_list ap;
+    va_start(ap, prefix);
+    vsnprintf(head, sizeof head, prefix, ap);
+    va_end(ap);
+    const char *near = ms_suggest(word, names, n);
+    if (near)
+        ms_diag_error(d, pos, "%s; did you mean \"%s\"?", head, near);
+    else if (expected)
+        ms_diag_error(d, pos, "%s; expected %s", head, expected);
+    else
+        ms_diag_error(d, pos, "%s", head);
 }

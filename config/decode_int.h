@@ -32,14 +32,6 @@
 int cfg__expect_fields(const cfg_node *n, ms_diag *d, const char *what, const char *const *known,
                        size_t nknown);
 
-/* Report that `word`, at `pos`, is none of names[0..n-1]: the message is the
- * printf-style PREFIX followed by
- *     ; did you mean "NEAR"?   when a name is close to `word` (ms_suggest),
- *     ; expected EXPECTED      otherwise, when `expected` is not NULL,
- * and by nothing more otherwise. */
-void cfg__report_unknown(ms_diag *d, ms_pos pos, const char *word, const char *const *names,
-                         size_t n, const char *expected, const char *prefix, ...)
-    MS_PRINTF(7, 8);
 
 /* `lead` then names[0..n-1] joined by ", ", with `last` before the final name
  * (" or " gives "a, b or c"), into buf (cut to fit).  Returns buf. */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/suggest.h"
 #include "config/doc_int.h"
 #include "config/units_int.h"
 #include "config/yaml_int.h"
@@ -146,7 +147,7 @@ int cfg__enum(cfg__doc *c, const cfg_node *n, const char *what, const char *cons
         return 0;
     }
     char list[512];
-    cfg__report_unknown(c->d, n->pos, s, names, nnames,
+    ms_suggest_report(c->d, n->pos, s, names, nnames,
                         cfg__join(list, sizeof list, "", names, nnames, " or "),
                         "unknown %s \"%s\"", what, s);
     return -1;
@@ -258,7 +259,7 @@ int cfg_meshsim_decode(struct cfg_meshsim *m, cfg_loader *l, const cfg_doc *doc,
     if (k < 0) {
         char supported[256];
         cfg__join(supported, sizeof supported, "", kind_names, CFG_COUNT(decoders), " or ");
-        cfg__report_unknown(d, kpos, kind, kind_names, CFG_COUNT(kind_names), supported,
+        ms_suggest_report(d, kpos, kind, kind_names, CFG_COUNT(kind_names), supported,
                             "unknown meshsim kind \"%s\"", kind);
         return 1;
     }

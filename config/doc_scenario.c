@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "config/doc_int.h"
 #include "config/units_int.h"
 
@@ -114,7 +115,7 @@ static int parse_metric(cfg__doc *c, const cfg_node *n, cfg_assertion_spec *a)
         names[i] = metrics[i].name;
     names[NMETRICS] = "latency.p99";
     names[NMETRICS + 1] = "latency.p50";
-    cfg__report_unknown(c->d, n->pos, s, names, NMETRICS + 2,
+    ms_suggest_report(c->d, n->pos, s, names, NMETRICS + 2,
                         "latency.pNN, latency.mean, latency.max, error_rate, success_rate, rps, "
                         "requests, retries, timeouts, ejections, responses{code=N} or "
                         "responses{flag=F}",

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/suggest.h"
 #include "config/istio_int.h"
 #include "config/units.h"
 
@@ -152,7 +153,7 @@ int cfg__i_enum(const cfg_node *n, ms_diag *d, const char *field, const char *co
     if (i >= 0)
         return i;
     char list[512];
-    cfg__report_unknown(d, n->pos, s, names, nnames,
+    ms_suggest_report(d, n->pos, s, names, nnames,
                         cfg__join(list, sizeof list, "one of ", names, nnames, ", "),
                         "invalid value \"%s\" for field \"%s\"", s, field);
     return -1;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "base/alloc.h"
+#include "base/suggest.h"
 #include "config/istio_int.h"
 #include "config/units.h"
 
@@ -36,7 +37,7 @@ static void decode_port(const cfg_node *n, ms_diag *d, pol_port *p)
         for (size_t i = 0; !ok && i < CFG_COUNT(protocols); i++)
             ok = strcasecmp(protocols[i], p->protocol) == 0;
         if (!ok)
-            cfg__report_unknown(d, v->pos, p->protocol, protocols, CFG_COUNT(protocols), NULL,
+            ms_suggest_report(d, v->pos, p->protocol, protocols, CFG_COUNT(protocols), NULL,
                                 "invalid value \"%s\" for field \"protocol\"", p->protocol);
     }
     p->name = cfg__i_opt_string(n, "name", d);

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "config/decode_int.h"
 #include "config/units_int.h"
 
@@ -466,7 +467,7 @@ int cfg_check_fields(const cfg_node *n, ms_diag *d, const char *const *known, si
         if (j < nknown)
             continue;
         unknown++;
-        cfg__report_unknown(d, k->pos, name, known, nknown, NULL, "unknown field \"%s\"", name);
+        ms_suggest_report(d, k->pos, name, known, nknown, NULL, "unknown field \"%s\"", name);
     }
     return unknown;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "base/suggest.h"
 #include "config/units.h"
 #include "config/decode_int.h"
 #include "config/units_int.h"
@@ -175,7 +176,7 @@ int cfg_read_dist(const cfg_node *n, ms_diag *d, ms_dist_spec *out)
         const char *names[NKINDS];
         for (size_t i = 0; i < NKINDS; i++)
             names[i] = kinds[i].name;
-        cfg__report_unknown(d, kn->pos, kname, names, NKINDS, KINDS_EXPECTED,
+        ms_suggest_report(d, kn->pos, kname, names, NKINDS, KINDS_EXPECTED,
                             "unknown distribution \"%s\"", kname);
         return -1;
     }

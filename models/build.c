@@ -292,13 +292,9 @@ static int check_calls(mdl_mesh *m)
                 const cfg_call_spec *call = &s->calls[st].calls[c];
                 if (mdl__service_by_host(m, call->host.str, w->ns))
                     continue;
-                const char *sug = ms_suggest(call->host.str, names, m->nservices);
-                ms_pos pos = call->host.node ? call->host.node->pos : call->pos;
-                if (sug)
-                    ms_diag_error(m->diag, pos, "host \"%s\" is not a Service of the scenario; did you mean \"%s\"?",
-                                  call->host.str, sug);
-                else
-                    ms_diag_error(m->diag, pos, "host \"%s\" is not a Service of the scenario", call->host.str);
+                ms_suggest_report(m->diag, call->host.node ? call->host.node->pos : call->pos, call->host.str,
+                                  names, m->nservices, NULL, "host \"%s\" is not a Service of the scenario",
+                                  call->host.str);
                 err = -1;
             }
         }

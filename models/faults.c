@@ -137,13 +137,8 @@ static int check_scope(mdl_mesh *m, const cfg_fault_spec *f, const cfg_scope *s)
                      : s->kind == CFG_SCOPE_NODE ? nd->name
                                                  : m->zones[nd->zone].region;
     }
-    const char *sug = ms_suggest(s->name.str, names, n);
-    ms_pos pos = s->name.node ? s->name.node->pos : f->pos;
-    if (sug)
-        ms_diag_error(m->diag, pos, "%s \"%s\" is not a %s of the Cluster; did you mean \"%s\"?", what,
-                      s->name.str, what, sug);
-    else
-        ms_diag_error(m->diag, pos, "%s \"%s\" is not a %s of the Cluster", what, s->name.str, what);
+    ms_suggest_report(m->diag, s->name.node ? s->name.node->pos : f->pos, s->name.str, names, n, NULL,
+                      "%s \"%s\" is not a %s of the Cluster", what, s->name.str, what);
     free(names);
     return -1;
 }
@@ -201,13 +196,8 @@ static int build_one(mdl_mesh *m, mdl_fault *f, size_t index)
             }
         }
         if (!found) {
-            const char *sug = ms_suggest(s->node.str, names, m->nnodes);
-            ms_pos pos = s->node.node ? s->node.node->pos : s->pos;
-            if (sug)
-                ms_diag_error(m->diag, pos, "node \"%s\" is not a node of the Cluster; did you mean \"%s\"?",
-                              s->node.str, sug);
-            else
-                ms_diag_error(m->diag, pos, "node \"%s\" is not a node of the Cluster", s->node.str);
+            ms_suggest_report(m->diag, s->node.node ? s->node.node->pos : s->pos, s->node.str, names, m->nnodes,
+                              NULL, "node \"%s\" is not a node of the Cluster", s->node.str);
             err = -1;
         }
         free(names);
