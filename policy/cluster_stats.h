@@ -84,6 +84,15 @@ static inline uint64_t pol_stat_value(const void *stats, const pol_stat_desc *d)
     return *(const uint64_t *)(const void *)((const char *)stats + d->offset);
 }
 
+/* Zero every counter a table describes, leaving its gauges (Envoy's
+ * /reset_counters). */
+static inline void pol_stats_zero_counters(void *stats, const pol_stat_desc *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].kind == POL_STAT_COUNTER)
+            *(uint64_t *)(void *)((char *)stats + t[i].offset) = 0;
+}
+
 #define POL_CS_(f, k) {#f, offsetof(pol_cluster_stats, f), POL_STAT_##k}
 
 /* The table of every pol_cluster_stats field, in struct order; *n receives its

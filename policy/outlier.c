@@ -503,4 +503,11 @@ double pol_outlier_success_rate_threshold(const pol_outlier *det) { return det->
 
 const pol_outlier_stats *pol_outlier_stats_get(const pol_outlier *det) { return &det->stats; }
 
+void pol_outlier_reset_counters(pol_outlier *det)
+{
+    size_t n;
+    const pol_stat_desc *t = pol_outlier_stats_table(&n);
+    pol_stats_zero_counters(&det->stats, t, n);
+}
+
 const pol_outlier_config *pol_outlier_config_get(const pol_outlier *det) { return &det->cfg; }

@@ -151,6 +151,9 @@ double pol_outlier_host_success_rate(const pol_outlier *det, uint32_t host);
 /* The success-rate ejection threshold computed at the last sweep (-1: none). */
 double pol_outlier_success_rate_threshold(const pol_outlier *det);
 const pol_outlier_stats *pol_outlier_stats_get(const pol_outlier *det);
+/* Zero the counters of the stats (ejections_active, a gauge, stays); nothing
+ * else of the detector changes. */
+void pol_outlier_reset_counters(pol_outlier *det);
 const pol_outlier_config *pol_outlier_config_get(const pol_outlier *det);
 
 #endif

@@ -62,6 +62,9 @@ typedef struct pol_ratelimit {
     int64_t _last_fill_ns;
 } pol_ratelimit;
 
+/* Zero the filter's counters (Envoy's /reset_counters); the bucket stays. */
+static inline void pol_ratelimit_reset_stats(pol_ratelimit *rl) { rl->stats = (pol_ratelimit_stats){0}; }
+
 /* Start a full bucket at start_ns.  cfg is copied and must pass the check. */
 void pol_ratelimit_init(pol_ratelimit *rl, const pol_ratelimit_config *cfg, int64_t start_ns);
 

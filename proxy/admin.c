@@ -1,7 +1,11 @@
 /*
- * admin.c - the admin port (Envoy's admin is the reference, 2f): GET /ready,
- * /stats/prometheus, /clusters, /config_dump, and / (the list).  Runs on the
- * server's main thread; one request per connection, answered and closed.
+ * admin.c - the admin port (Envoy's admin is the reference, 2f): /ready,
+ * /stats, /stats/prometheus, /clusters, /config_dump, /server_info, /help
+ * (and /), and the mutations, POST only as in Envoy (another method gets
+ * 405 "Method GET not allowed, POST required."): /healthcheck/fail,
+ * /healthcheck/ok, /drain_listeners[?graceful][&skip_exit], /reset_counters.
+ * Runs on the server's main thread; one request per connection, answered and
+ * closed.
  * Bind it to localhost: it has no authentication.
  */
 #define _GNU_SOURCE 1 /* accept4 */
@@ -171,44 +175,207 @@ static void respond(admin_conn *a, int status, const char *type, px_buf *body)
     px_buf_append(&a->out, px_buf_data(body), px_buf_size(body));
 }
 
+/* Is `name` among the query's parameters (with or without a value)? */
+static bool has_param(pol_slice query, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = query.p, *end = query.p + query.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        if ((size_t)(e - p) >= nl && !memcmp(p, name, nl) && (p + nl == e || p[nl] == '='))
+            return true;
+        p = e + 1;
+    }
+    return false;
+}
+
+/* Envoy's server state: DRAINING once the health check failed (or, here,
+ * once SIGTERM began the drain), else LIVE. */
+static bool live(px_server *s) { return !atomic_load(&s->draining) && !atomic_load(&s->hc_failed); }
+
+typedef struct admin_req {
+    px_server *srv;
+    px_conf *conf; /* held, or NULL */
+    pol_slice query;
+    px_buf *body;
+    const char *type; /* content type; text/plain unless set */
+} admin_req;
+
+static int h_help(admin_req *q);
+
+static int h_clusters(admin_req *q)
+{
+    if (q->conf)
+        clusters_text(q->conf, q->body);
+    return 200;
+}
+
+static int h_config_dump(admin_req *q)
+{
+    if (q->conf)
+        config_dump(q->srv, q->conf, q->body);
+    q->type = "application/json";
+    return 200;
+}
+
+static int h_drain_listeners(admin_req *q)
+{
+    px_server_drain_listeners(q->srv, has_param(q->query, "graceful"), has_param(q->query, "skip_exit"));
+    px_buf_puts(q->body, "OK\n");
+    return 200;
+}
+
+static int h_hc_fail(admin_req *q)
+{
+    atomic_store(&q->srv->hc_failed, true);
+    px_buf_puts(q->body, "OK\n");
+    return 200;
+}
+
+static int h_hc_ok(admin_req *q)
+{
+    atomic_store(&q->srv->hc_failed, false);
+    px_buf_puts(q->body, "OK\n");
+    return 200;
+}
+
+static int h_ready(admin_req *q)
+{
+    bool ok = live(q->srv);
+    px_buf_puts(q->body, ok ? "LIVE\n" : "DRAINING\n");
+    return ok ? 200 : 503;
+}
+
+static int h_reset_counters(admin_req *q)
+{
+    px_metrics_reset_counters(q->srv, q->conf);
+    px_buf_puts(q->body, "OK\n");
+    return 200;
+}
+
+static int h_server_info(admin_req *q)
+{
+    px_server *s = q->srv;
+    char line[256];
+    int64_t up = (px_clock_ns() - s->start_ns) / 1000000000;
+    px_buf_puts(q->body, "{\"version\": ");
+    json_str(q->body, s->opt.version ? s->opt.version : "unknown");
+    snprintf(line, sizeof line,
+             ", \"state\": \"%s\", \"uptime_current_epoch\": \"%llds\", \"uptime_all_epochs\": \"%llds\", "
+             "\"command_line_options\": {\"concurrency\": %d, \"drain_time\": \"%llds\", \"mode\": ",
+             live(s) ? "LIVE" : "DRAINING", (long long)up, (long long)up, s->nworkers,
+             (long long)(s->opt.drain_timeout_ns / 1000000000));
+    px_buf_puts(q->body, line);
+    json_str(q->body, s->opt.gateway ? "gateway" : "sidecar");
+    px_buf_puts(q->body, ", \"gateway\": ");
+    if (s->opt.gateway)
+        json_str(q->body, s->opt.gateway);
+    else
+        px_buf_puts(q->body, "null");
+    px_buf_puts(q->body, ", \"namespace\": ");
+    json_str(q->body, s->opt.ns);
+    px_buf_puts(q->body, ", \"config_paths\": [");
+    for (size_t i = 0; i < s->opt.npaths; i++) {
+        if (i)
+            px_buf_puts(q->body, ", ");
+        json_str(q->body, s->opt.paths[i]);
+    }
+    snprintf(line, sizeof line, "]}, \"configuration_generation\": %llu}\n",
+             (unsigned long long)(q->conf ? q->conf->generation : 0));
+    px_buf_puts(q->body, line);
+    q->type = "application/json";
+    return 200;
+}
+
+static int h_stats(admin_req *q)
+{
+    return px_stats_text(q->srv, q->conf, q->body) == 0 ? 200 : 500;
+}
+
+static int h_prometheus(admin_req *q)
+{
+    px_metrics_prometheus(q->srv, q->conf, q->body);
+    q->type = "text/plain; version=0.0.4";
+    return 200;
+}
+
+/* The handlers, sorted by path as /help lists them.  `mutates`: POST only
+ * (Envoy's admin answers any other method 405). */
+static const struct admin_handler {
+    const char *path, *help;
+    bool mutates;
+    int (*fn)(admin_req *q);
+    const char *params; /* help lines of the query parameters */
+} handlers[] = {
+    {"/clusters", "upstream cluster status", false, h_clusters, NULL},
+    {"/config_dump", "dump current configuration (JSON)", false, h_config_dump, NULL},
+    {"/drain_listeners", "drain listeners", true, h_drain_listeners,
+     "      graceful: When draining listeners, enter a graceful drain period (--drain-timeout) prior to closing "
+     "listeners\n      skip_exit: When draining listeners, do not stop accepting after the drain period\n"},
+    {"/healthcheck/fail", "cause the server to fail health checks", true, h_hc_fail, NULL},
+    {"/healthcheck/ok", "cause the server to pass health checks", true, h_hc_ok, NULL},
+    {"/help", "print out list of admin commands", false, h_help, NULL},
+    {"/ready", "print server state, return 200 if LIVE, otherwise return 503", false, h_ready, NULL},
+    {"/reset_counters", "reset all counters to zero", true, h_reset_counters, NULL},
+    {"/server_info", "print server version/status information", false, h_server_info, NULL},
+    {"/stats", "print server stats", false, h_stats, NULL},
+    {"/stats/prometheus", "print server stats in prometheus format", false, h_prometheus, NULL},
+};
+
+static void help_text(px_buf *b)
+{
+    char line[256];
+    px_buf_puts(b, "admin commands are:\n");
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++) {
+        snprintf(line, sizeof line, "  %s%s: %s\n", handlers[i].path, handlers[i].mutates ? " (POST)" : "",
+                 handlers[i].help);
+        px_buf_puts(b, line);
+        if (handlers[i].params)
+            px_buf_puts(b, handlers[i].params);
+    }
+}
+
+static int h_help(admin_req *q)
+{
+    help_text(q->body);
+    return 200;
+}
+
 static void handle(admin_conn *a, const px_http_msg *m)
 {
     px_server *s = a->srv;
     px_buf body = {0};
-    pol_slice path = m->target;
+    pol_slice path = m->target, query = {m->target.p + m->target.len, 0};
     for (size_t i = 0; i < path.len; i++)
-        if (path.p[i] == '?')
+        if (path.p[i] == '?') {
+            query = (pol_slice){path.p + i + 1, path.len - i - 1};
             path.len = i;
-    px_conf *c = current(s);
-    if (!px_slice_ieq(m->method, "get")) {
-        px_buf_puts(&body, "admin endpoints answer GET only\n");
-        respond(a, 400, "text/plain", &body);
-    } else if (px_slice_ieq(path, "/ready")) {
-        bool draining = atomic_load(&s->draining);
-        px_buf_puts(&body, draining ? "DRAINING\n" : "LIVE\n");
-        respond(a, draining ? 503 : 200, "text/plain", &body);
-    } else if (px_slice_ieq(path, "/stats/prometheus")) {
-        px_metrics_prometheus(s, c, &body);
-        respond(a, 200, "text/plain; version=0.0.4", &body);
-    } else if (px_slice_ieq(path, "/clusters")) {
-        if (c)
-            clusters_text(c, &body);
-        respond(a, 200, "text/plain", &body);
-    } else if (px_slice_ieq(path, "/config_dump")) {
-        if (c)
-            config_dump(s, c, &body);
-        respond(a, 200, "application/json", &body);
-    } else if (px_slice_ieq(path, "/") || px_slice_ieq(path, "/help")) {
-        px_buf_puts(&body, "admin commands are:\n  /clusters: upstream clusters, endpoints, health and ejection\n"
-                           "  /config_dump: the configuration in force\n  /ready: LIVE or DRAINING\n"
-                           "  /stats/prometheus: Istio and Envoy metrics\n");
-        respond(a, 200, "text/plain", &body);
-    } else {
-        px_buf_puts(&body, "unknown admin path\n");
+            break;
+        }
+    admin_req q = {.srv = s, .conf = current(s), .query = query, .body = &body, .type = "text/plain"};
+    const struct admin_handler *h = NULL;
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0] && !h; i++)
+        if (px_slice_ieq(path, handlers[i].path) && strlen(handlers[i].path) == path.len)
+            h = &handlers[i];
+    if (!h && px_slice_ieq(path, "/"))
+        h = &handlers[5]; /* "/" is Envoy's HTML home page; here the same list as /help */
+    if (!h) {
+        px_buf_puts(&body, "invalid path. ");
+        help_text(&body);
         respond(a, 404, "text/plain", &body);
+    } else if (h->mutates && !(m->method.len == 4 && !memcmp(m->method.p, "POST", 4))) {
+        char text[96];
+        snprintf(text, sizeof text, "Method %.*s not allowed, POST required.", (int)(m->method.len < 16 ? m->method.len : 16),
+                 m->method.p);
+        px_buf_puts(&body, text);
+        respond(a, 405, "text/plain", &body);
+    } else {
+        int status = h->fn(&q);
+        respond(a, status, q.type, &body);
     }
-    if (c)
-        px_conf_unref(c);
+    if (q.conf)
+        px_conf_unref(q.conf);
     px_buf_free(&body);
 }
 

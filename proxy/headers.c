@@ -26,6 +26,7 @@ const char *px_reason(int status)
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
@@ -267,7 +268,7 @@ int px_headers_response(px_req *r, const px_http_msg *m)
         rc |= px_buf_append(b, "\r\n", 2);
     }
     r->resp_chunked = false;
-    bool close_down = !r->keep_alive || dc->closing || r->w->draining;
+    bool close_down = !r->keep_alive || dc->closing || px_worker_drain_close(r->w);
     if (m->body == PX_BODY_LENGTH) {
         n = snprintf(line, sizeof line, "content-length: %llu\r\n", (unsigned long long)m->content_length);
         rc |= px_buf_append(b, line, (size_t)n);

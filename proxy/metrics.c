@@ -20,7 +20,7 @@
 #include "base/hash.h"
 #include "proxy/server_int.h"
 
-static const double buckets_ms[PX_NBUCKETS] = {0.5,  1,    5,     10,    25,     50,     100,
+const double px_buckets_ms[PX_NBUCKETS] = {0.5,  1,    5,     10,    25,     50,     100,
                                                250,  500,  1000,  2500,  5000,   10000,  30000,
                                                60000, 300000, 600000, 1800000, 3600000};
 
@@ -92,10 +92,15 @@ void px_metrics_record(px_worker *w, const px_req *r, int64_t now)
     pthread_mutex_lock(&w->mmu);
     px_metric *m = lookup(&w->metrics, key, (size_t)n);
     if (m) {
+        if (!m->count || ms < m->min_ms)
+            m->min_ms = ms;
+        if (!m->count || ms > m->max_ms)
+            m->max_ms = ms;
         m->count++;
+        m->requests++;
         m->sum_ms += ms;
         size_t b = 0;
-        while (b < PX_NBUCKETS && ms > buckets_ms[b])
+        while (b < PX_NBUCKETS && ms > px_buckets_ms[b])
             b++;
         m->buckets[b]++;
     }
@@ -205,10 +210,8 @@ static void put_stat_groups(px_buf *out, const px_conf *c, const char *prefix, c
     }
 }
 
-int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
+px_metric *px_metrics_merged(px_server *s, size_t *nout)
 {
-    char line[512];
-    /* merged Istio metrics */
     size_t total = 0, k = 0;
     for (int i = 0; i < s->nworkers; i++) {
         pthread_mutex_lock(&s->workers[i].mmu);
@@ -217,7 +220,7 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     }
     px_metric *all = calloc(total + 1, sizeof *all);
     if (!all)
-        return -1;
+        return NULL;
     for (int i = 0; i < s->nworkers; i++) {
         px_worker *w = &s->workers[i];
         pthread_mutex_lock(&w->mmu);
@@ -225,30 +228,86 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
             if (w->metrics.items[j].key) {
                 all[k] = w->metrics.items[j];
                 all[k].key = strdup(w->metrics.items[j].key);
-                k++;
+                k += all[k].key != NULL;
             }
         pthread_mutex_unlock(&w->mmu);
     }
     qsort(all, k, sizeof *all, cmp_metric);
     size_t n = 0;
     for (size_t i = 0; i < k; i++) {
-        if (n && all[i].key && all[n - 1].key && !strcmp(all[n - 1].key, all[i].key)) {
-            all[n - 1].count += all[i].count;
-            all[n - 1].sum_ms += all[i].sum_ms;
+        px_metric *last = n ? &all[n - 1] : NULL;
+        if (last && !strcmp(last->key, all[i].key)) {
+            if (all[i].count && (!last->count || all[i].min_ms < last->min_ms))
+                last->min_ms = all[i].min_ms;
+            if (all[i].count && (!last->count || all[i].max_ms > last->max_ms))
+                last->max_ms = all[i].max_ms;
+            last->count += all[i].count;
+            last->requests += all[i].requests;
+            last->sum_ms += all[i].sum_ms;
             for (int b = 0; b <= PX_NBUCKETS; b++)
-                all[n - 1].buckets[b] += all[i].buckets[b];
+                last->buckets[b] += all[i].buckets[b];
             free(all[i].key);
         } else {
             all[n++] = all[i];
         }
     }
+    *nout = n;
+    return all;
+}
+
+void px_metrics_merged_free(px_metric *all, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(all[i].key);
+    free(all);
+}
+
+void px_metrics_reset_counters(px_server *s, px_conf *c)
+{
+    for (int i = 0; i < s->nworkers; i++) {
+        px_worker *w = &s->workers[i];
+        atomic_store(&w->downstream_rq_total, 0);
+        atomic_store(&w->downstream_cx_total, 0);
+        pthread_mutex_lock(&w->mmu);
+        for (size_t j = 0; j < w->metrics.cap; j++)
+            w->metrics.items[j].requests = 0;
+        w->fault_stats = (pol_fault_stats){0};
+        pthread_mutex_unlock(&w->mmu);
+    }
+    if (s->opt.rate_limit) {
+        pthread_mutex_lock(&s->rl_mu);
+        pol_ratelimit_reset_stats(&s->rl);
+        pthread_mutex_unlock(&s->rl_mu);
+    }
+    if (!c)
+        return;
+    size_t nst;
+    const pol_stat_desc *st = pol_cluster_stats_table(&nst);
+    for (size_t i = 0; i < c->nclusters; i++) {
+        px_cluster *cl = &c->clusters[i];
+        px_cluster_lock(cl);
+        pol_stats_zero_counters(&cl->stats, st, nst);
+        if (cl->od)
+            pol_outlier_reset_counters(cl->od);
+        px_cluster_unlock(cl);
+    }
+}
+
+int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
+{
+    char line[512];
+    /* merged Istio metrics */
+    size_t n = 0;
+    px_metric *all = px_metrics_merged(s, &n);
+    if (!all)
+        return -1;
     const char *ns = c ? c->ns : "default";
     px_buf_puts(out, "# HELP istio_requests_total Requests by source and destination.\n"
                      "# TYPE istio_requests_total counter\n");
     for (size_t i = 0; i < n; i++) {
         px_buf_puts(out, "istio_requests_total{");
-        put_istio_labels(out, all[i].key ? all[i].key : "", ns);
-        snprintf(line, sizeof line, "} %llu\n", (unsigned long long)all[i].count);
+        put_istio_labels(out, all[i].key, ns);
+        snprintf(line, sizeof line, "} %llu\n", (unsigned long long)all[i].requests);
         px_buf_puts(out, line);
     }
     px_buf_puts(out, "# HELP istio_request_duration_milliseconds Request duration.\n"
@@ -258,25 +317,23 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
         for (int b = 0; b <= PX_NBUCKETS; b++) {
             cum += all[i].buckets[b];
             px_buf_puts(out, "istio_request_duration_milliseconds_bucket{");
-            put_istio_labels(out, all[i].key ? all[i].key : "", ns);
+            put_istio_labels(out, all[i].key, ns);
             if (b < PX_NBUCKETS)
-                snprintf(line, sizeof line, ",le=\"%g\"} %llu\n", buckets_ms[b], (unsigned long long)cum);
+                snprintf(line, sizeof line, ",le=\"%g\"} %llu\n", px_buckets_ms[b], (unsigned long long)cum);
             else
                 snprintf(line, sizeof line, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
             px_buf_puts(out, line);
         }
         px_buf_puts(out, "istio_request_duration_milliseconds_sum{");
-        put_istio_labels(out, all[i].key ? all[i].key : "", ns);
+        put_istio_labels(out, all[i].key, ns);
         snprintf(line, sizeof line, "} %.3f\n", all[i].sum_ms);
         px_buf_puts(out, line);
         px_buf_puts(out, "istio_request_duration_milliseconds_count{");
-        put_istio_labels(out, all[i].key ? all[i].key : "", ns);
+        put_istio_labels(out, all[i].key, ns);
         snprintf(line, sizeof line, "} %llu\n", (unsigned long long)all[i].count);
         px_buf_puts(out, line);
     }
-    for (size_t i = 0; i < n; i++)
-        free(all[i].key);
-    free(all);
+    px_metrics_merged_free(all, n);
     /* downstream, fault filter, local rate limit */
     uint64_t rq = 0, cx = 0, delays = 0, aborts = 0;
     for (int i = 0; i < s->nworkers; i++) {

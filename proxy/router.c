@@ -316,7 +316,7 @@ void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body
     r->flags |= flags;
     if (!r->body_done || (extra_headers && strstr(extra_headers, "connection: close")))
         r->keep_alive = false; /* unread body bytes, or asked to */
-    if (r->w->draining)
+    if (px_worker_drain_close(r->w))
         r->keep_alive = false;
     bool asked_close = extra_headers && strstr(extra_headers, "connection: close");
     char head[512];

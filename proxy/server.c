@@ -156,6 +156,21 @@ static px_conf *load(px_server *s)
     return c;
 }
 
+/* /drain_listeners: this worker accepts no more connections; its idle ones
+ * close (the others after their response, which says "connection: close"),
+ * but the worker keeps running (no exit, unlike SIGTERM). */
+static void stop_listening(px_worker *w)
+{
+    px_io_set(w->loop, &w->listen_io, 0);
+    close(w->listen_io.fd);
+    w->listen_io.fd = -1;
+    for (px_dconn *dc = w->conns, *next; dc; dc = next) {
+        next = dc->next;
+        if (!dc->req)
+            px_dconn_close(dc);
+    }
+}
+
 static void worker_wake(px_loop *l, void *arg)
 {
     px_worker *w = arg;
@@ -172,6 +187,8 @@ static void worker_wake(px_loop *l, void *arg)
     }
     if (atomic_load(&s->draining) && !w->draining)
         px_worker_drain(w);
+    else if (atomic_load(&s->listeners_stopped) && w->listen_io.fd >= 0)
+        stop_listening(w);
 }
 
 static void *worker_main(void *arg)
@@ -229,6 +246,34 @@ static void on_drain_deadline(px_loop *l, px_timer *t)
         px_loop_wake(s->workers[i].loop);
 }
 
+static void stop_listeners(px_server *s)
+{
+    if (atomic_exchange(&s->listeners_stopped, true))
+        return;
+    fprintf(stderr, "meshproxy: listeners stopped\n");
+    for (int i = 0; i < s->nworkers; i++)
+        px_loop_wake(s->workers[i].loop);
+}
+
+static void on_listeners_timer(px_loop *l, px_timer *t) { stop_listeners(t->obj); }
+
+/* Envoy's ListenersHandler::handlerDrainListeners: the drain sequence starts
+ * at once (every response now closes its HTTP/1 connection); the listeners
+ * stop now, or at the end of the drain period when graceful, or never with
+ * skip_exit.  A second call while draining changes nothing. */
+void px_server_drain_listeners(px_server *s, bool graceful, bool skip_exit)
+{
+    if (atomic_exchange(&s->listeners_drain, true))
+        return;
+    fprintf(stderr, "meshproxy: draining listeners%s\n", graceful ? " (graceful)" : "");
+    if (skip_exit)
+        return;
+    if (graceful)
+        px_timer_start(s->loop, &s->listeners_timer, px_loop_now(s->loop) + s->opt.drain_timeout_ns);
+    else
+        stop_listeners(s);
+}
+
 static void on_signal(px_loop *l, px_io *io, uint32_t ev)
 {
     px_server *s = io->obj;
@@ -253,6 +298,7 @@ int px_server_run(const px_options *o)
     s->opt = *o;
     s->nworkers = o->workers > 0 ? o->workers : 1;
     s->log_fd = -1;
+    s->start_ns = px_clock_ns();
     s->admin_io.fd = s->signal_io.fd = -1;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->rl_mu, NULL);
@@ -306,6 +352,7 @@ int px_server_run(const px_options *o)
     s->signal_io = (px_io){.fd = sfd, .fn = on_signal, .obj = s};
     px_io_set(s->loop, &s->signal_io, EPOLLIN);
     px_timer_init(&s->drain_timer, on_drain_deadline, s);
+    px_timer_init(&s->listeners_timer, on_listeners_timer, s);
     start_od_timers(s);
     /* workers */
     for (int i = 0; i < s->nworkers; i++) {

@@ -34,6 +34,7 @@ typedef struct px_options {
     bool rate_limit;          /* local rate limit (Envoy's filter, 100 % enabled and enforced) */
     pol_ratelimit_config rl;
     int ready_fd;             /* >= 0: write "ready\n" there once listening (tests) */
+    const char *version;      /* for /server_info */
 } px_options;
 
 /* Defaults: listen 127.0.0.1:15001, admin 127.0.0.1:15000, 1 worker,

@@ -34,11 +34,13 @@ typedef struct px_dconn px_dconn;
 
 /* Istio request metrics for one label set. */
 #define PX_NBUCKETS 19
+extern const double px_buckets_ms[PX_NBUCKETS]; /* Envoy's default bucket bounds (metrics.c) */
 typedef struct px_metric {
     char *key;   /* "fqdn\x1fservice\x1fns\x1fversion\x1fcode\x1fflags" (owned) */
-    uint64_t count;
+    uint64_t count;    /* the duration histogram's samples */
+    uint64_t requests; /* istio_requests_total: a counter, zeroed by /reset_counters */
     uint64_t buckets[PX_NBUCKETS + 1]; /* last: +Inf */
-    double sum_ms;
+    double sum_ms, min_ms, max_ms;
 } px_metric;
 
 typedef struct px_metrics {
@@ -87,7 +89,21 @@ struct px_server {
     struct sockaddr_storage listen_sa;
     socklen_t listen_salen;
     uint64_t reloads_ok, reloads_failed;
+    int64_t start_ns;       /* px_clock_ns() at start (uptime) */
+    /* admin-driven draining (admin.c, server.c; Envoy's DrainManager): while
+     * either is set every HTTP/1 response carries "connection: close" */
+    _Atomic bool hc_failed;        /* POST /healthcheck/fail (until /healthcheck/ok) */
+    _Atomic bool listeners_drain;  /* POST /drain_listeners: the drain sequence began */
+    _Atomic bool listeners_stopped;/* the workers stop accepting (posted, then each closes) */
+    px_timer listeners_timer;      /* /drain_listeners?graceful: stop after the drain period */
 };
+
+/* Envoy's drainClose() for this worker's HTTP/1 connections: the response
+ * closes the connection (SIGTERM drain, failed health check, listener drain). */
+static inline bool px_worker_drain_close(const px_worker *w)
+{
+    return w->draining || atomic_load(&w->srv->hc_failed) || atomic_load(&w->srv->listeners_drain);
+}
 
 typedef enum px_req_state {
     RQ_HEAD,      /* head received, not dispatched yet */
@@ -294,6 +310,24 @@ void px_access_log(px_worker *w, const px_req *r, int64_t now);
 void px_metrics_free(px_metrics *m);
 /* Prometheus text of every worker's metrics and the clusters of c. */
 int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out);
+/* Every worker's Istio metrics merged by label set and sorted by key (keys
+ * owned by the array); *n receives the count.  NULL when memory ran out. */
+px_metric *px_metrics_merged(px_server *s, size_t *n);
+void px_metrics_merged_free(px_metric *all, size_t n);
+/* Zero every counter (not the gauges, not the histograms), as Envoy's
+ * /reset_counters does. */
+void px_metrics_reset_counters(px_server *s, px_conf *c);
+
+/* stats_text.c */
+/* Envoy's /stats text: counters and gauges "name: value" sorted by name,
+ * then histograms with their quantile summary.  0, or -1 out of memory. */
+int px_stats_text(px_server *s, px_conf *c, px_buf *out);
+
+/* server.c (main thread) */
+/* POST /drain_listeners: start the drain (responses close their connection);
+ * stop accepting now, or after the drain period when `graceful`, or never
+ * with `skip_exit`. */
+void px_server_drain_listeners(px_server *s, bool graceful, bool skip_exit);
 
 /* admin.c */
 void px_admin_accept(px_loop *l, px_io *io, uint32_t ev);

@@ -498,6 +498,32 @@ static inline char *fx_admin(int admin_port, const char *path)
     return s;
 }
 
+/* An admin request with any method: the whole response (head and body) in a
+ * malloc'd string; *status receives its status (-1: no answer). */
+static inline char *fx_admin_call(int admin_port, const char *method, const char *path, int *status)
+{
+    char raw[320];
+    snprintf(raw, sizeof raw, "%s %s HTTP/1.1\r\nHost: admin\r\ncontent-length: 0\r\n\r\n", method, path);
+    int fd = fx_connect(admin_port);
+    *status = -1;
+    if (fd < 0)
+        return strdup("");
+    send(fd, raw, strlen(raw), MSG_NOSIGNAL);
+    size_t cap = 1 << 16, len = 0;
+    char *s = malloc(cap);
+    ssize_t n;
+    while ((n = recv(fd, s + len, cap - len - 1, 0)) > 0) {
+        len += (size_t)n;
+        if (cap - len < 4096)
+            s = realloc(s, cap *= 2);
+    }
+    s[len] = 0;
+    close(fd);
+    if (len > 12 && !strncmp(s, "HTTP/1.1 ", 9))
+        *status = atoi(s + 9);
+    return s;
+}
+
 /* The value of the Prometheus sample whose line starts with `prefix`, or -1. */
 static inline long long fx_metric(const char *text, const char *prefix)
 {

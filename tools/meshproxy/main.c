@@ -37,7 +37,8 @@ static const char usage[] =
     "                           (default: a sidecar, VirtualServices bound to \"mesh\")\n"
     "  --seed N                 seed of the workers' random streams (default 1)\n"
     "  --access-log PATH        Envoy-format access log; \"-\" for stdout (default: none)\n"
-    "  --drain-timeout D        SIGTERM: longest wait for in-flight requests (default 5s)\n"
+    "  --drain-timeout D        SIGTERM: longest wait for in-flight requests; also the\n"
+    "                           drain period of /drain_listeners?graceful (default 5s)\n"
     "  --header-timeout D       time allowed to send a request head, else 408 (default 10s)\n"
     "  --max-body SIZE          request body limit, else 413 (default: none)\n"
     "  --retry-buffer SIZE      request body bytes kept for retries; a longer body is\n"
@@ -49,7 +50,8 @@ static const char usage[] =
     "\n"
     "signals: SIGHUP reloads the files (a broken file leaves the old configuration\n"
     "in force); SIGTERM or SIGINT drains and exits.\n"
-    "admin: /ready /stats/prometheus /clusters /config_dump\n";
+    "admin (Envoy's): /ready /stats /stats/prometheus /clusters /config_dump /server_info\n"
+    "/help; POST /healthcheck/fail /healthcheck/ok /drain_listeners[?graceful] /reset_counters\n";
 
 static int read_scalar(const char *opt, const char *s, int (*rd)(const cfg_node *, ms_diag *, void *),
                        void *out, ms_diag *d)
@@ -82,6 +84,7 @@ int main(int argc, char **argv)
 {
     px_options o;
     px_options_default(&o);
+    o.version = MESHSIM_VERSION;
     ms_diag *d = ms_diag_create();
     const char **paths = calloc((size_t)argc, sizeof *paths);
     size_t npaths = 0;

@@ -1,0 +1,236 @@
+/*
+ * stats_text.c - the admin port's /stats in Envoy's plain-text form: every
+ * counter and gauge as "name: value", sorted by name, then every histogram as
+ * "name: P0(interval,cumulative) P25(...) ... P100(...)" with Envoy's
+ * quantiles (0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100).
+ *
+ * Names follow Envoy's stats tree: cluster.<name>.<stat>,
+ * cluster.<name>.circuit_breakers.default.<gauge>,
+ * cluster.<name>.outlier_detection.<stat>, http.meshproxy.<stat> for the
+ * connection manager and its filters, server.<stat>; Istio's metrics carry
+ * their labels inside the name as Istio's stats filter encodes them
+ * ("label=.=value;.;" ... then the metric name).
+ *
+ * Histograms: the duration histogram keeps Envoy's bucket counts plus the
+ * smallest and largest sample, so P0 and P100 are exact and the others are
+ * interpolated linearly inside their bucket.  meshproxy has no stats sink,
+ * hence no flush interval: the interval values are "nan", as Envoy prints
+ * before its first flush.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/server_int.h"
+
+typedef struct stat_line {
+    char *name;
+    uint64_t value;
+} stat_line;
+
+typedef struct stat_list {
+    stat_line *items;
+    size_t n, cap;
+    bool oom;
+} stat_list;
+
+static void add(stat_list *l, const char *name, uint64_t v)
+{
+    if (l->oom)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        stat_line *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            l->oom = true;
+            return;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy) {
+        l->oom = true;
+        return;
+    }
+    l->items[l->n++] = (stat_line){copy, v};
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+    return strcmp(((const stat_line *)a)->name, ((const stat_line *)b)->name);
+}
+
+/* Istio's label encoding of one metric's key, then `metric`, into name. */
+static void istio_name(char *name, size_t cap, const char *key, const char *ns, const char *metric)
+{
+    static const char *const labels[] = {"destination_service", "destination_service_name",
+                                         "destination_service_namespace", "destination_version",
+                                         "response_code", "response_flags"};
+    int n = snprintf(name, cap, "reporter=.=source;.;source_workload=.=meshproxy;.;source_workload_namespace=.=%s;.;",
+                     ns);
+    const char *p = key;
+    for (int i = 0; i < 6 && n >= 0 && (size_t)n < cap; i++) {
+        const char *e = strchr(p, '\x1f');
+        int len = e ? (int)(e - p) : (int)strlen(p);
+        n += snprintf(name + n, cap - (size_t)n, "%s=.=%.*s;.;", labels[i], len, p);
+        p = e ? e + 1 : p + len;
+    }
+    if (n >= 0 && (size_t)n < cap)
+        snprintf(name + n, cap - (size_t)n, "request_protocol=.=http;.;%s", metric);
+}
+
+/* The q-quantile of a bucketed histogram with known extremes. */
+static double quantile(const px_metric *m, double q)
+{
+    if (q <= 0)
+        return m->min_ms;
+    if (q >= 1)
+        return m->max_ms;
+    double rank = q * (double)m->count, cum = 0;
+    for (int b = 0; b <= PX_NBUCKETS; b++) {
+        double c = (double)m->buckets[b];
+        if (c > 0 && cum + c >= rank) {
+            double lo = b ? px_buckets_ms[b - 1] : m->min_ms;
+            double hi = b < PX_NBUCKETS ? px_buckets_ms[b] : m->max_ms;
+            if (lo < m->min_ms)
+                lo = m->min_ms;
+            if (hi > m->max_ms)
+                hi = m->max_ms;
+            return lo + (hi - lo) * (rank - cum) / c;
+        }
+        cum += c;
+    }
+    return m->max_ms;
+}
+
+static void put_histogram(px_buf *out, const char *name, const px_metric *m)
+{
+    static const double qs[] = {0, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99, 0.995, 0.999, 1};
+    char part[96];
+    px_buf_puts(out, name);
+    px_buf_puts(out, ":");
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        snprintf(part, sizeof part, " P%g(nan,%g)", qs[i] * 100, quantile(m, qs[i]));
+        px_buf_puts(out, part);
+    }
+    px_buf_puts(out, "\n");
+}
+
+static void cluster_stats(stat_list *l, px_conf *c)
+{
+    size_t nst, nod;
+    const pol_stat_desc *st = pol_cluster_stats_table(&nst);
+    const pol_stat_desc *od = pol_outlier_stats_table(&nod);
+    char name[512];
+    for (size_t i = 0; i < c->nclusters; i++) {
+        px_cluster *cl = &c->clusters[i];
+        px_cluster_lock(cl);
+        pol_cluster_stats cs = cl->stats;
+        pol_outlier_stats os = {0};
+        if (cl->od)
+            os = *pol_outlier_stats_get(cl->od);
+        uint64_t open[POL_CB_RESOURCE_COUNT], remaining[POL_CB_RESOURCE_COUNT];
+        for (int r = 0; r < POL_CB_RESOURCE_COUNT; r++) {
+            open[r] = pol_circuit_is_open(&cl->cb, (pol_cb_resource)r);
+            remaining[r] = pol_circuit_remaining(&cl->cb, (pol_cb_resource)r);
+        }
+        px_cluster_unlock(cl);
+        for (size_t t = 0; t < nst; t++) {
+            snprintf(name, sizeof name, "cluster.%s.%s", cl->name, st[t].name);
+            add(l, name, pol_stat_value(&cs, &st[t]));
+        }
+        for (int r = 0; r < POL_CB_RESOURCE_COUNT; r++) {
+            const char *g = pol_circuit_open_gauge_name((pol_cb_resource)r);
+            if (g) {
+                snprintf(name, sizeof name, "cluster.%s.circuit_breakers.default.%s", cl->name, g);
+                add(l, name, open[r]);
+            }
+            g = pol_circuit_remaining_gauge_name((pol_cb_resource)r);
+            if (g) {
+                snprintf(name, sizeof name, "cluster.%s.circuit_breakers.default.%s", cl->name, g);
+                add(l, name, remaining[r]);
+            }
+        }
+        if (!cl->od)
+            continue;
+        for (size_t t = 0; t < nod; t++) {
+            snprintf(name, sizeof name, "cluster.%s.outlier_detection.%s", cl->name, od[t].name);
+            add(l, name, pol_stat_value(&os, &od[t]));
+        }
+    }
+}
+
+static void server_stats(stat_list *l, px_server *s, px_conf *c)
+{
+    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0;
+    for (int i = 0; i < s->nworkers; i++) {
+        rq += atomic_load(&s->workers[i].downstream_rq_total);
+        cx += atomic_load(&s->workers[i].downstream_cx_total);
+        pthread_mutex_lock(&s->workers[i].mmu);
+        delays += s->workers[i].fault_stats.delays_injected;
+        aborts += s->workers[i].fault_stats.aborts_injected;
+        pthread_mutex_unlock(&s->workers[i].mmu);
+    }
+    add(l, "http.meshproxy.downstream_rq_total", rq);
+    add(l, "http.meshproxy.downstream_cx_total", cx);
+    add(l, "http.meshproxy.fault.delays_injected", delays);
+    add(l, "http.meshproxy.fault.aborts_injected", aborts);
+    if (s->opt.rate_limit) {
+        pthread_mutex_lock(&s->rl_mu);
+        pol_ratelimit_stats rs = s->rl.stats;
+        pthread_mutex_unlock(&s->rl_mu);
+        add(l, "http.meshproxy.local_rate_limit.enabled", rs.enabled);
+        add(l, "http.meshproxy.local_rate_limit.enforced", rs.enforced);
+        add(l, "http.meshproxy.local_rate_limit.ok", rs.ok);
+        add(l, "http.meshproxy.local_rate_limit.rate_limited", rs.rate_limited);
+    }
+    bool live = !atomic_load(&s->draining) && !atomic_load(&s->hc_failed);
+    add(l, "server.concurrency", (uint64_t)s->nworkers);
+    add(l, "server.live", live);
+    add(l, "server.uptime", (uint64_t)((px_clock_ns() - s->start_ns) / 1000000000));
+    (void)c;
+}
+
+int px_stats_text(px_server *s, px_conf *c, px_buf *out)
+{
+    stat_list l = {0};
+    size_t n = 0;
+    px_metric *all = px_metrics_merged(s, &n);
+    const char *ns = c ? c->ns : "default";
+    char name[2048];
+    if (!all)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        istio_name(name, sizeof name, all[i].key, ns, "istio_requests_total");
+        add(&l, name, all[i].requests);
+    }
+    if (c)
+        cluster_stats(&l, c);
+    server_stats(&l, s, c);
+    int rc = l.oom ? -1 : 0;
+    qsort(l.items, l.n, sizeof *l.items, cmp_line);
+    char num[32];
+    for (size_t i = 0; i < l.n; i++) {
+        px_buf_puts(out, l.items[i].name);
+        snprintf(num, sizeof num, ": %llu\n", (unsigned long long)l.items[i].value);
+        px_buf_puts(out, num);
+        free(l.items[i].name);
+    }
+    free(l.items);
+    /* histograms, sorted by name as well */
+    stat_list h = {0};
+    for (size_t i = 0; i < n; i++) {
+        istio_name(name, sizeof name, all[i].key, ns, "istio_request_duration_milliseconds");
+        add(&h, name, i);
+    }
+    rc |= h.oom ? -1 : 0;
+    qsort(h.items, h.n, sizeof *h.items, cmp_line);
+    for (size_t i = 0; i < h.n; i++) {
+        put_histogram(out, h.items[i].name, &all[h.items[i].value]);
+        free(h.items[i].name);
+    }
+    free(h.items);
+    px_metrics_merged_free(all, n);
+    return rc;
+}
