@@ -4,7 +4,8 @@
  * Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer,
  * Proxy-Authenticate, Proxy-Authorization), framing redone by the proxy,
  * X-Forwarded-For appended, X-Forwarded-Proto and X-Request-Id added when
- * absent, the route's header operations and rewrites applied, and on the way
+ * absent, x-envoy-internal (internal callers) or x-envoy-external-address (external
+ * callers of a gateway) set, the route's header operations and rewrites applied, and on the way
  * back x-envoy-upstream-service-time and x-envoy-attempt-count.
  */
 #include <stdio.h>
@@ -136,7 +137,7 @@ static bool consumed_by_router(pol_slice n)
     static const char *const names[] = {
         "x-envoy-attempt-count", "x-envoy-expected-rq-timeout-ms", "x-envoy-max-retries",
         "x-envoy-retry-on", "x-envoy-retriable-status-codes", "x-envoy-upstream-rq-timeout-ms",
-        "x-envoy-upstream-rq-per-try-timeout-ms",
+        "x-envoy-upstream-rq-per-try-timeout-ms", "x-envoy-internal",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (name_is(n, names[i]))
@@ -169,11 +170,14 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     }
     rc |= px_buf_append(b, " HTTP/1.1\r\n", 11);
     bool have_proto = false;
+    bool edge = !r->internal && r->conf->gateway; /* an external caller at the edge */
     pol_slice xff = {NULL, 0}, rid = {NULL, 0}, ua = {NULL, 0}, host = {NULL, 0};
     for (size_t i = 0; i < m->nheaders; i++) {
         const pol_header *h = &m->headers[i];
         if (hop_by_hop(m, h->name) || name_is(h->name, "expect") || consumed_by_router(h->name))
             continue;
+        if (edge && name_is(h->name, "x-envoy-external-address"))
+            continue; /* set below from the peer */
         if (name_is(h->name, "x-forwarded-for")) {
             if (!xff.p)
                 xff = h->value;
@@ -212,6 +216,16 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     rc |= px_buf_append(b, "\r\n", 2);
     if (!have_proto)
         rc |= px_buf_puts(b, "x-forwarded-proto: http\r\n");
+    /* Envoy's internal / edge marking (ConnectionManagerUtility): an internal
+     * request says so; an external one at a gateway (the edge) carries the
+     * address it came from */
+    if (r->internal) {
+        rc |= px_buf_puts(b, "x-envoy-internal: true\r\n");
+    } else if (edge) {
+        rc |= px_buf_puts(b, "x-envoy-external-address: ");
+        rc |= px_buf_puts(b, r->dc->peer);
+        rc |= px_buf_append(b, "\r\n", 2);
+    }
     char uuid[37];
     if (!rid.p) {
         px_uuid(&r->w->rng, uuid);

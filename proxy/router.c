@@ -151,16 +151,31 @@ static int header_string(px_req *r, const px_http_msg *m, const char *name, size
                    px_buf_append(&r->strs, "", 1) ? -1 : 0;
 }
 
+/* Is the caller internal?  A sidecar's callers are (its own workload).  A
+ * gateway uses the remote address, as Envoy's use_remote_address: the request
+ * is internal when it arrives with no X-Forwarded-For (so that, once the peer
+ * is appended, the header holds a single address) and the peer is inside
+ * --internal-address; with none given, no caller is (Envoy since 1.33: no
+ * internal_address_config, nothing internal). */
+static bool caller_internal(const px_req *r, const px_http_msg *m)
+{
+    const px_options *o = &r->w->srv->opt;
+    if (!r->conf->gateway)
+        return true;
+    if (px_http_find(m, "x-forwarded-for", 0) >= 0)
+        return false;
+    return px_cidr_match_any(o->internal, o->ninternal, r->dc->peer);
+}
+
 /* The per-request retry and timeout overrides that Envoy's router reads from
- * x-envoy-* request headers (policy-semantics.md 1.10).  A sidecar honours
- * them (its callers are internal); a gateway is the edge, where Envoy
- * sanitizes them from external requests, so there they are ignored.  Either
- * way headers.c never forwards them. */
+ * x-envoy-* request headers (policy-semantics.md 1.10), honoured for internal
+ * callers only: Envoy sanitizes them from external requests.  Either way
+ * headers.c never forwards them. */
 static int read_overrides(px_req *r, const px_http_msg *m)
 {
     r->ovr_timeout_ms = r->ovr_per_try_ms = r->ovr_max_retries = -1;
     r->ovr_retry_on_off = r->ovr_codes_off = SIZE_MAX;
-    if (r->conf->gateway)
+    if (!r->internal)
         return 0;
     r->ovr_timeout_ms = header_number(m, "x-envoy-upstream-rq-timeout-ms");
     r->ovr_per_try_ms = header_number(m, "x-envoy-upstream-rq-per-try-timeout-ms");
@@ -245,6 +260,7 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
         .port = 0,
     };
     pol_route_decide(r->conf->routes, r->conf->scratch[w->id], &req, &w->rng, &r->route);
+    r->internal = caller_internal(r, m);
     if (px_headers_request(r, m) != 0 || request_facts(r, m) != 0 || read_overrides(r, m) != 0) {
         px_buf_free(&r->strs);
         px_buf_free(&r->up_head);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "policy/ratelimit.h"
+#include "proxy/cidr.h"
 #include "proxy/http1.h"
 
 typedef struct px_options {
@@ -21,6 +22,8 @@ typedef struct px_options {
     int workers;              /* >= 1 */
     const char *ns;           /* the proxy's namespace ("default") */
     const char *gateway;      /* NULL: a sidecar ("mesh"); else the Gateway "ns/name" it stands for */
+    const px_cidr *internal;  /* a gateway's internal callers (Envoy's internal_address_config) */
+    size_t ninternal;         /* 0: none, every caller of a gateway is external */
     uint64_t seed;            /* per-worker random streams derive from it */
     const char *access_log;   /* NULL: none; "-": stdout; else a file (appended) */
     int64_t drain_timeout_ns; /* SIGTERM: longest wait for in-flight requests */

@@ -129,6 +129,8 @@ struct px_req {
     bool head_method;
     bool keep_alive;        /* downstream wants to keep the connection */
     bool body_framed;       /* the request declared a body (CL or TE) */
+    bool internal;          /* an internal caller (router.c caller_internal): x-envoy-*
+                             * overrides honoured, x-envoy-internal: true upstream */
     px_buf up_head;         /* upstream request head without its final CRLF */
     /* request body (reqbody.c): streamed to the attempt as it arrives; `body`
      * keeps every byte from the start while the body fits the retry buffer,

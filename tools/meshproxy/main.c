@@ -35,6 +35,9 @@ static const char usage[] =
     "  --namespace NS           the proxy's namespace for short host names (default default)\n"
     "  --gateway NS/NAME        act as that Istio Gateway: its VirtualServices route\n"
     "                           (default: a sidecar, VirtualServices bound to \"mesh\")\n"
+    "  --internal-address CIDR  with --gateway: callers in this IPv4/IPv6 range (repeatable)\n"
+    "                           are internal, as Envoy's internal_address_config: their\n"
+    "                           x-envoy-* overrides are honoured (default: none, as Envoy)\n"
     "  --seed N                 seed of the workers' random streams (default 1)\n"
     "  --access-log PATH        Envoy-format access log; \"-\" for stdout (default: none)\n"
     "  --drain-timeout D        SIGTERM: longest wait for in-flight requests; also the\n"
@@ -87,6 +90,7 @@ int main(int argc, char **argv)
     o.version = MESHSIM_VERSION;
     ms_diag *d = ms_diag_create();
     const char **paths = calloc((size_t)argc, sizeof *paths);
+    px_cidr *internal = calloc((size_t)argc, sizeof *internal);
     size_t npaths = 0;
     int rc = 2;
     for (int i = 1; i < argc; i++) {
@@ -116,6 +120,17 @@ int main(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--gateway") && v) {
             o.gateway = argv[++i];
+        } else if (!strcmp(a, "--internal-address") && v) {
+            if (px_cidr_parse(v, &internal[o.ninternal]) != 0) {
+                ms_diag_error(d, (ms_pos){0},
+                              "bad value \"%s\" for --internal-address: expected an IPv4 or IPv6 CIDR "
+                              "such as 10.0.0.0/8 or fd00::/8",
+                              v);
+                goto out;
+            }
+            o.ninternal++;
+            o.internal = internal;
+            i++;
         } else if (!strcmp(a, "--namespace") && v) {
             o.ns = argv[++i];
         } else if (!strcmp(a, "--seed") && v && parse_int(v, 0, 0x7fffffffL, &n) == 0) {
@@ -184,5 +199,6 @@ out:
     ms_diag_print(d, stderr);
     ms_diag_destroy(d);
     free(paths);
+    free(internal);
     return rc;
 }

@@ -1,0 +1,153 @@
+/*
+ * test_proxy_internal.c - internal and external callers of a gateway
+ * (--internal-address, Envoy's internal_address_config with
+ * use_remote_address): an internal caller's x-envoy-* overrides are honoured
+ * and the upstream sees x-envoy-internal: true; an external caller's are
+ * ignored, its x-envoy-internal is dropped and the upstream sees
+ * x-envoy-external-address; a request that arrives with X-Forwarded-For is
+ * external even from an internal address; without the option no caller is
+ * internal (Envoy's default since 1.33); a bad range is a usage error.
+ */
+#define _GNU_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "proxy_fixture.h"
+#include "proxy_yaml.h"
+
+#define GATEWAY_YAML                                                                                \
+    FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"                             \
+                  "metadata: {name: web, namespace: istio-system}\nspec:\n"                         \
+                  "  selector: {istio: ingressgateway}\n"                                           \
+                  "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n" \
+                  "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"                \
+                  "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"                    \
+                  "  gateways: [istio-system/web]\n  http:\n"                                       \
+                  "    - route: [{destination: {host: reviews}}]\n"
+
+#define RETRY3 "x-envoy-retry-on: 5xx\r\nx-envoy-max-retries: 3\r\n"
+
+/* One request failing its first attempt: how many attempts reached the upstream. */
+static int attempts(fx_upstream *a, int port, const char *extra, int *status)
+{
+    int before = atomic_load(&a->count);
+    atomic_store(&a->fail_first, before + 1);
+    fx_resp r;
+    *status = fx_get(port, "shop.example.com", extra, &r);
+    atomic_store(&a->fail_first, 0);
+    return atomic_load(&a->count) - before;
+}
+
+static void test_internal_caller_of_gateway(void **state)
+{
+    fx_upstream *a = fx_upstream_start("shop", 200);
+    char *y = fx_yaml_printf(GATEWAY_YAML, a->port);
+    fx_proxy p;
+    const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/8",
+                          "--internal-address", "127.0.0.0/8", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, args), 0);
+    int st;
+    /* loopback is internal: the overrides apply (one failure, then a retry) */
+    assert_int_equal(attempts(a, p.port, RETRY3, &st), 2);
+    assert_int_equal(st, 200);
+    assert_non_null(strstr(a->last_head, "x-envoy-internal: true\r\n"));
+    assert_null(strstr(a->last_head, "x-envoy-external-address"));
+    assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    /* per-try timeout from the header: 100 ms tries against a 400 ms upstream,
+     * three tries then 504 */
+    atomic_store(&a->delay_ms, 400);
+    fx_resp r;
+    int before = atomic_load(&a->count);
+    assert_int_equal(fx_get(p.port, "shop.example.com",
+                            "x-envoy-upstream-rq-per-try-timeout-ms: 100\r\nx-envoy-retry-on: 5xx\r\n"
+                            "x-envoy-max-retries: 2\r\n", &r), 504);
+    assert_int_equal(atomic_load(&a->count) - before, 3);
+    atomic_store(&a->delay_ms, 0);
+    /* X-Forwarded-For from the client: more than one address once ours is
+     * appended, so external however internal the peer */
+    assert_int_equal(attempts(a, p.port, RETRY3 "x-forwarded-for: 10.1.2.3\r\nx-envoy-internal: true\r\n", &st), 1);
+    assert_int_equal(st, 503);
+    assert_null(strstr(a->last_head, "x-envoy-internal"));
+    assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
+    assert_non_null(strstr(a->last_head, "x-forwarded-for: 10.1.2.3, 127.0.0.1\r\n"));
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_external_caller_of_gateway(void **state)
+{
+    fx_upstream *a = fx_upstream_start("shop", 200);
+    char *y = fx_yaml_printf(GATEWAY_YAML, a->port);
+    fx_proxy p;
+    /* an internal range that leaves loopback out */
+    const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/8",
+                          "--internal-address", "fd00::/8", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, args), 0);
+    int st;
+    assert_int_equal(attempts(a, p.port, RETRY3 "x-envoy-internal: true\r\nx-envoy-external-address: 10.0.0.1\r\n",
+                              &st), 1);
+    assert_int_equal(st, 503);
+    assert_null(strstr(a->last_head, "x-envoy-internal"));
+    assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
+    assert_null(strstr(a->last_head, "10.0.0.1"));
+    assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    /* the per-try timeout header is ignored as well: the slow answer comes back */
+    atomic_store(&a->delay_ms, 300);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "shop.example.com", "x-envoy-upstream-rq-per-try-timeout-ms: 50\r\n", &r), 200);
+    atomic_store(&a->delay_ms, 0);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    /* no --internal-address: nobody is internal */
+    const char *none[] = {"--gateway", "istio-system/web", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, none), 0);
+    assert_int_equal(attempts(a, p.port, RETRY3, &st), 1);
+    assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_sidecar_callers_are_internal(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    atomic_store(&a->fail_first, 1);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "reviews", RETRY3 "x-forwarded-for: 203.0.113.7\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count), 2);
+    assert_non_null(strstr(a->last_head, "x-envoy-internal: true\r\n"));
+    assert_null(strstr(a->last_head, "x-envoy-external-address"));
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
+static void test_bad_internal_address(void **state)
+{
+    fx_proxy p;
+    const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/33", NULL};
+    assert_int_equal(fx_proxy_start(&p, FX_ENDPOINTS_HEAD "        - {address: \"127.0.0.1:1\"}\n", args), -1);
+    char *err = fx_read_file(p.err);
+    assert_non_null(strstr(err, "error: bad value \"10.0.0.0/33\" for --internal-address"));
+    free(err);
+    unlink(p.yaml);
+    unlink(p.err);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_internal_caller_of_gateway),
+        cmocka_unit_test(test_external_caller_of_gateway),
+        cmocka_unit_test(test_sidecar_callers_are_internal),
+        cmocka_unit_test(test_bad_internal_address),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
