@@ -7,8 +7,12 @@
  * One request at a time per connection: bytes of a pipelined next request
  * stay in `in` (up to PIPELINE_MAX, then reading pauses) and are parsed once
  * the current response is complete, so one client's bytes never reach another
- * exchange.  Objects closed during a callback are freed at the end of the
- * loop turn (px_loop_defer_free), so callers may still test their state.
+ * exchange.  The bytes after a websocket upgrade request's head are its
+ * payload, never parsed: they stream to the attempt like a body that ends
+ * with the connection, and once the upstream answers 101 the connection is
+ * the tunnel's (tunnel.c).  Objects closed during a callback are freed at the
+ * end of the loop turn (px_loop_defer_free), so callers may still test their
+ * state.
  */
 #define _GNU_SOURCE 1 /* accept4 */
 #include <arpa/inet.h>
@@ -108,6 +112,23 @@ int px_dconn_write(px_dconn *dc, const void *p, size_t n)
     return 0;
 }
 
+/* The wait allowed between body reads: an upgrade's payload waits on the
+ * stream idle timeout (its client may say nothing before the 101).  0: none. */
+static int64_t body_wait_ns(const px_dconn *dc, const px_req *r)
+{
+    const px_options *o = &dc->w->srv->opt;
+    return r->upgrade ? o->stream_idle_timeout_ns : o->body_timeout_ns;
+}
+
+static void arm_body_timer(px_dconn *dc, const px_req *r)
+{
+    int64_t t = body_wait_ns(dc, r);
+    if (t > 0)
+        px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + t);
+    else
+        px_timer_stop(dc->w->loop, &dc->timer);
+}
+
 static void arm_wait_timer(px_dconn *dc)
 {
     const px_options *o = &dc->w->srv->opt;
@@ -137,8 +158,15 @@ static void on_timer(px_loop *l, px_timer *t)
 {
     px_dconn *dc = t->obj;
     if (dc->req) {
-        if (!dc->req->body_done && !dc->paused)
-            px_req_body_fail(dc->req, 408, 0, "request timeout");
+        px_req *r = dc->req;
+        if (r->upgrade) {
+            /* Envoy's stream idle timeout before any response: 408, SI */
+            if (r->state != RQ_STREAM && !dc->paused)
+                px_req_body_fail(r, 408, POL_FLAG_BIT(POL_FLAG_SI), "stream timeout");
+            return;
+        }
+        if (!r->body_done && !dc->paused)
+            px_req_body_fail(r, 408, 0, "request timeout");
         return;
     }
     if (px_buf_size(&dc->in))
@@ -160,7 +188,7 @@ void px_dconn_body_resume(px_dconn *dc)
         return;
     dc->paused = false;
     set_events(dc);
-    px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + dc->w->srv->opt.body_timeout_ns);
+    arm_body_timer(dc, dc->req);
 }
 
 /* Feed buffered input to the request body (streamed on by reqbody.c). */
@@ -196,7 +224,7 @@ static void feed_body(px_dconn *dc)
         dc->paused = true;
         set_events(dc);
     } else {
-        px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + o->body_timeout_ns);
+        arm_body_timer(dc, r);
     }
 }
 
@@ -226,6 +254,12 @@ static void process_input(px_dconn *dc)
         protocol_error(dc, 413); /* known too large before reading it */
         return;
     }
+    if (m.body != PX_BODY_NONE && px_http_upgrade_kind(&m) == PX_UPGRADE_WEBSOCKET) {
+        /* a websocket handshake has no body (RFC 6455 4.1): a framed body
+         * followed by upgrade payload is ambiguous, refused */
+        protocol_error(dc, 400);
+        return;
+    }
     px_req *r = px_req_create(dc, px_buf_data(&dc->in), &m);
     px_buf_consume(&dc->in, m.head_len);
     if (!r) {
@@ -233,12 +267,12 @@ static void process_input(px_dconn *dc)
         return;
     }
     dc->req = r;
-    if (m.body != PX_BODY_NONE) {
+    if (!r->body_done) {
         if (m.expect_continue && px_dconn_write(dc, "HTTP/1.1 100 Continue\r\n\r\n", 25) == 0)
             px_dconn_flush(dc);
         if (dc->io.fd < 0)
             return;
-        px_timer_start(dc->w->loop, &dc->timer, px_loop_now(dc->w->loop) + o->body_timeout_ns);
+        arm_body_timer(dc, r);
         /* the body bytes that came with the head first: a small body is then
          * complete before the routing decisions (a local reply keeps the
          * connection); a larger one streams behind the attempt */
@@ -319,6 +353,10 @@ static void on_readable(px_dconn *dc)
 static void on_io(px_loop *l, px_io *io, uint32_t ev)
 {
     px_dconn *dc = io->obj;
+    if (dc->req && dc->req->state == RQ_TUNNEL) {
+        px_tunnel_on_io(dc->req, true, ev);
+        return;
+    }
     if (ev & EPOLLOUT) {
         if (px_dconn_flush(dc) != 0)
             return;

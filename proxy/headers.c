@@ -7,6 +7,10 @@
  * absent, x-envoy-internal (internal callers) or x-envoy-external-address (external
  * callers of a gateway) set, the route's header operations and rewrites applied, and on the way
  * back x-envoy-upstream-service-time and x-envoy-attempt-count.
+ *
+ * A websocket upgrade keeps its Upgrade header and goes out with
+ * "Connection: upgrade" (so does the upstream's 101 on the way back); a
+ * removed h2c offer also loses HTTP2-Settings, as in Envoy's HTTP/1 codec.
  */
 #include <stdio.h>
 #include <string.h>
@@ -174,7 +178,9 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     pol_slice xff = {NULL, 0}, rid = {NULL, 0}, ua = {NULL, 0}, host = {NULL, 0};
     for (size_t i = 0; i < m->nheaders; i++) {
         const pol_header *h = &m->headers[i];
-        if (hop_by_hop(m, h->name) || name_is(h->name, "expect") || consumed_by_router(h->name))
+        bool upgrade_header = r->upgrade && name_is(h->name, "upgrade");
+        if ((!upgrade_header && hop_by_hop(m, h->name)) || name_is(h->name, "expect") ||
+            consumed_by_router(h->name) || (r->h2c_stripped && name_is(h->name, "http2-settings")))
             continue;
         if (edge && name_is(h->name, "x-envoy-external-address"))
             continue; /* set below from the peer */
@@ -214,6 +220,8 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     rc |= px_buf_puts(b, "x-forwarded-for: ");
     rc |= px_buf_append(b, xbuf, (size_t)xn);
     rc |= px_buf_append(b, "\r\n", 2);
+    if (r->upgrade)
+        rc |= px_buf_puts(b, "connection: upgrade\r\n");
     if (!have_proto)
         rc |= px_buf_puts(b, "x-forwarded-proto: http\r\n");
     /* Envoy's internal / edge marking (ConnectionManagerUtility): an internal
@@ -254,10 +262,11 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     return rc ? -1 : 0;
 }
 
-int px_headers_response(px_req *r, const px_http_msg *m)
+/* The status line and the end-to-end headers of upstream response m (its
+ * Upgrade header too when `upgrade`), with the route's removals and a
+ * generated hash cookie. */
+static int response_fields(px_req *r, const px_http_msg *m, px_buf *b, bool upgrade)
 {
-    px_dconn *dc = r->dc;
-    px_buf *b = &dc->out;
     const pol_route_result *rt = &r->route;
     const pol_header_ops *route_ops = rt->headers ? &rt->headers->response : NULL;
     const pol_header_ops *dest_ops = (rt->dest && rt->dest->headers) ? &rt->dest->headers->response : NULL;
@@ -267,7 +276,8 @@ int px_headers_response(px_req *r, const px_http_msg *m)
     int rc = px_buf_append(b, line, (size_t)n);
     for (size_t i = 0; i < m->nheaders; i++) {
         const pol_header *h = &m->headers[i];
-        if (hop_by_hop(m, h->name) || name_is(h->name, "x-envoy-upstream-service-time") ||
+        bool upgrade_header = upgrade && name_is(h->name, "upgrade");
+        if ((!upgrade_header && hop_by_hop(m, h->name)) || name_is(h->name, "x-envoy-upstream-service-time") ||
             name_is(h->name, "x-envoy-attempt-count") || removed_by(route_ops, h->name) ||
             removed_by(dest_ops, h->name))
             continue;
@@ -281,6 +291,40 @@ int px_headers_response(px_req *r, const px_http_msg *m)
         rc |= px_buf_append(b, px_req_str(r, r->set_cookie_off), r->set_cookie_len);
         rc |= px_buf_append(b, "\r\n", 2);
     }
+    return rc;
+}
+
+/* x-envoy-upstream-service-time, x-envoy-attempt-count and the route's
+ * response header additions. */
+static int response_extras(px_req *r, px_buf *b)
+{
+    const pol_route_result *rt = &r->route;
+    char line[160];
+    int n = snprintf(line, sizeof line, "x-envoy-upstream-service-time: %lld\r\nx-envoy-attempt-count: %u\r\n",
+                     (long long)r->upstream_time_ms, pol_retry_attempt_count(&r->retry));
+    int rc = px_buf_append(b, line, (size_t)n);
+    rc |= put_ops(b, rt->headers ? &rt->headers->response : NULL);
+    rc |= put_ops(b, (rt->dest && rt->dest->headers) ? &rt->dest->headers->response : NULL);
+    return rc;
+}
+
+int px_headers_upgrade_response(px_req *r, const px_http_msg *m)
+{
+    px_buf *b = &r->dc->out;
+    int rc = response_fields(r, m, b, true);
+    rc |= px_buf_puts(b, "connection: upgrade\r\n");
+    rc |= response_extras(r, b);
+    rc |= px_buf_append(b, "\r\n", 2);
+    return rc ? -1 : 0;
+}
+
+int px_headers_response(px_req *r, const px_http_msg *m)
+{
+    px_dconn *dc = r->dc;
+    px_buf *b = &dc->out;
+    char line[256];
+    int n;
+    int rc = response_fields(r, m, b, false);
     r->resp_chunked = false;
     bool close_down = !r->keep_alive || dc->closing || px_worker_drain_close(r->w);
     if (m->body == PX_BODY_LENGTH) {
@@ -303,11 +347,7 @@ int px_headers_response(px_req *r, const px_http_msg *m)
             rc |= px_buf_puts(b, "content-length: 0\r\n");
         }
     }
-    n = snprintf(line, sizeof line, "x-envoy-upstream-service-time: %lld\r\nx-envoy-attempt-count: %u\r\n",
-                 (long long)r->upstream_time_ms, pol_retry_attempt_count(&r->retry));
-    rc |= px_buf_append(b, line, (size_t)n);
-    rc |= put_ops(b, route_ops);
-    rc |= put_ops(b, dest_ops);
+    rc |= response_extras(r, b);
     if (close_down) {
         dc->closing = true;
         rc |= px_buf_puts(b, "connection: close\r\n");

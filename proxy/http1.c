@@ -72,6 +72,17 @@ bool px_http_list_has(pol_slice v, const char *token)
     return false;
 }
 
+px_upgrade_kind px_http_upgrade_kind(const px_http_msg *m)
+{
+    if (!m->upgrade || m->minor_version != 1)
+        return PX_UPGRADE_NONE;
+    int h = px_http_find(m, "upgrade", 0);
+    pol_slice v = m->headers[h].value;
+    if (px_slice_ieq(v, "h2c"))
+        return PX_UPGRADE_H2C;
+    return px_slice_ieq(v, "websocket") ? PX_UPGRADE_WEBSOCKET : PX_UPGRADE_OTHER;
+}
+
 int px_http_find(const px_http_msg *m, const char *name, size_t from)
 {
     size_t n = strlen(name);

@@ -90,6 +90,19 @@ pol_slice px_http_cookie(const px_http_msg *m, const char *name);
 /* Does the comma-separated list `v` contain `token` (case-insensitive)? */
 bool px_http_list_has(pol_slice v, const char *token);
 
+/* What a request's upgrade offer asks for (Connection: upgrade with an Upgrade
+ * header, HTTP/1.1 only).  As Envoy's HTTP/1 codec and connection manager:
+ * "h2c" is not supported and the offer is removed (the request goes on as a
+ * plain one); the whole Upgrade value "websocket" (any case) is the type
+ * Istio's listeners enable; anything else is an upgrade nobody enabled. */
+typedef enum px_upgrade_kind {
+    PX_UPGRADE_NONE = 0,
+    PX_UPGRADE_H2C,
+    PX_UPGRADE_WEBSOCKET,
+    PX_UPGRADE_OTHER,
+} px_upgrade_kind;
+px_upgrade_kind px_http_upgrade_kind(const px_http_msg *m);
+
 /* ASCII case-insensitive equality of a slice and a NUL-terminated string. */
 bool px_slice_ieq(pol_slice s, const char *lit);
 

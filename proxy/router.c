@@ -250,6 +250,23 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     r->body_done = m->body == PX_BODY_NONE;
     r->body_chunked = m->body == PX_BODY_CHUNKED;
     r->body_length = m->body == PX_BODY_LENGTH ? m->content_length : 0;
+    px_upgrade_kind up = px_http_upgrade_kind(m);
+    r->upgrade = up == PX_UPGRADE_WEBSOCKET;
+    r->upgrade_refused = up == PX_UPGRADE_OTHER;
+    r->h2c_stripped = up == PX_UPGRADE_H2C;
+    if (r->upgrade) {
+        /* As Envoy's HTTP/1 codec in upgrade mode: the client's bytes after the
+         * head are the upgrade's payload, streamed to the attempt as a body
+         * that only ends with the connection.  So the downstream request never
+         * completes: the route and per-try timers never start (Envoy starts
+         * them at the end of the downstream request), retries before the 101
+         * resend what the retry buffer kept, and the connection is never
+         * reused for another request. */
+        px_body_decoder_init(&r->bodydec, PX_BODY_EOF, 0);
+        r->body_done = false;
+        r->body_framed = false;
+        r->keep_alive = false;
+    }
     pol_request req = {
         .method = m->method,
         .scheme = {"http", 4},
@@ -300,6 +317,8 @@ void px_req_finish(px_req *r)
     px_worker *w = r->w;
     px_loop *l = w->loop;
     int64_t now = px_loop_update_now(l);
+    if (r->tunnel)
+        px_tunnel_free(r);
     attempt_end(r, false);
     r->state = RQ_DONE;
     px_timer_stop(l, &r->route_timer);
@@ -421,6 +440,14 @@ void px_req_dispatch(px_req *r)
     px_worker *w = r->w;
     px_server *s = w->srv;
     r->state = RQ_ATTEMPT;
+    if (r->upgrade_refused && r->route.action != POL_ROUTE_NO_ROUTE) {
+        /* Envoy's connection manager, before any HTTP filter, when a route
+         * matched and the upgrade type is not enabled: 403 with no body
+         * ("upgrade_failed", downstream_rq_ws_on_non_ws_route), and no further
+         * request on this connection (its next bytes may be the upgrade's) */
+        px_req_local_reply(r, 403, 0, "", "connection: close\r\n");
+        return;
+    }
     if (s->opt.rate_limit) {
         pol_ratelimit_decision d;
         pthread_mutex_lock(&s->rl_mu);
@@ -645,6 +672,25 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
     }
     if (m->body == PX_BODY_NONE)
         px_req_on_response_end(r);
+}
+
+void px_req_on_upgrade(px_req *r, const px_http_msg *m, size_t head_len)
+{
+    px_cluster *cl = r->cl;
+    int64_t now = px_loop_update_now(r->w->loop);
+    px_timer_stop(r->w->loop, &r->try_timer);
+    r->upstream_time_ms = (now - r->attempt_start_ns) / 1000000;
+    px_cluster_report(cl, (uint32_t)r->host, m->status, now);
+    px_cluster_lock(cl);
+    cl->hstats[r->host].rq_success++;
+    pol_cluster_stats_count_status(&cl->stats, m->status, false);
+    px_cluster_unlock(cl);
+    r->status = m->status;
+    if (px_headers_upgrade_response(r, m) != 0) {
+        px_dconn_close(r->dc);
+        return;
+    }
+    px_tunnel_start(r, head_len);
 }
 
 void px_req_on_response_data(px_req *r, const char *p, size_t n)

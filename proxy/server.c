@@ -48,6 +48,7 @@ void px_options_default(px_options *o)
     o->header_timeout_ns = INT64_C(10000000000);
     o->body_timeout_ns = INT64_C(10000000000);
     o->idle_timeout_ns = INT64_C(300000000000);
+    o->stream_idle_timeout_ns = INT64_C(300000000000);
     o->max_body_bytes = 0;
     o->retry_buffer_bytes = 1u << 20;
     o->limits = px_http_limits_default();

@@ -30,6 +30,9 @@ typedef struct px_options {
     int64_t header_timeout_ns;/* whole request head (slowloris): 408 */
     int64_t body_timeout_ns;  /* between body reads: 408 */
     int64_t idle_timeout_ns;  /* downstream keep-alive idle */
+    int64_t stream_idle_timeout_ns; /* an upgrade request waiting for its answer, or an
+                                     * upgraded tunnel, with no bytes either way: 408 or
+                                     * closed (Envoy's stream_idle_timeout) */
     uint64_t max_body_bytes;  /* request body limit: 413; 0: none (bodies are streamed) */
     uint64_t retry_buffer_bytes; /* body bytes kept so a retry can resend them; a larger
                                   * body is still streamed but no longer retried */
@@ -42,7 +45,7 @@ typedef struct px_options {
 
 /* Defaults: listen 127.0.0.1:15001, admin 127.0.0.1:15000, 1 worker,
  * namespace "default", drain 5 s, header timeout 10 s, body timeout 10 s, idle
- * 300 s, no body limit, retry buffer 1 MiB (Envoy's connection buffer
+ * 300 s, stream idle 300 s (Envoy's 5 min), no body limit, retry buffer 1 MiB (Envoy's connection buffer
  * limit), Envoy's header limits. */
 void px_options_default(px_options *o);
 

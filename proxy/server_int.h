@@ -31,6 +31,7 @@
 typedef struct px_server px_server;
 typedef struct px_worker px_worker;
 typedef struct px_dconn px_dconn;
+typedef struct px_tunnel px_tunnel;
 
 /* Istio request metrics for one label set. */
 #define PX_NBUCKETS 19
@@ -111,6 +112,7 @@ typedef enum px_req_state {
     RQ_ATTEMPT,   /* an attempt in flight (connecting, pending or waiting for headers) */
     RQ_BACKOFF,   /* between attempts */
     RQ_STREAM,    /* response headers sent, streaming the body */
+    RQ_TUNNEL,    /* upgraded (101): a byte tunnel between the two connections (tunnel.c) */
     RQ_DONE,
 } px_req_state;
 
@@ -128,6 +130,11 @@ struct px_req {
     int minor;
     bool head_method;
     bool keep_alive;        /* downstream wants to keep the connection */
+    bool upgrade;           /* a websocket upgrade: forwarded with its Upgrade header, the
+                             * bytes after the head are its payload (never parsed) */
+    bool upgrade_refused;   /* an upgrade to a protocol other than websocket (403) */
+    bool h2c_stripped;      /* an h2c upgrade offer, removed (also HTTP2-Settings) */
+    px_tunnel *tunnel;      /* RQ_TUNNEL: the byte tunnel (owned) */
     bool body_framed;       /* the request declared a body (CL or TE) */
     bool internal;          /* an internal caller (router.c caller_internal): x-envoy-*
                              * overrides honoured, x-envoy-internal: true upstream */
@@ -260,6 +267,10 @@ void px_req_abort(px_req *r, pol_flags flags);
 int px_req_write_request(px_req *r, px_buf *out);
 void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason);
 void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m);
+/* The upstream answered an upgrade request with 101 Switching Protocols (head
+ * m, the first head_len bytes of the connection's input): relay the head and
+ * turn both connections into a byte tunnel. */
+void px_req_on_upgrade(px_req *r, const px_http_msg *m, size_t head_len);
 void px_req_on_response_data(px_req *r, const char *p, size_t n);
 void px_req_on_response_end(px_req *r);
 void px_req_finish(px_req *r);
@@ -301,10 +312,22 @@ static inline bool px_reqbody_all_sent(const px_req *r) { return r->body_end_sen
 int px_headers_request(px_req *r, const px_http_msg *m);
 /* Append the downstream response head for upstream response m to dc->out. */
 int px_headers_response(px_req *r, const px_http_msg *m);
+/* Append the downstream 101 head for the upstream's 101 m to dc->out (its
+ * Upgrade header kept, Connection: upgrade). */
+int px_headers_upgrade_response(px_req *r, const px_http_msg *m);
 /* A fresh UUIDv4 text (36 chars + NUL). */
 void px_uuid(ms_rng *rng, char out[37]);
 const char *px_reason(int status);
 static inline const char *px_req_str(const px_req *r, size_t off) { return r->strs.p + off; }
+
+/* tunnel.c */
+/* Start the tunnel of an upgraded request: r's attempt connection and its
+ * client, with the upstream bytes after the 101 head (`up_from` on in `uc->in`). */
+void px_tunnel_start(px_req *r, size_t up_from);
+/* An event on either connection of r's tunnel. */
+void px_tunnel_on_io(px_req *r, bool downstream, uint32_t ev);
+/* Release the tunnel of a finishing request (timer stopped, freed). */
+void px_tunnel_free(px_req *r);
 
 /* metrics.c */
 void px_metrics_record(px_worker *w, const px_req *r, int64_t now);

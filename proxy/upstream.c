@@ -10,7 +10,9 @@
  * 503 UO).  A connection that ends its response cleanly goes back to the pool
  * or to the first pending request.  A reused connection that the server closed
  * before answering anything gets the request once more on a new connection
- * (the keep-alive race of reference 2e).  Idle connections close after the
+ * (the keep-alive race of reference 2e).  A connection that answered an
+ * upgrade with 101 belongs to the tunnel (tunnel.c) until it closes, never to
+ * the pool again.  Idle connections close after the
  * DestinationRule's idle timeout, or 30 s when it sets none (shorter than
  * typical backends' keep-alive, unlike Istio's 1 h).
  */
@@ -372,6 +374,15 @@ static void process(px_uconn *uc, bool eof)
                 }
                 return;
             }
+            if (m.status == 101) {
+                /* switching protocols: the tunnel of a websocket upgrade, a
+                 * protocol error for a request that offered no upgrade */
+                if (r->upgrade)
+                    px_req_on_upgrade(r, &m, m.head_len);
+                else
+                    px_req_on_upstream_reset(r, POL_RESET_PROTOCOL_ERROR);
+                return;
+            }
             if (m.status < 200) {
                 px_buf_consume(&uc->in, m.head_len); /* 100 Continue and friends */
                 continue;
@@ -440,6 +451,10 @@ static void on_io(px_loop *l, px_io *io, uint32_t ev)
         uc_start(uc, uc->req);
         return;
     }
+    if (uc->req && uc->req->state == RQ_TUNNEL) {
+        px_tunnel_on_io(uc->req, false, ev);
+        return;
+    }
     if ((ev & EPOLLOUT) && px_buf_size(&uc->out)) {
         uc_flush(uc);
         if (uc->io.fd < 0)
@@ -482,6 +497,8 @@ static void on_io(px_loop *l, px_io *io, uint32_t ev)
     px_req *r = uc->req;
     px_dconn *dc = r ? r->dc : NULL;
     process(uc, eof);
+    if (uc->req && uc->req->state == RQ_TUNNEL)
+        return; /* upgraded: both connections are the tunnel's (an EOF is seen again there) */
     if (eof && uc->io.fd >= 0 && uc->req == NULL && uc->state != UC_IDLE)
         uc_close(uc);
     else if (eof && uc->io.fd >= 0 && uc->state == UC_IDLE)

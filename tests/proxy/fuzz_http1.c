@@ -67,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        : px_http_parse_request(buf, n, &lim, &m);
     if (r > 0) {
         check_slices(&m, buf, n);
+        if (!(mode & 1) && px_http_upgrade_kind(&m) != PX_UPGRADE_NONE && !m.upgrade)
+            abort();
         /* the same head with one more byte must give the same length */
         char *more = malloc(n + 1);
         memcpy(more, data + 1, n);

@@ -43,6 +43,8 @@ static const char usage[] =
     "  --drain-timeout D        SIGTERM: longest wait for in-flight requests; also the\n"
     "                           drain period of /drain_listeners?graceful (default 5s)\n"
     "  --header-timeout D       time allowed to send a request head, else 408 (default 10s)\n"
+    "  --stream-idle-timeout D  a websocket upgrade (waiting for its 101, or tunnelling)\n"
+    "                           with no bytes either way for D ends (default 5m, as Envoy)\n"
     "  --max-body SIZE          request body limit, else 413 (default: none)\n"
     "  --retry-buffer SIZE      request body bytes kept for retries; a longer body is\n"
     "                           streamed but not retried (default 1MiB, as Envoy)\n"
@@ -143,6 +145,9 @@ int main(int argc, char **argv)
                 goto out;
         } else if (!strcmp(a, "--header-timeout") && v) {
             if (read_scalar(a, argv[++i], rd_dur, &o.header_timeout_ns, d))
+                goto out;
+        } else if (!strcmp(a, "--stream-idle-timeout") && v) {
+            if (read_scalar(a, argv[++i], rd_dur, &o.stream_idle_timeout_ns, d))
                 goto out;
         } else if (!strcmp(a, "--max-body") && v) {
             if (read_scalar(a, argv[++i], rd_size, &o.max_body_bytes, d))
