@@ -26,6 +26,51 @@ static bool is_prime(int64_t t)
     return true;
 }
 
+/* A cookie attribute's name or value goes into a Set-Cookie header as is:
+ * refuse what would break it (Envoy's CookieAttribute: header-name and
+ * header-value characters). */
+static bool cookie_text_ok(const char *s, bool is_name)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f || c == ';' || (is_name && (c == ' ' || c == '=' || c == ',')))
+            return false;
+    }
+    return true;
+}
+
+/* httpCookie.attributes: a list of {name, value}, kept in order (Envoy
+ * appends them to the generated Set-Cookie after Path). */
+static void decode_cookie_attributes(const cfg_node *n, ms_diag *d, pol_consistent_hash *h)
+{
+    static const char *const fields[] = {"name", "value"};
+    if (cfg__i_absent(n) || cfg_expect_seq(n, d, "attributes") != 0)
+        return;
+    h->http_cookie.attributes = ms_xcalloc(n->u.seq.len ? n->u.seq.len : 1, sizeof *h->http_cookie.attributes);
+    for (size_t i = 0; i < n->u.seq.len; i++) {
+        const cfg_node *it = n->u.seq.items[i], *f;
+        if (cfg__expect_fields(it, d, "cookie attribute", fields, CFG_COUNT(fields)) != 0)
+            continue;
+        const char *name = cfg__i_absent(f = cfg_map_get(it, "name")) ? NULL : cfg__i_string(f, d);
+        if (!name || !*name) {
+            ms_diag_error(d, it->pos, "a cookie attribute needs a name");
+            continue;
+        }
+        if (!cookie_text_ok(name, true)) {
+            ms_diag_error(d, f->pos, "invalid cookie attribute name \"%s\"", name);
+            continue;
+        }
+        const char *value = cfg__i_opt_string(it, "value", d);
+        if (value && !cookie_text_ok(value, false)) {
+            ms_diag_error(d, cfg_map_get(it, "value")->pos, "invalid cookie attribute value \"%s\"", value);
+            continue;
+        }
+        pol_header_kv *kv = &h->http_cookie.attributes[h->http_cookie.nattributes++];
+        kv->name = name;
+        kv->value = value ? value : "";
+    }
+}
+
 static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent_hash *h)
 {
     static const char *const fields[] = {
@@ -53,6 +98,7 @@ static void decode_consistent_hash(const cfg_node *n, ms_diag *d, pol_consistent
             h->http_cookie.name = cfg__i_string(f, d);
         h->http_cookie.path = cfg__i_opt_string(v, "path", d);
         cfg__i_opt_duration(cfg_map_get(v, "ttl"), d, &h->http_cookie.ttl);
+        decode_cookie_attributes(cfg_map_get(v, "attributes"), d, h);
         h->key = POL_HASH_KEY_COOKIE;
         keys++;
     }

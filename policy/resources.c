@@ -123,6 +123,7 @@ void pol_virtual_service_fini(pol_virtual_service *vs)
 
 static void blocks_fini(pol_policy_blocks *b)
 {
+    free(b->load_balancer.consistent_hash.http_cookie.attributes);
     pol_locality_lb_setting *loc = &b->load_balancer.locality_lb_setting;
     for (size_t i = 0; i < loc->ndistribute; i++)
         free(loc->distribute[i].to);

@@ -337,6 +337,8 @@ typedef struct pol_consistent_hash {
         const char *name;
         const char *path;
         pol_opt_duration ttl;
+        pol_header_kv *attributes; /* owned array, in order; value "" for a bare name */
+        size_t nattributes;
     } http_cookie;
     bool use_source_ip;
     const char *http_query_parameter_name;

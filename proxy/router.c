@@ -26,27 +26,38 @@ static int64_t now_of(px_req *r) { return px_loop_now(r->w->loop); }
 
 /* The request has no hash cookie and the policy gives it a ttl: Envoy makes
  * one from the connection's addresses (policy-semantics.md 4.5) and the
- * response sets it (Utility::makeSetCookieValue, HttpOnly).  0, or -1 when
- * memory ran out. */
+ * response sets it, as Utility::makeSetCookieValue writes it:
+ * name="value"; Max-Age=ttl (unless 0); Path=path; each attribute in order
+ * ("; name" or "; name=value"); HttpOnly.  0, or -1 when memory ran out. */
 static int set_hash_cookie(px_req *r, const pol_consistent_hash *ch, char gen[17])
 {
     pol_lb_cookie_generate((pol_lb_key){r->dc->peer_addr, strlen(r->dc->peer_addr), true},
                            (pol_lb_key){r->dc->local_addr, strlen(r->dc->local_addr), true}, gen);
-    char line[512];
-    int n = snprintf(line, sizeof line, "%s=\"%s\"", ch->http_cookie.name, gen);
+    px_buf *b = &r->strs;
+    size_t off = b->len;
+    char num[40];
+    int rc = px_buf_puts(b, ch->http_cookie.name) | px_buf_puts(b, "=\"") | px_buf_puts(b, gen) |
+             px_buf_puts(b, "\"");
     int64_t max_age = ch->http_cookie.ttl.ns / 1000000000;
-    if (max_age > 0 && n < (int)sizeof line)
-        n += snprintf(line + n, sizeof line - (size_t)n, "; Max-Age=%lld", (long long)max_age);
-    if (ch->http_cookie.path && *ch->http_cookie.path && n < (int)sizeof line)
-        n += snprintf(line + n, sizeof line - (size_t)n, "; Path=%s", ch->http_cookie.path);
-    if (n < (int)sizeof line)
-        n += snprintf(line + n, sizeof line - (size_t)n, "; HttpOnly");
-    if (n >= (int)sizeof line)
-        return 0; /* a name or path too long for a header we write: no cookie */
-    r->set_cookie_off = r->strs.len;
-    r->set_cookie_len = (size_t)n;
+    if (max_age > 0) {
+        snprintf(num, sizeof num, "; Max-Age=%lld", (long long)max_age);
+        rc |= px_buf_puts(b, num);
+    }
+    if (ch->http_cookie.path && *ch->http_cookie.path)
+        rc |= px_buf_puts(b, "; Path=") | px_buf_puts(b, ch->http_cookie.path);
+    for (size_t i = 0; i < ch->http_cookie.nattributes; i++) {
+        const pol_header_kv *a = &ch->http_cookie.attributes[i];
+        rc |= px_buf_puts(b, "; ") | px_buf_puts(b, a->name);
+        if (*a->value)
+            rc |= px_buf_puts(b, "=") | px_buf_puts(b, a->value);
+    }
+    rc |= px_buf_puts(b, "; HttpOnly");
+    if (rc)
+        return -1;
+    r->set_cookie_off = off;
+    r->set_cookie_len = b->len - off;
     r->set_cookie = true;
-    return px_buf_append(&r->strs, line, (size_t)n + 1) ? -1 : 0;
+    return px_buf_append(b, "", 1) ? -1 : 0;
 }
 
 /* What later decisions need from the request head, taken while its headers

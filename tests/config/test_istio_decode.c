@@ -113,7 +113,8 @@ static void test_destination_rule_values(void **state)
     cfg_fx_load_istio(f, DR_HEAD
         "  trafficPolicy:\n"
         "    loadBalancer:\n"
-        "      consistentHash: {httpCookie: {name: user, ttl: 0s}, ringHash: {minimumRingSize: 2048}}\n"
+        "      consistentHash: {httpCookie: {name: user, ttl: 0s, attributes: [{name: SameSite, value: Lax}, {name: Secure}]},\n"
+        "                       ringHash: {minimumRingSize: 2048}}\n"
         "    connectionPool:\n"
         "      tcp: {maxConnections: 100, connectTimeout: 30ms}\n"
         "      http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1, h2UpgradePolicy: UPGRADE}\n"
@@ -135,6 +136,11 @@ static void test_destination_rule_values(void **state)
     assert_int_equal(b->load_balancer.kind, POL_LB_KIND_CONSISTENT_HASH);
     assert_int_equal(b->load_balancer.consistent_hash.key, POL_HASH_KEY_COOKIE);
     assert_true(b->load_balancer.consistent_hash.http_cookie.ttl.set);
+    assert_int_equal(b->load_balancer.consistent_hash.http_cookie.nattributes, 2);
+    assert_string_equal(b->load_balancer.consistent_hash.http_cookie.attributes[0].name, "SameSite");
+    assert_string_equal(b->load_balancer.consistent_hash.http_cookie.attributes[0].value, "Lax");
+    assert_string_equal(b->load_balancer.consistent_hash.http_cookie.attributes[1].name, "Secure");
+    assert_string_equal(b->load_balancer.consistent_hash.http_cookie.attributes[1].value, "");
     assert_int_equal(b->load_balancer.consistent_hash.minimum_ring_size.v, 2048);
     assert_int_equal(b->connection_pool.tcp.max_connections.v, 100);
     assert_int_equal(b->connection_pool.tcp.connect_timeout.ns, 30000000);
@@ -304,6 +310,14 @@ static const cfg_diag_case cases[] = {
      "    loadBalancer: {simple: ROUND_ROBBIN}\n",
      {"t.yaml:7:28: error: invalid value \"ROUND_ROBBIN\" for field \"simple\"; "
       "did you mean \"ROUND_ROBIN\"?"}},
+    {"test_cookie_attribute_without_name",
+     DR_HEAD
+     "  trafficPolicy:\n"
+     "    loadBalancer:\n"
+     "      consistentHash:\n"
+     "        httpCookie: {name: user, ttl: 10s, attributes: [{value: x}, {name: \"a;b\"}]}\n",
+     {"t.yaml:9:57: error: a cookie attribute needs a name",
+      "t.yaml:9:76: error: invalid cookie attribute name \"a;b\""}},
     {"test_bad_enum_without_hint",
      "apiVersion: networking.istio.io/v1\n"
      "kind: ServiceEntry\n"

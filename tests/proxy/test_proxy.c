@@ -642,6 +642,47 @@ static void test_hash_cookie(void **state)
     fx_upstream_stop(b);
 }
 
+/* httpCookie.attributes go into the generated Set-Cookie in their order,
+ * after Path and before HttpOnly, a bare name for an empty value
+ * (Envoy's Utility::makeSetCookieValue). */
+static void test_hash_cookie_attributes(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_DR_HEAD
+                             "  trafficPolicy:\n"
+                             "    loadBalancer:\n      consistentHash:\n        httpCookie:\n"
+                             "          name: session\n          path: /shop\n          ttl: 3600s\n"
+                             "          attributes: [{name: SameSite, value: Strict}, {name: Secure},"
+                             " {name: Domain, value: example.com}]\n",
+                             a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    int fd = fx_connect(p.port);
+    struct sockaddr_in me, peer;
+    socklen_t sl = sizeof me;
+    getsockname(fd, (struct sockaddr *)&me, &sl);
+    sl = sizeof peer;
+    getpeername(fd, (struct sockaddr *)&peer, &sl);
+    char ra[64], la[64], gen[17], want[256];
+    snprintf(ra, sizeof ra, "127.0.0.1:%d", ntohs(me.sin_port));
+    snprintf(la, sizeof la, "127.0.0.1:%d", ntohs(peer.sin_port));
+    pol_lb_cookie_generate((pol_lb_key){ra, strlen(ra), true}, (pol_lb_key){la, strlen(la), true}, gen);
+    const char *get = "GET /shop/cart HTTP/1.1\r\nHost: reviews\r\n\r\n";
+    send(fd, get, strlen(get), MSG_NOSIGNAL);
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    snprintf(want, sizeof want,
+             "\r\nset-cookie: session=\"%s\"; Max-Age=3600; Path=/shop; SameSite=Strict; Secure; "
+             "Domain=example.com; HttpOnly\r\n",
+             gen);
+    assert_non_null(strstr(r.head, want));
+    close(fd);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 /* A sidecar honours the x-envoy-* retry and timeout overrides of its
  * (internal) callers and never forwards them. */
 static void test_envoy_override_headers(void **state)
@@ -753,6 +794,7 @@ int main(void)
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_authz_and_consistent_hash),
         cmocka_unit_test(test_hash_cookie),
+        cmocka_unit_test(test_hash_cookie_attributes),
         cmocka_unit_test(test_envoy_override_headers),
         cmocka_unit_test(test_gateway_mode),
         cmocka_unit_test(test_bad_config_positioned_error),
