@@ -13,6 +13,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy/authz.h"
 #include "proxy/server_int.h"
@@ -185,27 +186,54 @@ static bool caller_internal(const px_req *r, const px_http_msg *m)
 static int read_overrides(px_req *r, const px_http_msg *m)
 {
     r->ovr_timeout_ms = r->ovr_per_try_ms = r->ovr_max_retries = -1;
-    r->ovr_retry_on_off = r->ovr_codes_off = SIZE_MAX;
+    r->ovr_retry_on_off = r->ovr_codes_off = r->ovr_header_names_off = SIZE_MAX;
     if (!r->internal)
         return 0;
     r->ovr_timeout_ms = header_number(m, "x-envoy-upstream-rq-timeout-ms");
     r->ovr_per_try_ms = header_number(m, "x-envoy-upstream-rq-per-try-timeout-ms");
     r->ovr_max_retries = header_number(m, "x-envoy-max-retries");
     if (header_string(r, m, "x-envoy-retry-on", &r->ovr_retry_on_off) ||
-        header_string(r, m, "x-envoy-retriable-status-codes", &r->ovr_codes_off))
+        header_string(r, m, "x-envoy-retriable-status-codes", &r->ovr_codes_off) ||
+        header_string(r, m, "x-envoy-retriable-header-names", &r->ovr_header_names_off))
         return -1;
     return 0;
 }
 
+/* x-envoy-retriable-header-names: a comma list of header names, each a
+ * presence matcher for retriable-headers (Envoy's RetryStateImpl takes
+ * name-only matchers from the header).  Names beyond the policy's room
+ * (POL_RETRY_MAX_HEADERS) or too long for it are ignored. */
+static void add_header_names(pol_retry_policy *rp, const char *s)
+{
+    while (*s) {
+        while (*s == ',' || *s == ' ' || *s == '\t')
+            s++;
+        const char *e = s;
+        while (*e && *e != ',')
+            e++;
+        const char *end = e;
+        while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+            end--;
+        char name[POL_RETRY_HEADER_LEN];
+        if (end > s && (size_t)(end - s) < sizeof name) {
+            memcpy(name, s, (size_t)(end - s));
+            name[end - s] = 0;
+            pol_retry_policy_add_header(rp, name, NULL);
+        }
+        s = e;
+    }
+}
+
 /* The route's policy with the request's overrides applied: retry_on tokens
  * OR-ed in (unknown ones ignored, as Envoy does), status codes appended,
+ * header names added as retriable-headers matchers,
  * x-envoy-max-retries replacing num_retries when retry_on ends up non-zero,
  * the timeout headers replacing the route timeout and the per-try timeout,
  * then Envoy's rule: a per-try timeout >= a non-zero global one is dropped. */
 static void apply_overrides(px_req *r)
 {
     if (r->ovr_timeout_ms < 0 && r->ovr_per_try_ms < 0 && r->ovr_max_retries < 0 &&
-        r->ovr_retry_on_off == SIZE_MAX && r->ovr_codes_off == SIZE_MAX)
+        r->ovr_retry_on_off == SIZE_MAX && r->ovr_codes_off == SIZE_MAX && r->ovr_header_names_off == SIZE_MAX)
         return;
     r->own_pol = *r->pol;
     pol_retry_policy *rp = &r->own_pol.retry;
@@ -225,6 +253,8 @@ static void apply_overrides(px_req *r)
             s = end;
         }
     }
+    if (r->ovr_header_names_off != SIZE_MAX)
+        add_header_names(rp, px_req_str(r, r->ovr_header_names_off));
     if (r->ovr_max_retries >= 0 && rp->retry_on != 0)
         rp->num_retries = (uint32_t)(r->ovr_max_retries > UINT32_MAX ? UINT32_MAX : r->ovr_max_retries);
     pol_timeouts *t = &r->own_pol.timeouts;
@@ -647,6 +677,32 @@ void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason)
                        POL_FLAG_BIT(pol_reset_reason_flag(reason)) | dec.flags, body, NULL);
 }
 
+#define RETRY_HEADERS_MAX 8
+#define RETRY_HEADER_TEXT 128
+
+/* The response headers a retriable-headers matcher of p names, as the
+ * NUL-terminated pairs policy/retry.h reads (values cut to fit: a matcher's
+ * value is shorter, so a cut one never matches it). */
+static size_t retry_headers(const pol_retry_policy *p, const px_http_msg *m, pol_retry_header *out,
+                            char text[][2][RETRY_HEADER_TEXT])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nheaders && n < RETRY_HEADERS_MAX; i++) {
+        const pol_header *h = &m->headers[i];
+        bool named = false;
+        for (uint32_t k = 0; k < p->n_retriable_headers && !named; k++)
+            named = strlen(p->retriable_headers[k].name) == h->name.len &&
+                    !strncasecmp(h->name.p, p->retriable_headers[k].name, h->name.len);
+        if (!named)
+            continue;
+        snprintf(text[n][0], RETRY_HEADER_TEXT, "%.*s", (int)h->name.len, h->name.p);
+        snprintf(text[n][1], RETRY_HEADER_TEXT, "%.*s", (int)h->value.len, h->value.p);
+        out[n] = (pol_retry_header){text[n][0], text[n][1]};
+        n++;
+    }
+    return n;
+}
+
 void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
 {
     px_cluster *cl = r->cl;
@@ -657,6 +713,11 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
     pol_retry_decision dec = {0};
     pol_retry_response resp = pol_retry_response_status(m->status);
     resp.x_envoy_ratelimited = px_http_find(m, "x-envoy-ratelimited", 0) >= 0;
+    pol_retry_header hdrs[RETRY_HEADERS_MAX];
+    char text[RETRY_HEADERS_MAX][2][RETRY_HEADER_TEXT];
+    if (r->retry_live && (r->pol->retry.retry_on & POL_RETRY_ON_RETRIABLE_HEADERS))
+        resp.n_headers = retry_headers(&r->pol->retry, m, hdrs, text);
+    resp.headers = hdrs;
     px_cluster_lock(cl);
     if (m->status >= 500)
         cl->hstats[r->host].rq_error++;

@@ -158,7 +158,8 @@ struct px_req {
     px_route_policy own_pol;      /* the route's with the request's x-envoy-* overrides */
     /* x-envoy-* overrides (router.c; -1: header absent) */
     int64_t ovr_timeout_ms, ovr_per_try_ms, ovr_max_retries;
-    size_t ovr_retry_on_off, ovr_codes_off; /* NUL-terminated in strs, SIZE_MAX: absent */
+    size_t ovr_retry_on_off, ovr_codes_off, ovr_header_names_off; /* NUL-terminated in strs,
+                                                                   * SIZE_MAX: absent */
     pol_retry_state retry;
     bool retry_live;
     px_timer route_timer, try_timer, wait_timer;

@@ -726,6 +726,43 @@ static void test_envoy_override_headers(void **state)
     fx_upstream_stop(a);
 }
 
+/* x-envoy-retriable-header-names with retry_on retriable-headers: a response
+ * carrying any named header (names case-insensitive, blanks trimmed) is
+ * retried; the test upstream always answers with x-upstream. */
+static void test_retriable_header_names(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n", a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    /* named and present: retried until the retries run out (Istio's default 2),
+     * the last response goes back */
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: retriable-headers\r\n"
+                                               "x-envoy-retriable-header-names: x-nope , X-Upstream\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count), 3);
+    assert_non_null(strstr(r.head, "x-envoy-attempt-count: 3\r\n"));
+    assert_null(strstr(a->last_head, "x-envoy-retriable-header-names"));
+    /* x-envoy-max-retries applies */
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: retriable-headers\r\nx-envoy-max-retries: 4\r\n"
+                                               "x-envoy-retriable-header-names: x-upstream\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count), 8);
+    /* no named header in the response: one attempt */
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: retriable-headers\r\n"
+                                               "x-envoy-retriable-header-names: x-nope,x-upstream-other\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count), 9);
+    /* names without the retriable-headers condition: one attempt */
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retriable-header-names: x-upstream\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count), 10);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 6);
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_limit_exceeded{"), 2);
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 static void test_gateway_mode(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
@@ -796,6 +833,7 @@ int main(void)
         cmocka_unit_test(test_hash_cookie),
         cmocka_unit_test(test_hash_cookie_attributes),
         cmocka_unit_test(test_envoy_override_headers),
+        cmocka_unit_test(test_retriable_header_names),
         cmocka_unit_test(test_gateway_mode),
         cmocka_unit_test(test_bad_config_positioned_error),
     };

@@ -56,11 +56,17 @@ static void test_internal_caller_of_gateway(void **state)
     assert_non_null(strstr(a->last_head, "x-envoy-internal: true\r\n"));
     assert_null(strstr(a->last_head, "x-envoy-external-address"));
     assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    /* x-envoy-retriable-header-names (the upstream always sends x-upstream):
+     * retried until Istio's 2 retries run out */
+    fx_resp r;
+    int before = atomic_load(&a->count);
+    assert_int_equal(fx_get(p.port, "shop.example.com", "x-envoy-retry-on: retriable-headers\r\n"
+                                                        "x-envoy-retriable-header-names: x-upstream\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count) - before, 3);
     /* per-try timeout from the header: 100 ms tries against a 400 ms upstream,
      * three tries then 504 */
     atomic_store(&a->delay_ms, 400);
-    fx_resp r;
-    int before = atomic_load(&a->count);
+    before = atomic_load(&a->count);
     assert_int_equal(fx_get(p.port, "shop.example.com",
                             "x-envoy-upstream-rq-per-try-timeout-ms: 100\r\nx-envoy-retry-on: 5xx\r\n"
                             "x-envoy-max-retries: 2\r\n", &r), 504);
@@ -95,6 +101,13 @@ static void test_external_caller_of_gateway(void **state)
     assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
     assert_null(strstr(a->last_head, "10.0.0.1"));
     assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    /* so is x-envoy-retriable-header-names (the upstream always sends x-upstream) */
+    int before = atomic_load(&a->count);
+    fx_resp hr;
+    assert_int_equal(fx_get(p.port, "shop.example.com", "x-envoy-retry-on: retriable-headers\r\n"
+                                                        "x-envoy-retriable-header-names: x-upstream\r\n", &hr), 200);
+    assert_int_equal(atomic_load(&a->count) - before, 1);
+    assert_null(strstr(a->last_head, "x-envoy-retriable-header-names"));
     /* the per-try timeout header is ignored as well: the slow answer comes back */
     atomic_store(&a->delay_ms, 300);
     fx_resp r;
