@@ -8,6 +8,9 @@
  * callers of a gateway) set, the route's header operations and rewrites applied, and on the way
  * back x-envoy-upstream-service-time and x-envoy-attempt-count.
  *
+ * "TE: trailers" passes (the only TE value that may); trailer fields travel
+ * with the last chunk (trailers.c).
+ *
  * A websocket upgrade keeps its Upgrade header and goes out with
  * "Connection: upgrade" (so does the upstream's 101 on the way back); a
  * removed h2c offer also loses HTTP2-Settings, as in Envoy's HTTP/1 codec.
@@ -173,12 +176,14 @@ int px_headers_request(px_req *r, const px_http_msg *m)
         rc |= px_buf_append(b, path.p, path.len);
     }
     rc |= px_buf_append(b, " HTTP/1.1\r\n", 11);
-    bool have_proto = false;
+    bool have_proto = false, te_trailers = false;
     bool edge = !r->internal && r->conf->gateway; /* an external caller at the edge */
     pol_slice xff = {NULL, 0}, rid = {NULL, 0}, ua = {NULL, 0}, host = {NULL, 0};
     for (size_t i = 0; i < m->nheaders; i++) {
         const pol_header *h = &m->headers[i];
         bool upgrade_header = r->upgrade && name_is(h->name, "upgrade");
+        if (name_is(h->name, "te") && px_http_list_has(h->value, "trailers"))
+            te_trailers = true; /* the one TE value that passes (reference 2c) */
         if ((!upgrade_header && hop_by_hop(m, h->name)) || name_is(h->name, "expect") ||
             consumed_by_router(h->name) || (r->h2c_stripped && name_is(h->name, "http2-settings")))
             continue;
@@ -222,6 +227,8 @@ int px_headers_request(px_req *r, const px_http_msg *m)
     rc |= px_buf_append(b, "\r\n", 2);
     if (r->upgrade)
         rc |= px_buf_puts(b, "connection: upgrade\r\n");
+    if (te_trailers)
+        rc |= px_buf_puts(b, "te: trailers\r\n");
     if (!have_proto)
         rc |= px_buf_puts(b, "x-forwarded-proto: http\r\n");
     /* Envoy's internal / edge marking (ConnectionManagerUtility): an internal

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "policy/route.h"
+#include "proxy/buf.h"
 
 #define PX_HTTP_MAX_HEADERS 100
 
@@ -114,10 +115,15 @@ enum {
     PX_BODY_BAD = -1,   /* malformed chunked framing */
 };
 
-/* Fields are private except `total` (decoded body bytes so far, read-only). */
+/* Fields are private except `total` (decoded body bytes so far, read-only)
+ * and `trailers`: when the caller points it at a buffer, a chunked body's
+ * trailer fields are appended there as they are validated, one
+ * "name:value\r\n" line each (name lowercased, value as sent); NULL drops
+ * them.  The buffer is complete once the body is done. */
 typedef struct px_body_decoder {
     px_body_kind kind;
     uint64_t total;
+    px_buf *trailers;
     uint64_t _remaining; /* LENGTH: body left; CHUNKED: bytes left in the chunk */
     int _state;
     uint32_t _line;      /* bytes of the current size/trailer line, or trailers so far */
@@ -127,10 +133,26 @@ typedef struct px_body_decoder {
 void px_body_decoder_init(px_body_decoder *d, px_body_kind kind, uint64_t content_length);
 /* Decode buf[0..len) in place: the body bytes found are moved to buf[0..*out)
  * (framing removed), *consumed gets the input bytes used.  Returns PX_BODY_MORE,
- * PX_BODY_DONE or PX_BODY_BAD.  Trailers are validated and dropped.  An EOF
- * body never ends here (the caller ends it when the peer closes). */
+ * PX_BODY_DONE or PX_BODY_BAD.  Trailer lines are validated as header fields
+ * (a token name, ':', field characters; no obs-fold; at most 8 KiB in all) and
+ * kept in `trailers` when set (BAD also when it cannot grow).  An EOF body
+ * never ends here (the caller ends it when the peer closes). */
 int px_body_decode(px_body_decoder *d, char *buf, size_t len, size_t *consumed, size_t *out);
 /* Has the decoder seen the whole body? */
 bool px_body_done(const px_body_decoder *d);
+
+/* Append to `out` the trailer fields of `trailers` (as the decoder keeps them)
+ * that may travel in a trailer section, each as "name: value\r\n".  Dropped
+ * (RFC 9110 6.5.1: fields needed before the content, so a recipient may not
+ * process them as trailers): framing and hop-by-hop fields, routing (Host),
+ * request modifiers (controls and conditionals), authentication and cookies,
+ * response control data and the ones that say how to process the content.
+ * Returns 0, or -1 when memory ran out. */
+int px_trailers_put(px_buf *out, const px_buf *trailers);
+
+/* Append the last chunk of a chunked body: "0\r\n", the trailer fields that
+ * may travel (px_trailers_put; trailers may be NULL), the final CRLF.  All or
+ * nothing: 0, or -1 with `out` unchanged when memory ran out. */
+int px_trailers_last_chunk(px_buf *out, const px_buf *trailers);
 
 #endif

@@ -98,8 +98,9 @@ bool px_reqbody_fill(px_req *r, px_buf *out)
         }
     }
     if (r->body_done && r->body_fwd == have && !r->body_end_sent) {
-        if (r->body_chunked && px_buf_append(out, "0\r\n\r\n", 5) != 0)
-            return appended;
+        /* the last chunk with the request's trailer fields */
+        if (r->body_chunked && px_trailers_last_chunk(out, &r->req_trailers) != 0)
+            return appended; /* out of memory: try again when `out` drains */
         r->body_end_sent = true;
         appended |= r->body_chunked;
     }

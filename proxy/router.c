@@ -291,6 +291,8 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     r->body_done = m->body == PX_BODY_NONE;
     r->body_chunked = m->body == PX_BODY_CHUNKED;
     r->body_length = m->body == PX_BODY_LENGTH ? m->content_length : 0;
+    if (r->body_chunked)
+        r->bodydec.trailers = &r->req_trailers; /* forwarded: the upstream side is chunked too */
     px_upgrade_kind up = px_http_upgrade_kind(m);
     r->upgrade = up == PX_UPGRADE_WEBSOCKET;
     r->upgrade_refused = up == PX_UPGRADE_OTHER;
@@ -322,6 +324,7 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     if (px_headers_request(r, m) != 0 || request_facts(r, m) != 0 || read_overrides(r, m) != 0) {
         px_buf_free(&r->strs);
         px_buf_free(&r->up_head);
+        px_buf_free(&r->req_trailers);
         px_conf_unref(r->conf);
         free(r);
         return NULL;
@@ -378,6 +381,8 @@ void px_req_finish(px_req *r)
     px_buf_free(&r->strs);
     px_buf_free(&r->up_head);
     px_buf_free(&r->body);
+    px_buf_free(&r->req_trailers);
+    px_buf_free(&r->resp_trailers);
     px_loop_defer_free(l, r);
 }
 
@@ -742,6 +747,9 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
         px_dconn_close(r->dc);
         return;
     }
+    /* trailers go along when the client's side is chunked too; an HTTP/1.0
+     * client reads until close and gets none */
+    r->respdec.trailers = r->resp_chunked ? &r->resp_trailers : NULL;
     if (m->body == PX_BODY_NONE)
         px_req_on_response_end(r);
 }
@@ -786,8 +794,10 @@ void px_req_on_response_end(px_req *r)
     if (r->state != RQ_STREAM)
         return;
     px_dconn *dc = r->dc;
-    if (r->resp_chunked && px_dconn_write(dc, "0\r\n\r\n", 5) != 0)
+    if (r->resp_chunked && px_trailers_last_chunk(&dc->out, &r->resp_trailers) != 0) {
+        px_dconn_close(dc);
         return;
+    }
     if (dc->closing || !r->body_done)
         r->keep_alive = false; /* the rest of the request body is never read */
     attempt_end(r, r->resp_keep_alive && r->respdec.kind != PX_BODY_EOF);

@@ -151,6 +151,7 @@ struct px_req {
     uint64_t body_length;   /* Content-Length of the request (else chunked or none) */
     bool body_chunked;      /* chunked towards the upstream */
     bool body_end_sent;     /* the current attempt got the whole request */
+    px_buf req_trailers;    /* a chunked request's trailer fields (http1.h), resent by retries */
     /* decisions */
     pol_route_result route;
     px_cluster *cl;
@@ -175,7 +176,8 @@ struct px_req {
     int status;
     pol_flags flags;
     px_body_decoder respdec;
-    bool resp_chunked;      /* re-chunk towards downstream */
+    bool resp_chunked;      /* re-chunk towards downstream (trailers then go along) */
+    px_buf resp_trailers;   /* the response's trailer fields while re-chunked */
     bool resp_keep_alive;   /* upstream connection reusable after this response */
     uint64_t bytes_received, bytes_sent;
     int64_t upstream_time_ms; /* -1: none */

@@ -6,7 +6,8 @@
  * The first input byte selects request or response parsing and how the body
  * is cut into pieces; checks that slices stay inside the input, that a
  * complete head is also complete with more bytes after it, and that body
- * decoding gives the same bytes whatever the cut.
+ * decoding gives the same bytes and the same kept trailer fields whatever the
+ * cut (proxy/trailers.c then writes the ones that travel).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,11 +30,12 @@ static void check_slices(const px_http_msg *m, const char *buf, size_t len)
 }
 
 static size_t decode_all(px_body_kind kind, uint64_t cl, const char *in, size_t n, size_t step,
-                         char *out, int *result)
+                         char *out, int *result, px_buf *trailers)
 {
     char *work = malloc(n ? n : 1);
     px_body_decoder d;
     px_body_decoder_init(&d, kind, cl);
+    d.trailers = trailers;
     size_t pos = 0, o = 0;
     int r = PX_BODY_MORE;
     while (r == PX_BODY_MORE && pos < n) {
@@ -82,10 +84,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t rest = n - (size_t)r;
         char *a = malloc(rest + 1), *b = malloc(rest + 1);
         int ra, rb;
-        size_t na = decode_all(m.body, m.content_length, buf + r, rest, rest ? rest : 1, a, &ra);
-        size_t nb = decode_all(m.body, m.content_length, buf + r, rest, (size_t)(mode >> 2) + 1, b, &rb);
+        px_buf ta = {0}, tb = {0}, wire = {0};
+        size_t na = decode_all(m.body, m.content_length, buf + r, rest, rest ? rest : 1, a, &ra, &ta);
+        size_t nb = decode_all(m.body, m.content_length, buf + r, rest, (size_t)(mode >> 2) + 1, b, &rb, &tb);
         if (ra != rb || na != nb || memcmp(a, b, na) != 0)
             abort();
+        if (ra == PX_BODY_DONE) {
+            if (px_buf_size(&ta) != px_buf_size(&tb) || memcmp(px_buf_data(&ta), px_buf_data(&tb), px_buf_size(&ta)))
+                abort();
+            /* what is written back is itself a valid last chunk */
+            if (px_trailers_last_chunk(&wire, &ta) != 0)
+                abort();
+            px_body_decoder d;
+            px_body_decoder_init(&d, PX_BODY_CHUNKED, 0);
+            size_t used, got;
+            if (px_body_decode(&d, px_buf_data(&wire), px_buf_size(&wire), &used, &got) != PX_BODY_DONE ||
+                used != px_buf_size(&wire) || got != 0)
+                abort();
+        }
+        px_buf_free(&ta);
+        px_buf_free(&tb);
+        px_buf_free(&wire);
         free(a);
         free(b);
     } else if (r == PX_HTTP_ERROR) {

@@ -1,7 +1,9 @@
 /*
  * test_http1.c - HTTP/1.1 parser: valid and hostile heads (table-driven, exact
  * status per case), every truncated prefix of every valid head ending on a
- * guard page, and body decoding split at every byte boundary.
+ * guard page, body decoding split at every byte boundary, and trailer fields:
+ * kept the same whatever the split, incomplete at every cut inside them,
+ * malformed ones and the 8 KiB limit refused, forbidden ones not written.
  */
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #include <setjmp.h>
@@ -327,6 +329,133 @@ static void test_body_bad_chunked(void **state)
     }
 }
 
+/* A chunked body with trailers, split at every pair of positions: the same
+ * body, the same kept trailer lines, the same end. */
+static void check_trailers(const char *in, const char *want_body, const char *want_trailers, size_t leftover)
+{
+    size_t n = strlen(in);
+    for (size_t a = 0; a <= n; a++) {
+        for (size_t b = a; b <= n; b++) {
+            size_t cuts[3] = {a, b, n}, start = 0, got_len = 0, used_total = 0;
+            char got[256], work[256];
+            px_buf kept = {0};
+            px_body_decoder d;
+            px_body_decoder_init(&d, PX_BODY_CHUNKED, 0);
+            d.trailers = &kept;
+            int r = PX_BODY_MORE;
+            for (int k = 0; k < 3 && r == PX_BODY_MORE; k++) {
+                size_t len = cuts[k] - start, used, out;
+                memcpy(work, in + start, len);
+                r = px_body_decode(&d, work, len, &used, &out);
+                assert_int_not_equal(r, PX_BODY_BAD);
+                memcpy(got + got_len, work, out);
+                got_len += out;
+                used_total += used;
+                start += used;
+            }
+            assert_int_equal(r, PX_BODY_DONE);
+            assert_int_equal(got_len, strlen(want_body));
+            assert_memory_equal(got, want_body, got_len);
+            assert_int_equal(px_buf_size(&kept), strlen(want_trailers));
+            assert_memory_equal(px_buf_data(&kept), want_trailers, strlen(want_trailers));
+            assert_int_equal(n - used_total, leftover);
+            px_buf_free(&kept);
+        }
+    }
+}
+
+static void test_trailers_kept(void **state)
+{
+    check_trailers("5\r\nhello\r\n0\r\nX-Sum: ab c \r\ngrpc-status:0\r\n\r\nNEXT", "hello",
+                   "x-sum: ab c \r\ngrpc-status:0\r\n", 4);
+    check_trailers("0\r\nE:\r\n\r\n", "", "e:\r\n", 0);
+    check_trailers("0\r\n\r\n", "", "", 0);
+    /* every prefix that ends inside the trailers is incomplete, never an end */
+    const char *full = "3\r\nabc\r\n0\r\nx-a: 1\r\nx-b: 2\r\n\r\n";
+    for (size_t cut = 0; cut < strlen(full); cut++) {
+        char work[64];
+        memcpy(work, full, cut);
+        px_buf kept = {0};
+        px_body_decoder d;
+        px_body_decoder_init(&d, PX_BODY_CHUNKED, 0);
+        d.trailers = &kept;
+        size_t used, out;
+        assert_int_equal(px_body_decode(&d, work, cut, &used, &out), PX_BODY_MORE);
+        assert_int_equal(used, cut);
+        assert_false(px_body_done(&d));
+        px_buf_free(&kept);
+    }
+}
+
+static int decode_one(const char *in, size_t n, px_buf *kept)
+{
+    char *work = malloc(n + 1);
+    memcpy(work, in, n);
+    px_body_decoder d;
+    px_body_decoder_init(&d, PX_BODY_CHUNKED, 0);
+    d.trailers = kept;
+    size_t used, out;
+    int r = px_body_decode(&d, work, n, &used, &out);
+    free(work);
+    return r;
+}
+
+static void test_trailers_bad_and_limit(void **state)
+{
+    static const char *bad[] = {
+        "0\r\n x: 1\r\n\r\n",   /* obs-fold / whitespace before the name */
+        "0\r\nx : 1\r\n\r\n",   /* whitespace before ':' */
+        "0\r\n: v\r\n\r\n",     /* empty name */
+        "0\r\nx\r\n\r\n",       /* no ':' */
+        "0\r\nx: a\x7f\r\n\r\n", /* DEL */
+        "0\r\nx: a\nb\r\n\r\n",  /* bare LF */
+        "0\r\nx: 1\r\n\n",       /* bare LF at the end */
+        "0\r\nx: 1\rx",          /* CR without LF */
+        "0\r\nx(: 1\r\n\r\n",   /* not a token */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        px_buf kept = {0};
+        if (decode_one(bad[i], strlen(bad[i]), &kept) != PX_BODY_BAD)
+            fail_msg("bad trailer case %zu accepted", i);
+        px_buf_free(&kept);
+    }
+    /* 8 KiB of trailer bytes (name, ':', value, CR) is the most */
+    for (int over = 0; over <= 1; over++) {
+        size_t k = 8192 - 3 + (size_t)over;
+        char *in = malloc(k + 16);
+        int n = snprintf(in, 16, "0\r\nx:");
+        memset(in + n, 'a', k);
+        memcpy(in + n + k, "\r\n\r\n", 4);
+        px_buf kept = {0};
+        assert_int_equal(decode_one(in, (size_t)n + k + 4, &kept), over ? PX_BODY_BAD : PX_BODY_DONE);
+        assert_int_equal(decode_one(in, (size_t)n + k + 4, NULL), over ? PX_BODY_BAD : PX_BODY_DONE);
+        px_buf_free(&kept);
+        free(in);
+    }
+}
+
+static void test_trailers_put_filters(void **state)
+{
+    const char *kept = "content-length:5\r\nx-ok:  v w  \r\nset-cookie:a=b\r\nhost:h\r\ngrpc-status:0\r\n"
+                       "transfer-encoding:chunked\r\nauthorization:x\r\ncontent-type:a/b\r\ntrailer:x\r\n"
+                       "te:trailers\r\nconnection:close\r\nx-empty:\r\n";
+    px_buf in = {0}, out = {0};
+    px_buf_puts(&in, kept);
+    assert_int_equal(px_trailers_put(&out, &in), 0);
+    px_buf_append(&out, "", 1);
+    assert_string_equal(px_buf_data(&out), "x-ok: v w\r\ngrpc-status: 0\r\nx-empty: \r\n");
+    px_buf_reset(&out);
+    assert_int_equal(px_trailers_last_chunk(&out, &in), 0);
+    px_buf_append(&out, "", 1);
+    assert_string_equal(px_buf_data(&out), "0\r\nx-ok: v w\r\ngrpc-status: 0\r\nx-empty: \r\n\r\n");
+    px_buf_reset(&out);
+    assert_int_equal(px_trailers_last_chunk(&out, NULL), 0);
+    px_buf_append(&out, "", 1);
+    assert_string_equal(px_buf_data(&out), "0\r\n\r\n");
+    px_buf_free(&in);
+    px_buf_free(&out);
+}
+
 static void test_list_has(void **state)
 {
     assert_true(px_http_list_has(pol_slice_str("keep-alive, Close"), "close"));
@@ -342,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_limits),            cmocka_unit_test(test_response_table),
         cmocka_unit_test(test_cookie),
         cmocka_unit_test(test_body_split_everywhere), cmocka_unit_test(test_body_bad_chunked),
+        cmocka_unit_test(test_trailers_kept),     cmocka_unit_test(test_trailers_bad_and_limit),
+        cmocka_unit_test(test_trailers_put_filters),
         cmocka_unit_test(test_list_has),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
