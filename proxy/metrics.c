@@ -268,6 +268,8 @@ void px_metrics_reset_counters(px_server *s, px_conf *c)
         px_worker *w = &s->workers[i];
         atomic_store(&w->downstream_rq_total, 0);
         atomic_store(&w->downstream_cx_total, 0);
+        atomic_store(&w->downstream_cx_upgrades_total, 0);
+        atomic_store(&w->downstream_rq_ws_on_non_ws_route, 0);
         pthread_mutex_lock(&w->mmu);
         for (size_t j = 0; j < w->metrics.cap; j++)
             w->metrics.items[j].requests = 0;
@@ -335,10 +337,13 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     }
     px_metrics_merged_free(all, n);
     /* downstream, fault filter, local rate limit */
-    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0;
+    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0, up = 0, up_active = 0, non_ws = 0;
     for (int i = 0; i < s->nworkers; i++) {
         rq += s->workers[i].downstream_rq_total;
         cx += s->workers[i].downstream_cx_total;
+        up += s->workers[i].downstream_cx_upgrades_total;
+        up_active += s->workers[i].downstream_cx_upgrades_active;
+        non_ws += s->workers[i].downstream_rq_ws_on_non_ws_route;
         pthread_mutex_lock(&s->workers[i].mmu);
         delays += s->workers[i].fault_stats.delays_injected;
         aborts += s->workers[i].fault_stats.aborts_injected;
@@ -367,6 +372,13 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
              "# TYPE envoy_http_downstream_rq_total counter\nenvoy_http_downstream_rq_total %llu\n"
              "# TYPE envoy_http_downstream_cx_total counter\nenvoy_http_downstream_cx_total %llu\n",
              (unsigned long long)rq, (unsigned long long)cx);
+    px_buf_puts(out, line);
+    snprintf(line, sizeof line,
+             "# TYPE envoy_http_downstream_cx_upgrades_total counter\nenvoy_http_downstream_cx_upgrades_total %llu\n"
+             "# TYPE envoy_http_downstream_cx_upgrades_active gauge\nenvoy_http_downstream_cx_upgrades_active %llu\n"
+             "# TYPE envoy_http_downstream_rq_ws_on_non_ws_route counter\n"
+             "envoy_http_downstream_rq_ws_on_non_ws_route %llu\n",
+             (unsigned long long)up, (unsigned long long)up_active, (unsigned long long)non_ws);
     px_buf_puts(out, line);
     if (!c)
         return 0;

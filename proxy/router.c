@@ -491,6 +491,7 @@ void px_req_dispatch(px_req *r)
          * matched and the upgrade type is not enabled: 403 with no body
          * ("upgrade_failed", downstream_rq_ws_on_non_ws_route), and no further
          * request on this connection (its next bytes may be the upgrade's) */
+        w->downstream_rq_ws_on_non_ws_route++;
         px_req_local_reply(r, 403, 0, "", "connection: close\r\n");
         return;
     }

@@ -66,6 +66,10 @@ struct px_worker {
     px_metrics metrics;
     pol_fault_stats fault_stats;
     _Atomic uint64_t downstream_rq_total, downstream_cx_total;
+    /* Envoy's connection manager upgrade stats: 101s turned into tunnels (and
+     * those open), upgrades of a type not enabled (403) */
+    _Atomic uint64_t downstream_cx_upgrades_total, downstream_cx_upgrades_active,
+        downstream_rq_ws_on_non_ws_route;
 };
 
 struct px_server {

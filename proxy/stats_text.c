@@ -163,10 +163,13 @@ static void cluster_stats(stat_list *l, px_conf *c)
 
 static void server_stats(stat_list *l, px_server *s, px_conf *c)
 {
-    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0;
+    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0, up = 0, up_active = 0, non_ws = 0;
     for (int i = 0; i < s->nworkers; i++) {
         rq += atomic_load(&s->workers[i].downstream_rq_total);
         cx += atomic_load(&s->workers[i].downstream_cx_total);
+        up += atomic_load(&s->workers[i].downstream_cx_upgrades_total);
+        up_active += atomic_load(&s->workers[i].downstream_cx_upgrades_active);
+        non_ws += atomic_load(&s->workers[i].downstream_rq_ws_on_non_ws_route);
         pthread_mutex_lock(&s->workers[i].mmu);
         delays += s->workers[i].fault_stats.delays_injected;
         aborts += s->workers[i].fault_stats.aborts_injected;
@@ -174,6 +177,9 @@ static void server_stats(stat_list *l, px_server *s, px_conf *c)
     }
     add(l, "http.meshproxy.downstream_rq_total", rq);
     add(l, "http.meshproxy.downstream_cx_total", cx);
+    add(l, "http.meshproxy.downstream_cx_upgrades_total", up);
+    add(l, "http.meshproxy.downstream_cx_upgrades_active", up_active);
+    add(l, "http.meshproxy.downstream_rq_ws_on_non_ws_route", non_ws);
     add(l, "http.meshproxy.fault.delays_injected", delays);
     add(l, "http.meshproxy.fault.aborts_injected", aborts);
     if (s->opt.rate_limit) {

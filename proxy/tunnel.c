@@ -205,6 +205,8 @@ void px_tunnel_start(px_req *r, size_t up_from)
     t->r = r;
     r->tunnel = t;
     r->state = RQ_TUNNEL;
+    r->w->downstream_cx_upgrades_total++;
+    r->w->downstream_cx_upgrades_active++;
     px_timer_stop(l, &dc->timer);
     px_timer_init(&t->idle, on_idle, t);
     int rc = 0;
@@ -255,6 +257,7 @@ void px_tunnel_free(px_req *r)
 {
     px_tunnel *t = r->tunnel;
     r->tunnel = NULL;
+    r->w->downstream_cx_upgrades_active--;
     px_timer_stop(r->w->loop, &t->idle);
     px_loop_defer_free(r->w->loop, t);
 }

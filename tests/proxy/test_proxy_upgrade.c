@@ -344,6 +344,8 @@ static void test_echo_both_ways(void **state)
     }
     assert_non_null(strstr(m, "response_code=\"101\",response_flags=\"-\""));
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_1xx{"), 1);
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_cx_upgrades_total"), 1);
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_cx_upgrades_active"), 0);
     free(m);
     char *log = fx_read_file(f.p.log);
     assert_non_null(strstr(log, "\"GET /ws HTTP/1.1\" 101 - 18 23 "));
@@ -544,6 +546,10 @@ static void test_unsupported_upgrades(void **state)
     assert_int_equal(recv(fd, buf, sizeof buf, 0), 0);
     close(fd);
     assert_int_equal(atomic_load(&f.up->requests), 0);
+    char *m = fx_admin(f.p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_rq_ws_on_non_ws_route"), 1);
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_cx_upgrades_total"), 0);
+    free(m);
     /* h2c: the offer is removed and the request goes on as a plain one */
     const char *h2c = "GET /plain HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade, HTTP2-Settings\r\n"
                       "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n";
@@ -601,6 +607,9 @@ static void test_reload_and_drain_keep_tunnel(void **state)
     send_all(fd, "after-hup", 9);
     assert_int_equal(read_n(fd, buf, 9), 0);
     assert_memory_equal(buf, "after-hup", 9);
+    char *m = fx_admin(f.p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_cx_upgrades_active"), 1);
+    free(m);
     /* draining: no new connections, the open tunnel keeps working */
     kill(f.p.pid, SIGTERM);
     fx_sleep_ms(100);
