@@ -15,14 +15,9 @@
 #include <string.h>
 #include <time.h>
 
-#define PICKS 2000000
+#include "bench_clock.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#define PICKS 2000000
 
 static void run(const char *label, pol_lb_policy policy, uint32_t n, bool weighted)
 {
@@ -49,7 +44,7 @@ static void run(const char *label, pol_lb_policy policy, uint32_t n, bool weight
     pol_lb_context ctx = {0};
     bool hashed = policy == POL_LB_POLICY_RING_HASH || policy == POL_LB_POLICY_MAGLEV;
     uint64_t sink = 0;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (uint32_t i = 0; i < PICKS; i++) {
         int32_t h;
         if (hashed) {
@@ -67,7 +62,7 @@ static void run(const char *label, pol_lb_policy policy, uint32_t n, bool weight
         }
         sink += (uint64_t)h;
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     printf("%-14s %-9s hosts=%-4u %12.0f picks/s  (%.1f ns/pick)%s\n", pol_lb_policy_name(policy),
            label, n, PICKS / dt, dt * 1e9 / PICKS, sink == 0 ? " !" : "");
     pol_lb_destroy(lb);

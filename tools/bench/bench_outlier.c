@@ -14,12 +14,7 @@
 #include "policy/outlier.h"
 #include "policy/retry.h"
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * INT64_C(1000000000) + ts.tv_nsec;
-}
+#include "bench_clock.h"
 
 static void print(const char *name, uint64_t ops, int64_t ns, uint64_t sink)
 {
@@ -38,7 +33,7 @@ static void bench_report(uint32_t hosts)
     const uint64_t n = 20000000;
     uint64_t sink = 0;
     int64_t now = 0;
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         uint64_t r = ms_rng_u64(&rng);
         uint32_t h = (uint32_t)(r % hosts);
@@ -48,7 +43,7 @@ static void bench_report(uint32_t hosts)
         if ((i & 0xfffff) == 0)
             pol_outlier_tick(det, now, &rng);
     }
-    int64_t dt = mono_ns() - t0;
+    int64_t dt = bench_now_ns() - t0;
     char name[64];
     snprintf(name, sizeof name, "outlier_report hosts=%u", hosts);
     print(name, n, dt, sink);
@@ -74,9 +69,9 @@ static void bench_tick(uint32_t hosts)
                     pol_outlier_report(det, h, (k % 50 == 0 && h % 7 == 0) ? 500 : 200,
                                        (int64_t)i * INT64_C(10000000000), &rng);
         }
-        int64_t t0 = mono_ns();
+        int64_t t0 = bench_now_ns();
         sink += pol_outlier_tick(det, (int64_t)(i + 1) * INT64_C(10000000000), &rng);
-        total += mono_ns() - t0;
+        total += bench_now_ns() - t0;
     }
     char name[64];
     snprintf(name, sizeof name, "outlier_tick hosts=%u", hosts);
@@ -92,13 +87,13 @@ static void bench_backoff(void)
     uint64_t sink = 0;
     pol_backoff b;
     pol_backoff_init(&b, 25, 250);
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         if ((i & 7) == 0)
             pol_backoff_reset(&b);
         sink += pol_backoff_next_ms(&b, &rng);
     }
-    print("backoff_next", n, mono_ns() - t0, sink);
+    print("backoff_next", n, bench_now_ns() - t0, sink);
 }
 
 static void bench_retry_decision(void)
@@ -113,7 +108,7 @@ static void bench_retry_decision(void)
     pol_circuit_init(&cb, &th, &cs);
     const uint64_t n = 10000000;
     uint64_t sink = 0;
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         pol_retry_state st;
         pol_retry_state_init(&st, &p);
@@ -125,7 +120,7 @@ static void bench_retry_decision(void)
         pol_retry_on_response(&st, &r, &cb, &cs, &rng, &d);
         pol_retry_state_fini(&st, &cb);
     }
-    print("retry_request(reset+200)", n, mono_ns() - t0, sink);
+    print("retry_request(reset+200)", n, bench_now_ns() - t0, sink);
 }
 
 int main(void)

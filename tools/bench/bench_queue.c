@@ -29,6 +29,8 @@
 #include "sim/rng.h"
 #include "sim/world.h"
 
+#include "bench_clock.h"
+
 #define NDELTAS (1u << 20)
 #define RUNS 3
 
@@ -39,13 +41,6 @@ typedef struct bench {
     double mean_ns;      /* mean increment */
     sim_rng rng;
 } bench;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static sim_time next_delta(bench *b)
 {
@@ -73,12 +68,12 @@ static double run_queue(bench *b, size_t n, uint64_t events)
         sim_queue_pop(&q, &ev);
         sim_queue_push(&q, ev.time + next_delta(b), ev.handler, NULL, 0);
     }
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (uint64_t k = 0; k < events; k++) {
         sim_queue_pop(&q, &ev);
         sim_queue_push(&q, ev.time + next_delta(b), ev.handler, ev.target, ev.arg);
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     sim_queue_fini(&q);
     return (double)events / dt;
 }
@@ -109,9 +104,9 @@ static double run_world(bench *b, size_t n, uint64_t events, sim_handler h)
     sim_run_until(w, SIM_TIME_MAX);
     b->remaining = events;
     uint64_t before = sim_events_dispatched(w);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     sim_run_until(w, SIM_TIME_MAX);
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     uint64_t done = sim_events_dispatched(w) - before;
     if (done != events || sim_events_pending(w) != n) {
         fprintf(stderr, "bench_queue: dispatched %llu of %llu events\n",

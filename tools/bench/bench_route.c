@@ -19,6 +19,8 @@
 #include "config/yaml.h"
 #include "policy/route.h"
 
+#include "bench_clock.h"
+
 static const char extra_yaml[] =
     "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\n"
     "spec:\n  hosts: [reviews]\n  http:\n"
@@ -39,13 +41,6 @@ static const char extra_yaml[] =
     "    route: [{destination: {host: productpage, subset: v1}}]\n"
     "  - match: [{uri: {regex: \"/admin/[a-z]+/[0-9]+\"}}]\n"
     "    directResponse: {status: 403}\n";
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int load(cfg_loader *l, struct cfg_k8s_istio *m, ms_diag *d, const char *path,
                 const char *text)
@@ -129,12 +124,12 @@ int main(int argc, char **argv)
     unsigned long sink = 0;
     for (size_t k = 0; k < nmix; k++) {
         pol_route_result r;
-        double t0 = now_s();
+        double t0 = bench_now_s();
         for (long i = 0; i < iters; i++) {
             pol_route_decide(t, s, &mix[k].req, &rng, &r);
             sink += (unsigned long)r.action;
         }
-        double dt = now_s() - t0;
+        double dt = bench_now_s() - t0;
         total_t += dt;
         printf("  %-24s %12.0f decisions/s  (%.1f ns each)\n", mix[k].name, (double)iters / dt,
                dt * 1e9 / (double)iters);

@@ -22,6 +22,8 @@
 #include "policy/peer_authn.h"
 #include "policy/ratelimit.h"
 
+#include "bench_clock.h"
+
 static const char yaml[] =
     "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
     "metadata: {name: default, namespace: istio-system}\nspec: {mtls: {mode: STRICT}}\n---\n"
@@ -43,13 +45,6 @@ static const char yaml[] =
     "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
     "metadata: {name: allow-health, namespace: shop}\n"
     "spec:\n  rules: [{to: [{operation: {paths: [/healthz], ports: [\"9080\"]}}]}]\n";
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * INT64_C(1000000000) + ts.tv_nsec;
-}
 
 static void print(const char *name, uint64_t n, int64_t ns, uint64_t sink)
 {
@@ -82,11 +77,11 @@ int main(void)
     const uint64_t n = 5000000;
     uint64_t sink = 0;
 
-    int64_t t0 = mono_ns();
+    int64_t t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++)
         sink += pol_peer_authn_mode(k->peer_authentications, k->npeer_authentications, NULL, &w,
                                     (i & 1) ? 9080 : 8080);
-    print("peer_authn_mode (3 policies)", n, mono_ns() - t0, sink);
+    print("peer_authn_mode (3 policies)", n, bench_now_ns() - t0, sink);
 
     const pol_authorization_policy *aps[8];
     size_t nap = 0;
@@ -101,38 +96,38 @@ int main(void)
         .method = pol_slice_str("GET"), .host = pol_slice_str("reviews:9080"),
         .headers = &h, .nheaders = 1,
     };
-    t0 = mono_ns();
+    t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         pol_authz_decision dec;
         q.path = pol_slice_str(paths[i & 3]);
         pol_authz_decide(aps, nap, &q, &dec);
         sink += dec.allowed;
     }
-    print("authz_decide (3 policies, 4 paths)", n, mono_ns() - t0, sink);
+    print("authz_decide (3 policies, 4 paths)", n, bench_now_ns() - t0, sink);
 
     pol_ratelimit_config rc = pol_ratelimit_config_make(100, 100, 1000000000);
     rc.filter_enabled = rc.filter_enforced = pol_fraction_hundred(100);
     pol_ratelimit rl;
     pol_ratelimit_init(&rl, &rc, 0);
-    t0 = mono_ns();
+    t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         pol_ratelimit_decision dec;
         pol_ratelimit_decide(&rl, (int64_t)i * 1000, &rng, &dec); /* 1M requests/s offered */
         sink += dec.limited;
     }
-    print("ratelimit_decide (token bucket)", n, mono_ns() - t0, sink);
+    print("ratelimit_decide (token bucket)", n, bench_now_ns() - t0, sink);
 
     pol_fault_config fc = {.has_delay = true, .delay_ns = 5000000,
                            .delay_percent = pol_fraction_from_percent(50), .has_abort = true,
                            .http_status = 503, .grpc_status = -1,
                            .abort_percent = pol_fraction_from_percent(10)};
-    t0 = mono_ns();
+    t0 = bench_now_ns();
     for (uint64_t i = 0; i < n; i++) {
         pol_fault_decision dec;
         pol_fault_decide(&fc, &rng, NULL, &dec);
         sink += dec.abort;
     }
-    print("fault_decide (delay + abort)", n, mono_ns() - t0, sink);
+    print("fault_decide (delay + abort)", n, bench_now_ns() - t0, sink);
 
     cfg_k8s_istio_destroy(k);
     cfg_loader_destroy(l);

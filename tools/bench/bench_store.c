@@ -30,14 +30,9 @@
 #include "reports/export.h"
 #include "reports/store.h"
 
-#define RUNS 3
+#include "bench_clock.h"
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#define RUNS 3
 
 static long peak_rss_kib(void)
 {
@@ -108,9 +103,9 @@ int main(int argc, char **argv)
         ms_diag_destroy(d);
         return 2;
     }
-    double t0 = now_s();
+    double t0 = bench_now_s();
     mdl_mesh_run(m, NULL, NULL);
-    double sim_s = now_s() - t0;
+    double sim_s = bench_now_s() - t0;
     const mdl_results *r = mdl_mesh_results(m);
     size_t windows, bytes, buckets;
     series_memory(&r->series, &windows, &bytes, &buckets);
@@ -132,9 +127,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < RUNS && rc == 0; i++) {
         snprintf(db_path, sizeof db_path, "%s/bench_store.%ld.%d.sqlite", outdir, (long)getpid(), i);
         unlink(db_path);
-        double s = now_s();
+        double s = bench_now_s();
         rc = rpt_store_write(db_path, m, as, na, &info, err, sizeof err);
-        t[i] = now_s() - s;
+        t[i] = bench_now_s() - s;
         if (i < RUNS - 1)
             unlink(db_path);
     }
@@ -158,10 +153,10 @@ int main(int argc, char **argv)
         FILE *f = fopen(p, "w");
         if (!f)
             continue;
-        double s = now_s();
+        double s = bench_now_s();
         rpt_export_write(f, fmt, r);
         fclose(f);
-        printf("%s: %.3f s to write, %.2f MiB\n", rpt_export_file_name(fmt), now_s() - s,
+        printf("%s: %.3f s to write, %.2f MiB\n", rpt_export_file_name(fmt), bench_now_s() - s,
                (double)file_size(p) / 1048576);
         unlink(p);
     }

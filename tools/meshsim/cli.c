@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "reports/combine.h"
 #include "reports/replicate.h"
@@ -23,6 +24,13 @@ int cli_parse_count(const char *opt, const char *v, unsigned max, unsigned *out,
     }
     *out = (unsigned)n;
     return 0;
+}
+
+double cli_seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 void cli_join_args(int argc, char **argv, char *buf, size_t cap)

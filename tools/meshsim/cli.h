@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "base/diag.h"
 #include "config/bundle.h"
@@ -18,6 +19,9 @@
 /* Option `opt`'s value `v` as a whole number in 1..max; -1 after reporting
  * "OPT takes a whole number from 1 to MAX, not "V"". */
 int cli_parse_count(const char *opt, const char *v, unsigned max, unsigned *out, ms_diag *d);
+
+/* Wall-clock seconds since t0 (CLOCK_MONOTONIC). */
+double cli_seconds_since(const struct timespec *t0);
 
 /* argv joined with spaces into buf (cap bytes, truncated): run metadata. */
 void cli_join_args(int argc, char **argv, char *buf, size_t cap);

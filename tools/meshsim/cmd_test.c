@@ -177,13 +177,6 @@ static int parse_test(int argc, char **argv, test_args *a, ms_diag *d)
     return 0;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* --- building ------------------------------------------------------------ */
 
 /* Load and build every scenario; -1 when any reported an error. */
@@ -257,7 +250,7 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
     ms_diag_destroy(d);
     if (!m) {
         snprintf(t->error, sizeof t->error, "the scenario could not be built again");
-        t->wall_s = seconds_since(&t0);
+        t->wall_s = cli_seconds_since(&t0);
         t->done = true;
         return;
     }
@@ -266,7 +259,7 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
         if (ran == 2) {
             snprintf(t->error, sizeof t->error, "%s", mdl_mesh_run_error(m));
             mdl_mesh_destroy(m);
-            t->wall_s = seconds_since(&t0);
+            t->wall_s = cli_seconds_since(&t0);
             t->done = true;
             return;
         }
@@ -302,7 +295,7 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
         }
         rpt_combined_destroy(c);
     }
-    t->wall_s = seconds_since(&t0);
+    t->wall_s = cli_seconds_since(&t0);
     t->done = true;
 }
 
@@ -630,7 +623,7 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
         if (cli_interrupt_install() != 0)
             fprintf(stderr, "meshsim: warning: cannot catch Ctrl-C: %s\n", strerror(errno));
         run_all(tc, n, a.jobs, &info, namew > 40 ? 40 : namew);
-        double wall_s = seconds_since(&t0);
+        double wall_s = cli_seconds_since(&t0);
         print_failures(tc, n);
         size_t passed = 0;
         for (size_t k = 0; k < n; k++)

@@ -187,13 +187,6 @@ typedef struct progress {
     bool enabled, shown;
 } progress;
 
-static double elapsed(const struct timespec *t0)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static bool on_progress(void *ud, double fraction)
 {
     progress *p = ud;
@@ -204,7 +197,7 @@ static bool on_progress(void *ud, double fraction)
     }
     if (!p->enabled)
         return true;
-    double e = elapsed(&p->start);
+    double e = cli_seconds_since(&p->start);
     if (e < 1.0 && !p->shown)
         return true;
     p->shown = true;
