@@ -1,16 +1,16 @@
 /*
  * results.c - rows of measured outcomes, keyed by (source, destination,
  * version, host).  Every finished request looks its row up, so rows are found
- * through a hash index (FNV-1a over the key, open addressing) in O(1), whatever
- * the number of rows; the index never decides an order.
+ * through a hash index (key_index.h) in O(1), whatever the number of rows; the
+ * index never decides an order.
  */
 #include "models/results.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/hash.h"
 
 static const char *const domain_names[MDL_NPARTS] = {"ingress", "mesh", "node", "app",
                                                      "app_queue"};
@@ -42,7 +42,7 @@ void mdl_results_fini(mdl_results *r)
         free(row);
     }
     free(r->rows);
-    free(r->_index);
+    mdl_key_index_fini(&r->_index);
     for (size_t i = 0; i < r->ntimeline; i++) {
         free((char *)r->timeline[i].kind);
         free((char *)r->timeline[i].subject);
@@ -57,61 +57,30 @@ void mdl_results_fini(mdl_results *r)
 
 static const char *nz(const char *s) { return s ? s : ""; }
 
-static uint64_t key_hash(const char *const key[4])
+static bool same_row(const void *item, const char *const *key)
 {
-    uint64_t h = 0;
-    for (int i = 0; i < 4; i++)
-        h = ms_fmix64(h ^ ms_fnv1a64(key[i], strlen(key[i]) + 1));
-    return h;
-}
-
-static int key_eq(const mdl_row *row, uint64_t h, const char *const key[4])
-{
-    return row->_hash == h && !strcmp(row->source, key[0]) && !strcmp(row->destination, key[1]) &&
+    const mdl_row *row = item;
+    return !strcmp(row->source, key[0]) && !strcmp(row->destination, key[1]) &&
            !strcmp(row->version, key[2]) && !strcmp(row->host, key[3]);
-}
-
-/* The index slot holding the row for (h, key), or the empty slot where it goes. */
-static mdl_row **index_slot(const mdl_results *r, uint64_t h, const char *const key[4])
-{
-    size_t i = (size_t)h & (r->_index_cap - 1);
-    while (r->_index[i] && !key_eq(r->_index[i], h, key))
-        i = (i + 1) & (r->_index_cap - 1);
-    return &r->_index[i];
-}
-
-static void index_grow(mdl_results *r)
-{
-    free(r->_index);
-    r->_index_cap = r->_index_cap ? r->_index_cap * 2 : 64;
-    r->_index = ms_xcalloc(r->_index_cap, sizeof *r->_index);
-    for (size_t i = 0; i < r->nrows; i++) {
-        mdl_row *row = r->rows[i];
-        const char *key[4] = {row->source, row->destination, row->version, row->host};
-        *index_slot(r, row->_hash, key) = row;
-    }
 }
 
 mdl_row *mdl_results_row(mdl_results *r, const char *source, const char *destination,
                          const char *version, const char *host)
 {
     const char *key[4] = {nz(source), nz(destination), nz(version), nz(host)};
-    uint64_t h = key_hash(key);
-    if (2 * (r->nrows + 1) > r->_index_cap)
-        index_grow(r);
-    mdl_row **slot = index_slot(r, h, key);
-    if (*slot)
-        return *slot;
-    mdl_row *row = ms_xcalloc(1, sizeof *row);
+    uint64_t h = mdl_key_hash(key, 4);
+    mdl_row *row = mdl_key_index_find(&r->_index, h, key, same_row);
+    if (row)
+        return row;
+    row = ms_xcalloc(1, sizeof *row);
     row->source = ms_xstrdup(key[0]);
     row->destination = ms_xstrdup(key[1]);
     row->version = ms_xstrdup(key[2]);
     row->host = ms_xstrdup(key[3]);
-    row->_hash = h;
     sim_hist_init(&row->latency);
     MS_VEC_GROW(r->rows, r->nrows, r->_cap);
     r->rows[r->nrows++] = row;
-    *slot = row;
+    mdl_key_index_add(&r->_index, h, row);
     return row;
 }
 

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/key_index.h"
 #include "models/series.h"
 #include "policy/cluster_stats.h"
 #include "policy/flags.h"
@@ -58,7 +59,6 @@ typedef struct mdl_row {
     uint64_t flags[POL_FLAG_COUNT];
     sim_hist latency; /* ns */
     double domain_ns[MDL_NPARTS]; /* sums over requests */
-    uint64_t _hash; /* of the key, for the results' index */
 } mdl_row;
 
 /* One entry of the run's timeline: something that happened to the mesh (a
@@ -96,8 +96,7 @@ typedef struct mdl_results {
     double domain_ns[MDL_NPARTS]; /* sums over those requests */
     mdl_row **rows;    /* owned; sorted by (source, destination, version, host) once finished */
     size_t nrows, _cap;
-    mdl_row **_index;  /* open addressing on the key hash; _index_cap a power of two */
-    size_t _index_cap;
+    mdl_key_index _index; /* rows by key */
     mdl_event *timeline; /* owned; in the order recorded (simulated time, then recording) */
     size_t ntimeline, _timeline_cap;
     uint64_t events;   /* engine events dispatched */

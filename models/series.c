@@ -1,8 +1,8 @@
 /*
  * series.c - per-window time series (see series.h).
  *
- * Series are found through a hash index over their six key strings (FNV-1a,
- * open addressing), like results.c's rows; the index never decides an order.
+ * Series are found through a hash index over their six key strings
+ * (key_index.h), as results.c's rows are; the index never decides an order.
  * Requests finish roughly in the order they started, so the window a request
  * belongs to is almost always the last or next-to-last of its series: the
  * search runs from the end of the sorted vector.
@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "base/alloc.h"
-#include "base/hash.h"
 #include "models/results.h"
 
 #define NKEY 6
@@ -36,50 +35,16 @@ static void key_strings(const mdl_series_key *k, const char *out[NKEY])
     out[5] = nz(k->route);
 }
 
-static void series_strings(const mdl_series *s, const char *out[NKEY])
+static bool same_series(const void *item, const char *const *key)
 {
-    mdl_series_key k = {s->source, s->destination, s->workload, s->version, s->host, s->route};
-    key_strings(&k, out);
-}
-
-static uint64_t key_hash(const char *const key[NKEY])
-{
-    uint64_t h = 0;
-    for (int i = 0; i < NKEY; i++)
-        h = ms_fmix64(h ^ ms_fnv1a64(key[i], strlen(key[i]) + 1));
-    return h;
-}
-
-static bool key_eq(const mdl_series *s, uint64_t h, const char *const key[NKEY])
-{
-    if (s->_hash != h)
-        return false;
+    const mdl_series *s = item;
     const char *have[NKEY];
-    series_strings(s, have);
+    key_strings(&(mdl_series_key){s->source, s->destination, s->workload, s->version, s->host, s->route},
+                have);
     for (int i = 0; i < NKEY; i++)
         if (strcmp(have[i], key[i]))
             return false;
     return true;
-}
-
-static mdl_series **index_slot(const mdl_series_set *s, uint64_t h, const char *const key[NKEY])
-{
-    size_t i = (size_t)h & (s->_index_cap - 1);
-    while (s->_index[i] && !key_eq(s->_index[i], h, key))
-        i = (i + 1) & (s->_index_cap - 1);
-    return &s->_index[i];
-}
-
-static void index_grow(mdl_series_set *s)
-{
-    free(s->_index);
-    s->_index_cap = s->_index_cap ? s->_index_cap * 2 : 64;
-    s->_index = ms_xcalloc(s->_index_cap, sizeof *s->_index);
-    for (size_t i = 0; i < s->nseries; i++) {
-        const char *key[NKEY];
-        series_strings(s->series[i], key);
-        *index_slot(s, s->series[i]->_hash, key) = s->series[i];
-    }
 }
 
 void mdl_series_set_init(mdl_series_set *s, sim_time start, sim_time end, sim_time width)
@@ -119,7 +84,7 @@ void mdl_series_set_fini(mdl_series_set *s)
     for (size_t i = 0; i < s->nseries; i++)
         series_free(s->series[i]);
     free(s->series);
-    free(s->_index);
+    mdl_key_index_fini(&s->_index);
     for (size_t i = 0; i < s->_nejections; i++) {
         free((char *)s->_ejections[i].destination);
         free((char *)s->_ejections[i].workload);
@@ -133,20 +98,17 @@ mdl_series *mdl_series_get(mdl_series_set *s, const mdl_series_key *k)
 {
     const char *key[NKEY];
     key_strings(k, key);
-    uint64_t h = key_hash(key);
-    if (2 * (s->nseries + 1) > s->_index_cap)
-        index_grow(s);
-    mdl_series **slot = index_slot(s, h, key);
-    if (*slot)
-        return *slot;
-    mdl_series *ser = ms_xcalloc(1, sizeof *ser);
+    uint64_t h = mdl_key_hash(key, NKEY);
+    mdl_series *ser = mdl_key_index_find(&s->_index, h, key, same_series);
+    if (ser)
+        return ser;
+    ser = ms_xcalloc(1, sizeof *ser);
     ser->source = ms_xstrdup(key[0]);
     ser->destination = ms_xstrdup(key[1]);
     ser->workload = ms_xstrdup(key[2]);
     ser->version = ms_xstrdup(key[3]);
     ser->host = ms_xstrdup(key[4]);
     ser->route = ms_xstrdup(key[5]);
-    ser->_hash = h;
     ser->total = ms_xcalloc(1, sizeof *ser->total);
     ser->total->source = ser->source;
     ser->total->destination = ser->destination;
@@ -155,7 +117,7 @@ mdl_series *mdl_series_get(mdl_series_set *s, const mdl_series_key *k)
     sim_hist_init(&ser->total->latency);
     MS_VEC_GROW(s->series, s->nseries, s->_cap);
     s->series[s->nseries++] = ser;
-    *slot = ser;
+    mdl_key_index_add(&s->_index, h, ser);
     return ser;
 }
 

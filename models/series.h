@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/key_index.h"
 #include "models/series_hist.h"
 #include "policy/flags.h"
 #include "sim/hist.h"
@@ -68,7 +69,6 @@ typedef struct mdl_series {
     size_t nwindows, _windows_cap;
     int32_t *_clients; /* workload ids of the client proxies seen (-1: a gateway) */
     size_t _nclients, _clients_cap;
-    uint64_t _hash;
 } mdl_series;
 
 typedef struct mdl_ejection_mark {
@@ -83,8 +83,7 @@ typedef struct mdl_series_set {
     mdl_series **series; /* owned; sorted by (source, destination, version, host, route,
                             workload) once finished */
     size_t nseries, _cap;
-    mdl_series **_index;
-    size_t _index_cap;
+    mdl_key_index _index; /* series by key */
     mdl_ejection_mark *_ejections;
     size_t _nejections, _ejections_cap;
     bool _finished;
