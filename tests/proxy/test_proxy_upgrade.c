@@ -528,6 +528,37 @@ static void test_upgrade_retried_before_101(void **state)
     fx_stop(&f);
 }
 
+static void test_route_timeouts_never_start(void **state)
+{
+    up_fx f;
+    fx_start_vs(&f, FX_ENDPOINTS1 ROUTE_VS "      timeout: 300ms\n      retries: {attempts: 1, perTryTimeout: 200ms}\n",
+                NULL);
+    /* an upgrade after an ordinary request on the same connection */
+    int fd = fx_connect(f.p.port);
+    const char *plain = "GET /plain HTTP/1.1\r\nHost: reviews\r\n\r\n";
+    send_all(fd, plain, strlen(plain));
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    char *req = upgrade_request("/ws", "websocket");
+    send_all(fd, req, strlen(req));
+    free(req);
+    char head[2048];
+    assert_int_equal(read_head(fd, head, sizeof head), 101);
+    /* longer than the route and per-try timeouts: they never started */
+    fx_sleep_ms(700);
+    send_all(fd, "late", 4);
+    char buf[8];
+    assert_int_equal(read_n(fd, buf, 4), 0);
+    assert_memory_equal(buf, "late", 4);
+    close(fd);
+    char *m = fx_admin(f.p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_timeout{"), 0);
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_per_try_timeout{"), 0);
+    free(m);
+    fx_stop(&f);
+}
+
 static void test_unsupported_upgrades(void **state)
 {
     up_fx f;
@@ -643,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_non_101_answer_is_a_response),
         cmocka_unit_test(test_pipelined_bytes_are_payload),
         cmocka_unit_test(test_upgrade_retried_before_101),
+        cmocka_unit_test(test_route_timeouts_never_start),
         cmocka_unit_test(test_unsupported_upgrades),
         cmocka_unit_test(test_idle_tunnel_closes),
         cmocka_unit_test(test_reload_and_drain_keep_tunnel),
