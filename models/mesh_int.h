@@ -593,7 +593,7 @@ void mdl__job_lost(mdl_mesh *m, mdl_job *j);
 /* record.c */
 void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time latency,
                  const sim_time *acc);
-/* series_record.c: a recorded request into its time series; an outlier
+/* series_record.c: a recorded request into its time series and results row; an outlier
  * ejection (or its end) of host `host` of cluster c into the timeline */
 void mdl__series_record(mdl_mesh *m, const mdl_req *r, const char *source, const mdl_outcome *o);
 void mdl__ejection_changed(mdl_cluster *c, uint32_t host, bool ejected, sim_time now);

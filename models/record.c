@@ -22,9 +22,7 @@ void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time lat
     memcpy(o.domain_ns, acc, sizeof o.domain_ns);
     const char *dest = r->dest_name;
     const char *version = r->version;
-    mdl_row *row = mdl_results_row(&m->results, source, dest, version, r->host);
-    mdl_row_record(row, &o);
-    mdl__series_record(m, r, source, &o);
+    mdl__series_record(m, r, source, &o); /* its row and its series */
     bool root = r->kind != MDL_REQ_CHILD;
     for (size_t i = 0; i < m->nprobes; i++) {
         mdl_probe *p = &m->probes[i];

@@ -64,6 +64,8 @@ typedef struct mdl_window {
 typedef struct mdl_series {
     const char *source, *destination, *workload, *version, *host, *route; /* owned */
     struct mdl_row *total; /* owned: whole-run figures (key strings borrowed from the series) */
+    struct mdl_row *row;   /* borrowed: the results row of its (source, destination, version,
+                              host), remembered by the mesh (series_record.c); NULL until then */
     uint64_t istio_buckets[MDL_ISTIO_NBOUNDS + 1]; /* requests per Istio duration bucket */
     mdl_window *windows; /* owned, sorted by index; only windows with traffic or ejections */
     size_t nwindows, _windows_cap;

@@ -1,8 +1,8 @@
 /*
  * series_record.c - the mesh's side of the time series: a recorded request
- * into its series (keyed as series.h says), and outlier ejections as the
- * client proxies' clusters decide them, into the run's timeline and into the
- * series' ejection marks.
+ * into its series (keyed as series.h says) and its results row, and outlier
+ * ejections as the client proxies' clusters decide them, into the run's
+ * timeline and into the series' ejection marks.
  */
 #include <stdio.h>
 
@@ -19,7 +19,11 @@ void mdl__series_record(mdl_mesh *m, const mdl_req *r, const char *source, const
 {
     mdl_series_key k = {source, r->dest_name, r->workload, r->version, r->host, r->route.vs_name};
     mdl_series_set *s = &m->results.series;
-    mdl_series_record(s, mdl_series_get(s, &k), client_id(m, r->client), r->t_start, o);
+    mdl_series *ser = mdl_series_get(s, &k);
+    if (!ser->row) /* its key holds the row's: one lookup per request, not two */
+        ser->row = mdl_results_row(&m->results, source, r->dest_name, r->version, r->host);
+    mdl_row_record(ser->row, o);
+    mdl_series_record(s, ser, client_id(m, r->client), r->t_start, o);
 }
 
 void mdl__ejection_changed(mdl_cluster *c, uint32_t host, bool ejected, sim_time now)
