@@ -1,9 +1,11 @@
 /*
- * key_index.c - the string-tuple hash index of the results (see key_index.h).
+ * key_index.c - the string-tuple hash index of the results, and the order of
+ * key tuples (see key_index.h).
  */
 #include "models/key_index.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/alloc.h"
 #include "base/hash.h"
@@ -27,6 +29,16 @@ uint64_t mdl_key_hash(const char *const *key, size_t nkey)
         h = ms_fmix64(h ^ f);
     }
     return h;
+}
+
+int mdl_key_cmp(const char *const *a, const char *const *b, size_t nkey)
+{
+    for (size_t i = 0; i < nkey; i++) {
+        int c = strcmp(a[i], b[i]);
+        if (c)
+            return c;
+    }
+    return 0;
 }
 
 void *mdl_key_index_find(const mdl_key_index *ix, uint64_t h, const char *const *key, mdl_key_same_fn same)

@@ -27,6 +27,9 @@ typedef bool (*mdl_key_same_fn)(const void *item, const char *const *key);
  * terminating NUL, each folded in with MurmurHash3's finaliser. */
 uint64_t mdl_key_hash(const char *const *key, size_t nkey);
 
+/* strcmp over two key tuples, string by string: their order. */
+int mdl_key_cmp(const char *const *a, const char *const *b, size_t nkey);
+
 /* The item holding `key` (whose hash is h), or NULL. */
 void *mdl_key_index_find(const mdl_key_index *ix, uint64_t h, const char *const *key, mdl_key_same_fn same);
 

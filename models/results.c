@@ -60,8 +60,8 @@ static const char *nz(const char *s) { return s ? s : ""; }
 static bool same_row(const void *item, const char *const *key)
 {
     const mdl_row *row = item;
-    return !strcmp(row->source, key[0]) && !strcmp(row->destination, key[1]) &&
-           !strcmp(row->version, key[2]) && !strcmp(row->host, key[3]);
+    const char *have[4] = {row->source, row->destination, row->version, row->host};
+    return !mdl_key_cmp(have, key, 4);
 }
 
 mdl_row *mdl_results_row(mdl_results *r, const char *source, const char *destination,
@@ -95,14 +95,9 @@ void mdl_results_event(mdl_results *r, sim_time at, sim_time end, const char *ki
 static int row_cmp(const void *a, const void *b)
 {
     const mdl_row *x = *(mdl_row *const *)a, *y = *(mdl_row *const *)b;
-    int c = strcmp(x->source, y->source);
-    if (!c)
-        c = strcmp(x->destination, y->destination);
-    if (!c)
-        c = strcmp(x->version, y->version);
-    if (!c)
-        c = strcmp(x->host, y->host);
-    return c;
+    const char *kx[4] = {x->source, x->destination, x->version, x->host};
+    const char *ky[4] = {y->source, y->destination, y->version, y->host};
+    return mdl_key_cmp(kx, ky, 4);
 }
 
 void mdl_results_finish(mdl_results *r)

@@ -41,10 +41,7 @@ static bool same_series(const void *item, const char *const *key)
     const char *have[NKEY];
     key_strings(&(mdl_series_key){s->source, s->destination, s->workload, s->version, s->host, s->route},
                 have);
-    for (int i = 0; i < NKEY; i++)
-        if (strcmp(have[i], key[i]))
-            return false;
-    return true;
+    return !mdl_key_cmp(have, key, NKEY);
 }
 
 void mdl_series_set_init(mdl_series_set *s, sim_time start, sim_time end, sim_time width)
@@ -234,12 +231,7 @@ static int series_cmp(const void *a, const void *b)
     const mdl_series *x = *(mdl_series *const *)a, *y = *(mdl_series *const *)b;
     const char *kx[] = {x->source, x->destination, x->version, x->host, x->route, x->workload};
     const char *ky[] = {y->source, y->destination, y->version, y->host, y->route, y->workload};
-    for (int i = 0; i < NKEY; i++) {
-        int c = strcmp(kx[i], ky[i]);
-        if (c)
-            return c;
-    }
-    return 0;
+    return mdl_key_cmp(kx, ky, NKEY);
 }
 
 void mdl_series_set_finish(mdl_series_set *s)

@@ -15,6 +15,7 @@
 
 #include "base/alloc.h"
 #include "base/hash.h"
+#include "models/key_index.h"
 #include "reports/figures.h"
 
 uint64_t rpt_replication_seed(uint64_t seed, unsigned i)
@@ -63,14 +64,9 @@ unsigned rpt_combined_count(const rpt_combined *c)
 
 static int key_cmp(const rpt__crow *r, const mdl_row *row)
 {
-    int k = strcmp(r->source, row->source);
-    if (!k)
-        k = strcmp(r->destination, row->destination);
-    if (!k)
-        k = strcmp(r->version, row->version);
-    if (!k)
-        k = strcmp(r->host, row->host);
-    return k;
+    const char *a[4] = {r->source, r->destination, r->version, r->host};
+    const char *b[4] = {row->source, row->destination, row->version, row->host};
+    return mdl_key_cmp(a, b, 4);
 }
 
 /* The combined row for `row`'s key, inserted in order on first sight. */
