@@ -726,6 +726,53 @@ static void test_envoy_override_headers(void **state)
     fx_upstream_stop(a);
 }
 
+/* x-envoy-upstream-rq-per-try-timeout-ms from an internal caller (a
+ * sidecar's): each try of a route with retries but no perTryTimeout ends at
+ * that many ms, seen in the upstream's arrival times (try k+1 arrives one
+ * per-try timeout plus a backoff below 25 ms, then 50 ms, after try k); the
+ * upstream is told the per-try deadline in x-envoy-expected-rq-timeout-ms. */
+static void test_per_try_timeout_header(void **state)
+{
+    fx_upstream *a = fx_upstream_start("slow", 200);
+    atomic_store(&a->delay_ms, 2000);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
+                             "    - route: [{destination: {host: reviews}}]\n"
+                             "      timeout: 10s\n"
+                             "      retries: {attempts: 2, retryOn: 5xx}\n",
+                             a->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-per-try-timeout-ms: 150\r\n", &r), 504);
+    assert_int_equal(atomic_load(&a->count), 3);
+    int64_t g1 = a->arrivals[1] - a->arrivals[0], g2 = a->arrivals[2] - a->arrivals[1];
+    assert_in_range(g1, 150000000, 150000000 + 25000000 + 150000000);
+    assert_in_range(g2, 150000000, 150000000 + 50000000 + 150000000);
+    assert_non_null(strstr(a->last_head, "x-envoy-expected-rq-timeout-ms: 150\r\n"));
+    assert_null(strstr(a->last_head, "x-envoy-upstream-rq-per-try-timeout-ms"));
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_per_try_timeout{"), 3);
+    free(m);
+    char *log = fx_read_file(p.log);
+    assert_non_null(strstr(log, " 504 UT,URX "));
+    free(log);
+    /* a per-try timeout at or above the route timeout is dropped (Envoy's
+     * rule): one try, ended by the route timeout */
+    atomic_store(&a->delay_ms, 1500);
+    int before = atomic_load(&a->count);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-timeout-ms: 300\r\n"
+                                               "x-envoy-upstream-rq-per-try-timeout-ms: 300\r\n", &r), 504);
+    assert_int_equal(atomic_load(&a->count) - before, 1);
+    /* the expected timeout is what is left of the route's 300 ms */
+    const char *ex = strstr(a->last_head, "x-envoy-expected-rq-timeout-ms: ");
+    assert_non_null(ex);
+    assert_in_range(atoi(ex + 32), 250, 300);
+    atomic_store(&a->delay_ms, 0);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 /* x-envoy-retriable-header-names with retry_on retriable-headers: a response
  * carrying any named header (names case-insensitive, blanks trimmed) is
  * retried; the test upstream always answers with x-upstream. */
@@ -833,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_hash_cookie),
         cmocka_unit_test(test_hash_cookie_attributes),
         cmocka_unit_test(test_envoy_override_headers),
+        cmocka_unit_test(test_per_try_timeout_header),
         cmocka_unit_test(test_retriable_header_names),
         cmocka_unit_test(test_gateway_mode),
         cmocka_unit_test(test_bad_config_positioned_error),

@@ -2,7 +2,8 @@
  * test_proxy_body.c - meshproxy's request bodies over loopback: a large
  * chunked upload is streamed (the upstream has its first bytes before the
  * client sent the last), a retried small body is resent byte for byte, a body
- * larger than the retry buffer is not retried, an upstream that stops reading
+ * larger than the retry buffer is not retried, one that outgrows it while the
+ * request waits in retry backoff gets 507, an upstream that stops reading
  * stops the proxy reading the client (backpressure), and two clients
  * uploading at once never get each other's bytes.  Assertions are on orderings and exact
  * counts and hashes, never on elapsed time.
@@ -18,6 +19,8 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+
+#define CLUSTER_PREFIX "cluster.outbound|9080||reviews.default.svc.cluster.local."
 
 /* reviews retries a 5xx twice */
 #define RETRYING_VS                                                                \
@@ -208,6 +211,121 @@ static void test_body_over_retry_buffer_not_retried(void **state)
     body_fx_stop(&f);
 }
 
+/* An upstream that answers 503 as soon as a request head arrives, without
+ * reading the body, then drains the connection: the proxy sees the answer
+ * while the client is still sending. */
+typedef struct early_503 {
+    int fd, port;
+    pthread_t thr;
+    _Atomic int conns, heads;
+} early_503;
+
+static void *early_503_main(void *arg)
+{
+    early_503 *u = arg;
+    static char buf[65536];
+    for (;;) { /* one connection at a time: every attempt of the test's request */
+        int c = accept(u->fd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        atomic_fetch_add(&u->conns, 1);
+        size_t len = 0;
+        ssize_t n;
+        while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf &&
+               (n = recv(c, buf + len, sizeof buf - len, 0)) > 0)
+            len += (size_t)n;
+        if (memmem(buf, len, "\r\n\r\n", 4)) {
+            atomic_fetch_add(&u->heads, 1);
+            const char *resp = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n";
+            send(c, resp, strlen(resp), MSG_NOSIGNAL);
+            while (recv(c, buf, sizeof buf, 0) > 0)
+                ;
+        }
+        close(c);
+    }
+}
+
+static void early_503_start(early_503 *u)
+{
+    memset(u, 0, sizeof *u);
+    u->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t sl = sizeof sa;
+    assert_int_equal(bind(u->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(u->fd, 8), 0);
+    getsockname(u->fd, (struct sockaddr *)&sa, &sl);
+    u->port = ntohs(sa.sin_port);
+    pthread_create(&u->thr, NULL, early_503_main, u);
+}
+
+/* The value of "name: N" in /stats, or -1. */
+static long long admin_stat(int admin, const char *name)
+{
+    char *s = fx_admin(admin, "/stats");
+    const char *p = strstr(s, name);
+    long long v = p ? atoll(p + strlen(name)) : -1;
+    free(s);
+    return v;
+}
+
+/* reqbody.c's 507, as Envoy's router answers it: the first attempt failed
+ * (503) while the client was still sending, the request waits in retry
+ * backoff, and the body grows past the retry buffer: the retry is abandoned
+ * and the client gets 507 "exceeded request buffer limit while retrying
+ * upstream" (no response flag; Envoy's details
+ * request_payload_exceeded_retry_buffer_limit), the connection closed. */
+static void test_body_outgrows_buffer_in_backoff_507(void **state)
+{
+    early_503 u;
+    early_503_start(&u);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n"
+                                                     "      retries: {attempts: 2, retryOn: 5xx, backoff: 30s}\n",
+                             u.port);
+    fx_proxy p;
+    const char *extra[] = {"--retry-buffer", "4KiB", "--seed", "1", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    enum { N = 64 * 1024, FIRST = 1024 };
+    static char body[N];
+    fill(body, N, 5);
+    char head[256];
+    int hn = snprintf(head, sizeof head, "POST /upload HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
+    int fd = fx_connect(p.port);
+    send_all(fd, head, (size_t)hn);
+    send_all(fd, body, FIRST);
+    /* the 503 came back and a retry was decided: the request is in backoff
+     * (fully jittered below 30 s; with seed 1 this first draw is 27 s) */
+    long long retries = -1;
+    for (int i = 0; i < 500 && retries < 1; i++) {
+        fx_sleep_ms(10);
+        retries = admin_stat(p.admin, CLUSTER_PREFIX "upstream_rq_retry: ");
+    }
+    assert_int_equal(retries, 1);
+    assert_int_equal(atomic_load(&u.heads), 1);
+    int64_t t0 = fx_now_ns();
+    send_all(fd, body + FIRST, N - FIRST); /* the kernel buffers take it: the proxy keeps reading */
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_true(fx_now_ns() - t0 < 20000000000LL); /* not after the backoff */
+    assert_int_equal(r.status, 507);
+    assert_non_null(strstr(r.head, "HTTP/1.1 507 Insufficient Storage\r\n"));
+    assert_non_null(strstr(r.head, "connection: close\r\n"));
+    assert_string_equal(r.body, "exceeded request buffer limit while retrying upstream");
+    char c;
+    assert_true(recv(fd, &c, 1, 0) <= 0);
+    close(fd);
+    assert_int_equal(atomic_load(&u.conns), 1); /* never retried */
+    assert_int_equal(atomic_load(&u.heads), 1);
+    assert_int_equal(admin_stat(p.admin, CLUSTER_PREFIX "retry_or_shadow_abandoned: "), 1);
+    char *log = fx_read_file(p.log);
+    assert_non_null(strstr(log, "\"POST /upload HTTP/1.1\" 507 - "));
+    free(log);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    shutdown(u.fd, SHUT_RDWR);
+    pthread_join(u.thr, NULL);
+    close(u.fd);
+}
+
 static void test_backpressure_to_client(void **state)
 {
     body_fx f;
@@ -318,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_large_chunked_upload_streams),
         cmocka_unit_test(test_retry_resends_body),
         cmocka_unit_test(test_body_over_retry_buffer_not_retried),
+        cmocka_unit_test(test_body_outgrows_buffer_in_backoff_507),
         cmocka_unit_test(test_backpressure_to_client),
         cmocka_unit_test(test_interleaved_uploads_never_mix),
     };

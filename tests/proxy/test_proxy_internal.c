@@ -111,7 +111,10 @@ static void test_external_caller_of_gateway(void **state)
     /* the per-try timeout header is ignored as well: the slow answer comes back */
     atomic_store(&a->delay_ms, 300);
     fx_resp r;
+    before = atomic_load(&a->count);
     assert_int_equal(fx_get(p.port, "shop.example.com", "x-envoy-upstream-rq-per-try-timeout-ms: 50\r\n", &r), 200);
+    assert_int_equal(atomic_load(&a->count) - before, 1);
+    assert_null(strstr(a->last_head, "x-envoy-expected-rq-timeout-ms"));
     atomic_store(&a->delay_ms, 0);
     assert_int_equal(fx_proxy_stop(&p), 0);
     /* no --internal-address: nobody is internal */
