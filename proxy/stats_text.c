@@ -215,7 +215,8 @@ int px_stats_text(px_server *s, px_conf *c, px_buf *out)
         cluster_stats(&l, c);
     server_stats(&l, s, c);
     int rc = l.oom ? -1 : 0;
-    qsort(l.items, l.n, sizeof *l.items, cmp_line);
+    if (l.n)
+        qsort(l.items, l.n, sizeof *l.items, cmp_line);
     char num[32];
     for (size_t i = 0; i < l.n; i++) {
         px_buf_puts(out, l.items[i].name);
@@ -231,7 +232,8 @@ int px_stats_text(px_server *s, px_conf *c, px_buf *out)
         add(&h, name, i);
     }
     rc |= h.oom ? -1 : 0;
-    qsort(h.items, h.n, sizeof *h.items, cmp_line);
+    if (h.n)
+        qsort(h.items, h.n, sizeof *h.items, cmp_line);
     for (size_t i = 0; i < h.n; i++) {
         put_histogram(out, h.items[i].name, &all[h.items[i].value]);
         free(h.items[i].name);
