@@ -354,12 +354,12 @@ static void handle(admin_conn *a, const px_http_msg *m)
             break;
         }
     admin_req q = {.srv = s, .conf = current(s), .query = query, .body = &body, .type = "text/plain"};
+    if (px_slice_ieq(path, "/"))
+        path = pol_slice_str("/help"); /* "/" is Envoy's HTML home page; here the list */
     const struct admin_handler *h = NULL;
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0] && !h; i++)
-        if (px_slice_ieq(path, handlers[i].path) && strlen(handlers[i].path) == path.len)
+        if (px_slice_ieq(path, handlers[i].path))
             h = &handlers[i];
-    if (!h && px_slice_ieq(path, "/"))
-        h = &handlers[5]; /* "/" is Envoy's HTML home page; here the same list as /help */
     if (!h) {
         px_buf_puts(&body, "invalid path. ");
         help_text(&body);

@@ -128,6 +128,16 @@ static void test_ejection_durations(void **state)
     /* back to a 30 s ejection */
     report_n(det, 0, 5, 503, 251 * SEC);
     assert_int_equal(pol_outlier_host_ejection_ns(det, 0), 30 * SEC);
+    /* /reset_counters: the counters go to zero, the gauge and the ejection stay */
+    assert_int_equal(s->ejections_enforced_total, 4);
+    pol_outlier_reset_counters(det);
+    assert_int_equal(s->ejections_enforced_total, 0);
+    assert_int_equal(s->ejections_total, 0);
+    assert_int_equal(s->ejections_enforced[POL_OUTLIER_CONSECUTIVE_5XX], 0);
+    assert_int_equal(s->ejections_detected[POL_OUTLIER_CONSECUTIVE_5XX], 0);
+    assert_int_equal(s->ejections_active, 1);
+    assert_true(pol_outlier_is_ejected(det, 0));
+    assert_int_equal(pol_outlier_host_multiplier(det, 0), 1);
     pol_outlier_destroy(det);
 }
 

@@ -348,6 +348,10 @@ static void test_server_info_help_and_unknown(void **state)
     assert_non_null(strstr(s, "\n  /drain_listeners (POST): drain listeners\n      graceful: "));
     assert_non_null(strstr(s, "\n  /stats: print server stats\n"));
     free(s);
+    s = fx_admin_call(p.admin, "GET", "/", &st);
+    assert_int_equal(st, 200);
+    assert_non_null(strstr(s, "\r\n\r\nadmin commands are:\n"));
+    free(s);
     s = fx_admin_call(p.admin, "GET", "/nothing", &st);
     assert_int_equal(st, 404);
     assert_non_null(strstr(s, "\r\n\r\ninvalid path. admin commands are:\n"));
