@@ -517,6 +517,18 @@ void pol_retry_on_reset(pol_retry_state *st, pol_reset_reason reason, bool reque
     should_retry(st, c, no, 0, cb, stats, rng, out);
 }
 
+void pol_retry_on_hedge_timeout(pol_retry_state *st, pol_circuit *cb, pol_cluster_stats *stats,
+                                ms_rng *rng, pol_retry_decision *out)
+{
+    pol_retry_class c = cls(st->_retry_on ? POL_RETRY_CHECK_BACKOFF : POL_RETRY_CHECK_NO, 0);
+    should_retry(st, c, POL_RETRY_NO_DISABLED, 0, cb, stats, rng, out);
+}
+
+bool pol_retry_would_retry_response(const pol_retry_state *st, const pol_retry_response *r)
+{
+    return pol_retry_classify_response(st->_policy, st->_retry_on, r).check != POL_RETRY_CHECK_NO;
+}
+
 /* --- host re-selection ------------------------------------------------------------ */
 
 uint32_t pol_retry_host_selection_extra_picks(const pol_retry_state *st)

@@ -302,6 +302,18 @@ void pol_retry_on_reset(pol_retry_state *st, pol_reset_reason reason, bool reque
                         pol_circuit *cb, pol_cluster_stats *stats, ms_rng *rng,
                         pol_retry_decision *out);
 
+/* Envoy's shouldHedgeRetryPerTryTimeout: a per-try timeout with hedging on
+ * leaves the attempt running and asks for a parallel one, retried whenever
+ * retries are left and the breaker (or budget) allows, after the usual
+ * backoff, whatever retry_on says (no retry state at all when retry_on is 0:
+ * NO_DISABLED).  Same bookkeeping and stats as pol_retry_on_reset. */
+void pol_retry_on_hedge_timeout(pol_retry_state *st, pol_circuit *cb, pol_cluster_stats *stats,
+                                ms_rng *rng, pol_retry_decision *out);
+/* Envoy's wouldRetryFromHeaders: would this response be retried, leaving
+ * retries left and breakers aside?  No bookkeeping (for an attempt already
+ * retried by a hedge, which is never retried again). */
+bool pol_retry_would_retry_response(const pol_retry_state *st, const pol_retry_response *r);
+
 /* Host re-selection (1.7).  Total picks the LB may make for the next attempt:
  * 2 for the first attempt, host_selection_retry_max_attempts + 1 for a retry. */
 uint32_t pol_retry_host_pick_limit(const pol_retry_state *st);

@@ -38,13 +38,14 @@
 
 typedef struct px_uconn px_uconn;
 typedef struct px_req px_req;
+typedef struct px_attempt px_attempt;
 
 /* Per-worker connection pool of one endpoint (worker thread only). */
 typedef struct px_pool {
     px_uconn *idle;    /* idle keep-alive connections, most recent first */
     uint32_t nconns;   /* open: connecting, busy and idle */
-    px_req *pending;   /* requests waiting for a connection (FIFO) */
-    px_req *pending_tail;
+    px_attempt *pending; /* attempts waiting for a connection (FIFO) */
+    px_attempt *pending_tail;
 } px_pool;
 
 /* Per-endpoint counters for /clusters (under the cluster mutex). */

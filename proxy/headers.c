@@ -146,6 +146,7 @@ static bool consumed_by_router(pol_slice n)
         "x-envoy-attempt-count", "x-envoy-expected-rq-timeout-ms", "x-envoy-max-retries",
         "x-envoy-retry-on", "x-envoy-retriable-status-codes", "x-envoy-upstream-rq-timeout-ms",
         "x-envoy-upstream-rq-per-try-timeout-ms", "x-envoy-internal", "x-envoy-retriable-header-names",
+        "x-envoy-hedge-on-per-try-timeout",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (name_is(n, names[i]))

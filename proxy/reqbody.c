@@ -7,7 +7,9 @@
  * a retry resends it byte for byte.  When the body grows past that, retries are
  * abandoned (the cluster's retry_or_shadow_abandoned; a request waiting in
  * retry backoff gets 507) and `body` keeps only what the attempt has not taken
- * yet.  Backpressure both ways: the attempt's connection takes at most
+ * yet.  Each attempt has its own read position (hedged attempts take the
+ * same bytes side by side; hedging only starts once the body is complete, so
+ * while it still arrives there is a single attempt).  Backpressure both ways: the attempt's connection takes at most
  * UPSTREAM_QUEUE bytes at a time, and the client is read only while the bytes
  * not yet handed to the attempt stay under the retry buffer's size.
  */
@@ -20,6 +22,9 @@
 
 static uint64_t body_have(const px_req *r) { return r->body_base + px_buf_size(&r->body); }
 
+/* Body bytes the latest attempt took (none while no attempt runs). */
+static uint64_t body_taken(const px_req *r) { return r->cur ? r->cur->body_fwd : r->body_base; }
+
 static void abandon(px_req *r)
 {
     r->body_abandoned = true;
@@ -31,9 +36,10 @@ static void abandon(px_req *r)
         r->retry_live = false;
     }
     /* what the current attempt already took is no longer needed */
-    if (r->body_fwd > r->body_base) {
-        px_buf_consume(&r->body, (size_t)(r->body_fwd - r->body_base));
-        r->body_base = r->body_fwd;
+    uint64_t taken = body_taken(r);
+    if (taken > r->body_base) {
+        px_buf_consume(&r->body, (size_t)(taken - r->body_base));
+        r->body_base = taken;
     }
 }
 
@@ -60,26 +66,27 @@ bool px_reqbody_wants_input(const px_req *r)
     uint64_t window = r->w->srv->opt.retry_buffer_bytes;
     if (window < MIN_WINDOW)
         window = MIN_WINDOW;
-    return body_have(r) - r->body_fwd < window;
+    return body_have(r) - body_taken(r) < window;
 }
 
-void px_reqbody_rewind(px_req *r)
+void px_reqbody_rewind(px_attempt *a)
 {
-    r->body_fwd = r->body_base;
-    r->body_end_sent = false;
+    a->body_fwd = a->r->body_base;
+    a->body_end_sent = false;
 }
 
 bool px_reqbody_resendable(const px_req *r) { return r->body_base == 0; }
 
-bool px_reqbody_fill(px_req *r, px_buf *out)
+bool px_reqbody_fill(px_attempt *a, px_buf *out)
 {
+    px_req *r = a->r;
     bool appended = false;
     uint64_t have = body_have(r);
-    while (r->body_fwd < have && px_buf_size(out) < UPSTREAM_QUEUE) {
-        size_t n = (size_t)(have - r->body_fwd);
+    while (a->body_fwd < have && px_buf_size(out) < UPSTREAM_QUEUE) {
+        size_t n = (size_t)(have - a->body_fwd);
         if (n > UPSTREAM_QUEUE - px_buf_size(out))
             n = UPSTREAM_QUEUE - px_buf_size(out);
-        const char *p = px_buf_data(&r->body) + (r->body_fwd - r->body_base);
+        const char *p = px_buf_data(&r->body) + (a->body_fwd - r->body_base);
         int rc = 0;
         if (r->body_chunked) {
             char sz[24];
@@ -90,18 +97,18 @@ bool px_reqbody_fill(px_req *r, px_buf *out)
         }
         if (rc != 0)
             return appended; /* out of memory: try again when `out` drains */
-        r->body_fwd += n;
+        a->body_fwd += n;
         appended = true;
         if (r->body_abandoned) {
             px_buf_consume(&r->body, n);
             r->body_base += n;
         }
     }
-    if (r->body_done && r->body_fwd == have && !r->body_end_sent) {
+    if (r->body_done && a->body_fwd == have && !a->body_end_sent) {
         /* the last chunk with the request's trailer fields */
         if (r->body_chunked && px_trailers_last_chunk(out, &r->req_trailers) != 0)
             return appended; /* out of memory: try again when `out` drains */
-        r->body_end_sent = true;
+        a->body_end_sent = true;
         appended |= r->body_chunked;
     }
     if (appended && r->dc->req == r && !r->body_done && px_reqbody_wants_input(r))

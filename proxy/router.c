@@ -8,6 +8,17 @@
  * retry decision with Envoy's backoff.  Every decision is a policy/ call; this
  * file only wires them to sockets and timers.
  *
+ * Hedging (Envoy's hedge_on_per_try_timeout, switched on per request by
+ * x-envoy-hedge-on-per-try-timeout: true from an internal caller): a per-try
+ * timeout does not reset its attempt; outlier detection gets its
+ * LocalOriginTimeout once, and if the retry state allows a retry another
+ * attempt starts after the backoff, in parallel, the first being marked
+ * retried (never retried again).  The first acceptable response headers win
+ * and every other attempt is reset (its connection closed); a bad response
+ * or a reset of one attempt while others still wait for headers, or while a
+ * retry is pending, drops that attempt and waits for the others.  The route
+ * timeout resets every attempt in flight (each counted).
+ *
  * Stats and breaker counts of a cluster are shared by the workers and touched
  * under the cluster mutex; everything else here belongs to the worker.
  */
@@ -19,6 +30,7 @@
 #include "proxy/server_int.h"
 
 static void attempt_start(px_req *r);
+static void attempt_end(px_attempt *a, bool reusable);
 static void on_route_timeout(px_loop *l, px_timer *t);
 static void on_try_timeout(px_loop *l, px_timer *t);
 static void on_wait(px_loop *l, px_timer *t);
@@ -189,6 +201,10 @@ static int read_overrides(px_req *r, const px_http_msg *m)
     r->ovr_retry_on_off = r->ovr_codes_off = r->ovr_header_names_off = SIZE_MAX;
     if (!r->internal)
         return 0;
+    /* Envoy's finalHedgingParams: exactly "true" turns hedging on (Istio never
+     * sets a route hedge policy, so anything else leaves it off) */
+    int hedge = px_http_find(m, "x-envoy-hedge-on-per-try-timeout", 0);
+    r->hedge = hedge >= 0 && m->headers[hedge].value.len == 4 && !memcmp(m->headers[hedge].value.p, "true", 4);
     r->ovr_timeout_ms = header_number(m, "x-envoy-upstream-rq-timeout-ms");
     r->ovr_per_try_ms = header_number(m, "x-envoy-upstream-rq-per-try-timeout-ms");
     r->ovr_max_retries = header_number(m, "x-envoy-max-retries");
@@ -281,10 +297,8 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     r->head_method = px_slice_ieq(m->method, "head");
     r->keep_alive = m->keep_alive;
     r->body_framed = m->body != PX_BODY_NONE || px_http_find(m, "content-length", 0) >= 0;
-    r->host = -1;
     r->upstream_time_ms = -1;
     px_timer_init(&r->route_timer, on_route_timeout, r);
-    px_timer_init(&r->try_timer, on_try_timeout, r);
     px_timer_init(&r->wait_timer, on_wait, r);
     px_body_decoder_init(&r->bodydec, m->body, m->content_length);
     r->state = RQ_HEAD;
@@ -332,27 +346,75 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     return r;
 }
 
-/* Give back what the current attempt holds.  `reusable`: the upstream
- * connection finished its response cleanly and may serve another. */
-static void attempt_end(px_req *r, bool reusable)
+/* A new attempt in r's list (the latest): the px_req's own storage when
+ * free, else allocated (a hedge while another runs).  NULL: out of memory. */
+static px_attempt *attempt_new(px_req *r)
 {
+    px_attempt *a = &r->att0;
+    if (a->live)
+        a = calloc(1, sizeof *a);
+    else
+        memset(a, 0, sizeof *a);
+    if (!a)
+        return NULL;
+    a->r = r;
+    a->host = -1;
+    a->live = true;
+    a->body_fwd = r->body_base;
+    px_timer_init(&a->try_timer, on_try_timeout, a);
+    a->next = r->atts;
+    r->atts = a;
+    r->cur = a;
+    return a;
+}
+
+/* Give back what attempt a holds and drop it from r's list.  `reusable`:
+ * the upstream connection finished its response cleanly and may serve
+ * another. */
+static void attempt_end(px_attempt *a, bool reusable)
+{
+    if (!a || !a->live)
+        return;
+    px_req *r = a->r;
     px_loop *l = r->w->loop;
-    px_timer_stop(l, &r->try_timer);
+    px_timer_stop(l, &a->try_timer);
     /* a connection that has not carried the whole request cannot serve another */
-    px_upstream_detach(r, reusable && px_reqbody_all_sent(r));
-    if (r->holds_rq) {
+    px_upstream_detach(a, reusable && a->body_end_sent);
+    if (a->holds_rq) {
         px_cluster *cl = r->cl;
         px_cluster_lock(cl);
         pol_circuit_release(&cl->cb, POL_CB_REQUESTS);
-        if (cl->hstats[r->host].rq_active)
-            cl->hstats[r->host].rq_active--;
+        if (cl->hstats[a->host].rq_active)
+            cl->hstats[a->host].rq_active--;
         if (cl->stats.upstream_rq_active)
             cl->stats.upstream_rq_active--;
         px_cluster_unlock(cl);
-        pol_host_set_active_add(cl->w[r->w->id].hs, (uint32_t)r->host, -1);
-        r->holds_rq = false;
+        pol_host_set_active_add(cl->w[r->w->id].hs, (uint32_t)a->host, -1);
+        a->holds_rq = false;
     }
+    for (px_attempt **p = &r->atts; *p; p = &(*p)->next)
+        if (*p == a) {
+            *p = a->next;
+            break;
+        }
+    a->live = false;
+    a->next = NULL;
+    if (r->cur == a)
+        r->cur = NULL;
+    if (a != &r->att0)
+        px_loop_defer_free(l, a);
 }
+
+static void attempts_end_all(px_req *r)
+{
+    while (r->atts)
+        attempt_end(r->atts, false);
+}
+
+/* Do other attempts still wait for headers, or does a retry wait its
+ * backoff?  Then a failed attempt is dropped without answering (Envoy's
+ * numRequestsAwaitingHeaders() > 0 || pending_retries_ > 0). */
+static bool others_pending(const px_req *r) { return r->atts != NULL || r->state == RQ_BACKOFF; }
 
 void px_req_finish(px_req *r)
 {
@@ -363,7 +425,7 @@ void px_req_finish(px_req *r)
     int64_t now = px_loop_update_now(l);
     if (r->tunnel)
         px_tunnel_free(r);
-    attempt_end(r, false);
+    attempts_end_all(r);
     r->state = RQ_DONE;
     px_timer_stop(l, &r->route_timer);
     px_timer_stop(l, &r->wait_timer);
@@ -392,7 +454,7 @@ void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body
     if (r->state == RQ_DONE)
         return;
     px_dconn *dc = r->dc;
-    attempt_end(r, false);
+    attempts_end_all(r);
     r->status = status;
     r->flags |= flags;
     if (!r->body_done || (extra_headers && strstr(extra_headers, "connection: close")))
@@ -471,11 +533,10 @@ void px_req_body_complete(px_req *r)
     r->body_done = true;
     if (r->state == RQ_ATTEMPT || r->state == RQ_BACKOFF || r->state == RQ_STREAM) {
         start_route_timer(r);
-        if (r->state == RQ_ATTEMPT && r->holds_rq) {
-            pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->route_start_ns, r->route_start_ns);
-            if (dl.kind == POL_TIMEOUT_PER_TRY)
-                px_timer_start(r->w->loop, &r->try_timer, dl.deadline_ns);
-        }
+        pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->route_start_ns, r->route_start_ns);
+        for (px_attempt *a = r->atts; a && r->state == RQ_ATTEMPT; a = a->next)
+            if (a->holds_rq && dl.kind == POL_TIMEOUT_PER_TRY)
+                px_timer_start(r->w->loop, &a->try_timer, dl.deadline_ns);
     }
     if (r->state != RQ_DONE)
         px_upstream_send_body(r); /* the last chunk */
@@ -577,7 +638,6 @@ static void attempt_start(px_req *r)
     }
     if (h < PX_AUTHZ_MAX_HOSTS && (r->authz_denied >> h) & 1) {
         /* the endpoint's sidecar would refuse it: RBAC, no upstream attempt */
-        r->host = -1;
         px_req_local_reply(r, POL_AUTHZ_DENIED_STATUS, 0, "RBAC: access denied", NULL);
         return;
     }
@@ -590,35 +650,63 @@ static void attempt_start(px_req *r)
         cl->hstats[h].rq_active++;
     }
     px_cluster_unlock(cl);
-    if (!ok) {
-        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UO),
-                           "upstream connect error or disconnect/reset before headers. reset reason: overflow",
-                           "x-envoy-overloaded: true\r\n");
+    px_attempt *a = ok ? attempt_new(r) : NULL;
+    if (!a) {
+        if (ok) {
+            px_cluster_lock(cl);
+            pol_circuit_release(&cl->cb, POL_CB_REQUESTS);
+            cl->stats.upstream_rq_active--;
+            cl->hstats[h].rq_active--;
+            px_cluster_unlock(cl);
+            px_req_local_reply(r, 503, 0, "out of memory", NULL);
+            return;
+        }
+        px_req_on_overflow(r, NULL);
         return;
     }
-    r->host = h;
-    r->holds_rq = true;
+    a->host = h;
+    a->holds_rq = true;
     pol_host_set_active_add(cl->w[w->id].hs, (uint32_t)h, 1);
     pol_retry_attempt_started(&r->retry, (uint32_t)h, 0);
+    a->attempt_count = pol_retry_attempt_count(&r->retry);
     r->upstream_host = cl->hosts[h].address;
     r->version = cl->hosts[h].version;
-    r->attempt_start_ns = now;
+    a->start_ns = now;
     /* while the body streams in, the timers wait for its end */
-    pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, r->body_done ? r->route_start_ns : now, now);
-    r->expected_timeout_ms = dl.expected_rq_timeout_ms;
+    int64_t from = r->body_done ? r->route_start_ns : now;
+    pol_attempt_deadline dl = pol_timeout_attempt(&r->pol->timeouts, from, now);
+    a->expected_timeout_ms = dl.expected_rq_timeout_ms;
+    if (r->hedge) {
+        /* Envoy's setTimeoutHeaders: with hedging the upstream may use the
+         * whole route timeout (a hedge does not cut the attempt short) */
+        pol_timeouts g = r->pol->timeouts;
+        g.per_try_ns = 0;
+        a->expected_timeout_ms = pol_timeout_attempt(&g, from, now).expected_rq_timeout_ms;
+    }
     if (r->body_done && dl.kind == POL_TIMEOUT_PER_TRY)
-        px_timer_start(w->loop, &r->try_timer, dl.deadline_ns);
-    px_upstream_attach(r);
+        px_timer_start(w->loop, &a->try_timer, dl.deadline_ns);
+    px_upstream_attach(a);
 }
 
-int px_req_write_request(px_req *r, px_buf *out)
+void px_req_on_overflow(px_req *r, px_attempt *a)
 {
+    attempt_end(a, false);
+    if (others_pending(r))
+        return; /* Envoy's Overflow reset of one upstream request: the others go on */
+    px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UO),
+                       "upstream connect error or disconnect/reset before headers. reset reason: overflow",
+                       "x-envoy-overloaded: true\r\n");
+}
+
+int px_req_write_request(px_attempt *a, px_buf *out)
+{
+    px_req *r = a->r;
     char extra[160];
-    int n = snprintf(extra, sizeof extra, "x-envoy-attempt-count: %u\r\n", pol_retry_attempt_count(&r->retry));
+    int n = snprintf(extra, sizeof extra, "x-envoy-attempt-count: %u\r\n", a->attempt_count);
     int rc = px_buf_append(out, px_buf_data(&r->up_head), px_buf_size(&r->up_head));
     rc |= px_buf_append(out, extra, (size_t)n);
-    if (r->expected_timeout_ms > 0) {
-        n = snprintf(extra, sizeof extra, "x-envoy-expected-rq-timeout-ms: %lld\r\n", (long long)r->expected_timeout_ms);
+    if (a->expected_timeout_ms > 0) {
+        n = snprintf(extra, sizeof extra, "x-envoy-expected-rq-timeout-ms: %lld\r\n", (long long)a->expected_timeout_ms);
         rc |= px_buf_append(out, extra, (size_t)n);
     }
     if (r->body_chunked) {
@@ -644,37 +732,43 @@ static bool maybe_retry(px_req *r, const pol_retry_decision *dec)
     return true;
 }
 
-void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason)
+void px_req_on_upstream_reset(px_attempt *a, pol_reset_reason reason)
 {
+    px_req *r = a->r;
     px_cluster *cl = r->cl;
     if (r->state == RQ_STREAM) {
         /* the response was cut after its headers went out: the client sees a reset */
         r->flags |= POL_FLAG_BIT(POL_FLAG_UC);
         r->keep_alive = false;
-        attempt_end(r, false);
+        attempt_end(a, false);
         px_dconn *dc = r->dc;
         px_dconn_close(dc);
         return;
     }
-    bool sent = r->uc && r->uc->sent;
+    bool sent = a->uc && a->uc->sent;
+    bool retried = a->retried;
+    int32_t host = a->host;
     int64_t now = now_of(r);
-    px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_CONNECT_FAILED, now);
+    px_cluster_report(cl, (uint32_t)host, POL_OUTLIER_LOCAL_CONNECT_FAILED, now);
     px_cluster_lock(cl);
     if (reason == POL_RESET_LOCAL_CONNECTION_FAILURE || reason == POL_RESET_CONNECTION_TIMEOUT) {
         cl->stats.upstream_cx_connect_fail++;
-        cl->hstats[r->host].cx_connect_fail++;
+        cl->hstats[host].cx_connect_fail++;
     } else {
         cl->stats.upstream_rq_rx_reset++;
     }
-    cl->hstats[r->host].rq_error++;
+    cl->hstats[host].rq_error++;
     px_cluster_unlock(cl);
-    attempt_end(r, false);
+    attempt_end(a, false);
     pol_retry_decision dec = {0};
     px_cluster_lock(cl);
-    if (r->retry_live)
+    if (r->retry_live && !retried) /* a hedged attempt is never retried again */
         pol_retry_on_reset(&r->retry, reason, sent, &cl->cb, &cl->stats, &r->w->rng, &dec);
     px_cluster_unlock(cl);
     if (maybe_retry(r, &dec))
+        return;
+    r->flags |= dec.flags;
+    if (others_pending(r))
         return;
     char body[160];
     snprintf(body, sizeof body, "upstream connect error or disconnect/reset before headers. reset reason: %s",
@@ -709,13 +803,14 @@ static size_t retry_headers(const pol_retry_policy *p, const px_http_msg *m, pol
     return n;
 }
 
-void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
+void px_req_on_response_head(px_attempt *a, char *head, const px_http_msg *m)
 {
+    px_req *r = a->r;
     px_cluster *cl = r->cl;
     int64_t now = px_loop_update_now(r->w->loop);
-    px_timer_stop(r->w->loop, &r->try_timer);
-    r->upstream_time_ms = (now - r->attempt_start_ns) / 1000000;
-    px_cluster_report(cl, (uint32_t)r->host, m->status, now);
+    px_timer_stop(r->w->loop, &a->try_timer);
+    r->upstream_time_ms = (now - a->start_ns) / 1000000;
+    px_cluster_report(cl, (uint32_t)a->host, m->status, now);
     pol_retry_decision dec = {0};
     pol_retry_response resp = pol_retry_response_status(m->status);
     resp.x_envoy_ratelimited = px_http_find(m, "x-envoy-ratelimited", 0) >= 0;
@@ -724,22 +819,45 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
     if (r->retry_live && (r->pol->retry.retry_on & POL_RETRY_ON_RETRIABLE_HEADERS))
         resp.n_headers = retry_headers(&r->pol->retry, m, hdrs, text);
     resp.headers = hdrs;
+    bool retry = false, could_not_retry = false;
     px_cluster_lock(cl);
-    if (m->status >= 500)
-        cl->hstats[r->host].rq_error++;
-    else
-        cl->hstats[r->host].rq_success++;
-    if (r->retry_live) /* not once the body outgrew the retry buffer */
+    if (r->retry_live && a->retried) {
+        /* hedged already: never retried again, but would it have been? */
+        could_not_retry = pol_retry_would_retry_response(&r->retry, &resp);
+    } else if (r->retry_live) { /* not once the body outgrew the retry buffer */
         pol_retry_on_response(&r->retry, &resp, &cl->cb, &cl->stats, &r->w->rng, &dec);
-    bool retry = dec.retry && pol_timeout_backoff_fits(&r->pol->timeouts, r->route_start_ns, now, dec.backoff_ns);
-    pol_cluster_stats_count_status(&cl->stats, m->status, retry);
+        retry = dec.retry && pol_timeout_backoff_fits(&r->pol->timeouts, r->route_start_ns, now, dec.backoff_ns);
+        could_not_retry = dec.reason == POL_RETRY_NO_OVERFLOW || dec.reason == POL_RETRY_NO_LIMIT_EXCEEDED;
+    }
+    /* a bad response while other attempts may still answer: dropped */
+    bool drop = !retry && could_not_retry && (r->atts != a || a->next || r->state == RQ_BACKOFF);
+    if (m->status >= 500 || drop)
+        cl->hstats[a->host].rq_error++;
+    else
+        cl->hstats[a->host].rq_success++;
+    if (!drop)
+        pol_cluster_stats_count_status(&cl->stats, m->status, retry);
     px_cluster_unlock(cl);
     if (retry) {
-        attempt_end(r, r->uc && r->uc->resp_complete && m->keep_alive);
+        attempt_end(a, a->uc && a->uc->resp_complete && m->keep_alive);
         maybe_retry(r, &dec);
         return;
     }
     r->flags |= dec.flags;
+    if (drop) {
+        attempt_end(a, false);
+        return;
+    }
+    /* the winner: a pending retry is cancelled, every other attempt reset */
+    px_timer_stop(r->w->loop, &r->wait_timer);
+    for (px_attempt *b = r->atts, *next; b; b = next) {
+        next = b->next;
+        if (b != a)
+            attempt_end(b, false);
+    }
+    r->cur = a;
+    r->upstream_host = cl->hosts[a->host].address;
+    r->version = cl->hosts[a->host].version;
     r->status = m->status;
     r->resp_keep_alive = m->keep_alive;
     px_body_decoder_init(&r->respdec, m->body, m->content_length);
@@ -755,15 +873,17 @@ void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m)
         px_req_on_response_end(r);
 }
 
-void px_req_on_upgrade(px_req *r, const px_http_msg *m, size_t head_len)
+void px_req_on_upgrade(px_attempt *a, const px_http_msg *m, size_t head_len)
 {
+    px_req *r = a->r;
     px_cluster *cl = r->cl;
     int64_t now = px_loop_update_now(r->w->loop);
-    px_timer_stop(r->w->loop, &r->try_timer);
-    r->upstream_time_ms = (now - r->attempt_start_ns) / 1000000;
-    px_cluster_report(cl, (uint32_t)r->host, m->status, now);
+    px_timer_stop(r->w->loop, &a->try_timer);
+    r->cur = a; /* an upgrade never hedges: its request never completes */
+    r->upstream_time_ms = (now - a->start_ns) / 1000000;
+    px_cluster_report(cl, (uint32_t)a->host, m->status, now);
     px_cluster_lock(cl);
-    cl->hstats[r->host].rq_success++;
+    cl->hstats[a->host].rq_success++;
     pol_cluster_stats_count_status(&cl->stats, m->status, false);
     px_cluster_unlock(cl);
     r->status = m->status;
@@ -801,42 +921,77 @@ void px_req_on_response_end(px_req *r)
     }
     if (dc->closing || !r->body_done)
         r->keep_alive = false; /* the rest of the request body is never read */
-    attempt_end(r, r->resp_keep_alive && r->respdec.kind != PX_BODY_EOF);
+    attempt_end(r->cur, r->resp_keep_alive && r->respdec.kind != PX_BODY_EOF);
     px_req_finish(r);
     if (dc->io.fd >= 0)
         px_dconn_flush(dc);
 }
 
+/* Envoy's onResponseTimeout: every attempt in flight is reset, each counted
+ * as a timeout (outlier detection told once per attempt: not again after a
+ * hedged soft timeout), then 504 UT (or a reset once the response started). */
 static void on_route_timeout(px_loop *l, px_timer *t)
 {
     px_req *r = t->obj;
     px_cluster *cl = r->cl;
+    bool awaiting = r->state != RQ_STREAM;
     px_cluster_lock(cl);
-    cl->stats.upstream_rq_timeout++;
-    if (r->host >= 0 && r->holds_rq)
-        cl->hstats[r->host].rq_timeout++;
+    for (px_attempt *a = r->atts; a; a = a->next) {
+        cl->stats.upstream_rq_timeout++;
+        if (a->holds_rq)
+            cl->hstats[a->host].rq_timeout++;
+    }
     px_cluster_unlock(cl);
-    if (r->state == RQ_STREAM) {
+    if (!awaiting) {
         r->flags |= POL_FLAG_BIT(POL_FLAG_UT);
         r->keep_alive = false;
         px_dconn_close(r->dc);
         return;
     }
-    if (r->holds_rq)
-        px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
+    for (px_attempt *a = r->atts; a; a = a->next)
+        if (a->holds_rq && !a->timeout_recorded)
+            px_cluster_report(cl, (uint32_t)a->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
     px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), "upstream request timeout", NULL);
+}
+
+/* Envoy's onSoftPerTryTimeout: the attempt goes on; outlier detection hears
+ * of the timeout now (once), and a retry, if the retry state grants one,
+ * starts another attempt after its backoff. */
+static void soft_try_timeout(px_attempt *a)
+{
+    px_req *r = a->r;
+    px_cluster *cl = r->cl;
+    px_cluster_report(cl, (uint32_t)a->host, POL_OUTLIER_LOCAL_TIMEOUT, now_of(r));
+    a->timeout_recorded = true;
+    if (!r->retry_live)
+        return;
+    pol_retry_decision dec = {0};
+    px_cluster_lock(cl);
+    pol_retry_on_hedge_timeout(&r->retry, &cl->cb, &cl->stats, &r->w->rng, &dec);
+    px_cluster_unlock(cl);
+    if (!dec.retry) {
+        r->flags |= dec.flags; /* URX or UO, should nothing else answer */
+        return;
+    }
+    a->retried = true;
+    maybe_retry(r, &dec);
 }
 
 static void on_try_timeout(px_loop *l, px_timer *t)
 {
-    px_req *r = t->obj;
+    px_attempt *a = t->obj;
+    px_req *r = a->r;
     px_cluster *cl = r->cl;
+    if (r->hedge) {
+        soft_try_timeout(a);
+        return;
+    }
     px_cluster_lock(cl);
     cl->stats.upstream_rq_per_try_timeout++;
-    cl->hstats[r->host].rq_timeout++;
+    cl->hstats[a->host].rq_timeout++;
     px_cluster_unlock(cl);
-    px_cluster_report(cl, (uint32_t)r->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
-    attempt_end(r, false);
+    px_cluster_report(cl, (uint32_t)a->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
+    attempt_end(a, false);
     pol_retry_decision dec = {0};
     px_cluster_lock(cl);
     if (r->retry_live)
@@ -844,8 +999,10 @@ static void on_try_timeout(px_loop *l, px_timer *t)
     px_cluster_unlock(cl);
     if (maybe_retry(r, &dec))
         return;
-    px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT) | dec.flags, "upstream request timeout",
-                       NULL);
+    r->flags |= dec.flags;
+    if (others_pending(r))
+        return;
+    px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), "upstream request timeout", NULL);
 }
 
 static void on_wait(px_loop *l, px_timer *t)

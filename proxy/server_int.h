@@ -10,9 +10,12 @@
  *
  * Life of a request: the downstream connection parses a head and creates a
  * px_req holding a reference to the configuration in force; the router
- * decides (rate limit, route, fault, retries, timeouts) and runs attempts on
- * upstream connections from the per-endpoint pools; the response is streamed
- * back; px_req_finish() records metrics and the access log line and frees it.
+ * decides (rate limit, route, fault, retries, timeouts) and runs attempts
+ * (px_attempt: one upstream request each) on upstream connections from the
+ * per-endpoint pools; usually one at a time, several at once when a hedged
+ * per-try timeout started another while the first still runs; the response
+ * of the winning attempt is streamed back; px_req_finish() records metrics
+ * and the access log line and frees it.
  */
 #ifndef PX_SERVER_INT_H
 #define PX_SERVER_INT_H
@@ -32,6 +35,7 @@ typedef struct px_server px_server;
 typedef struct px_worker px_worker;
 typedef struct px_dconn px_dconn;
 typedef struct px_tunnel px_tunnel;
+typedef struct px_attempt px_attempt;
 
 /* Istio request metrics for one label set. */
 #define PX_NBUCKETS 19
@@ -113,12 +117,34 @@ static inline bool px_worker_drain_close(const px_worker *w)
 typedef enum px_req_state {
     RQ_HEAD,      /* head received, not dispatched yet */
     RQ_DELAY,     /* fault delay */
-    RQ_ATTEMPT,   /* an attempt in flight (connecting, pending or waiting for headers) */
-    RQ_BACKOFF,   /* between attempts */
+    RQ_ATTEMPT,   /* attempts in flight (connecting, pending or waiting for headers) */
+    RQ_BACKOFF,   /* a retry waits its backoff (hedged attempts may still be in flight) */
     RQ_STREAM,    /* response headers sent, streaming the body */
     RQ_TUNNEL,    /* upgraded (101): a byte tunnel between the two connections (tunnel.c) */
     RQ_DONE,
 } px_req_state;
+
+/* One upstream request of a px_req (Envoy's UpstreamRequest).  The first
+ * lives inside the px_req (no allocation on the common path); a hedged one
+ * started while another is in flight is allocated. */
+struct px_attempt {
+    px_req *r;
+    px_attempt *next;       /* r's attempts in flight */
+    px_uconn *uc;           /* its connection (NULL while queued or connecting failed) */
+    int32_t host;
+    bool live;              /* in r's list */
+    bool holds_rq;          /* a POL_CB_REQUESTS unit */
+    bool holds_pending;     /* a POL_CB_PENDING unit while queued */
+    bool retried;           /* a hedge was started for it: never retried again */
+    bool timeout_recorded;  /* outlier detection already got its LocalOriginTimeout */
+    bool body_end_sent;     /* it got the whole request */
+    px_attempt *pending_next; /* the pool's queue */
+    px_timer try_timer;     /* per-try timeout */
+    int64_t start_ns;
+    int64_t expected_timeout_ms; /* x-envoy-expected-rq-timeout-ms it carries; 0: none */
+    uint32_t attempt_count; /* x-envoy-attempt-count it carries */
+    uint64_t body_fwd;      /* body bytes handed to it */
+};
 
 struct px_req {
     px_dconn *dc;
@@ -149,12 +175,10 @@ struct px_req {
     px_buf body;
     px_body_decoder bodydec;
     uint64_t body_base;     /* body offset of body.p[off] (0 while retriable) */
-    uint64_t body_fwd;      /* body bytes handed to the current attempt */
     bool body_done;         /* the client sent the whole body (or there is none) */
     bool body_abandoned;    /* outgrew the retry buffer: no more retries */
     uint64_t body_length;   /* Content-Length of the request (else chunked or none) */
     bool body_chunked;      /* chunked towards the upstream */
-    bool body_end_sent;     /* the current attempt got the whole request */
     px_buf req_trailers;    /* a chunked request's trailer fields (http1.h), resent by retries */
     /* decisions */
     pol_route_result route;
@@ -167,15 +191,13 @@ struct px_req {
                                                                    * SIZE_MAX: absent */
     pol_retry_state retry;
     bool retry_live;
-    px_timer route_timer, try_timer, wait_timer;
-    /* the current attempt */
-    px_uconn *uc;
-    int32_t host;
-    bool holds_rq;          /* a POL_CB_REQUESTS unit */
-    bool holds_pending;     /* a POL_CB_PENDING unit while queued */
-    px_req *pending_next;
-    int64_t attempt_start_ns;
-    int64_t expected_timeout_ms;
+    bool hedge;             /* x-envoy-hedge-on-per-try-timeout: true (internal callers) */
+    px_timer route_timer, wait_timer;
+    /* attempts: those in flight, and the latest started (the winner once the
+     * response streams; NULL when it ended) */
+    px_attempt *atts;
+    px_attempt *cur;
+    px_attempt att0;        /* storage of the first attempt (and of later ones when free) */
     /* response */
     int status;
     pol_flags flags;
@@ -208,7 +230,7 @@ struct px_uconn {
     px_uconn_state state;
     px_buf in, out;
     px_timer timer;         /* connect or idle timeout */
-    px_req *req;
+    px_attempt *att;        /* the attempt it serves */
     uint32_t served;        /* requests completed on this connection */
     bool got_bytes;         /* the current request saw response bytes */
     bool sent;              /* request bytes written */
@@ -268,32 +290,39 @@ void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body
                         const char *extra_headers);
 /* The client went away or the request must end now. */
 void px_req_abort(px_req *r, pol_flags flags);
-/* Upstream events for the current attempt. */
-/* Append the current attempt's request head to `out` (the body follows
- * through px_reqbody_fill). */
-int px_req_write_request(px_req *r, px_buf *out);
-void px_req_on_upstream_reset(px_req *r, pol_reset_reason reason);
-void px_req_on_response_head(px_req *r, char *head, const px_http_msg *m);
+/* Upstream events of attempt a. */
+/* Append a's request head to `out` (the body follows through px_reqbody_fill). */
+int px_req_write_request(px_attempt *a, px_buf *out);
+void px_req_on_upstream_reset(px_attempt *a, pol_reset_reason reason);
+void px_req_on_response_head(px_attempt *a, char *head, const px_http_msg *m);
+/* The circuit breaker refused attempt a (NULL: before it existed): 503 UO,
+ * unless other attempts may still answer (Envoy's Overflow reset). */
+void px_req_on_overflow(px_req *r, px_attempt *a);
+/* Does r still wait for response headers (of any attempt in flight)? */
+static inline bool px_req_awaiting_headers(const px_req *r)
+{
+    return r->state == RQ_ATTEMPT || r->state == RQ_BACKOFF;
+}
 /* The upstream answered an upgrade request with 101 Switching Protocols (head
  * m, the first head_len bytes of the connection's input): relay the head and
  * turn both connections into a byte tunnel. */
-void px_req_on_upgrade(px_req *r, const px_http_msg *m, size_t head_len);
+void px_req_on_upgrade(px_attempt *a, const px_http_msg *m, size_t head_len);
 void px_req_on_response_data(px_req *r, const char *p, size_t n);
 void px_req_on_response_end(px_req *r);
 void px_req_finish(px_req *r);
 
 /* upstream.c */
-/* Get a connection for r's current attempt: idle, new, or queued as pending.
+/* Get a connection for attempt a: idle, new, or queued as pending.
  * Returns 0, or -1 after answering the request (overflow 503 UO). */
-int px_upstream_attach(px_req *r);
-/* Detach r from its attempt: close the connection (reset) or, if
- * `reusable`, return it to the pool. */
-void px_upstream_detach(px_req *r, bool reusable);
+int px_upstream_attach(px_attempt *a);
+/* Detach a from its connection: close it (reset) or, if `reusable`, return
+ * it to the pool; leave the pending queue. */
+void px_upstream_detach(px_attempt *a, bool reusable);
 /* Close every idle connection of configuration c in worker w's pools. */
 void px_upstream_close_idle(px_worker *w, px_conf *c);
-/* The client buffer drained: resume reading the upstream response. */
+/* The client buffer drained: resume reading the winning attempt's response. */
 void px_upstream_resume(px_req *r);
-/* New request body bytes: write them to r's attempt if it has a connection. */
+/* New request body bytes: write them to r's attempts that have a connection. */
 void px_upstream_send_body(px_req *r);
 
 /* reqbody.c */
@@ -304,14 +333,12 @@ int px_reqbody_add(px_req *r, const char *p, size_t n);
  * retry buffer's size (backpressure). */
 bool px_reqbody_wants_input(const px_req *r);
 /* A new attempt starts sending: from the body's first byte. */
-void px_reqbody_rewind(px_req *r);
+void px_reqbody_rewind(px_attempt *a);
 /* Can a new attempt resend the whole body? */
 bool px_reqbody_resendable(const px_req *r);
-/* Append what the attempt may take now (re-chunked when chunked) to its
+/* Append what attempt a may take now (re-chunked when chunked) to its
  * connection's `out`.  Returns true when it appended anything. */
-bool px_reqbody_fill(px_req *r, px_buf *out);
-/* Has the current attempt been handed the complete request? */
-static inline bool px_reqbody_all_sent(const px_req *r) { return r->body_end_sent; }
+bool px_reqbody_fill(px_attempt *a, px_buf *out);
 
 /* headers.c */
 /* Build the upstream head (without the final CRLF) and record strings for the

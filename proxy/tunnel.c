@@ -111,7 +111,7 @@ static void set_interest(px_tunnel *t)
 {
     px_req *r = t->r;
     px_dconn *dc = r->dc;
-    px_uconn *uc = r->uc;
+    px_uconn *uc = r->cur->uc;
     uint32_t down = 0, up = 0;
     if (!t->down_eof && px_buf_size(&uc->out) < TUNNEL_HIGH)
         down |= EPOLLIN;
@@ -130,7 +130,7 @@ static void pump(px_tunnel *t)
 {
     px_req *r = t->r;
     px_dconn *dc = r->dc;
-    px_uconn *uc = r->uc;
+    px_uconn *uc = r->cur->uc;
     int64_t moved = 0;
     for (int pass = 0; pass < 2; pass++) {
         /* writes first: they make room for the reads */
@@ -195,7 +195,7 @@ static void on_idle(px_loop *l, px_timer *tm)
 void px_tunnel_start(px_req *r, size_t up_from)
 {
     px_dconn *dc = r->dc;
-    px_uconn *uc = r->uc;
+    px_uconn *uc = r->cur->uc;
     px_loop *l = r->w->loop;
     px_tunnel *t = calloc(1, sizeof *t);
     if (!t) {
@@ -220,11 +220,12 @@ void px_tunnel_start(px_req *r, size_t up_from)
     /* the client's early payload not handed to the attempt yet, then any
      * bytes read but not yet decoded */
     uint64_t have = r->body_base + px_buf_size(&r->body);
-    if (r->body_fwd < have)
-        rc |= px_buf_append(&uc->out, px_buf_data(&r->body) + (r->body_fwd - r->body_base),
-                            (size_t)(have - r->body_fwd));
+    px_attempt *a = r->cur;
+    if (a->body_fwd < have)
+        rc |= px_buf_append(&uc->out, px_buf_data(&r->body) + (a->body_fwd - r->body_base),
+                            (size_t)(have - a->body_fwd));
     px_buf_free(&r->body);
-    r->body_base = r->body_fwd = 0;
+    r->body_base = a->body_fwd = 0;
     if (px_buf_size(&dc->in)) {
         r->bytes_received += px_buf_size(&dc->in);
         rc |= px_buf_append(&uc->out, px_buf_data(&dc->in), px_buf_size(&dc->in));

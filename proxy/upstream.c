@@ -4,11 +4,11 @@
  * (max_connections, http1MaxPendingRequests), connect and idle timeouts,
  * writing the request and reading the response head and body.
  *
- * A request asks for a connection: an idle one (most recent first), a new one
+ * An attempt (one upstream request of a px_req) asks for a connection: an idle one (most recent first), a new one
  * when the breaker allows (always when the endpoint's pool is empty, as Envoy
  * does), or it waits in the pool's pending queue (itself limited: overflow is
  * 503 UO).  A connection that ends its response cleanly goes back to the pool
- * or to the first pending request.  A reused connection that the server closed
+ * or to the first pending attempt.  A reused connection that the server closed
  * before answering anything gets the request once more on a new connection
  * (the keep-alive race of reference 2e).  A connection that answered an
  * upgrade with 101 belongs to the tunnel (tunnel.c) until it closes, never to
@@ -78,7 +78,7 @@ static void set_events(px_uconn *uc, uint32_t ev) { px_io_set(uc->w->loop, &uc->
  * it; when nothing is left to send, wait for the response (and more body). */
 static void uc_flush(px_uconn *uc)
 {
-    while (px_buf_size(&uc->out) || (uc->req && px_reqbody_fill(uc->req, &uc->out))) {
+    while (px_buf_size(&uc->out) || (uc->att && px_reqbody_fill(uc->att, &uc->out))) {
         ssize_t n = send(uc->io.fd, px_buf_data(&uc->out), px_buf_size(&uc->out), MSG_NOSIGNAL);
         if (n > 0) {
             px_buf_consume(&uc->out, (size_t)n);
@@ -91,9 +91,8 @@ static void uc_flush(px_uconn *uc)
             set_events(uc, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
             return;
         }
-        px_req *r = uc->req;
-        if (r)
-            px_req_on_upstream_reset(r, POL_RESET_CONNECTION_TERMINATION);
+        if (uc->att)
+            px_req_on_upstream_reset(uc->att, POL_RESET_CONNECTION_TERMINATION);
         else
             uc_close(uc);
         return;
@@ -101,26 +100,26 @@ static void uc_flush(px_uconn *uc)
     set_events(uc, EPOLLIN | EPOLLRDHUP);
 }
 
-/* Bind r to uc and send the request. */
-static void uc_start(px_uconn *uc, px_req *r)
+/* Bind attempt a to uc and send the request. */
+static void uc_start(px_uconn *uc, px_attempt *a)
 {
-    uc->req = r;
+    uc->att = a;
     uc->state = UC_BUSY;
     uc->got_bytes = false;
     uc->sent = false;
-    r->uc = uc;
+    a->uc = uc;
     px_timer_stop(uc->w->loop, &uc->timer);
     px_buf_reset(&uc->out);
-    px_reqbody_rewind(r);
-    if (px_req_write_request(r, &uc->out) != 0) {
-        px_req_on_upstream_reset(r, POL_RESET_LOCAL_RESET);
+    px_reqbody_rewind(a);
+    if (px_req_write_request(a, &uc->out) != 0) {
+        px_req_on_upstream_reset(a, POL_RESET_LOCAL_RESET);
         return;
     }
     uc_flush(uc);
 }
 
-/* Open a connection for r (the breaker's CONNECTIONS unit already taken). */
-static void uc_connect(px_worker *w, px_cluster *cl, uint32_t host, px_req *r)
+/* Open a connection for a (the breaker's CONNECTIONS unit already taken). */
+static void uc_connect(px_worker *w, px_cluster *cl, uint32_t host, px_attempt *a)
 {
     px_pool *pool = pool_of(w, cl, host);
     px_uconn *uc = calloc(1, sizeof *uc);
@@ -131,7 +130,7 @@ static void uc_connect(px_worker *w, px_cluster *cl, uint32_t host, px_req *r)
         px_cluster_lock(cl);
         pol_circuit_release(&cl->cb, POL_CB_CONNECTIONS);
         px_cluster_unlock(cl);
-        px_req_on_upstream_reset(r, POL_RESET_LOCAL_CONNECTION_FAILURE);
+        px_req_on_upstream_reset(a, POL_RESET_LOCAL_CONNECTION_FAILURE);
         return;
     }
     int one = 1;
@@ -150,13 +149,13 @@ static void uc_connect(px_worker *w, px_cluster *cl, uint32_t host, px_req *r)
     cl->hstats[host].cx_total++;
     cl->hstats[host].cx_active++;
     px_cluster_unlock(cl);
-    uc->req = r;
-    r->uc = uc;
-    uc->conf = r->conf;
+    uc->att = a;
+    a->uc = uc;
+    uc->conf = a->r->conf;
     int rc = connect(fd, (const struct sockaddr *)&ep->sa, ep->salen);
     if (rc != 0 && errno != EINPROGRESS) {
         set_events(uc, EPOLLOUT);
-        px_req_on_upstream_reset(r, POL_RESET_LOCAL_CONNECTION_FAILURE);
+        px_req_on_upstream_reset(a, POL_RESET_LOCAL_CONNECTION_FAILURE);
         return;
     }
     int64_t ct = cl->pool.connect_timeout_ns > 0 ? cl->pool.connect_timeout_ns : POL_ISTIO_CONNECT_TIMEOUT_NS;
@@ -164,10 +163,10 @@ static void uc_connect(px_worker *w, px_cluster *cl, uint32_t host, px_req *r)
     set_events(uc, EPOLLOUT | EPOLLRDHUP);
 }
 
-static void pending_remove(px_pool *pool, px_req *r)
+static void pending_remove(px_pool *pool, px_attempt *r)
 {
-    px_req *prev = NULL;
-    for (px_req *p = pool->pending; p; prev = p, p = p->pending_next)
+    px_attempt *prev = NULL;
+    for (px_attempt *p = pool->pending; p; prev = p, p = p->pending_next)
         if (p == r) {
             if (prev)
                 prev->pending_next = r->pending_next;
@@ -180,16 +179,16 @@ static void pending_remove(px_pool *pool, px_req *r)
     r->pending_next = NULL;
 }
 
-static void release_pending(px_req *r)
+static void release_pending(px_attempt *a)
 {
-    px_cluster *cl = r->cl;
-    pending_remove(pool_of(r->w, cl, (uint32_t)r->host), r);
+    px_cluster *cl = a->r->cl;
+    pending_remove(pool_of(a->r->w, cl, (uint32_t)a->host), a);
     px_cluster_lock(cl);
     pol_circuit_release(&cl->cb, POL_CB_PENDING);
     if (cl->stats.upstream_rq_pending_active)
         cl->stats.upstream_rq_pending_active--;
     px_cluster_unlock(cl);
-    r->holds_pending = false;
+    a->holds_pending = false;
 }
 
 /* A connection slot or an idle connection may be available: serve the queue. */
@@ -197,7 +196,7 @@ static void serve_pending(px_worker *w, px_cluster *cl, uint32_t host)
 {
     px_pool *pool = pool_of(w, cl, host);
     while (pool->pending) {
-        px_req *r = pool->pending;
+        px_attempt *r = pool->pending;
         if (pool->idle) {
             px_uconn *uc = pool->idle;
             pool->idle = uc->next_idle;
@@ -215,16 +214,17 @@ static void serve_pending(px_worker *w, px_cluster *cl, uint32_t host)
     }
 }
 
-int px_upstream_attach(px_req *r)
+int px_upstream_attach(px_attempt *a)
 {
+    px_req *r = a->r;
     px_worker *w = r->w;
     px_cluster *cl = r->cl;
-    uint32_t host = (uint32_t)r->host;
+    uint32_t host = (uint32_t)a->host;
     px_pool *pool = pool_of(w, cl, host);
     if (pool->idle) {
         px_uconn *uc = pool->idle;
         pool->idle = uc->next_idle;
-        uc_start(uc, r);
+        uc_start(uc, a);
         return 0;
     }
     px_cluster_lock(cl);
@@ -239,34 +239,32 @@ int px_upstream_attach(px_req *r)
     }
     px_cluster_unlock(cl);
     if (cx) {
-        uc_connect(w, cl, host, r);
+        uc_connect(w, cl, host, a);
         return 0;
     }
     if (!pending) {
-        px_req_local_reply(r, 503, POL_FLAG_BIT(POL_FLAG_UO),
-                           "upstream connect error or disconnect/reset before headers. reset reason: overflow",
-                           "x-envoy-overloaded: true\r\n");
+        px_req_on_overflow(r, a);
         return -1;
     }
-    r->holds_pending = true;
-    r->pending_next = NULL;
+    a->holds_pending = true;
+    a->pending_next = NULL;
     if (pool->pending_tail)
-        pool->pending_tail->pending_next = r;
+        pool->pending_tail->pending_next = a;
     else
-        pool->pending = r;
-    pool->pending_tail = r;
+        pool->pending = a;
+    pool->pending_tail = a;
     return 0;
 }
 
-void px_upstream_detach(px_req *r, bool reusable)
+void px_upstream_detach(px_attempt *a, bool reusable)
 {
-    if (r->holds_pending)
-        release_pending(r);
-    px_uconn *uc = r->uc;
+    if (a->holds_pending)
+        release_pending(a);
+    px_uconn *uc = a->uc;
     if (!uc)
         return;
-    r->uc = NULL;
-    uc->req = NULL;
+    a->uc = NULL;
+    uc->att = NULL;
     px_worker *w = uc->w;
     px_cluster *cl = uc->cl;
     uc->served++;
@@ -284,7 +282,7 @@ void px_upstream_detach(px_req *r, bool reusable)
     uc->state = UC_IDLE;
     if (pool->pending) {
         /* a waiting request of this pool (even of a replaced configuration) */
-        px_req *next = pool->pending;
+        px_attempt *next = pool->pending;
         release_pending(next);
         uc_start(uc, next);
         return;
@@ -311,27 +309,31 @@ void px_upstream_close_idle(px_worker *w, px_conf *c)
 
 void px_upstream_resume(px_req *r)
 {
-    if (r->uc && r->uc->io.fd >= 0) {
-        set_events(r->uc, EPOLLIN | EPOLLRDHUP);
-        on_io(r->w->loop, &r->uc->io, EPOLLIN);
+    px_uconn *uc = r->cur ? r->cur->uc : NULL;
+    if (uc && uc->io.fd >= 0) {
+        set_events(uc, EPOLLIN | EPOLLRDHUP);
+        on_io(r->w->loop, &uc->io, EPOLLIN);
     }
 }
 
 void px_upstream_send_body(px_req *r)
 {
-    px_uconn *uc = r->uc;
-    if (uc && uc->state == UC_BUSY && uc->io.fd >= 0 && uc->req == r)
-        uc_flush(uc);
+    for (px_attempt *a = r->atts, *next; a && r->state != RQ_DONE; a = next) {
+        next = a->next; /* a may end (a write error) */
+        px_uconn *uc = a->uc;
+        if (uc && uc->state == UC_BUSY && uc->io.fd >= 0 && uc->att == a)
+            uc_flush(uc);
+    }
 }
 
 static void on_timer(px_loop *l, px_timer *t)
 {
     px_uconn *uc = t->obj;
-    if (uc->state == UC_CONNECTING && uc->req) {
+    if (uc->state == UC_CONNECTING && uc->att) {
         px_cluster_lock(uc->cl);
         uc->cl->stats.upstream_cx_connect_timeout++;
         px_cluster_unlock(uc->cl);
-        px_req_on_upstream_reset(uc->req, POL_RESET_CONNECTION_TIMEOUT);
+        px_req_on_upstream_reset(uc->att, POL_RESET_CONNECTION_TIMEOUT);
         return;
     }
     if (uc->state == UC_IDLE) {
@@ -342,21 +344,22 @@ static void on_timer(px_loop *l, px_timer *t)
     }
 }
 
-/* Parse and relay what `in` holds for the bound request. */
+/* Parse and relay what `in` holds for the bound attempt. */
 static void process(px_uconn *uc, bool eof)
 {
     for (;;) {
-        px_req *r = uc->req;
-        if (!r || uc->io.fd < 0)
+        px_attempt *a = uc->att;
+        if (!a || uc->io.fd < 0)
             return;
-        if (r->state == RQ_ATTEMPT) {
+        px_req *r = a->r;
+        if (px_req_awaiting_headers(r)) {
             px_http_msg m;
             int rc = px_buf_size(&uc->in)
                          ? px_http_parse_response(px_buf_data(&uc->in), px_buf_size(&uc->in),
                                                   &r->w->srv->opt.limits, r->head_method, &m)
                          : PX_HTTP_INCOMPLETE;
             if (rc == PX_HTTP_ERROR) {
-                px_req_on_upstream_reset(r, POL_RESET_PROTOCOL_ERROR);
+                px_req_on_upstream_reset(a, POL_RESET_PROTOCOL_ERROR);
                 return;
             }
             if (rc == PX_HTTP_INCOMPLETE) {
@@ -364,13 +367,13 @@ static void process(px_uconn *uc, bool eof)
                     if (uc->served > 0 && !uc->got_bytes && px_reqbody_resendable(r)) {
                         /* the keep-alive race: the server closed the reused
                          * connection before reading the request */
-                        uc->req = NULL;
-                        r->uc = NULL;
+                        uc->att = NULL;
+                        a->uc = NULL;
                         uc_close(uc);
-                        px_upstream_attach(r);
+                        px_upstream_attach(a);
                         return;
                     }
-                    px_req_on_upstream_reset(r, POL_RESET_CONNECTION_TERMINATION);
+                    px_req_on_upstream_reset(a, POL_RESET_CONNECTION_TERMINATION);
                 }
                 return;
             }
@@ -378,9 +381,9 @@ static void process(px_uconn *uc, bool eof)
                 /* switching protocols: the tunnel of a websocket upgrade, a
                  * protocol error for a request that offered no upgrade */
                 if (r->upgrade)
-                    px_req_on_upgrade(r, &m, m.head_len);
+                    px_req_on_upgrade(a, &m, m.head_len);
                 else
-                    px_req_on_upstream_reset(r, POL_RESET_PROTOCOL_ERROR);
+                    px_req_on_upstream_reset(a, POL_RESET_PROTOCOL_ERROR);
                 return;
             }
             if (m.status < 200) {
@@ -392,10 +395,10 @@ static void process(px_uconn *uc, bool eof)
             uc->resp_bytes = m.head_len + (m.body == PX_BODY_LENGTH ? (size_t)m.content_length : 0);
             uc->resp_complete = m.body == PX_BODY_NONE ||
                                 (m.body == PX_BODY_LENGTH && px_buf_size(&uc->in) >= uc->resp_bytes);
-            px_req_on_response_head(r, px_buf_data(&uc->in), &m);
+            px_req_on_response_head(a, px_buf_data(&uc->in), &m);
             uc->resp_complete = false;
-            if (uc->io.fd < 0 || uc->req != r)
-                return; /* retried, answered or closed */
+            if (uc->io.fd < 0 || uc->att != a)
+                return; /* retried, dropped, answered or closed */
             px_buf_consume(&uc->in, m.head_len);
             if (r->state != RQ_STREAM)
                 return;
@@ -412,7 +415,7 @@ static void process(px_uconn *uc, bool eof)
         if (px_buf_size(&uc->in))
             rc = px_body_decode(&r->respdec, px_buf_data(&uc->in), px_buf_size(&uc->in), &used, &out);
         if (rc == PX_BODY_BAD) {
-            px_req_on_upstream_reset(r, POL_RESET_PROTOCOL_ERROR);
+            px_req_on_upstream_reset(a, POL_RESET_PROTOCOL_ERROR);
             return;
         }
         if (out)
@@ -428,7 +431,7 @@ static void process(px_uconn *uc, bool eof)
             if (r->respdec.kind == PX_BODY_EOF)
                 px_req_on_response_end(r);
             else
-                px_req_on_upstream_reset(r, POL_RESET_CONNECTION_TERMINATION);
+                px_req_on_upstream_reset(a, POL_RESET_CONNECTION_TERMINATION);
         }
         return;
     }
@@ -442,17 +445,18 @@ static void on_io(px_loop *l, px_io *io, uint32_t ev)
         socklen_t sl = sizeof err;
         getsockopt(uc->io.fd, SOL_SOCKET, SO_ERROR, &err, &sl);
         if (err || (ev & (EPOLLERR | EPOLLHUP))) {
-            px_req_on_upstream_reset(uc->req, POL_RESET_LOCAL_CONNECTION_FAILURE);
+            px_req_on_upstream_reset(uc->att, POL_RESET_LOCAL_CONNECTION_FAILURE);
             return;
         }
         if (!(ev & EPOLLOUT))
             return;
         px_timer_stop(l, &uc->timer);
-        uc_start(uc, uc->req);
+        uc_start(uc, uc->att);
         return;
     }
-    if (uc->req && uc->req->state == RQ_TUNNEL) {
-        px_tunnel_on_io(uc->req, false, ev);
+    px_req *r = uc->att ? uc->att->r : NULL;
+    if (r && r->state == RQ_TUNNEL) {
+        px_tunnel_on_io(r, false, ev);
         return;
     }
     if ((ev & EPOLLOUT) && px_buf_size(&uc->out)) {
@@ -466,7 +470,7 @@ static void on_io(px_loop *l, px_io *io, uint32_t ev)
         uc_close(uc); /* the server closed it, or sent bytes nobody asked for */
         return;
     }
-    if (uc->req && uc->req->state == RQ_STREAM && px_dconn_out_full(uc->req->dc)) {
+    if (r && r->state == RQ_STREAM && px_dconn_out_full(r->dc)) {
         set_events(uc, EPOLLRDHUP);
         return;
     }
@@ -494,12 +498,11 @@ static void on_io(px_loop *l, px_io *io, uint32_t ev)
             eof = true;
         break;
     }
-    px_req *r = uc->req;
     px_dconn *dc = r ? r->dc : NULL;
     process(uc, eof);
-    if (uc->req && uc->req->state == RQ_TUNNEL)
+    if (uc->att && uc->att->r->state == RQ_TUNNEL)
         return; /* upgraded: both connections are the tunnel's (an EOF is seen again there) */
-    if (eof && uc->io.fd >= 0 && uc->req == NULL && uc->state != UC_IDLE)
+    if (eof && uc->io.fd >= 0 && uc->att == NULL && uc->state != UC_IDLE)
         uc_close(uc);
     else if (eof && uc->io.fd >= 0 && uc->state == UC_IDLE)
         uc_close(uc);

@@ -472,6 +472,55 @@ static void test_never_retry_overflow_and_disabled(void **state)
     assert_int_equal(d.reason, POL_RETRY_NO_RATELIMITED);
 }
 
+/* Hedging on per-try timeout (Envoy's shouldHedgeRetryPerTryTimeout): retried
+ * whatever retry_on names (here only connect-failure), with backoff, counted as
+ * a retry, limited by num_retries and the breaker; no retry state without
+ * retry_on.  wouldRetryFromHeaders decides without bookkeeping. */
+static void test_hedge_timeout_decisions(void **state)
+{
+    (void)state;
+    script sc = {v9999, 1, 0};
+    ms_rng rng = {script_loop_next, &sc};
+    pol_retry_policy p = policy_from("connect-failure");
+    p.num_retries = 1;
+    pol_circuit_thresholds th = pol_circuit_thresholds_envoy();
+    pol_cluster_stats cs = {0};
+    pol_circuit cb;
+    pol_circuit_init(&cb, &th, &cs);
+    pol_retry_state st;
+    pol_retry_state_init(&st, &p);
+    pol_retry_decision d;
+    pol_retry_attempt_started(&st, 0, 0);
+    pol_retry_on_hedge_timeout(&st, &cb, &cs, &rng, &d);
+    assert_true(d.retry);
+    assert_int_equal(d.reason, POL_RETRY_DO);
+    assert_true(d.backoff_ns > 0);
+    assert_int_equal(cs.upstream_rq_retry, 1);
+    assert_int_equal(pol_circuit_count(&cb, POL_CB_RETRIES), 1);
+    pol_retry_attempt_started(&st, 1, 0);
+    pol_retry_on_hedge_timeout(&st, &cb, &cs, &rng, &d);
+    assert_false(d.retry);
+    assert_int_equal(d.reason, POL_RETRY_NO_LIMIT_EXCEEDED);
+    assert_int_equal(d.flags, POL_FLAG_BIT(POL_FLAG_URX));
+    pol_retry_state_fini(&st, &cb);
+    assert_int_equal(pol_circuit_count(&cb, POL_CB_RETRIES), 0);
+
+    pol_retry_response r503 = pol_retry_response_status(503), r200 = pol_retry_response_status(200);
+    assert_false(pol_retry_would_retry_response(&st, &r503)); /* connect-failure only */
+    pol_retry_policy q = policy_from("5xx");
+    pol_retry_state_init(&st, &q);
+    assert_true(pol_retry_would_retry_response(&st, &r503));
+    assert_false(pol_retry_would_retry_response(&st, &r200));
+    assert_int_equal(pol_retry_retries_remaining(&st), 2); /* no bookkeeping */
+
+    pol_retry_policy none;
+    pol_retry_policy_envoy_default(&none);
+    pol_retry_state_init(&st, &none);
+    pol_retry_on_hedge_timeout(&st, &cb, &cs, &rng, &d);
+    assert_false(d.retry);
+    assert_int_equal(d.reason, POL_RETRY_NO_DISABLED);
+}
+
 static void test_immediate_retry_no_draw(void **state)
 {
     (void)state;
@@ -737,6 +786,7 @@ int main(void)
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_response_table),
         cmocka_unit_test(test_retriable_headers),
+        cmocka_unit_test(test_hedge_timeout_decisions),
         cmocka_unit_test(test_reset_table),
         cmocka_unit_test(test_reset_reason_flags),
         cmocka_unit_test(test_retries_exhausted_urx),
