@@ -45,6 +45,7 @@ static inline void fx_sleep_ms(int ms)
 
 #define FX_MAX_ARRIVALS 8192
 #define FX_MAX_CONNS 2048
+#define FX_SCRIPT_MAX 8
 
 typedef struct fx_upstream {
     int fd, port;
@@ -55,6 +56,12 @@ typedef struct fx_upstream {
     _Atomic int fail_status;
     _Atomic int fail_permille; /* every request fails with this chance (seeded by its index) */
     _Atomic bool chunked;   /* answer with a chunked body instead of Content-Length */
+    /* a script for the first requests: request i < nscript (set before any
+     * request) waits script_delay_ms[i] and answers script_status[i] (0: as
+     * usual); the start of each such request's head is kept in script_head[i] */
+    int nscript;
+    int script_delay_ms[FX_SCRIPT_MAX], script_status[FX_SCRIPT_MAX];
+    char script_head[FX_SCRIPT_MAX][1024];
     uint64_t seed;
     _Atomic int count;      /* requests seen */
     pthread_t accept_thr;
@@ -196,10 +203,18 @@ static inline void *fx_conn_main(void *arg)
             u->body_len[idx] = blen;
         }
         memcpy(u->last_head, h, hl + 1);
+        bool scripted = idx < u->nscript && idx < FX_SCRIPT_MAX;
+        if (scripted)
+            memcpy(u->script_head[idx], h, hl < sizeof u->script_head[idx] ? hl + 1 : sizeof u->script_head[idx]);
+        if (scripted)
+            u->script_head[idx][sizeof u->script_head[idx] - 1] = 0;
         pthread_mutex_unlock(&u->mu);
-        for (int d = atomic_load(&u->delay_ms); d > 0 && !atomic_load(&u->stop); d -= 10)
+        int delay = scripted ? u->script_delay_ms[idx] : atomic_load(&u->delay_ms);
+        for (int d = delay; d > 0 && !atomic_load(&u->stop); d -= 10)
             fx_sleep_ms(d < 10 ? d : 10);
         int status = idx < atomic_load(&u->fail_first) ? atomic_load(&u->fail_status) : atomic_load(&u->status);
+        if (scripted && u->script_status[idx])
+            status = u->script_status[idx];
         if (atomic_load(&u->fail_permille)) {
             uint64_t z = u->seed + (uint64_t)idx * 0x9e3779b97f4a7c15ULL;
             z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
