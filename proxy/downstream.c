@@ -112,12 +112,12 @@ int px_dconn_write(px_dconn *dc, const void *p, size_t n)
     return 0;
 }
 
-/* The wait allowed between body reads: an upgrade's payload waits on the
- * stream idle timeout (its client may say nothing before the 101).  0: none. */
+/* The wait allowed between body reads: none for an upgrade's payload (its
+ * client may say nothing before the 101: only the request's stream idle
+ * timeout applies, router.c).  0: none. */
 static int64_t body_wait_ns(const px_dconn *dc, const px_req *r)
 {
-    const px_options *o = &dc->w->srv->opt;
-    return r->upgrade ? o->stream_idle_timeout_ns : o->body_timeout_ns;
+    return r->upgrade ? 0 : dc->w->srv->opt.body_timeout_ns;
 }
 
 static void arm_body_timer(px_dconn *dc, const px_req *r)
@@ -159,12 +159,6 @@ static void on_timer(px_loop *l, px_timer *t)
     px_dconn *dc = t->obj;
     if (dc->req) {
         px_req *r = dc->req;
-        if (r->upgrade) {
-            /* Envoy's stream idle timeout before any response: 408, SI */
-            if (r->state != RQ_STREAM && !dc->paused)
-                px_req_body_fail(r, 408, POL_FLAG_BIT(POL_FLAG_SI), "stream timeout");
-            return;
-        }
         if (!r->body_done && !dc->paused)
             px_req_body_fail(r, 408, 0, "request timeout");
         return;
@@ -207,6 +201,8 @@ static void feed_body(px_dconn *dc)
         return;
     }
     r->bytes_received += out;
+    if (used)
+        px_req_active(r);
     /* the decoded bytes are copied out before `in` moves on */
     if (out && px_reqbody_add(r, px_buf_data(&dc->in), out) != 0)
         return;

@@ -270,6 +270,7 @@ void px_metrics_reset_counters(px_server *s, px_conf *c)
         atomic_store(&w->downstream_cx_total, 0);
         atomic_store(&w->downstream_cx_upgrades_total, 0);
         atomic_store(&w->downstream_rq_ws_on_non_ws_route, 0);
+        atomic_store(&w->downstream_rq_idle_timeout, 0);
         pthread_mutex_lock(&w->mmu);
         for (size_t j = 0; j < w->metrics.cap; j++)
             w->metrics.items[j].requests = 0;
@@ -337,8 +338,9 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     }
     px_metrics_merged_free(all, n);
     /* downstream, fault filter, local rate limit */
-    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0, up = 0, up_active = 0, non_ws = 0;
+    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0, up = 0, up_active = 0, non_ws = 0, idle = 0;
     for (int i = 0; i < s->nworkers; i++) {
+        idle += s->workers[i].downstream_rq_idle_timeout;
         rq += s->workers[i].downstream_rq_total;
         cx += s->workers[i].downstream_cx_total;
         up += s->workers[i].downstream_cx_upgrades_total;
@@ -370,8 +372,9 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     }
     snprintf(line, sizeof line,
              "# TYPE envoy_http_downstream_rq_total counter\nenvoy_http_downstream_rq_total %llu\n"
-             "# TYPE envoy_http_downstream_cx_total counter\nenvoy_http_downstream_cx_total %llu\n",
-             (unsigned long long)rq, (unsigned long long)cx);
+             "# TYPE envoy_http_downstream_cx_total counter\nenvoy_http_downstream_cx_total %llu\n"
+             "# TYPE envoy_http_downstream_rq_idle_timeout counter\nenvoy_http_downstream_rq_idle_timeout %llu\n",
+             (unsigned long long)rq, (unsigned long long)cx, (unsigned long long)idle);
     px_buf_puts(out, line);
     snprintf(line, sizeof line,
              "# TYPE envoy_http_downstream_cx_upgrades_total counter\nenvoy_http_downstream_cx_upgrades_total %llu\n"

@@ -34,6 +34,7 @@ static void attempt_end(px_attempt *a, bool reusable);
 static void on_route_timeout(px_loop *l, px_timer *t);
 static void on_try_timeout(px_loop *l, px_timer *t);
 static void on_wait(px_loop *l, px_timer *t);
+static void on_stream_idle(px_loop *l, px_timer *t);
 
 static int64_t now_of(px_req *r) { return px_loop_now(r->w->loop); }
 
@@ -300,6 +301,10 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     r->upstream_time_ms = -1;
     px_timer_init(&r->route_timer, on_route_timeout, r);
     px_timer_init(&r->wait_timer, on_wait, r);
+    px_timer_init(&r->idle_timer, on_stream_idle, r);
+    r->active_ns = r->start_ns;
+    if (w->srv->opt.stream_idle_timeout_ns > 0)
+        px_timer_start(w->loop, &r->idle_timer, r->start_ns + w->srv->opt.stream_idle_timeout_ns);
     px_body_decoder_init(&r->bodydec, m->body, m->content_length);
     r->state = RQ_HEAD;
     r->body_done = m->body == PX_BODY_NONE;
@@ -429,6 +434,7 @@ void px_req_finish(px_req *r)
     r->state = RQ_DONE;
     px_timer_stop(l, &r->route_timer);
     px_timer_stop(l, &r->wait_timer);
+    px_timer_stop(l, &r->idle_timer);
     if (r->retry_live) {
         px_cluster_lock(r->cl);
         pol_retry_state_fini(&r->retry, &r->cl->cb);
@@ -856,6 +862,7 @@ void px_req_on_response_head(px_attempt *a, char *head, const px_http_msg *m)
             attempt_end(b, false);
     }
     r->cur = a;
+    px_req_active(r);
     r->upstream_host = cl->hosts[a->host].address;
     r->version = cl->hosts[a->host].version;
     r->status = m->status;
@@ -908,6 +915,7 @@ void px_req_on_response_data(px_req *r, const char *p, size_t n)
         return;
     }
     r->bytes_sent += n;
+    px_req_active(r);
 }
 
 void px_req_on_response_end(px_req *r)
@@ -1003,6 +1011,33 @@ static void on_try_timeout(px_loop *l, px_timer *t)
     if (others_pending(r))
         return;
     px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), "upstream request timeout", NULL);
+}
+
+/* Envoy's ActiveStream::onIdleTimeout: no byte either way on the stream for
+ * the stream idle timeout.  Before any response: 408 while the request is
+ * still arriving, else 504 (maybeRequestTimeoutCode), flag SI, body "stream
+ * timeout", every attempt reset; once the response started all that is left
+ * is to reset the client's connection (flag SI).  A tunnel keeps its own. */
+static void on_stream_idle(px_loop *l, px_timer *t)
+{
+    px_req *r = t->obj;
+    int64_t due = r->active_ns + r->w->srv->opt.stream_idle_timeout_ns;
+    if (px_loop_now(l) < due) {
+        px_timer_start(l, &r->idle_timer, due);
+        return;
+    }
+    r->w->downstream_rq_idle_timeout++;
+    if (r->state == RQ_STREAM) {
+        /* ended here (SI alone: the client did not disconnect), then closed */
+        px_dconn *dc = r->dc;
+        px_req_abort(r, POL_FLAG_BIT(POL_FLAG_SI));
+        px_dconn_close(dc);
+        return;
+    }
+    if (!r->body_done)
+        px_req_body_fail(r, 408, POL_FLAG_BIT(POL_FLAG_SI), "stream timeout");
+    else
+        px_req_local_reply(r, 504, POL_FLAG_BIT(POL_FLAG_SI), "stream timeout", NULL);
 }
 
 static void on_wait(px_loop *l, px_timer *t)

@@ -74,6 +74,7 @@ struct px_worker {
      * those open), upgrades of a type not enabled (403) */
     _Atomic uint64_t downstream_cx_upgrades_total, downstream_cx_upgrades_active,
         downstream_rq_ws_on_non_ws_route;
+    _Atomic uint64_t downstream_rq_idle_timeout; /* streams ended by the stream idle timeout */
 };
 
 struct px_server {
@@ -193,6 +194,8 @@ struct px_req {
     bool retry_live;
     bool hedge;             /* x-envoy-hedge-on-per-try-timeout: true (internal callers) */
     px_timer route_timer, wait_timer;
+    px_timer idle_timer;    /* stream idle timeout (Envoy's stream_idle_timeout) */
+    int64_t active_ns;      /* the stream's last activity: request body or response bytes */
     /* attempts: those in flight, and the latest started (the winner once the
      * response streams; NULL when it ended) */
     px_attempt *atts;
@@ -288,6 +291,9 @@ void px_req_body_fail(px_req *r, int status, pol_flags flags, const char *text);
 /* Local reply (no upstream response started): status, flags, body text. */
 void px_req_local_reply(px_req *r, int status, pol_flags flags, const char *body,
                         const char *extra_headers);
+/* Activity on the stream (request body bytes in, response bytes out): the
+ * stream idle timeout starts over (checked lazily when its timer fires). */
+static inline void px_req_active(px_req *r) { r->active_ns = px_loop_now(r->w->loop); }
 /* The client went away or the request must end now. */
 void px_req_abort(px_req *r, pol_flags flags);
 /* Upstream events of attempt a. */

@@ -163,8 +163,9 @@ static void cluster_stats(stat_list *l, px_conf *c)
 
 static void server_stats(stat_list *l, px_server *s, px_conf *c)
 {
-    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0, up = 0, up_active = 0, non_ws = 0;
+    uint64_t rq = 0, cx = 0, delays = 0, aborts = 0, up = 0, up_active = 0, non_ws = 0, idle = 0;
     for (int i = 0; i < s->nworkers; i++) {
+        idle += atomic_load(&s->workers[i].downstream_rq_idle_timeout);
         rq += atomic_load(&s->workers[i].downstream_rq_total);
         cx += atomic_load(&s->workers[i].downstream_cx_total);
         up += atomic_load(&s->workers[i].downstream_cx_upgrades_total);
@@ -180,6 +181,7 @@ static void server_stats(stat_list *l, px_server *s, px_conf *c)
     add(l, "http.meshproxy.downstream_cx_upgrades_total", up);
     add(l, "http.meshproxy.downstream_cx_upgrades_active", up_active);
     add(l, "http.meshproxy.downstream_rq_ws_on_non_ws_route", non_ws);
+    add(l, "http.meshproxy.downstream_rq_idle_timeout", idle);
     add(l, "http.meshproxy.fault.delays_injected", delays);
     add(l, "http.meshproxy.fault.aborts_injected", aborts);
     if (s->opt.rate_limit) {

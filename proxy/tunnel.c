@@ -189,6 +189,7 @@ static void on_idle(px_loop *l, px_timer *tm)
         px_timer_start(l, &t->idle, due);
         return;
     }
+    t->r->w->downstream_rq_idle_timeout++;
     tunnel_end(t, false, POL_FLAG_BIT(POL_FLAG_SI));
 }
 
@@ -208,6 +209,7 @@ void px_tunnel_start(px_req *r, size_t up_from)
     r->w->downstream_cx_upgrades_total++;
     r->w->downstream_cx_upgrades_active++;
     px_timer_stop(l, &dc->timer);
+    px_timer_stop(l, &r->idle_timer); /* the tunnel keeps its own */
     px_timer_init(&t->idle, on_idle, t);
     int rc = 0;
     /* what the upstream sent right behind its 101 */

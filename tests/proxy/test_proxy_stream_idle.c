@@ -1,0 +1,203 @@
+/*
+ * test_proxy_stream_idle.c - the stream idle timeout (Envoy's
+ * stream_idle_timeout, --stream-idle-timeout) on ordinary requests, end to
+ * end over loopback with a short value (300 ms): a silent upstream gets 504
+ * SI "stream timeout" (the request was complete), a client that stops sending
+ * its body 408 SI, a response that stalls after its headers a reset
+ * connection (SI), and bytes trickling in keep the stream alive.
+ */
+#define _GNU_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "proxy_fixture.h"
+#include "proxy_yaml.h"
+
+#define MS INT64_C(1000000)
+
+static const char *const idle_args[] = {"--stream-idle-timeout", "300ms", NULL};
+
+static long long stat_of(int admin, const char *prefix)
+{
+    char *m = fx_admin(admin, "/stats/prometheus");
+    long long v = fx_metric(m, prefix);
+    free(m);
+    return v;
+}
+
+static bool metrics_have(int admin, const char *text)
+{
+    char *m = fx_admin(admin, "/stats/prometheus");
+    bool found = strstr(m, text) != NULL;
+    free(m);
+    return found;
+}
+
+/* No route timeout (Istio's default) and an upstream silent for 3 s: the
+ * stream idle timeout answers 504 SI after 300 ms and resets the attempt. */
+static void test_silent_upstream_504(void **state)
+{
+    (void)state;
+    fx_upstream *u = fx_upstream_start("up", 200);
+    atomic_store(&u->delay_ms, 3000);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
+    fx_resp r;
+    int64_t t0 = fx_now_ns();
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 504);
+    int64_t took = fx_now_ns() - t0;
+    assert_in_range(took, 295 * MS, 2000 * MS);
+    assert_string_equal(r.body, "stream timeout");
+    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
+    assert_int_equal(stat_of(p.admin, "envoy_cluster_upstream_cx_destroy{"), 1);
+    assert_true(metrics_have(p.admin, "response_code=\"504\",response_flags=\"SI\""));
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(u);
+}
+
+/* A client that sends 10 of its 100 body bytes and stops: 408 SI, closed. */
+static void test_stalled_body_408(void **state)
+{
+    (void)state;
+    fx_upstream *u = fx_upstream_start("up", 200);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
+    int fd = fx_connect(p.port);
+    assert_true(fd >= 0);
+    const char *req = "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 100\r\n\r\n0123456789";
+    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    int64_t t0 = fx_now_ns();
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 408);
+    assert_in_range(fx_now_ns() - t0, 295 * MS, 2000 * MS);
+    assert_string_equal(r.body, "stream timeout");
+    assert_non_null(strstr(r.head, "connection: close"));
+    char c;
+    assert_int_equal(recv(fd, &c, 1, 0), 0); /* closed */
+    close(fd);
+    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
+    assert_true(metrics_have(p.admin, "response_code=\"408\",response_flags=\"SI\""));
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(u);
+}
+
+/* A body trickling in, a byte every 100 ms for 1.2 s, never idle for 300 ms:
+ * no timeout, the upstream's answer. */
+static void test_trickle_keeps_stream(void **state)
+{
+    (void)state;
+    fx_upstream *u = fx_upstream_start("up", 200);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
+    int fd = fx_connect(p.port);
+    assert_true(fd >= 0);
+    const char *head = "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 12\r\nconnection: close\r\n\r\n";
+    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    for (int i = 0; i < 12; i++) {
+        fx_sleep_ms(100);
+        assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
+    }
+    fx_resp r;
+    assert_int_equal(fx_read_resp(fd, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "up");
+    close(fd);
+    assert_int_equal(u->body_len[0], 12);
+    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    free(y);
+    fx_upstream_stop(u);
+}
+
+/* An upstream that sends its headers and 5 of 100 body bytes, then nothing. */
+typedef struct stall_up {
+    int fd, port;
+    pthread_t thr;
+    _Atomic bool stop;
+} stall_up;
+
+static void *stall_main(void *arg)
+{
+    stall_up *s = arg;
+    int c = accept(s->fd, NULL, NULL);
+    if (c < 0)
+        return NULL;
+    char buf[4096];
+    size_t len = 0;
+    while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf) {
+        ssize_t n = recv(c, buf + len, sizeof buf - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    const char *resp = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello";
+    send(c, resp, strlen(resp), MSG_NOSIGNAL);
+    while (!atomic_load(&s->stop))
+        fx_sleep_ms(10);
+    close(c);
+    return NULL;
+}
+
+static void test_stalled_response_reset(void **state)
+{
+    (void)state;
+    stall_up s = {0};
+    s.fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(s.fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(s.fd, 8), 0);
+    socklen_t sl = sizeof sa;
+    getsockname(s.fd, (struct sockaddr *)&sa, &sl);
+    s.port = ntohs(sa.sin_port);
+    pthread_create(&s.thr, NULL, stall_main, &s);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, s.port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
+    int fd = fx_connect(p.port);
+    assert_true(fd >= 0);
+    const char *req = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
+    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    /* the head and the first bytes arrive, then the connection closes */
+    char buf[4096];
+    size_t len = 0;
+    int64_t t0 = fx_now_ns();
+    for (;;) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    int64_t took = fx_now_ns() - t0;
+    assert_in_range(took, 295 * MS, 5000 * MS);
+    assert_non_null(strstr(buf, "HTTP/1.1 200"));
+    assert_non_null(strstr(buf, "\r\n\r\nhello"));
+    close(fd);
+    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
+    assert_true(metrics_have(p.admin, "response_code=\"200\",response_flags=\"SI\""));
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    atomic_store(&s.stop, true);
+    pthread_join(s.thr, NULL);
+    close(s.fd);
+    free(y);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_silent_upstream_504),
+        cmocka_unit_test(test_stalled_body_408),
+        cmocka_unit_test(test_trickle_keeps_stream),
+        cmocka_unit_test(test_stalled_response_reset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
