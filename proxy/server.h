@@ -30,9 +30,9 @@ typedef struct px_options {
     int64_t header_timeout_ns;/* whole request head (slowloris): 408 */
     int64_t body_timeout_ns;  /* between body reads: 408 */
     int64_t idle_timeout_ns;  /* downstream keep-alive idle */
-    int64_t stream_idle_timeout_ns; /* an upgrade request waiting for its answer, or an
-                                     * upgraded tunnel, with no bytes either way: 408 or
-                                     * closed (Envoy's stream_idle_timeout) */
+    int64_t stream_idle_timeout_ns; /* a request (or upgraded tunnel) with no bytes either
+                                     * way: 408 / 504 SI, or closed once the response
+                                     * started (Envoy's stream_idle_timeout); 0: none */
     uint64_t max_body_bytes;  /* request body limit: 413; 0: none (bodies are streamed) */
     uint64_t retry_buffer_bytes; /* body bytes kept so a retry can resend them; a larger
                                   * body is still streamed but no longer retried */
