@@ -6,7 +6,8 @@
  * (plus backoff), the first acceptable response wins and the other attempt is
  * reset, a retriable 5xx of one attempt waits for the other, the route
  * timeout ends every attempt (504 UT), outlier detection hears of each soft
- * timeout once, and external callers at a gateway cannot switch it on.
+ * timeout once, external callers at a gateway cannot switch it on, and the
+ * request body is replayed to the hedged attempt.
  *
  * Timing assertions use bounds far from the configured values (shared CI
  * machines): per-try 100 ms, backoff under 25 ms.
@@ -275,6 +276,51 @@ static void test_hedge_gateway_external_ignored(void **state)
     }
 }
 
+/* A request body (200 KiB, then a chunked one) is replayed to
+ * the hedged attempt from the retry buffer: both attempts get every byte. */
+static void test_hedge_replays_body(void **state)
+{
+    (void)state;
+    for (int chunked = 0; chunked < 2; chunked++) {
+        fx_upstream *u = fx_upstream_start("up", 200);
+        script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
+        char *y = hedge_yaml(u->port, 2, 3000);
+        fx_proxy p;
+        assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+        size_t n = chunked ? 3000 : 200 * 1024;
+        char *body = malloc(n);
+        for (size_t i = 0; i < n; i++)
+            body[i] = (char)('a' + (i * 7) % 26);
+        char head[256];
+        int hl = chunked ? snprintf(head, sizeof head,
+                                    "POST / HTTP/1.1\r\nHost: reviews\r\n" HEDGE
+                                    "transfer-encoding: chunked\r\nconnection: close\r\n\r\n%zx\r\n",
+                                    n)
+                         : snprintf(head, sizeof head,
+                                    "POST / HTTP/1.1\r\nHost: reviews\r\n" HEDGE
+                                    "content-length: %zu\r\nconnection: close\r\n\r\n",
+                                    n);
+        const char *tail = chunked ? "\r\n0\r\n\r\n" : "";
+        char *raw = malloc((size_t)hl + n + strlen(tail) + 1);
+        memcpy(raw, head, (size_t)hl);
+        memcpy(raw + hl, body, n);
+        strcpy(raw + hl + n, tail);
+        fx_resp r;
+        assert_int_equal(fx_request(p.port, raw, &r), 201);
+        assert_int_equal(atomic_load(&u->count), 2);
+        uint64_t want = fx_fnv(FX_FNV0, body, n);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(u->body_len[i], n);
+            assert_true(u->body_hash[i] == want);
+        }
+        free(raw);
+        free(body);
+        assert_int_equal(fx_proxy_stop(&p), 0);
+        free(y);
+        fx_upstream_stop(u);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_hedge_5xx_waits_for_first),
         cmocka_unit_test(test_hedge_route_timeout),
         cmocka_unit_test(test_hedge_gateway_external_ignored),
+        cmocka_unit_test(test_hedge_replays_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
