@@ -21,9 +21,25 @@
  * a normal response for the client (not retried, a success for outlier
  * detection).  The caller's identity is cluster.local/ns/NS/sa/SA with the
  * Deployment's serviceAccountName ("default" when none; the ingress gateway
- * is istio-system/istio-ingressgateway-service-account).  The ingress gateway
- * itself evaluates no AuthorizationPolicy (a warning says so when one selects
- * it).
+ * is istio-system/istio-ingressgateway-service-account).
+ *
+ * The ingress gateway evaluates the AuthorizationPolicies that apply to its
+ * pods as to any workload (pol_authz_applies with namespace istio-system and
+ * labels istio: ingressgateway, app: istio-ingressgateway): those selecting
+ * these labels, and those of istio-system (the root namespace) without a
+ * selector, mesh-wide ones included, as Istio does.  Its rbac filter (and
+ * ext_authz for CUSTOM) runs on the client's request before the fault filter
+ * and the router: a denied request is answered 403 by the gateway, reaches
+ * no service and is not retried.  What the gateway sees of the request: the
+ * method, the host (authority), the path and the headers the client sent;
+ * the port is the Gateway server's port the request came to (as for the
+ * gateway's rate limits); destination.ip the gateway pod's address.  Internet
+ * clients have no Istio identity (principals, namespaces and service
+ * accounts never match) and no address in the model: source.ip and
+ * remote.ip are unknown, so ipBlocks and remoteIpBlocks never match and
+ * their not* forms always do (with Istio's default numTrustedProxies 0 the
+ * remote address is the connection's peer, not X-Forwarded-For, and the
+ * peer of a client behind the cloud load balancer is not modelled).
  *
  * Local rate limits: an EnvoyFilter in the workload's namespace or the root
  * namespace whose workloadSelector selects the pods (and whose portNumber,
@@ -43,12 +59,15 @@
  *
  * Context GATEWAY puts the buckets in the ingress gateway's pods (selected
  * by istio: ingressgateway / app: istio-ingressgateway, EnvoyFilter in
- * istio-system), checked before routing goes on: before the fault filter
- * (INSERT_FIRST, INSERT_BEFORE without subFilter or before the fault filter,
- * filterClass AUTHN or AUTHZ) or after it (after fault, before cors,
- * istio.stats or the router, filterClass STATS); portNumber is compared with
- * the Gateway server's port the request came to.  A limited request is
- * answered by the gateway (429, RL).
+ * istio-system), checked before routing goes on.  The gateway's chain is
+ * istio.metadata_exchange, ext_authz and rbac when authorization policies
+ * apply to it, fault, cors, istio.stats, router: a limit runs before
+ * authorization (INSERT_FIRST, INSERT_BEFORE without subFilter, filterClass
+ * AUTHN), after it but before the fault filter (filterClass AUTHZ, before
+ * the fault filter, after rbac) or after the fault filter (after fault,
+ * before cors, istio.stats or the router, filterClass STATS); portNumber is
+ * compared with the Gateway server's port the request came to.  A limited
+ * request is answered by the gateway (429, RL).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +81,16 @@
 #define INGRESS_NS "istio-system"
 #define INGRESS_SA "istio-ingressgateway-service-account"
 
-typedef enum chain_pos { POS_BEFORE_AUTHZ, POS_AFTER_AUTHZ, POS_NEVER, POS_NOT_APPLIED } chain_pos;
+/* Places in a chain: before the authorization filters, after them (and, on
+ * the gateway, before the fault filter), after the fault filter (gateway
+ * only); never run, or not applied at all. */
+typedef enum chain_pos {
+    POS_BEFORE_AUTHZ,
+    POS_AFTER_AUTHZ,
+    POS_AFTER_FAULT,
+    POS_NEVER,
+    POS_NOT_APPLIED
+} chain_pos;
 
 /* One local rate limit filter in a workload's inbound chain. */
 typedef struct inbound_rl {
@@ -79,8 +107,7 @@ struct mdl_inbound {
 };
 
 /* The HTTP filter chains a local rate limit can be inserted into, up to the
- * router, and the filter that the positions are relative to ("gate"): rbac
- * (with ext_authz before it) inbound, fault on the gateway. */
+ * router: the sidecar's inbound chain and the ingress gateway's. */
 typedef enum chain_kind { CHAIN_INBOUND, CHAIN_GATEWAY } chain_kind;
 
 /* Where a filter inserted next to `name` lands: its place, or POS_NOT_APPLIED
@@ -91,19 +118,20 @@ static chain_pos sub_filter_pos(const char *name, chain_kind ch, bool has_ext_au
     static const char *const in_later[] = {"envoy.filters.http.grpc_stats", "istio.stats"};
     static const char *const gw_later[] = {"envoy.filters.http.cors", "istio.stats"};
     const char *const *later = ch == CHAIN_INBOUND ? in_later : gw_later;
+    chain_pos last = ch == CHAIN_INBOUND ? POS_AFTER_AUTHZ : POS_AFTER_FAULT;
     if (!strcmp(name, "istio.metadata_exchange") || (ch == CHAIN_INBOUND && !strcmp(name, "istio_authn")))
         return POS_BEFORE_AUTHZ;
-    if (ch == CHAIN_INBOUND && !strcmp(name, "envoy.filters.http.ext_authz"))
+    if (!strcmp(name, "envoy.filters.http.ext_authz"))
         return !has_ext_authz ? POS_NOT_APPLIED : after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
-    if (ch == CHAIN_INBOUND && !strcmp(name, "envoy.filters.http.rbac"))
+    if (!strcmp(name, "envoy.filters.http.rbac"))
         return !has_rbac ? POS_NOT_APPLIED : after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
     if (ch == CHAIN_GATEWAY && !strcmp(name, "envoy.filters.http.fault"))
-        return after ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
+        return after ? POS_AFTER_FAULT : POS_AFTER_AUTHZ;
     for (size_t i = 0; i < 2; i++)
         if (!strcmp(name, later[i]))
-            return POS_AFTER_AUTHZ;
+            return last;
     if (!strcmp(name, "envoy.filters.http.router"))
-        return after ? POS_NEVER : POS_AFTER_AUTHZ;
+        return after ? POS_NEVER : last;
     return POS_NOT_APPLIED;
 }
 
@@ -112,8 +140,8 @@ static chain_pos chain_position(const pol_local_ratelimit *rl, chain_kind ch, bo
 {
     switch (rl->filter_class) {
     case POL_EF_CLASS_AUTHN: return POS_BEFORE_AUTHZ;
-    case POL_EF_CLASS_AUTHZ: return ch == CHAIN_INBOUND ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ;
-    case POL_EF_CLASS_STATS: return POS_AFTER_AUTHZ;
+    case POL_EF_CLASS_AUTHZ: return POS_AFTER_AUTHZ;
+    case POL_EF_CLASS_STATS: return ch == CHAIN_INBOUND ? POS_AFTER_AUTHZ : POS_AFTER_FAULT;
     default: break;
     }
     switch (rl->operation) {
@@ -185,23 +213,18 @@ void mdl__inbound_build(mdl_mesh *m)
         build_rate_limits(m, in, CHAIN_INBOUND, wl->name, wl->ns, &wl->k8s->pod_labels, wl->npods);
         wl->inbound = in;
     }
-    /* The ingress gateway evaluates no AuthorizationPolicy here: say so when
-     * one selects it (a mesh-wide policy without selector is only about the
-     * sidecars as far as this model goes). */
+    /* The ingress gateway: its authorization policies, then its rate limits
+     * (their places depend on whether rbac is in its chain). */
     pol_label gl[] = {{"istio", "ingressgateway"}, {"app", "istio-ingressgateway"}};
     pol_labels glabels = {gl, 2};
     pol_workload_ref gw = {INGRESS_NS, &glabels};
-    m->gateway_filters = ms_xcalloc(1, sizeof *m->gateway_filters);
-    build_rate_limits(m, m->gateway_filters, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &glabels,
-                      m->ningress);
-    for (size_t i = 0; i < k->nauthorization_policies; i++) {
-        const pol_authorization_policy *ap = &k->authorization_policies[i];
-        if (ap->has_selector && pol_authz_applies(ap, NULL, &gw))
-            ms_diag_warning(m->diag, ap->meta.pos,
-                            "AuthorizationPolicy %s selects the ingress gateway, where this version of "
-                            "meshsim does not evaluate authorization; it is ignored there",
-                            ap->meta.name);
-    }
+    struct mdl_inbound *g = ms_xcalloc(1, sizeof *g);
+    g->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *g->authz);
+    for (size_t i = 0; i < k->nauthorization_policies; i++)
+        if (pol_authz_applies(&k->authorization_policies[i], NULL, &gw))
+            g->authz[g->nauthz++] = &k->authorization_policies[i];
+    build_rate_limits(m, g, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &glabels, m->ningress);
+    m->gateway_filters = g;
 }
 
 static void inbound_free(struct mdl_inbound *in)
@@ -299,15 +322,44 @@ static int rate_limit(mdl_mesh *m, mdl_pod *p, uint32_t pod, int port, const str
     return 0;
 }
 
-int mdl__gateway_rate_limit(mdl_mesh *m, mdl_req *r, bool after_fault)
+/* The gateway's rbac filter on an internet client's request (see the top of
+ * the file for what it sees): 0 or 403. */
+static int authorize_at_gateway(const mdl_req *r, const struct mdl_inbound *in, int port)
+{
+    if (!in->nauthz)
+        return 0;
+    pol_authz_request q = {
+        .port = port,
+        .method = pol_slice_str(r->method),
+        .host = pol_slice_str(r->host),
+        .path = pol_slice_str(r->path),
+        .headers = r->headers,
+        .nheaders = r->nheaders,
+        .dest_ip = r->client->ip,
+    };
+    pol_authz_decision d;
+    pol_authz_decide(in->authz, in->nauthz, &q, &d);
+    return d.allowed ? 0 : d.status;
+}
+
+int mdl__gateway_filters(mdl_mesh *m, mdl_req *r, bool after_fault)
 {
     const struct mdl_inbound *in = m->gateway_filters;
-    if (!in || !in->nrl || r->client->kind != MDL_POD_INGRESS)
+    if (!in || (!in->nrl && !in->nauthz) || r->client->kind != MDL_POD_INGRESS)
         return 0;
     int port = r->port ? r->port : 80;
+    uint32_t pod = r->client->id - m->ingress_first;
     pol_flags fl = 0;
-    int st = rate_limit(m, r->client, r->client->id - m->ingress_first, port, in,
-                        after_fault ? POS_AFTER_AUTHZ : POS_BEFORE_AUTHZ, &fl);
+    int st;
+    if (after_fault) {
+        st = rate_limit(m, r->client, pod, port, in, POS_AFTER_FAULT, &fl);
+    } else {
+        st = rate_limit(m, r->client, pod, port, in, POS_BEFORE_AUTHZ, &fl);
+        if (!st)
+            st = authorize_at_gateway(r, in, port);
+        if (!st)
+            st = rate_limit(m, r->client, pod, port, in, POS_AFTER_AUTHZ, &fl);
+    }
     r->flags |= fl;
     return st;
 }

@@ -513,10 +513,12 @@ bool mdl__inbound_accepts(const mdl_mesh *m, const mdl_job *j);
  * application, else the status of the proxy's local reply (403 RBAC, 429
  * local rate limit, which also sets j->flags RL). */
 int mdl__inbound_filters(mdl_mesh *m, mdl_job *j);
-/* The ingress gateway's local rate limits (EnvoyFilter context GATEWAY)
- * before the fault filter, or after it: 0, or the status of the gateway's
- * reply (429, which also sets r->flags RL). */
-int mdl__gateway_rate_limit(mdl_mesh *m, mdl_req *r, bool after_fault);
+/* The ingress gateway's HTTP filters on an internet client's request: before
+ * the fault filter its local rate limits (EnvoyFilter context GATEWAY) and
+ * its AuthorizationPolicies in chain order, or after the fault filter the
+ * limits placed there: 0, or the status of the gateway's reply (403 RBAC;
+ * 429, which also sets r->flags RL). */
+int mdl__gateway_filters(mdl_mesh *m, mdl_req *r, bool after_fault);
 /* mesh.c: the run cannot go on (the model found a loop it cannot leave): keep
  * "FILE:LINE:COL: error: MESSAGE" (the first one) and stop the engine. */
 void mdl__run_fail(mdl_mesh *m, ms_pos pos, const char *fmt, ...)

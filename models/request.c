@@ -553,7 +553,7 @@ static void forward(mdl_mesh *m, mdl_req *r)
 /* After routing and the fault filter: the router (forward) or a local reply. */
 static void route_continue(mdl_mesh *m, mdl_req *r)
 {
-    int limited = mdl__gateway_rate_limit(m, r, true);
+    int limited = mdl__gateway_filters(m, r, true);
     if (limited) {
         if (r->route.svc)
             r->dest_name = r->route.svc->name;
@@ -596,7 +596,7 @@ static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
     if (!r->done) {
         mdl__route(m, r, &r->route);
         const pol_fault_config *fc = r->route.policy ? &r->route.policy->fault : NULL;
-        int limited = mdl__gateway_rate_limit(m, r, false);
+        int limited = mdl__gateway_filters(m, r, false);
         if (limited) {
             if (r->route.svc)
                 r->dest_name = r->route.svc->name;

@@ -7,7 +7,12 @@
  *   - a host no Gateway server accepts gets 404 NR from the gateway, without
  *     reaching any service;
  *   - an open-loop crowd's connections, spread by the load balancer, spread
- *     the requests over the gateway replicas (data/ingress/replicas.yaml).
+ *     the requests over the gateway replicas (data/ingress/replicas.yaml);
+ *   - AuthorizationPolicies selecting the gateway are evaluated there: a DENY
+ *     on paths answers 403 to exactly those paths, an ALLOW on a host 403 to
+ *     the other hosts, none of them reaching the service, while the
+ *     service's sidecar policy still applies behind the gateway
+ *     (data/ingress/authz.yaml).
  */
 #include "fault_fixture.h"
 
@@ -69,11 +74,50 @@ static void test_replicas_share_the_load(void **state)
     run_close(&r);
 }
 
+/* All of a source's requests answered `code`, and nothing else. */
+static const mdl_row *all_answered(const mdl_mesh *m, const char *source, int code)
+{
+    const mdl_row *row = source_row(m, source);
+    printf("# %s: %llu requests, %llu answered %d\n", source, (unsigned long long)row->requests,
+           (unsigned long long)row->codes[code], code);
+    assert_true(row->requests > 100);
+    assert_int_equal(row->codes[code], row->requests);
+    assert_int_equal(row->retries, 0);
+    return row;
+}
+
+static void test_gateway_authorization(void **state)
+{
+    run r;
+    run_file(&r, "ingress/authz.yaml", 0);
+    const mdl_mesh *m = r.m;
+    const mdl_row *pages = all_answered(m, "pages", 200);
+    const mdl_row *near = all_answered(m, "administrators", 200);
+    const mdl_row *admin = all_answered(m, "admin", 403);
+    const mdl_row *shop = all_answered(m, "shop", 403);
+    const mdl_row *posts = all_answered(m, "posts", 403);
+    /* the gateway answered admin and shop itself: only the allowed pages and
+     * the posts (denied by web's sidecar) went upstream to web */
+    pol_cluster_stats st;
+    assert_int_equal(mdl_mesh_upstream_stats(m, "web", &st), 0);
+    printf("# upstream to web: %llu requests, %llu 4xx\n", (unsigned long long)st.upstream_rq_total,
+           (unsigned long long)st.upstream_rq_4xx);
+    assert_int_equal(st.upstream_rq_total, pages->requests + near->requests + posts->requests);
+    assert_int_equal(st.upstream_rq_4xx, posts->requests);
+    /* a gateway's 403 costs only the internet round trip (20ms); a request
+     * that reached web also its service time (1ms) */
+    assert_true(fabs(sim_hist_mean(&admin->latency) - 20.0 * MS) < 1.0 * MS);
+    assert_true(fabs(sim_hist_mean(&shop->latency) - 20.0 * MS) < 1.0 * MS);
+    assert_true(sim_hist_mean(&pages->latency) >= 21.0 * MS);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gateway),
         cmocka_unit_test(test_replicas_share_the_load),
+        cmocka_unit_test(test_gateway_authorization),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
