@@ -202,6 +202,13 @@ static int read_overrides(px_req *r, const px_http_msg *m)
     r->ovr_retry_on_off = r->ovr_codes_off = r->ovr_header_names_off = SIZE_MAX;
     if (!r->internal)
         return 0;
+    /* most requests carry no x-envoy-* header at all: one pass finds out
+     * (names are lowercase once parsed) */
+    bool any = false;
+    for (size_t i = 0; i < m->nheaders && !any; i++)
+        any = m->headers[i].name.len > 8 && !memcmp(m->headers[i].name.p, "x-envoy-", 8);
+    if (!any)
+        return 0;
     /* Envoy's finalHedgingParams: exactly "true" turns hedging on (Istio never
      * sets a route hedge policy, so anything else leaves it off) */
     int hedge = px_http_find(m, "x-envoy-hedge-on-per-try-timeout", 0);
