@@ -9,12 +9,17 @@
  * Bind it to localhost: it has no authentication.
  */
 #define _GNU_SOURCE 1 /* accept4 */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "config/k8s_istio.h"
 #include "proxy/server_int.h"
@@ -190,6 +195,45 @@ static bool has_param(pol_slice query, const char *name)
     return false;
 }
 
+/* The percent-decoded value of query parameter `name` ('+' is a space), or
+ * NULL when absent; *bad when it is not valid percent-encoding.  Owned by
+ * the caller. */
+static char *param_value(pol_slice query, const char *name, bool *bad)
+{
+    size_t nl = strlen(name);
+    const char *p = query.p, *end = query.p + query.len;
+    *bad = false;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        if ((size_t)(e - p) > nl && !memcmp(p, name, nl) && p[nl] == '=') {
+            const char *v = p + nl + 1;
+            char *out = malloc((size_t)(e - v) + 1), *o = out;
+            if (!out)
+                return NULL;
+            for (; v < e; v++) {
+                if (*v == '%') {
+                    unsigned hex;
+                    if (e - v < 3 || sscanf(v + 1, "%2x", &hex) != 1 || !isxdigit((unsigned char)v[1]) ||
+                        !isxdigit((unsigned char)v[2]) || hex == 0) {
+                        *bad = true;
+                        free(out);
+                        return NULL;
+                    }
+                    *o++ = (char)hex;
+                    v += 2;
+                } else {
+                    *o++ = *v == '+' ? ' ' : *v;
+                }
+            }
+            *o = 0;
+            return out;
+        }
+        p = e + 1;
+    }
+    return NULL;
+}
+
 /* Envoy's server state: DRAINING once the health check failed (or, here,
  * once SIGTERM began the drain), else LIVE. */
 static bool live(px_server *s) { return !atomic_load(&s->draining) && !atomic_load(&s->hc_failed); }
@@ -288,9 +332,35 @@ static int h_server_info(admin_req *q)
     return 200;
 }
 
+/* /stats[?filter=REGEX]: as Envoy, the filter keeps the stats whose name
+ * the regular expression matches somewhere (anchors for a full match); a bad
+ * expression is 400. */
 static int h_stats(admin_req *q)
 {
-    return px_stats_text(q->srv, q->conf, q->body) == 0 ? 200 : 500;
+    bool bad;
+    char *filter = param_value(q->query, "filter", &bad);
+    pcre2_code *re = NULL;
+    if (bad) {
+        px_buf_puts(q->body, "Invalid percent-encoding in the filter parameter\n");
+        return 400;
+    }
+    if (filter) {
+        int err;
+        PCRE2_SIZE at;
+        re = pcre2_compile((PCRE2_SPTR)filter, PCRE2_ZERO_TERMINATED, 0, &err, &at, NULL);
+        if (!re) {
+            char msg[160], line[256];
+            pcre2_get_error_message(err, (PCRE2_UCHAR *)msg, sizeof msg);
+            snprintf(line, sizeof line, "Invalid regex: %s at offset %zu\n", msg, (size_t)at);
+            px_buf_puts(q->body, line);
+            free(filter);
+            return 400;
+        }
+        free(filter);
+    }
+    int rc = px_stats_text(q->srv, q->conf, re, q->body);
+    pcre2_code_free(re);
+    return rc == 0 ? 200 : 500;
 }
 
 static int h_prometheus(admin_req *q)
@@ -319,7 +389,7 @@ static const struct admin_handler {
     {"/ready", "print server state, return 200 if LIVE, otherwise return 503", false, h_ready, NULL},
     {"/reset_counters", "reset all counters to zero", true, h_reset_counters, NULL},
     {"/server_info", "print server version/status information", false, h_server_info, NULL},
-    {"/stats", "print server stats", false, h_stats, NULL},
+    {"/stats", "print server stats", false, h_stats, "      filter: regular expression the stats' names must match\n"},
     {"/stats/prometheus", "print server stats in prometheus format", false, h_prometheus, NULL},
 };
 
@@ -342,6 +412,13 @@ static int h_help(admin_req *q)
     return 200;
 }
 
+/* Admin paths match exactly, case included, as Envoy's handler table does. */
+static bool path_is(pol_slice path, const char *p)
+{
+    size_t n = strlen(p);
+    return path.len == n && !memcmp(path.p, p, n);
+}
+
 static void handle(admin_conn *a, const px_http_msg *m)
 {
     px_server *s = a->srv;
@@ -354,11 +431,11 @@ static void handle(admin_conn *a, const px_http_msg *m)
             break;
         }
     admin_req q = {.srv = s, .conf = current(s), .query = query, .body = &body, .type = "text/plain"};
-    if (px_slice_ieq(path, "/"))
+    if (path_is(path, "/"))
         path = pol_slice_str("/help"); /* "/" is Envoy's HTML home page; here the list */
     const struct admin_handler *h = NULL;
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0] && !h; i++)
-        if (px_slice_ieq(path, handlers[i].path))
+        if (path_is(path, handlers[i].path))
             h = &handlers[i];
     if (!h) {
         px_buf_puts(&body, "invalid path. ");

@@ -4,7 +4,9 @@
  * Keep-Alive, Proxy-Connection, TE, Transfer-Encoding, Upgrade, Trailer,
  * Proxy-Authenticate, Proxy-Authorization), framing redone by the proxy,
  * X-Forwarded-For appended, X-Forwarded-Proto and X-Request-Id added when
- * absent, x-envoy-internal (internal callers) or x-envoy-external-address (external
+ * absent (an external caller's X-Request-Id is replaced at a gateway, as
+ * Envoy does at the edge without preserve_external_request_id, which Istio
+ * leaves off), x-envoy-internal (internal callers) or x-envoy-external-address (external
  * callers of a gateway) set, the route's header operations and rewrites applied, and on the way
  * back x-envoy-upstream-service-time and x-envoy-attempt-count.
  *
@@ -196,8 +198,12 @@ int px_headers_request(px_req *r, const px_http_msg *m)
                 xff = h->value;
             continue; /* re-added with the peer appended */
         }
-        if (name_is(h->name, "x-request-id") && !rid.p)
-            rid = h->value;
+        if (name_is(h->name, "x-request-id")) {
+            if (edge)
+                continue; /* an external caller's id is replaced at the edge */
+            if (!rid.p)
+                rid = h->value;
+        }
         if (name_is(h->name, "user-agent") && !ua.p)
             ua = h->value;
         if (name_is(h->name, "x-forwarded-proto"))

@@ -2,7 +2,8 @@
  * stats_text.c - the admin port's /stats in Envoy's plain-text form: every
  * counter and gauge as "name: value", sorted by name, then every histogram as
  * "name: P0(interval,cumulative) P25(...) ... P100(...)" with Envoy's
- * quantiles (0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100).
+ * quantiles (0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100).  An optional
+ * filter (/stats?filter=REGEX) keeps the names it matches anywhere.
  *
  * Names follow Envoy's stats tree: cluster.<name>.<stat>,
  * cluster.<name>.circuit_breakers.default.<gauge>,
@@ -21,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "proxy/server_int.h"
 
 typedef struct stat_line {
@@ -32,11 +36,15 @@ typedef struct stat_list {
     stat_line *items;
     size_t n, cap;
     bool oom;
+    const pcre2_code *filter;  /* keep only the names it matches (or NULL) */
+    pcre2_match_data *md;
 } stat_list;
 
 static void add(stat_list *l, const char *name, uint64_t v)
 {
     if (l->oom)
+        return;
+    if (l->filter && pcre2_match(l->filter, (PCRE2_SPTR)name, PCRE2_ZERO_TERMINATED, 0, 0, l->md, NULL) < 0)
         return;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
@@ -200,9 +208,12 @@ static void server_stats(stat_list *l, px_server *s, px_conf *c)
     (void)c;
 }
 
-int px_stats_text(px_server *s, px_conf *c, px_buf *out)
+int px_stats_text(px_server *s, px_conf *c, const pcre2_code *filter, px_buf *out)
 {
-    stat_list l = {0};
+    pcre2_match_data *md = filter ? pcre2_match_data_create_from_pattern(filter, NULL) : NULL;
+    if (filter && !md)
+        return -1;
+    stat_list l = {.filter = filter, .md = md};
     size_t n = 0;
     px_metric *all = px_metrics_merged(s, &n);
     const char *ns = c ? c->ns : "default";
@@ -228,7 +239,7 @@ int px_stats_text(px_server *s, px_conf *c, px_buf *out)
     }
     free(l.items);
     /* histograms, sorted by name as well */
-    stat_list h = {0};
+    stat_list h = {.filter = filter, .md = md};
     for (size_t i = 0; i < n; i++) {
         istio_name(name, sizeof name, all[i].key, ns, "istio_request_duration_milliseconds");
         add(&h, name, i);
@@ -242,5 +253,6 @@ int px_stats_text(px_server *s, px_conf *c, px_buf *out)
     }
     free(h.items);
     px_metrics_merged_free(all, n);
+    pcre2_match_data_free(md);
     return rc;
 }

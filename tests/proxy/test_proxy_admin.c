@@ -113,6 +113,25 @@ static void test_stats_text(void **state)
     }
     assert_string_equal(strchr(q, ')'), ")\n");
     free(s);
+    /* ?filter=REGEX (percent-encoded) keeps the names it matches anywhere */
+    s = fx_admin_call(p.admin, "GET", "/stats?filter=upstream_rq_%5B0-9%5Dxx%24", &st);
+    assert_int_equal(st, 200);
+    body = strstr(s, "\r\n\r\n") + 4;
+    int lines = 0;
+    for (const char *l = body; *l; l = strchr(l, '\n') + 1, lines++)
+        assert_non_null(strstr(l, "upstream_rq_"));
+    assert_int_equal(stat_value(body, CLUSTER "upstream_rq_2xx"), 4);
+    assert_int_equal(stat_value(body, CLUSTER "upstream_rq_5xx"), 0);
+    assert_int_equal(lines, 10); /* upstream_rq_1xx to 5xx, and retry.upstream_rq_1xx to 5xx */
+    free(s);
+    s = fx_admin_call(p.admin, "GET", "/stats?filter=%5Eserver%5C.(live%7Cconcurrency)%24", &st);
+    body = strstr(s, "\r\n\r\n") + 4;
+    assert_string_equal(body, "server.concurrency: 1\nserver.live: 1\n");
+    free(s);
+    s = fx_admin_call(p.admin, "GET", "/stats?filter=(unclosed", &st);
+    assert_int_equal(st, 400);
+    assert_non_null(strstr(s, "\r\n\r\nInvalid regex: "));
+    free(s);
     assert_int_equal(fx_proxy_stop(&p), 0);
     free(y);
     fx_upstream_stop(a);
@@ -355,6 +374,9 @@ static void test_server_info_help_and_unknown(void **state)
     s = fx_admin_call(p.admin, "GET", "/nothing", &st);
     assert_int_equal(st, 404);
     assert_non_null(strstr(s, "\r\n\r\ninvalid path. admin commands are:\n"));
+    free(s);
+    s = fx_admin_call(p.admin, "GET", "/Ready", &st); /* paths match case and all */
+    assert_int_equal(st, 404);
     free(s);
     assert_int_equal(fx_proxy_stop(&p), 0);
     free(y);

@@ -41,6 +41,15 @@ static int attempts(fx_upstream *a, int port, const char *extra, int *status)
     return atomic_load(&a->count) - before;
 }
 
+/* How many x-request-id fields an upstream head carries. */
+static int count_request_ids(const char *head)
+{
+    int n = 0;
+    for (const char *p = strstr(head, "x-request-id: "); p; p = strstr(p + 1, "x-request-id: "))
+        n++;
+    return n;
+}
+
 static void test_internal_caller_of_gateway(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
@@ -56,6 +65,10 @@ static void test_internal_caller_of_gateway(void **state)
     assert_non_null(strstr(a->last_head, "x-envoy-internal: true\r\n"));
     assert_null(strstr(a->last_head, "x-envoy-external-address"));
     assert_null(strstr(a->last_head, "x-envoy-retry-on"));
+    /* an internal caller's request id is kept */
+    assert_int_equal(attempts(a, p.port, "x-request-id: client-chosen\r\n", &st), 1);
+    assert_non_null(strstr(a->last_head, "x-request-id: client-chosen\r\n"));
+    assert_int_equal(count_request_ids(a->last_head), 1);
     /* x-envoy-retriable-header-names (the upstream always sends x-upstream):
      * retried until Istio's 2 retries run out */
     fx_resp r;
@@ -94,12 +107,15 @@ static void test_external_caller_of_gateway(void **state)
                           "--internal-address", "fd00::/8", NULL};
     assert_int_equal(fx_proxy_start(&p, y, args), 0);
     int st;
-    assert_int_equal(attempts(a, p.port, RETRY3 "x-envoy-internal: true\r\nx-envoy-external-address: 10.0.0.1\r\n",
-                              &st), 1);
+    assert_int_equal(attempts(a, p.port, RETRY3 "x-envoy-internal: true\r\nx-envoy-external-address: 10.0.0.1\r\n"
+                                                "x-request-id: client-chosen\r\n", &st), 1);
     assert_int_equal(st, 503);
     assert_null(strstr(a->last_head, "x-envoy-internal"));
     assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
     assert_null(strstr(a->last_head, "10.0.0.1"));
+    /* the edge replaces an external caller's request id with a fresh UUID */
+    assert_null(strstr(a->last_head, "client-chosen"));
+    assert_int_equal(count_request_ids(a->last_head), 1);
     assert_null(strstr(a->last_head, "x-envoy-retry-on"));
     /* so is x-envoy-retriable-header-names (the upstream always sends x-upstream) */
     int before = atomic_load(&a->count);
