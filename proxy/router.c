@@ -501,15 +501,23 @@ void px_req_abort(px_req *r, pol_flags flags)
     px_req_finish(r);
 }
 
+/* The response is on its way and must stop: all the client can get is a
+ * reset.  The request ends with `flags` alone (not DC: the client did not
+ * disconnect, the proxy did), then its connection closes. */
+static void reset_started_response(px_req *r, pol_flags flags)
+{
+    px_dconn *dc = r->dc;
+    r->keep_alive = false;
+    px_req_abort(r, flags);
+    px_dconn_close(dc);
+}
+
 void px_req_body_fail(px_req *r, int status, pol_flags flags, const char *text)
 {
     if (r->state == RQ_DONE)
         return;
     if (r->state == RQ_STREAM) {
-        /* the response is on its way: all the client can get is a reset */
-        r->flags |= flags;
-        r->keep_alive = false;
-        px_dconn_close(r->dc);
+        reset_started_response(r, flags);
         return;
     }
     px_req_local_reply(r, status, flags, text, "connection: close\r\n");
@@ -958,9 +966,7 @@ static void on_route_timeout(px_loop *l, px_timer *t)
     }
     px_cluster_unlock(cl);
     if (!awaiting) {
-        r->flags |= POL_FLAG_BIT(POL_FLAG_UT);
-        r->keep_alive = false;
-        px_dconn_close(r->dc);
+        reset_started_response(r, POL_FLAG_BIT(POL_FLAG_UT));
         return;
     }
     for (px_attempt *a = r->atts; a; a = a->next)
@@ -1035,10 +1041,7 @@ static void on_stream_idle(px_loop *l, px_timer *t)
     }
     r->w->downstream_rq_idle_timeout++;
     if (r->state == RQ_STREAM) {
-        /* ended here (SI alone: the client did not disconnect), then closed */
-        px_dconn *dc = r->dc;
-        px_req_abort(r, POL_FLAG_BIT(POL_FLAG_SI));
-        px_dconn_close(dc);
+        reset_started_response(r, POL_FLAG_BIT(POL_FLAG_SI));
         return;
     }
     if (!r->body_done)

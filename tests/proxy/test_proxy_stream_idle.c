@@ -4,7 +4,8 @@
  * end over loopback with a short value (300 ms): a silent upstream gets 504
  * SI "stream timeout" (the request was complete), a client that stops sending
  * its body 408 SI, a response that stalls after its headers a reset
- * connection (SI), and bytes trickling in keep the stream alive.
+ * connection (SI), and bytes trickling in keep the stream alive.  A route
+ * timeout that ends a started response is a reset with flag UT alone.
  */
 #define _GNU_SOURCE 1
 #include <setjmp.h>
@@ -147,9 +148,13 @@ static void *stall_main(void *arg)
     return NULL;
 }
 
-static void test_stalled_response_reset(void **state)
+/* A response that stalls after its first body bytes, behind meshproxy
+ * started with `yaml_fmt` (one %d, the stalling upstream's port) and `args`:
+ * the client gets the head and those bytes, then its connection closes
+ * 295 ms to 5 s later.  Returns the proxy's Prometheus text (freed by the
+ * caller), read before it stops. */
+static char *stalled_response(const char *yaml_fmt, const char *const *args)
 {
-    (void)state;
     stall_up s = {0};
     s.fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -159,9 +164,9 @@ static void test_stalled_response_reset(void **state)
     getsockname(s.fd, (struct sockaddr *)&sa, &sl);
     s.port = ntohs(sa.sin_port);
     pthread_create(&s.thr, NULL, stall_main, &s);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, s.port);
+    char *y = fx_yaml_printf(yaml_fmt, s.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
+    assert_int_equal(fx_proxy_start(&p, y, args), 0);
     int fd = fx_connect(p.port);
     assert_true(fd >= 0);
     const char *req = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
@@ -182,13 +187,36 @@ static void test_stalled_response_reset(void **state)
     assert_non_null(strstr(buf, "HTTP/1.1 200"));
     assert_non_null(strstr(buf, "\r\n\r\nhello"));
     close(fd);
-    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
-    assert_true(metrics_have(p.admin, "response_code=\"200\",response_flags=\"SI\""));
+    char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_int_equal(fx_proxy_stop(&p), 0);
     atomic_store(&s.stop, true);
     pthread_join(s.thr, NULL);
     close(s.fd);
     free(y);
+    return m;
+}
+
+static void test_stalled_response_reset(void **state)
+{
+    (void)state;
+    char *m = stalled_response(FX_ENDPOINTS1, idle_args);
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_rq_idle_timeout"), 1);
+    assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"SI\""));
+    free(m);
+}
+
+/* The same stall under a 300 ms route timeout: the reset is the route
+ * timeout's, flag UT alone (the client did not disconnect: no DC). */
+static void test_route_timeout_after_response_started(void **state)
+{
+    (void)state;
+    char *m = stalled_response(FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n"
+                                                       "      timeout: 300ms\n",
+                               NULL);
+    assert_int_equal(fx_metric(m, "envoy_http_downstream_rq_idle_timeout"), 0);
+    assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"UT\""));
+    assert_null(strstr(m, "DC"));
+    free(m);
 }
 
 int main(void)
@@ -198,6 +226,7 @@ int main(void)
         cmocka_unit_test(test_stalled_body_408),
         cmocka_unit_test(test_trickle_keeps_stream),
         cmocka_unit_test(test_stalled_response_reset),
+        cmocka_unit_test(test_route_timeout_after_response_started),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
