@@ -1,7 +1,8 @@
 /*
  * server_int.h - meshproxy's internal objects, shared by the files of proxy/
- * that implement the data path (downstream.c, router.c, upstream.c,
- * headers.c), observability (metrics.c, admin.c) and the process (server.c).
+ * that implement the data path (downstream.c, router.c, request_facts.c,
+ * overrides.c, upstream.c, headers.c), observability (metrics.c, admin.c)
+ * and the process (server.c).
  *
  * Threads: each px_worker and everything reachable from it (connections,
  * requests, pools of its index) belong to the worker's thread.  Shared across
@@ -276,6 +277,22 @@ int px_dconn_flush(px_dconn *dc);
 void px_dconn_body_resume(px_dconn *dc);
 /* Drain: close idle connections; others close after their response. */
 void px_worker_drain(px_worker *w);
+
+/* request_facts.c: the consistent-hash key (and a generated hash cookie) and
+ * the per-endpoint authorization decisions, from the head.  0, or -1 out of
+ * memory. */
+int px_req_facts(px_req *r, const px_http_msg *m);
+
+/* overrides.c */
+/* Is the caller internal (every caller of a sidecar; at a gateway, a peer in
+ * --internal-address whose request has no X-Forwarded-For)? */
+bool px_req_caller_internal(const px_req *r, const px_http_msg *m);
+/* Keep an internal caller's x-envoy-* overrides (hedging flag, timeouts,
+ * retries).  0, or -1 out of memory. */
+int px_req_read_overrides(px_req *r, const px_http_msg *m);
+/* Point r->pol at the route's policy with the overrides applied (a copy in
+ * r->own_pol), or leave it when there are none. */
+void px_req_apply_overrides(px_req *r);
 
 /* router.c */
 px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m);
