@@ -32,7 +32,8 @@ static const char *const scenario_fields[] = {
 static const char *const assertion_fields[] = {"name", "metric", "select", "during", "max", "min"};
 static const char *const select_fields[] = {"source", "destination", "version", "host", "route",
                                             "domain"};
-static const char *const domains[] = {"ingress", "mesh", "node", "app"};
+/* the domains of summary.json's domains_ms, the application's split included */
+static const char *const domains[] = {"ingress", "mesh", "node", "app", "app_queue", "app_service"};
 
 typedef struct metric_name {
     const char *name;

@@ -83,7 +83,8 @@ typedef struct cfg_assertion_spec {
     int status_code;     /* CFG_METRIC_RESPONSES_CODE: 100..599 */
     const char *flag;    /* CFG_METRIC_RESPONSES_FLAG: "UO" ... */
     struct {
-        /* each str NULL when not given; domain one of ingress, mesh, node, app */
+        /* each str NULL when not given; domain one of ingress, mesh, node, app,
+         * app_queue, app_service */
         cfg_val_str source, destination, version, host, route, domain;
         const cfg_node *node; /* the select mapping, NULL when absent (= everything) */
     } select;

@@ -354,9 +354,11 @@ static int build_probes(mdl_mesh *m)
         p->to = a->has_during ? a->during_to.ns : m->duration;
         p->domain = MDL_DOM_NONE;
         if (a->select.domain.str) {
-            for (int d = 0; d < MDL_NDOMAINS; d++)
+            for (int d = 0; d < MDL_NPARTS; d++)
                 if (!strcmp(a->select.domain.str, mdl_domain_name((mdl_domain)d)))
                     p->domain = d;
+            if (!strcmp(a->select.domain.str, "app_service"))
+                p->domain = MDL_PROBE_APP_SERVICE;
         }
     }
     return err;

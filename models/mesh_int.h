@@ -368,8 +368,11 @@ typedef struct mdl_probe {
     const cfg_assertion_spec *spec;
     mdl_row row;
     sim_time from, to;
-    int domain; /* MDL_DOM_NONE: whole latency */
+    int domain; /* a part (mdl_domain), MDL_PROBE_APP_SERVICE, or MDL_DOM_NONE: whole latency */
 } mdl_probe;
+/* A probe's domain: the application's service, its time outside its queue
+ * (MDL_DOM_APP - MDL_DOM_APP_QUEUE). */
+#define MDL_PROBE_APP_SERVICE (MDL_NPARTS + 1)
 
 struct mdl_mesh {
     const struct cfg_meshsim *cfg;

@@ -37,7 +37,9 @@ void mdl__record(mdl_mesh *m, const mdl_req *r, const char *source, sim_time lat
             !sel_eq(&a->select.route, r->route.vs_name))
             continue;
         mdl_outcome po = o;
-        if (p->domain != MDL_DOM_NONE)
+        if (p->domain == MDL_PROBE_APP_SERVICE)
+            po.latency_ns = acc[MDL_DOM_APP] - acc[MDL_DOM_APP_QUEUE];
+        else if (p->domain != MDL_DOM_NONE)
             po.latency_ns = acc[p->domain];
         mdl_row_record(&p->row, &po);
     }

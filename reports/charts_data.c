@@ -16,7 +16,8 @@
 
 #define SCHEMA_VERSION "2"
 
-const char *const rpt_chart_domain_names[RPT_CHART_NDOMAINS] = {"ingress", "mesh", "node", "app"};
+const char *const rpt_chart_domain_names[RPT_CHART_NPARTS] = {"ingress", "mesh", "node", "app_queue",
+                                                              "app_service"};
 
 typedef struct reader {
     sqlite3 *db;
@@ -136,7 +137,7 @@ static void series_row(sqlite3_stmt *st, rpt_chart_data *d, void *ctx)
                       &s->p99_ms, &s->p999_ms, &s->max_ms};
     for (int i = 0; i < 7; i++)
         *nums[i] = sqlite3_column_double(st, 11 + i);
-    for (int i = 0; i < RPT_CHART_NDOMAINS; i++)
+    for (int i = 0; i < RPT_CHART_NPARTS; i++)
         s->domain_ms[i] = sqlite3_column_double(st, 18 + i);
 }
 
@@ -148,7 +149,7 @@ static void read_series(reader *r, rpt_chart_data *d)
               " destination_version, request_host, route, requests, errors, retries,"
               " timeouts, rps, latency_mean_ms, latency_p50_ms, latency_p90_ms,"
               " latency_p99_ms, latency_p999_ms, latency_max_ms, ingress_ms, mesh_ms,"
-              " node_ms, app_ms FROM series ORDER BY id",
+              " node_ms, app_queue_ms, app_service_ms FROM series ORDER BY id",
               series_row, d, &cap);
 }
 

@@ -15,7 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RPT_CHART_NDOMAINS 4 /* ingress, mesh, node, app: the series table's order */
+/* The parts of a request's time: the domains ingress, mesh and node, then the
+ * application's split into its queue and its service (the series table's
+ * app_queue_ms and app_service_ms, which add up to app_ms); they add up to the
+ * mean latency. */
+#define RPT_CHART_NPARTS 5
 
 typedef struct rpt_chart_series {
     int64_t id;
@@ -23,7 +27,7 @@ typedef struct rpt_chart_series {
     char *label; /* "source → service version", made unique among the series */
     uint64_t requests, errors, retries, timeouts;
     double rps, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms, max_ms;
-    double domain_ms[RPT_CHART_NDOMAINS];
+    double domain_ms[RPT_CHART_NPARTS];
     size_t first_window, nwindows; /* its rows of rpt_chart_data.windows */
     size_t first_bucket, nbuckets; /* its whole-run rows of rpt_chart_data.buckets */
 } rpt_chart_series;
@@ -72,7 +76,8 @@ typedef struct rpt_chart_data {
 int rpt_chart_data_load(rpt_chart_data *d, const char *path, char *err, size_t cap);
 void rpt_chart_data_fini(rpt_chart_data *d);
 
-/* Domain names in the order of domain_ms: "ingress", "mesh", "node", "app". */
-extern const char *const rpt_chart_domain_names[RPT_CHART_NDOMAINS];
+/* Part names in the order of domain_ms: "ingress", "mesh", "node", "app_queue",
+ * "app_service". */
+extern const char *const rpt_chart_domain_names[RPT_CHART_NPARTS];
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * charts_domains.c - domains.svg: where each route's time went, as horizontal
  * stacked bars of the mean time per request spent in each domain (ingress,
- * mesh, node network, application), which add up to the mean latency.  The
+ * mesh, node network, then the application split into its queue, waiting for
+ * one of its concurrency slots, and its service), which add up to the mean
+ * latency.  The page's domain table has the same columns.  The
  * busiest routes (up to MAX_BARS) are drawn, the busiest on top; each route's
  * label is its y tic and its mean latency is written at the end of its bar.
  */
@@ -9,10 +11,10 @@
 
 #define MAX_BARS 24
 
-static const char *const colors[RPT_CHART_NDOMAINS] = {"#4e79a7", "#f28e2b", "#59a14f",
-                                                       "#e15759"};
-static const char *const keys[RPT_CHART_NDOMAINS] = {"ingress", "mesh (sidecars)",
-                                                     "node network", "application"};
+static const char *const colors[RPT_CHART_NPARTS] = {"#4e79a7", "#f28e2b", "#59a14f", "#ff9d9a",
+                                                     "#e15759"};
+static const char *const keys[RPT_CHART_NPARTS] = {"ingress", "mesh (sidecars)", "node network",
+                                                   "app queue", "app service"};
 
 static void size(const rpt_chart_data *d, int *w, int *h)
 {
@@ -27,7 +29,7 @@ static void data(FILE *gp, const rpt_chart_data *d)
 {
     size_t idx[MAX_BARS];
     size_t n = rpt__busiest_series(d, idx, MAX_BARS, NULL);
-    for (int k = 0; k < RPT_CHART_NDOMAINS; k++) {
+    for (int k = 0; k < RPT_CHART_NPARTS; k++) {
         fprintf(gp, "$dom%d << EOD\n", k);
         for (size_t b = 0; b < n; b++) {
             const rpt_chart_series *s = &d->series[idx[b]];
@@ -46,7 +48,7 @@ static void data(FILE *gp, const rpt_chart_data *d)
     fputs("$domtotal << EOD\n", gp); /* bar index, mean latency */
     for (size_t b = 0; b < n; b++) {
         double sum = 0;
-        for (int k = 0; k < RPT_CHART_NDOMAINS; k++)
+        for (int k = 0; k < RPT_CHART_NPARTS; k++)
             sum += d->series[idx[b]].domain_ms[k] > 0 ? d->series[idx[b]].domain_ms[k] : 0;
         fprintf(gp, "%zu ", n - b);
         rpt__gp_number(gp, sum);
@@ -66,7 +68,7 @@ static void plot(FILE *gp, const rpt_chart_data *d)
     double max = 0;
     for (size_t b = 0; b < n; b++) {
         double sum = 0;
-        for (int k = 0; k < RPT_CHART_NDOMAINS; k++)
+        for (int k = 0; k < RPT_CHART_NPARTS; k++)
             sum += d->series[idx[b]].domain_ms[k] > 0 ? d->series[idx[b]].domain_ms[k] : 0;
         max = sum > max ? sum : max;
     }
@@ -90,7 +92,7 @@ static void plot(FILE *gp, const rpt_chart_data *d)
         fprintf(gp, " %zu", n - b);
     }
     fputs(")\nset lmargin 34\nplot ", gp);
-    for (int k = 0; k < RPT_CHART_NDOMAINS; k++)
+    for (int k = 0; k < RPT_CHART_NPARTS; k++)
         fprintf(gp, "%s$dom%d using (($2+$3)/2):1:2:3:($1-0.35):($1+0.35) with boxxyerror"
                     " lc rgb '%s' title '%s'",
                 k ? ", " : "", k, colors[k], keys[k]);

@@ -144,23 +144,24 @@ static void routes(FILE *o, const rpt_chart_data *d)
 static void domains(FILE *o, const rpt_chart_data *d)
 {
     fputs("<section id=\"domains\">\n<h2>Where the time went</h2>\n"
-          "<p>Mean time per request in each domain, in milliseconds; the domains add up to the "
-          "mean latency.</p>\n",
+          "<p>Mean time per request in each domain, in milliseconds, the application's split "
+          "into its queue (waiting for one of its concurrency slots) and its service; they add "
+          "up to the mean latency.</p>\n",
           o);
     if (!d->nseries) {
         fputs("<p class=\"note\">No request was measured.</p>\n</section>\n", o);
         return;
     }
-    static const char *const cols[] = {"Route", "Ingress", "Mesh", "Node network", "Application",
-                                       "Mean latency", NULL};
+    static const char *const cols[] = {"Route",     "Ingress",     "Mesh",         "Node network",
+                                       "App queue", "App service", "Mean latency", NULL};
     fputs("<div class=\"scroll\"><table id=\"domain-table\">\n", o);
-    rpt__html_th_row(o, cols, "lrrrrr");
+    rpt__html_th_row(o, cols, "lrrrrrr");
     fputs("<tbody>\n", o);
     for (size_t i = 0; i < d->nseries; i++) {
         const rpt_chart_series *s = &d->series[i];
         fputs("<tr>", o);
         rpt__html_td_text(o, s->label);
-        for (int k = 0; k < RPT_CHART_NDOMAINS; k++)
+        for (int k = 0; k < RPT_CHART_NPARTS; k++)
             rpt__html_td_num(o, s->domain_ms[k]);
         rpt__html_td_num(o, s->mean_ms);
         fputs("</tr>\n", o);

@@ -112,6 +112,13 @@ static const cfg_diag_case cases[] = {
      {"e.yaml:5:3: error: unknown field \"serviceTim\"; did you mean \"serviceTime\"?",
       "e.yaml:6:3: error: unknown field \"colour\"",
       "e.yaml:7:47: error: unknown field \"median\"; did you mean \"mean\"?"}},
+    {"test_unknown_select_domain",
+     API "kind: Scenario\nspec:\n  assertions:\n"
+     "  - {metric: latency.mean, max: 1ms, select: {domain: app_queu}}\n"
+     "  - {metric: latency.mean, max: 1ms, select: {domain: cpu}}\n",
+     {"e.yaml:5:55: error: unknown domain \"app_queu\"; did you mean \"app_queue\"?",
+      "e.yaml:6:55: error: unknown domain \"cpu\"; expected ingress, mesh, node, app, app_queue "
+      "or app_service"}},
     {"test_unknown_meshsim_kind",
      API "kind: WorkloadModle\n---\n" API "kind: Pod\n",
      {"e.yaml:2:7: error: unknown meshsim kind \"WorkloadModle\"; did you mean \"WorkloadModel\"?",

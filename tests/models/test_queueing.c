@@ -12,6 +12,8 @@
  * tandem, whose mean sojourn times add (Jackson).  The attribution splits the
  * M/M/1 latency into the application's queue, Wq = rho / (mu - lambda), and
  * its service, 1 / mu, and the domains add up to the latency mean.
+ * Assertions that select the domain app_queue or app_service measure exactly
+ * those parts of each request (data/app-split.yaml).
  */
 #include "fault_fixture.h"
 
@@ -114,6 +116,35 @@ static void test_starved_sidecars_tandem_mm1(void **state)
     assert_true(sim_welford_mean(&jobs) < 1e-9);
 }
 
+/* select.domain app_queue / app_service: each request's part, so their sums
+ * are the row's split exactly and they add up to select.domain app; the
+ * service part of M/M/1 with mean 1ms is exponential: p99 = ln(100) ms. */
+static void test_domain_probes(void **state)
+{
+    run r;
+    run_file(&r, "app-split.yaml", 0);
+    const mdl_row *whole = probe(&r, "whole"), *app = probe(&r, "app");
+    const mdl_row *queue = probe(&r, "queue"), *service = probe(&r, "service");
+    double n = (double)whole->requests;
+    assert_true(n > 40000);
+    assert_int_equal(queue->requests, whole->requests);
+    assert_int_equal(service->requests, whole->requests);
+    double q = sim_hist_mean(&queue->latency), s = sim_hist_mean(&service->latency);
+    double a = sim_hist_mean(&app->latency);
+    printf("# app %.6f ms = queue %.6f ms + service %.6f ms\n", a / 1e6, q / 1e6, s / 1e6);
+    assert_true(fabs(q * n - whole->domain_ns[MDL_DOM_APP_QUEUE]) <= 1e-9 * q * n);
+    assert_true(fabs(s * n - (whole->domain_ns[MDL_DOM_APP] - whole->domain_ns[MDL_DOM_APP_QUEUE])) <=
+                1e-9 * s * n);
+    assert_true(fabs(q + s - a) <= 1e-9 * a);
+    assert_true(fabs(s / 1e6 - 1.0) < 0.03);
+    double p99 = (double)sim_hist_quantile(&service->latency, 0.99) / 1e6;
+    printf("# service p99 %.4f ms, theory %.4f ms\n", p99, log(100.0));
+    assert_true(fabs(p99 - log(100.0)) < 0.25);
+    for (size_t i = 0; i < mdl_mesh_probe_count(r.m); i++)
+        assert_true(mdl_mesh_probe(r.m, i)->requests == whole->requests);
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +152,7 @@ int main(void)
         cmocka_unit_test(test_mm2_erlang_c),
         cmocka_unit_test(test_md1_pollaczek_khinchine),
         cmocka_unit_test(test_starved_sidecars_tandem_mm1),
+        cmocka_unit_test(test_domain_probes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

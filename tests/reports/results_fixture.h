@@ -32,7 +32,7 @@ static const char fixture_schema[] =
     " requests INTEGER, errors INTEGER, retries INTEGER, timeouts INTEGER, rps REAL,"
     " latency_mean_ms REAL, latency_p50_ms REAL, latency_p90_ms REAL, latency_p99_ms REAL,"
     " latency_p999_ms REAL, latency_max_ms REAL, ingress_ms REAL, mesh_ms REAL, node_ms REAL,"
-    " app_ms REAL);"
+    " app_ms REAL, app_queue_ms REAL, app_service_ms REAL);"
     "CREATE TABLE windows(series_id INTEGER REFERENCES series(id), t_s REAL, requests INTEGER,"
     " errors INTEGER, retries INTEGER, timeouts INTEGER, ejections INTEGER,"
     " pool_overflows INTEGER, latency_mean_ms REAL, latency_p50_ms REAL, latency_p90_ms REAL,"
@@ -106,7 +106,7 @@ static inline int fixture_write(const char *path, const char *scenario)
     sqlite3_finalize(st);
 
     sqlite3_stmt *ser, *win, *buck;
-    sqlite3_prepare_v2(db, "INSERT INTO series VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    sqlite3_prepare_v2(db, "INSERT INTO series VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        -1, &ser, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO windows VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &win, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO latency_buckets VALUES(?,?,?,?,?)", -1, &buck, NULL);
@@ -158,10 +158,13 @@ static inline int fixture_write(const char *path, const char *scenario)
         sqlite3_bind_int64(ser, 9, errors);
         sqlite3_bind_int64(ser, 10, 3);
         sqlite3_bind_int64(ser, 11, 1);
+        /* the domains add up to the mean; the application's service is base - 0.6 ms,
+         * its queue the rest of its time */
+        double app = f->base_ms * 1.2 - 1.1 - (s == 0 ? 2 : 0), service = f->base_ms - 0.6;
         const double nums[] = {total / 50.0, f->base_ms * 1.2, f->base_ms, f->base_ms * 2,
                                f->base_ms * 4, f->base_ms * 5, f->base_ms * 6,
-                               s == 0 ? 2.0 : 0.0, 0.8, 0.3, f->base_ms * 1.2 - 1.1 - (s == 0 ? 2 : 0)};
-        for (int c = 0; c < 11; c++)
+                               s == 0 ? 2.0 : 0.0, 0.8, 0.3, app, app - service, service};
+        for (int c = 0; c < 13; c++)
             sqlite3_bind_double(ser, 12 + c, nums[c]);
         rc |= sqlite3_step(ser) != SQLITE_DONE;
         sqlite3_reset(ser);

@@ -221,8 +221,8 @@ static void test_every_chart_is_drawn(void **state)
                          "requests answered within (%)", "productpage \u2192 ratings v1", NULL};
     const char *domains[] = {"Mean latency per route, split by domain",
                              "mean time per request (ms)", "ingress", "mesh (sidecars)",
-                             "node network", "application", "browsers \u2192 productpage v1",
-                             NULL};
+                             "node network", "app queue", "app service",
+                             "browsers \u2192 productpage v1", NULL};
     check_svg(f->dir, "latency", latency);
     check_svg(f->dir, "traffic", traffic);
     check_svg(f->dir, "split", split);

@@ -115,10 +115,13 @@ static void test_order_and_verdict(void **state)
     at(h, "<td>productpage</td><td>ratings v1</td><td>ratings</td>"
           "<td>r&lt;1&gt;&amp;&quot;x&quot;&#39;y&#39; \u00e9</td><td class=\"num\">2500</td>"
           "<td class=\"num\">50.0</td><td class=\"num\">98.00%</td>");
-    /* domains: ingress, mesh, node, app, mean */
+    /* domains: ingress, mesh, node, the application's queue and service (44.9 ms
+     * of app time in the fixture, not shown as such), mean */
+    at(h, "<th class=\"num\">Node network</th><th class=\"num\">App queue</th>"
+          "<th class=\"num\">App service</th><th class=\"num\">Mean latency</th>");
     at(h, "<td>browsers \u2192 productpage v1</td><td class=\"num\">2.00</td>"
-          "<td class=\"num\">0.80</td><td class=\"num\">0.30</td><td class=\"num\">44.9</td>"
-          "<td class=\"num\">48.0</td>");
+          "<td class=\"num\">0.80</td><td class=\"num\">0.30</td><td class=\"num\">5.50</td>"
+          "<td class=\"num\">39.4</td><td class=\"num\">48.0</td>");
     at(h, "<tr><td class=\"num\">20.000</td><td class=\"num\">30.000</td><td class=\"kind\">fault"
           "</td><td>reviews</td><td>abort 10% 503</td></tr>");
     assert_int_equal(count(h, "<td class=\"kind\">"), 7);

@@ -116,6 +116,16 @@ static void test_combined_page(void **state)
     assert_true(rf_count(table, " ± ") >= routes * 9);
     free(table);
 
+    /* the domain table: the single run's columns, the application split into
+     * its queue and its service (M/M/1 at rho = 0.8: about 4 ms and 1 ms) */
+    table = between(strstr(h, "<table id=\"domain-table\">"), "</table>");
+    assert_non_null(strstr(table, "<th class=\"num\">Ingress</th><th class=\"num\">Mesh</th>"
+                                  "<th class=\"num\">Node network</th><th class=\"num\">App queue"
+                                  "</th><th class=\"num\">App service</th>"));
+    assert_int_equal(rf_count(table, " ± "), 5);
+    assert_null(strstr(table, ">app<"));
+    free(table);
+
     table = between(strstr(h, "<table id=\"replication-table\">"), "</table>");
     assert_int_equal(rf_count(table, "<a href=\"replications/"), REPS);
     for (unsigned i = 0; i < REPS; i++) {
