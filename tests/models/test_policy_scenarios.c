@@ -112,6 +112,43 @@ static void test_gateway_local_rate_limit(void **state)
     run_close(&r);
 }
 
+/* The gateway's chain order: a limit inserted before the router runs after
+ * rbac, so the requests the gateway's AuthorizationPolicy denies (403) take
+ * no token and the allowed ones get all 2 x 10 a second; inserted first, it
+ * runs before rbac and the denied requests take their share of the tokens. */
+static void test_gateway_rate_limit_and_authorization_order(void **state)
+{
+    run r;
+    run_file(&r, "gateway-ratelimit-authz.yaml", 0);
+    const mdl_row *row = find_row(r.m, "outside", "backend", NULL);
+    assert_non_null(row);
+    printf("# limit after rbac: %llu requests, %llu 200, %llu 403, %llu 429\n",
+           (unsigned long long)row->requests, (unsigned long long)row->codes[200],
+           (unsigned long long)row->codes[403], (unsigned long long)row->codes[429]);
+    assert_true(row->requests > 1800);
+    assert_true(row->codes[200] >= 400 && row->codes[200] <= 420);
+    assert_true(row->codes[403] > 800); /* about half of the requests */
+    assert_int_equal(row->codes[200] + row->codes[403] + row->codes[429], row->requests);
+    const mdl_cluster_counters *c = find_counters(r.m, "istio-ingressgateway", BACKEND);
+    assert_non_null(c);
+    assert_int_equal(c->stats.upstream_rq_total, row->codes[200]);
+    run_close(&r);
+
+    const char *files[] = {"gateway-ratelimit-authz.yaml", "gateway-ratelimit-first.yaml"};
+    run_files(&r, files, 2, 0);
+    row = find_row(r.m, "outside", "backend", NULL);
+    assert_non_null(row);
+    printf("# limit before rbac: %llu requests, %llu 200, %llu 403, %llu 429\n",
+           (unsigned long long)row->requests, (unsigned long long)row->codes[200],
+           (unsigned long long)row->codes[403], (unsigned long long)row->codes[429]);
+    /* the tokens go to both halves; 429 to the rest, denied or not */
+    uint64_t passed = row->codes[200] + row->codes[403];
+    assert_true(passed >= 400 && passed <= 420);
+    assert_true(row->codes[200] > 150 && row->codes[200] < 260);
+    assert_int_equal(row->codes[429], row->requests - passed);
+    run_close(&r);
+}
+
 /* Retries hiding a flaky pod: 3 tries at p = 0.3 succeed with 1 - p^3, and
  * take p + p^2 retries per request on average. */
 static void test_retries_hide_a_flaky_pod(void **state)
@@ -309,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_peer_authentication_and_authorization),
         cmocka_unit_test(test_local_rate_limit_per_pod),
         cmocka_unit_test(test_gateway_local_rate_limit),
+        cmocka_unit_test(test_gateway_rate_limit_and_authorization_order),
         cmocka_unit_test(test_retries_hide_a_flaky_pod),
         cmocka_unit_test(test_outlier_detection_ejects_and_returns),
         cmocka_unit_test(test_tight_pool_overflows_with_uo),
