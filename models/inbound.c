@@ -41,6 +41,13 @@
  * remote address is the connection's peer, not X-Forwarded-For, and the
  * peer of a client behind the cloud load balancer is not modelled).
  *
+ * The egress gateway does the same with the policies that apply to its pods
+ * (istio-system, istio: egressgateway, app: istio-egressgateway), on the
+ * request a sidecar sent it, seen as a server sidecar sees one: the caller's
+ * identity over Istio mTLS, its pod address, the gateway Service's target
+ * port, the host and path as the caller's route rewrote them.  A denied
+ * request gets 403 from the egress gateway and never leaves the mesh.
+ *
  * Local rate limits: an EnvoyFilter in the workload's namespace or the root
  * namespace whose workloadSelector selects the pods (and whose portNumber,
  * when given, is the workload port called) puts one token bucket in every
@@ -225,6 +232,16 @@ void mdl__inbound_build(mdl_mesh *m)
             g->authz[g->nauthz++] = &k->authorization_policies[i];
     build_rate_limits(m, g, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &glabels, m->ningress);
     m->gateway_filters = g;
+    /* the egress gateway: authorization only */
+    pol_label el[] = {{"istio", "egressgateway"}, {"app", "istio-egressgateway"}};
+    pol_labels elabels = {el, 2};
+    pol_workload_ref eg = {INGRESS_NS, &elabels};
+    struct mdl_inbound *e = ms_xcalloc(1, sizeof *e);
+    e->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *e->authz);
+    for (size_t i = 0; i < k->nauthorization_policies; i++)
+        if (pol_authz_applies(&k->authorization_policies[i], NULL, &eg))
+            e->authz[e->nauthz++] = &k->authorization_policies[i];
+    m->egress_filters = e;
 }
 
 static void inbound_free(struct mdl_inbound *in)
@@ -243,6 +260,7 @@ void mdl__inbound_free(mdl_mesh *m)
     for (size_t w = 0; w < m->nworkloads; w++)
         inbound_free(m->workloads[w].inbound);
     inbound_free(m->gateway_filters);
+    inbound_free(m->egress_filters);
 }
 
 bool mdl__client_mtls(const mdl_mesh *m, const pol_policy_blocks *b, const mdl_service *svc)
@@ -344,6 +362,12 @@ static int authorize_at_gateway(const mdl_req *r, const struct mdl_inbound *in, 
 
 int mdl__gateway_filters(mdl_mesh *m, mdl_req *r, bool after_fault)
 {
+    if (r->client->kind == MDL_POD_EGRESS) {
+        const struct mdl_inbound *eg = m->egress_filters;
+        if (after_fault || !eg || !eg->nauthz || r->kind != MDL_REQ_RELAY || !r->parent)
+            return 0;
+        return authorize(r->parent, eg); /* the request as the sidecar sent it */
+    }
     const struct mdl_inbound *in = m->gateway_filters;
     if (!in || (!in->nrl && !in->nauthz) || r->client->kind != MDL_POD_INGRESS)
         return 0;

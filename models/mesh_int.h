@@ -403,7 +403,8 @@ struct mdl_mesh {
     sim_dist lat_same_node, lat_same_zone, lat_cross_zone, lat_cross_region, lat_internet;
     sim_rng net_rng;
     struct mdl_routes *ingress_routes; /* owned: the ingress gateway's tables */
-    struct mdl_inbound *gateway_filters; /* owned: its local rate limits (inbound.c) */
+    struct mdl_inbound *gateway_filters; /* owned: its local rate limits and authorization (inbound.c) */
+    struct mdl_inbound *egress_filters;  /* owned: the egress gateway's authorization (inbound.c) */
     pol_route_policies policies; /* every VirtualService HTTP route's, mapped once (routing.c) */
     /* objects */
     sim_pool req_pool, job_pool;
@@ -519,8 +520,9 @@ int mdl__inbound_filters(mdl_mesh *m, mdl_job *j);
 /* The ingress gateway's HTTP filters on an internet client's request: before
  * the fault filter its local rate limits (EnvoyFilter context GATEWAY) and
  * its AuthorizationPolicies in chain order, or after the fault filter the
- * limits placed there: 0, or the status of the gateway's reply (403 RBAC;
- * 429, which also sets r->flags RL). */
+ * limits placed there; the egress gateway's AuthorizationPolicies on a
+ * request it relays (before the fault filter): 0, or the status of the
+ * gateway's reply (403 RBAC; 429, which also sets r->flags RL). */
 int mdl__gateway_filters(mdl_mesh *m, mdl_req *r, bool after_fault);
 /* mesh.c: the run cannot go on (the model found a loop it cannot leave): keep
  * "FILE:LINE:COL: error: MESSAGE" (the first one) and stop the engine. */
