@@ -39,7 +39,7 @@ typedef struct px_options {
     px_http_limits limits;
     bool rate_limit;          /* local rate limit (Envoy's filter, 100 % enabled and enforced) */
     pol_ratelimit_config rl;
-    int ready_fd;             /* >= 0: write "ready\n" there once listening (tests) */
+    int ready_fd;             /* >= 0: write "ready PORT ADMINPORT\n" there once listening */
     const char *version;      /* for /server_info */
 } px_options;
 
