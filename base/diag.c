@@ -18,12 +18,17 @@ struct ms_diag {
     size_t len, cap;
     size_t errors;
     size_t dropped;
+    const char *program; /* prefix of messages with no position (static string) */
 };
 
 ms_diag *ms_diag_create(void)
 {
-    return ms_xcalloc(1, sizeof(ms_diag));
+    ms_diag *d = ms_xcalloc(1, sizeof(ms_diag));
+    d->program = "meshsim";
+    return d;
 }
+
+void ms_diag_set_program(ms_diag *d, const char *program) { d->program = program; }
 
 void ms_diag_clear(ms_diag *d)
 {
@@ -65,7 +70,7 @@ void ms_diag_vreport(ms_diag *d, ms_diag_level level, ms_pos pos, const char *fm
     vsnprintf(body, sizeof body, fmt, ap);
     char text[1400];
     if (!pos.file)
-        snprintf(text, sizeof text, "meshsim: %s: %s", level_name(level), body);
+        snprintf(text, sizeof text, "%s: %s: %s", d->program, level_name(level), body);
     else if (pos.line <= 0)
         snprintf(text, sizeof text, "%s: %s: %s", pos.file, level_name(level), body);
     else
@@ -111,5 +116,5 @@ void ms_diag_print(const ms_diag *d, FILE *out)
     for (size_t i = 0; i < d->len; i++)
         fprintf(out, "%s\n", d->items[i].text);
     if (d->dropped)
-        fprintf(out, "meshsim: note: %zu more messages not shown\n", d->dropped);
+        fprintf(out, "%s: note: %zu more messages not shown\n", d->program, d->dropped);
 }

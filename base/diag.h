@@ -35,6 +35,9 @@ typedef struct ms_diag ms_diag;
 #define MS_DIAG_MAX_MESSAGES 200
 
 ms_diag *ms_diag_create(void);
+/* The name that prefixes messages with no position ("meshsim" unless set;
+ * `program` must outlive d, e.g. a string literal). */
+void ms_diag_set_program(ms_diag *d, const char *program);
 void ms_diag_destroy(ms_diag *d); /* NULL is fine */
 
 #if defined(__GNUC__)
@@ -43,7 +46,8 @@ void ms_diag_destroy(ms_diag *d); /* NULL is fine */
 #define MS_PRINTF(a, b)
 #endif
 
-/* Record a message at `pos`.  A pos with a NULL file prints as "meshsim:".
+/* Record a message at `pos`.  A pos with a NULL file prints as the
+ * program's name ("meshsim:" unless set).
  * A line of 0 omits line and column. */
 void ms_diag_vreport(ms_diag *d, ms_diag_level level, ms_pos pos, const char *fmt, va_list ap);
 void ms_diag_error(ms_diag *d, ms_pos pos, const char *fmt, ...) MS_PRINTF(3, 4);

@@ -253,10 +253,26 @@ static void conf_free(px_conf *c)
     free(c);
 }
 
+/* Is "NS/NAME" a Gateway of the configuration? */
+static bool gateway_defined(const struct cfg_k8s_istio *k, const char *ns_name)
+{
+    const char *slash = strchr(ns_name, '/');
+    if (!slash)
+        return false;
+    size_t nl = (size_t)(slash - ns_name);
+    for (size_t i = 0; i < k->ngateways; i++) {
+        const pol_gateway *g = &k->gateways[i];
+        if (strlen(g->meta.ns) == nl && !strncmp(g->meta.ns, ns_name, nl) && !strcmp(g->meta.name, slash + 1))
+            return true;
+    }
+    return false;
+}
+
 px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, const char *ns,
                       const char *gateway, uint64_t seed, ms_diag **diag_out)
 {
     ms_diag *d = ms_diag_create();
+    ms_diag_set_program(d, "meshproxy");
     *diag_out = d;
     px_conf *c = ms_xcalloc(1, sizeof *c);
     atomic_init(&c->refs, 1);
@@ -322,14 +338,20 @@ px_conf *px_conf_load(const char *const *paths, size_t npaths, int nworkers, con
             c->paths[c->npaths++] = owned[i]; /* freed with the paths */
         }
     free(owned);
+    if (c->gateway && !gateway_defined(k, c->gateway))
+        ms_diag_error(d, (ms_pos){0}, "--gateway %s: the configuration has no Gateway of that namespace/name",
+                      c->gateway);
     if (ms_diag_error_count(d))
         goto fail;
     pol_route_policies_init(&c->policies, k->virtual_services, k->nvirtual_services);
+    /* as a gateway, a bound VirtualService keeps the hosts the Gateway's
+     * servers admit (the simulator's ingress does the same) */
     pol_route_inputs in = {
         .vs = k->virtual_services, .nvs = k->nvirtual_services,
         .dr = k->destination_rules, .ndr = k->ndestination_rules,
         .services = c->services, .nservices = c->nservices,
         .registry_only = false,
+        .gateways = k->gateways, .ngateways = k->ngateways,
     };
     pol_route_client cl = {c->gateway, c->ns, NULL, 0};
     c->routes = pol_route_table_create(&in, &cl);

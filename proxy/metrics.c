@@ -186,13 +186,18 @@ static void put_istio_labels(px_buf *out, const char *key, const char *ns)
 }
 
 /* One Prometheus group per descriptor of `st`: its TYPE line, then a sample
- * per cluster read from snaps (one snapshot of `size` bytes a cluster).
- * Dots in descriptor names become underscores. */
+ * per cluster read from snaps (one snapshot of `size` bytes a cluster); only
+ * the clusters with outlier detection when `outlier_only` (Envoy creates the
+ * outlier_detection stats with the detector, as /stats lists them).  Dots in
+ * descriptor names become underscores. */
 static void put_stat_groups(px_buf *out, const px_conf *c, const char *prefix, const pol_stat_desc *st, size_t nst,
-                            const void *snaps, size_t size)
+                            const void *snaps, size_t size, bool outlier_only)
 {
     char name[192], line[256];
-    for (size_t t = 0; t < nst; t++) {
+    size_t shown = 0;
+    for (size_t i = 0; i < c->nclusters; i++)
+        shown += !outlier_only || c->clusters[i].od;
+    for (size_t t = 0; t < nst && shown; t++) {
         snprintf(name, sizeof name, "%s%s", prefix, st[t].name);
         for (char *p = name; *p; p++)
             if (*p == '.')
@@ -200,6 +205,8 @@ static void put_stat_groups(px_buf *out, const px_conf *c, const char *prefix, c
         snprintf(line, sizeof line, "# TYPE %s %s\n", name, st[t].kind == POL_STAT_GAUGE ? "gauge" : "counter");
         px_buf_puts(out, line);
         for (size_t i = 0; i < c->nclusters; i++) {
+            if (outlier_only && !c->clusters[i].od)
+                continue;
             px_buf_puts(out, name);
             px_buf_append(out, "{", 1);
             put_label(out, "envoy_cluster_name", c->clusters[i].name, strlen(c->clusters[i].name), false);
@@ -403,7 +410,7 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
             osnap[i] = *pol_outlier_stats_get(cl->od);
         px_cluster_unlock(cl);
     }
-    put_stat_groups(out, c, "envoy_cluster_", st, nst, snap, sizeof *snap);
+    put_stat_groups(out, c, "envoy_cluster_", st, nst, snap, sizeof *snap, false);
     /* circuit breakers (default priority): *_open and remaining_* gauges */
     for (int r = 0; r < POL_CB_RESOURCE_COUNT; r++) {
         for (int kind = 0; kind < 2; kind++) {
@@ -429,7 +436,7 @@ int px_metrics_prometheus(px_server *s, px_conf *c, px_buf *out)
     }
     size_t nod;
     const pol_stat_desc *od = pol_outlier_stats_table(&nod);
-    put_stat_groups(out, c, "envoy_cluster_outlier_detection_", od, nod, osnap, sizeof *osnap);
+    put_stat_groups(out, c, "envoy_cluster_outlier_detection_", od, nod, osnap, sizeof *osnap, true);
     free(snap);
     free(osnap);
     return 0;

@@ -848,6 +848,36 @@ static void test_gateway_mode(void **state)
     fx_upstream_stop(a);
 }
 
+/* As a gateway, a bound VirtualService keeps only the hosts its Gateway's
+ * servers admit; a --gateway the configuration does not define is an error. */
+static void test_gateway_server_hosts(void **state)
+{
+    fx_upstream *a = fx_upstream_start("shop", 200);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                             "metadata: {name: web, namespace: istio-system}\nspec:\n"
+                             "  selector: {istio: ingressgateway}\n"
+                             "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*.example.com\"]}]\n"
+                             "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                             "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com, shop.other.org]\n"
+                             "  gateways: [istio-system/web]\n  http:\n"
+                             "    - route: [{destination: {host: reviews}}]\n",
+                             a->port);
+    fx_proxy p;
+    const char *gw[] = {"--gateway", "istio-system/web", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, gw), 0);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 200);
+    assert_int_equal(fx_get(p.port, "shop.other.org", NULL, &r), 404); /* no server admits it */
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    const char *missing[] = {"--gateway", "istio-system/nope", NULL};
+    assert_int_equal(fx_proxy_start(&p, y, missing), -1);
+    char *err = fx_read_file(p.err);
+    assert_non_null(strstr(err, "meshproxy: error: --gateway istio-system/nope: the configuration has no Gateway"));
+    free(err);
+    free(y);
+    fx_upstream_stop(a);
+}
+
 static void test_bad_config_positioned_error(void **state)
 {
     fx_proxy p;
@@ -884,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_per_try_timeout_header),
         cmocka_unit_test(test_retriable_header_names),
         cmocka_unit_test(test_gateway_mode),
+        cmocka_unit_test(test_gateway_server_hosts),
         cmocka_unit_test(test_bad_config_positioned_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,6 +177,8 @@ static void test_mutations_need_post_and_reset_counters(void **state)
     /* the histogram is not a counter: its count stays */
     assert_non_null(strstr(m, "istio_request_duration_milliseconds_count{reporter=\"source\""));
     assert_non_null(strstr(m, "connection_security_policy=\"unknown\",le=\"+Inf\"} 4\n"));
+    /* no outlier detection configured: no outlier_detection stats, as in /stats */
+    assert_null(strstr(m, "outlier_detection"));
     free(m);
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
     s = fx_admin_call(p.admin, "GET", "/stats", &st);

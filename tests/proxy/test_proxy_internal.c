@@ -166,7 +166,7 @@ static void test_bad_internal_address(void **state)
     const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/33", NULL};
     assert_int_equal(fx_proxy_start(&p, FX_ENDPOINTS_HEAD "        - {address: \"127.0.0.1:1\"}\n", args), -1);
     char *err = fx_read_file(p.err);
-    assert_non_null(strstr(err, "error: bad value \"10.0.0.0/33\" for --internal-address"));
+    assert_non_null(strstr(err, "meshproxy: error: bad value \"10.0.0.0/33\" for --internal-address"));
     free(err);
     unlink(p.yaml);
     unlink(p.err);

@@ -96,6 +96,7 @@ int main(int argc, char **argv)
     px_options_default(&o);
     o.version = MESHSIM_VERSION;
     ms_diag *d = ms_diag_create();
+    ms_diag_set_program(d, "meshproxy");
     const char **paths = calloc((size_t)argc, sizeof *paths);
     px_cidr *internal = calloc((size_t)argc, sizeof *internal);
     size_t npaths = 0;
