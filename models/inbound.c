@@ -204,6 +204,18 @@ static void build_rate_limits(mdl_mesh *m, struct mdl_inbound *in, chain_kind ch
     }
 }
 
+/* A filter chain for the proxy `ref` names, with the AuthorizationPolicies
+ * that apply to it (in configuration order). */
+static struct mdl_inbound *chain_with_authz(const struct cfg_k8s_istio *k, const pol_workload_ref *ref)
+{
+    struct mdl_inbound *in = ms_xcalloc(1, sizeof *in);
+    in->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *in->authz);
+    for (size_t i = 0; i < k->nauthorization_policies; i++)
+        if (pol_authz_applies(&k->authorization_policies[i], NULL, ref))
+            in->authz[in->nauthz++] = &k->authorization_policies[i];
+    return in;
+}
+
 void mdl__inbound_build(mdl_mesh *m)
 {
     const struct cfg_k8s_istio *k = m->k8s;
@@ -211,12 +223,8 @@ void mdl__inbound_build(mdl_mesh *m)
         mdl_workload *wl = &m->workloads[w];
         if (!wl->k8s)
             continue; /* an external service: no sidecar */
-        struct mdl_inbound *in = ms_xcalloc(1, sizeof *in);
         pol_workload_ref ref = {wl->ns, &wl->k8s->pod_labels};
-        in->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *in->authz);
-        for (size_t i = 0; i < k->nauthorization_policies; i++)
-            if (pol_authz_applies(&k->authorization_policies[i], NULL, &ref))
-                in->authz[in->nauthz++] = &k->authorization_policies[i];
+        struct mdl_inbound *in = chain_with_authz(k, &ref);
         build_rate_limits(m, in, CHAIN_INBOUND, wl->name, wl->ns, &wl->k8s->pod_labels, wl->npods);
         wl->inbound = in;
     }
@@ -225,23 +233,14 @@ void mdl__inbound_build(mdl_mesh *m)
     pol_label gl[] = {{"istio", "ingressgateway"}, {"app", "istio-ingressgateway"}};
     pol_labels glabels = {gl, 2};
     pol_workload_ref gw = {INGRESS_NS, &glabels};
-    struct mdl_inbound *g = ms_xcalloc(1, sizeof *g);
-    g->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *g->authz);
-    for (size_t i = 0; i < k->nauthorization_policies; i++)
-        if (pol_authz_applies(&k->authorization_policies[i], NULL, &gw))
-            g->authz[g->nauthz++] = &k->authorization_policies[i];
+    struct mdl_inbound *g = chain_with_authz(k, &gw);
     build_rate_limits(m, g, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &glabels, m->ningress);
     m->gateway_filters = g;
     /* the egress gateway: authorization only */
     pol_label el[] = {{"istio", "egressgateway"}, {"app", "istio-egressgateway"}};
     pol_labels elabels = {el, 2};
     pol_workload_ref eg = {INGRESS_NS, &elabels};
-    struct mdl_inbound *e = ms_xcalloc(1, sizeof *e);
-    e->authz = ms_xcalloc(k->nauthorization_policies + 1, sizeof *e->authz);
-    for (size_t i = 0; i < k->nauthorization_policies; i++)
-        if (pol_authz_applies(&k->authorization_policies[i], NULL, &eg))
-            e->authz[e->nauthz++] = &k->authorization_policies[i];
-    m->egress_filters = e;
+    m->egress_filters = chain_with_authz(k, &eg);
 }
 
 static void inbound_free(struct mdl_inbound *in)

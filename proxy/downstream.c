@@ -423,9 +423,8 @@ void px_worker_accept(px_loop *l, px_io *io, uint32_t ev)
     }
 }
 
-void px_worker_drain(px_worker *w)
+void px_worker_stop_accepting(px_worker *w)
 {
-    w->draining = true;
     if (w->listen_io.fd >= 0) {
         px_io_set(w->loop, &w->listen_io, 0);
         close(w->listen_io.fd);
@@ -436,4 +435,10 @@ void px_worker_drain(px_worker *w)
         if (!dc->req)
             px_dconn_close(dc); /* idle, or a head not complete yet */
     }
+}
+
+void px_worker_drain(px_worker *w)
+{
+    w->draining = true;
+    px_worker_stop_accepting(w);
 }

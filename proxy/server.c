@@ -157,21 +157,6 @@ static px_conf *load(px_server *s)
     return c;
 }
 
-/* /drain_listeners: this worker accepts no more connections; its idle ones
- * close (the others after their response, which says "connection: close"),
- * but the worker keeps running (no exit, unlike SIGTERM). */
-static void stop_listening(px_worker *w)
-{
-    px_io_set(w->loop, &w->listen_io, 0);
-    close(w->listen_io.fd);
-    w->listen_io.fd = -1;
-    for (px_dconn *dc = w->conns, *next; dc; dc = next) {
-        next = dc->next;
-        if (!dc->req)
-            px_dconn_close(dc);
-    }
-}
-
 static void worker_wake(px_loop *l, void *arg)
 {
     px_worker *w = arg;
@@ -189,7 +174,7 @@ static void worker_wake(px_loop *l, void *arg)
     if (atomic_load(&s->draining) && !w->draining)
         px_worker_drain(w);
     else if (atomic_load(&s->listeners_stopped) && w->listen_io.fd >= 0)
-        stop_listening(w);
+        px_worker_stop_accepting(w);
 }
 
 static void *worker_main(void *arg)

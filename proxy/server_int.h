@@ -275,7 +275,11 @@ bool px_dconn_out_full(const px_dconn *dc);
 int px_dconn_flush(px_dconn *dc);
 /* The request body may flow again: read the client if it was paused. */
 void px_dconn_body_resume(px_dconn *dc);
-/* Drain: close idle connections; others close after their response. */
+/* Close the listener and the idle connections; the others close after
+ * their response (which then says "connection: close").  The worker keeps
+ * running (/drain_listeners). */
+void px_worker_stop_accepting(px_worker *w);
+/* Drain (SIGTERM): mark the worker draining and stop accepting. */
 void px_worker_drain(px_worker *w);
 
 /* request_facts.c: the consistent-hash key (and a generated hash cookie) and
