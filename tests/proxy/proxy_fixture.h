@@ -1,7 +1,8 @@
 /*
- * proxy_fixture.h - helpers for meshproxy's integration tests: small HTTP/1.1
- * upstream servers (a thread per connection, configurable status, latency and
- * failures, arrival times recorded), a meshproxy child process started on
+ * proxy_fixture.h - helpers for meshproxy's integration tests: a threaded
+ * loopback listener that test servers build on, small HTTP/1.1 upstream
+ * servers on it (configurable status, latency and failures, arrival times
+ * recorded), a meshproxy child process started on
  * ephemeral ports from an inline YAML config, and a blocking client.
  * Header-only: each test program includes it once.
  */
@@ -41,14 +42,132 @@ static inline void fx_sleep_ms(int ms)
         ;
 }
 
+/* Send all n bytes (stops early if the peer is gone). */
+static inline void fx_send_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
+        if (k <= 0)
+            return;
+        c += k;
+        n -= (size_t)k;
+    }
+}
+
+/* --- listener ------------------------------------------------------------------ */
+
+/* A threaded loopback test server: listens on an ephemeral loopback port, an
+ * accept thread hands every connection to `serve` on a thread of its own.
+ * Embed it as the first member of a server struct (the handler casts the
+ * listener back to it).  `serve` returns when it is done with the connection;
+ * the listener then shuts the socket down (it is closed at stop).  `mu` guards
+ * the connection list and is the owner's lock for its own records too; `stop`
+ * is set when stopping begins, for handlers that wait or stream. */
+
+#define FX_MAX_CONNS 2048
+
+typedef struct fx_listener fx_listener;
+typedef void (*fx_serve_fn)(fx_listener *l, int fd);
+
+struct fx_listener {
+    int fd, port;
+    fx_serve_fn serve;
+    pthread_t accept_thr;
+    pthread_mutex_t mu;
+    int conns[FX_MAX_CONNS];
+    pthread_t threads[FX_MAX_CONNS];
+    int nconns;
+    _Atomic bool stop;
+};
+
+typedef struct fx_listener_conn {
+    fx_listener *l;
+    int fd;
+} fx_listener_conn;
+
+static inline void *fx_listener_conn_main(void *arg)
+{
+    fx_listener_conn c = *(fx_listener_conn *)arg;
+    free(arg);
+    c.l->serve(c.l, c.fd);
+    shutdown(c.fd, SHUT_RDWR);
+    return NULL;
+}
+
+static inline void *fx_listener_accept_main(void *arg)
+{
+    fx_listener *l = arg;
+    for (;;) {
+        int fd = accept(l->fd, NULL, NULL);
+        if (fd < 0 || atomic_load(&l->stop)) {
+            if (fd >= 0)
+                close(fd);
+            return NULL;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        pthread_mutex_lock(&l->mu);
+        if (l->nconns == FX_MAX_CONNS) {
+            pthread_mutex_unlock(&l->mu);
+            close(fd);
+            continue;
+        }
+        fx_listener_conn *c = malloc(sizeof *c);
+        c->l = l;
+        c->fd = fd;
+        l->conns[l->nconns] = fd;
+        pthread_create(&l->threads[l->nconns], NULL, fx_listener_conn_main, c);
+        l->nconns++;
+        pthread_mutex_unlock(&l->mu);
+    }
+}
+
+/* Start listening; `l` is zeroed memory (a calloc'd owner, say). */
+static inline void fx_listener_start(fx_listener *l, fx_serve_fn serve)
+{
+    l->serve = serve;
+    pthread_mutex_init(&l->mu, NULL);
+    l->fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(l->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(l->fd, 256) != 0)
+        abort();
+    socklen_t sl = sizeof sa;
+    getsockname(l->fd, (struct sockaddr *)&sa, &sl);
+    l->port = ntohs(sa.sin_port);
+    pthread_create(&l->accept_thr, NULL, fx_listener_accept_main, l);
+}
+
+/* Stop accepting, shut every connection down, join every thread, close all;
+ * the owner frees `l`'s memory. */
+static inline void fx_listener_stop(fx_listener *l)
+{
+    atomic_store(&l->stop, true);
+    shutdown(l->fd, SHUT_RDWR);
+    pthread_join(l->accept_thr, NULL);
+    close(l->fd);
+    pthread_mutex_lock(&l->mu);
+    int n = l->nconns;
+    for (int i = 0; i < n; i++)
+        shutdown(l->conns[i], SHUT_RDWR);
+    pthread_mutex_unlock(&l->mu);
+    for (int i = 0; i < n; i++) {
+        pthread_join(l->threads[i], NULL);
+        close(l->conns[i]);
+    }
+    pthread_mutex_destroy(&l->mu);
+}
+
 /* --- upstream ------------------------------------------------------------------ */
 
 #define FX_MAX_ARRIVALS 8192
-#define FX_MAX_CONNS 2048
 #define FX_SCRIPT_MAX 8
 
+/* An HTTP/1.1 upstream on an fx_listener (whose `mu` guards the records). */
 typedef struct fx_upstream {
-    int fd, port;
+    fx_listener l;
     char name[16];
     _Atomic int status;     /* normal status */
     _Atomic int delay_ms;   /* before answering */
@@ -64,24 +183,13 @@ typedef struct fx_upstream {
     char script_head[FX_SCRIPT_MAX][1024];
     uint64_t seed;
     _Atomic int count;      /* requests seen */
-    pthread_t accept_thr;
-    pthread_mutex_t mu;
     int64_t arrivals[FX_MAX_ARRIVALS];
     char last_head[4096];
     _Atomic long long body_seen;  /* request body bytes received so far, all requests */
     _Atomic bool hold_body;       /* stop reading request bodies while set */
     uint64_t body_hash[FX_MAX_ARRIVALS]; /* FNV-1a of each request's body, by index */
     uint64_t body_len[FX_MAX_ARRIVALS];
-    int conns[FX_MAX_CONNS];
-    pthread_t threads[FX_MAX_CONNS];
-    int nconns;
-    _Atomic bool stop;
 } fx_upstream;
-
-typedef struct fx_conn_arg {
-    fx_upstream *u;
-    int fd;
-} fx_conn_arg;
 
 static inline uint64_t fx_fnv(uint64_t h, const char *p, size_t n)
 {
@@ -108,7 +216,7 @@ static inline int fx_more(int fd, char *buf, size_t cap, size_t *len)
 static inline size_t fx_take(fx_upstream *u, int fd, char *buf, size_t cap, size_t *len, uint64_t want,
                              uint64_t *h)
 {
-    while (atomic_load(&u->hold_body) && !atomic_load(&u->stop))
+    while (atomic_load(&u->hold_body) && !atomic_load(&u->l.stop))
         fx_sleep_ms(5);
     if (*len == 0 && fx_more(fd, buf, cap, len) != 0)
         return 0;
@@ -163,21 +271,19 @@ static inline int fx_read_body(fx_upstream *u, int fd, char *buf, size_t cap, si
     }
 }
 
-static inline void *fx_conn_main(void *arg)
+static inline void fx_upstream_serve(fx_listener *l, int fd)
 {
-    fx_conn_arg a = *(fx_conn_arg *)arg;
-    free(arg);
-    fx_upstream *u = a.u;
+    fx_upstream *u = (fx_upstream *)l;
     char buf[65536];
     size_t len = 0;
     for (;;) {
         char *end = NULL;
         while (!(end = memmem(buf, len, "\r\n\r\n", 4))) {
             if (len == sizeof buf)
-                goto out;
-            ssize_t n = recv(a.fd, buf + len, sizeof buf - len, 0);
+                return;
+            ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
             if (n <= 0)
-                goto out;
+                return;
             len += (size_t)n;
         }
         size_t head = (size_t)(end - buf) + 4;
@@ -193,10 +299,10 @@ static inline void *fx_conn_main(void *arg)
         memmove(buf, buf + head, len - head);
         len -= head;
         uint64_t bh, blen;
-        if (fx_read_body(u, a.fd, buf, sizeof buf, &len, chunked, body, &bh, &blen) != 0)
-            goto out;
+        if (fx_read_body(u, fd, buf, sizeof buf, &len, chunked, body, &bh, &blen) != 0)
+            return;
         int idx = atomic_fetch_add(&u->count, 1);
-        pthread_mutex_lock(&u->mu);
+        pthread_mutex_lock(&u->l.mu);
         if (idx < FX_MAX_ARRIVALS) {
             u->arrivals[idx] = fx_now_ns();
             u->body_hash[idx] = bh;
@@ -208,9 +314,9 @@ static inline void *fx_conn_main(void *arg)
             memcpy(u->script_head[idx], h, hl < sizeof u->script_head[idx] ? hl + 1 : sizeof u->script_head[idx]);
         if (scripted)
             u->script_head[idx][sizeof u->script_head[idx] - 1] = 0;
-        pthread_mutex_unlock(&u->mu);
+        pthread_mutex_unlock(&u->l.mu);
         int delay = scripted ? u->script_delay_ms[idx] : atomic_load(&u->delay_ms);
-        for (int d = delay; d > 0 && !atomic_load(&u->stop); d -= 10)
+        for (int d = delay; d > 0 && !atomic_load(&u->l.stop); d -= 10)
             fx_sleep_ms(d < 10 ? d : 10);
         int status = idx < atomic_load(&u->fail_first) ? atomic_load(&u->fail_status) : atomic_load(&u->status);
         if (scripted && u->script_status[idx])
@@ -231,39 +337,8 @@ static inline void *fx_conn_main(void *arg)
                                status, u->name, strlen(u->name), u->name, strlen(u->name), u->name)
                     : snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\ncontent-length: %zu\r\nx-upstream: %s\r\n\r\n%s",
                                status, strlen(u->name), u->name, u->name);
-        if (send(a.fd, resp, (size_t)n, MSG_NOSIGNAL) != n)
-            goto out;
-    }
-out:
-    shutdown(a.fd, SHUT_RDWR);
-    return NULL;
-}
-
-static inline void *fx_accept_main(void *arg)
-{
-    fx_upstream *u = arg;
-    for (;;) {
-        int fd = accept(u->fd, NULL, NULL);
-        if (fd < 0 || atomic_load(&u->stop)) {
-            if (fd >= 0)
-                close(fd);
-            return NULL;
-        }
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        pthread_mutex_lock(&u->mu);
-        if (u->nconns == FX_MAX_CONNS) {
-            pthread_mutex_unlock(&u->mu);
-            close(fd);
-            continue;
-        }
-        fx_conn_arg *a = malloc(sizeof *a);
-        a->u = u;
-        a->fd = fd;
-        u->conns[u->nconns] = fd;
-        pthread_create(&u->threads[u->nconns], NULL, fx_conn_main, a);
-        u->nconns++;
-        pthread_mutex_unlock(&u->mu);
+        if (send(fd, resp, (size_t)n, MSG_NOSIGNAL) != n)
+            return;
     }
 }
 
@@ -273,36 +348,13 @@ static inline fx_upstream *fx_upstream_start(const char *name, int status)
     snprintf(u->name, sizeof u->name, "%s", name);
     atomic_store(&u->status, status);
     atomic_store(&u->fail_status, 503);
-    pthread_mutex_init(&u->mu, NULL);
-    u->fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(u->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(u->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(u->fd, 256) != 0)
-        abort();
-    socklen_t sl = sizeof sa;
-    getsockname(u->fd, (struct sockaddr *)&sa, &sl);
-    u->port = ntohs(sa.sin_port);
-    pthread_create(&u->accept_thr, NULL, fx_accept_main, u);
+    fx_listener_start(&u->l, fx_upstream_serve);
     return u;
 }
 
 static inline void fx_upstream_stop(fx_upstream *u)
 {
-    atomic_store(&u->stop, true);
-    shutdown(u->fd, SHUT_RDWR);
-    pthread_join(u->accept_thr, NULL);
-    close(u->fd);
-    pthread_mutex_lock(&u->mu);
-    int n = u->nconns;
-    for (int i = 0; i < n; i++)
-        shutdown(u->conns[i], SHUT_RDWR);
-    pthread_mutex_unlock(&u->mu);
-    for (int i = 0; i < n; i++) {
-        pthread_join(u->threads[i], NULL);
-        close(u->conns[i]);
-    }
-    pthread_mutex_destroy(&u->mu);
+    fx_listener_stop(&u->l);
     free(u);
 }
 

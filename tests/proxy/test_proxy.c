@@ -29,7 +29,7 @@ static void test_route_by_header(void **state)
                              "    - match: [{headers: {end-user: {exact: jason}}}]\n"
                              "      route: [{destination: {host: reviews, subset: v2}}]\n"
                              "    - route: [{destination: {host: reviews, subset: v1}}]\n",
-                             a->port, b->port);
+                             a->l.port, b->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -63,7 +63,7 @@ static void test_route_by_header(void **state)
     assert_non_null(strstr(log, want));
     snprintf(want, sizeof want, "\"127.0.0.1\" \"-\" \"");
     assert_non_null(strstr(log, "\"GET / HTTP/1.1\" 404 NR 0 8 "));
-    snprintf(want, sizeof want, "\"reviews\" \"127.0.0.1:%d\"\n", b->port);
+    snprintf(want, sizeof want, "\"reviews\" \"127.0.0.1:%d\"\n", b->l.port);
     assert_non_null(strstr(log, want));
     free(log);
     assert_int_equal(fx_proxy_stop(&p), 0);
@@ -78,7 +78,7 @@ static void test_route_by_weight(void **state)
     char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
                              "    - route:\n        - {destination: {host: reviews, subset: v1}, weight: 80}\n"
                              "        - {destination: {host: reviews, subset: v2}, weight: 20}\n",
-                             a->port, b->port);
+                             a->l.port, b->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int fd = fx_connect(p.port), v2 = 0, n = 600;
@@ -107,7 +107,7 @@ static void test_retries_backoff(void **state)
     char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
                              "    - route: [{destination: {host: reviews}}]\n"
                              "      retries: {attempts: 3, retryOn: 5xx}\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -143,7 +143,7 @@ static void test_per_try_timeout(void **state)
                              "    - route: [{destination: {host: reviews}}]\n"
                              "      timeout: 5s\n"
                              "      retries: {attempts: 1, perTryTimeout: 60ms, retryOn: 5xx}\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -171,7 +171,7 @@ static void test_outlier_ejection_and_return(void **state)
                              "    loadBalancer: {simple: ROUND_ROBIN}\n"
                              "    outlierDetection: {consecutive5xxErrors: 3, interval: 100ms,\n"
                              "      baseEjectionTime: 1500ms, maxEjectionPercent: 100}\n",
-                             good->port, bad->port);
+                             good->l.port, bad->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -182,7 +182,7 @@ static void test_outlier_ejection_and_return(void **state)
     assert_int_equal(fails, 3);
     char *c = fx_admin(p.admin, "/clusters");
     char want[128];
-    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", bad->port);
+    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", bad->l.port);
     assert_non_null(strstr(c, want));
     free(c);
     int before = atomic_load(&bad->count);
@@ -192,7 +192,7 @@ static void test_outlier_ejection_and_return(void **state)
     /* back after base ejection time (1.5 s) at the next sweep */
     fx_sleep_ms(2000);
     c = fx_admin(p.admin, "/clusters");
-    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::healthy", bad->port);
+    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::healthy", bad->l.port);
     assert_non_null(strstr(c, want));
     free(c);
     for (int i = 0; i < 4; i++)
@@ -231,7 +231,7 @@ static void test_pool_overflow_uo(void **state)
                              "  trafficPolicy:\n"
                              "    connectionPool:\n      tcp: {maxConnections: 1}\n"
                              "      http: {http1MaxPendingRequests: 1}\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     par_arg args[6];
@@ -271,7 +271,7 @@ static void test_fault_abort_percentage(void **state)
                              "      fault: {delay: {fixedDelay: 150ms, percentage: {value: 100}}}\n"
                              "    - route: [{destination: {host: reviews}}]\n"
                              "      fault: {abort: {httpStatus: 418, percentage: {value: 30}}}\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int fd = fx_connect(p.port), aborted = 0, n = 500;
@@ -304,7 +304,7 @@ static void test_fault_abort_percentage(void **state)
 static void test_rate_limit(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *extra[] = {"--rate-limit", "5/10s", NULL};
     assert_int_equal(fx_proxy_start(&p, y, extra), 0);
@@ -369,7 +369,7 @@ static void test_reload_under_load(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
     const char *vs = "---\n" FX_VS_HEAD "    - route: [{destination: {host: reviews, subset: %s}}]\n";
-    char *v1 = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "%s", a->port, b->port, vs);
+    char *v1 = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "%s", a->l.port, b->l.port, vs);
     char *y1 = fx_yaml_printf(v1, "v1");
     char *y2 = fx_yaml_printf(v1, "v2");
     fx_proxy p;
@@ -422,7 +422,7 @@ static void test_drain_on_sigterm(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->delay_ms, 1200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     par_arg arg = {.port = p.port};
@@ -451,7 +451,7 @@ static void test_drain_on_sigterm(void **state)
 static void test_hostile_input(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *extra[] = {"--header-timeout", "300ms", "--max-body", "1MiB", NULL};
     assert_int_equal(fx_proxy_start(&p, y, extra), 0);
@@ -549,7 +549,7 @@ static void test_authz_and_consistent_hash(void **state)
                              "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
                              "metadata: {name: no-admin}\nspec:\n  action: DENY\n"
                              "  rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]\n",
-                             a->port, b->port);
+                             a->l.port, b->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -589,7 +589,7 @@ static void test_hash_cookie(void **state)
     char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
                              "  trafficPolicy:\n"
                              "    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 90s}}}\n",
-                             a->port, b->port);
+                             a->l.port, b->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -654,7 +654,7 @@ static void test_hash_cookie_attributes(void **state)
                              "          name: session\n          path: /shop\n          ttl: 3600s\n"
                              "          attributes: [{name: SameSite, value: Strict}, {name: Secure},"
                              " {name: Domain, value: example.com}]\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int fd = fx_connect(p.port);
@@ -691,7 +691,7 @@ static void test_envoy_override_headers(void **state)
     atomic_store(&a->fail_first, 2);
     char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
                              "    - route: [{destination: {host: reviews}}]\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -739,7 +739,7 @@ static void test_per_try_timeout_header(void **state)
                              "    - route: [{destination: {host: reviews}}]\n"
                              "      timeout: 10s\n"
                              "      retries: {attempts: 2, retryOn: 5xx}\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -780,7 +780,7 @@ static void test_per_try_timeout_header(void **state)
 static void test_retriable_header_names(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n", a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n", a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -822,7 +822,7 @@ static void test_gateway_mode(void **state)
                              "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
                              "  gateways: [istio-system/web]\n  http:\n"
                              "    - route: [{destination: {host: reviews}}]\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     const char *gw[] = {"--gateway", "istio-system/web", NULL};
     assert_int_equal(fx_proxy_start(&p, y, gw), 0);
@@ -861,7 +861,7 @@ static void test_gateway_server_hosts(void **state)
                              "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com, shop.other.org]\n"
                              "  gateways: [istio-system/web]\n  http:\n"
                              "    - route: [{destination: {host: reviews}}]\n",
-                             a->port);
+                             a->l.port);
     fx_proxy p;
     const char *gw[] = {"--gateway", "istio-system/web", NULL};
     assert_int_equal(fx_proxy_start(&p, y, gw), 0);

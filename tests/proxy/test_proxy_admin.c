@@ -55,7 +55,7 @@ static void test_stats_text(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->delay_ms, 30);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -140,7 +140,7 @@ static void test_stats_text(void **state)
 static void test_mutations_need_post_and_reset_counters(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -192,7 +192,7 @@ static void test_mutations_need_post_and_reset_counters(void **state)
 static void test_healthcheck_fail_and_ok(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int st;
@@ -258,7 +258,7 @@ static bool becomes_refused(int port, int64_t *when)
 static void test_drain_listeners(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     int st;
@@ -302,7 +302,7 @@ static void test_drain_listeners(void **state)
 static void test_drain_listeners_graceful(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *args[] = {"--drain-timeout", "600ms", NULL};
     assert_int_equal(fx_proxy_start(&p, y, args), 0);
@@ -344,7 +344,7 @@ static void test_drain_listeners_graceful(void **state)
 static void test_server_info_help_and_unknown(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *args[] = {"--workers", "2", NULL};
     assert_int_equal(fx_proxy_start(&p, y, args), 0);

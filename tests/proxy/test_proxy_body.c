@@ -39,7 +39,7 @@ static fx_upstream *body_fx_start(body_fx *f, int fail_first, const char *const 
 {
     f->up = fx_upstream_start("ok", 200);
     atomic_store(&f->up->fail_first, fail_first);
-    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, f->up->port);
+    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, f->up->l.port);
     assert_int_equal(fx_proxy_start(&f->p, f->yaml, extra), 0);
     return f->up;
 }

@@ -63,7 +63,7 @@ static void test_hedge_fast_second_wins(void **state)
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
     script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-    char *y = hedge_yaml(u->port, 2, 3000);
+    char *y = hedge_yaml(u->l.port, 2, 3000);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -106,7 +106,7 @@ static void test_no_hedge_resets_first(void **state)
     for (int k = 0; k < 3; k++) {
         fx_upstream *u = fx_upstream_start("up", 200);
         script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-        char *y = hedge_yaml(u->port, 2, 3000);
+        char *y = hedge_yaml(u->l.port, 2, 3000);
         fx_proxy p;
         assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
         fx_resp r;
@@ -132,7 +132,7 @@ static void test_hedge_slow_first_wins(void **state)
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
     script(u, 2, (const int[]){300, 2000}, (const int[]){200, 201});
-    char *y = hedge_yaml(u->port, 1, 5000);
+    char *y = hedge_yaml(u->l.port, 1, 5000);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -164,7 +164,7 @@ static void test_hedge_5xx_waits_for_first(void **state)
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
     script(u, 2, (const int[]){500, 0}, (const int[]){200, 503});
-    char *y = hedge_yaml(u->port, 1, 5000);
+    char *y = hedge_yaml(u->l.port, 1, 5000);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -201,7 +201,7 @@ static void test_hedge_route_timeout(void **state)
                              "  trafficPolicy:\n"
                              "    outlierDetection: {consecutive5xxErrors: 3, interval: 10s,\n"
                              "      baseEjectionTime: 30s, maxEjectionPercent: 100}\n",
-                             u->port);
+                             u->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
@@ -223,14 +223,14 @@ static void test_hedge_route_timeout(void **state)
     free(m);
     char *c = fx_admin(p.admin, "/clusters");
     char want[128];
-    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::healthy", u->port);
+    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::healthy", u->l.port);
     assert_non_null(strstr(c, want));
     free(c);
     /* one plain per-try timeout, no retry: the third report */
     assert_int_equal(fx_get(p.port, "reviews", "x-envoy-max-retries: 0\r\n", &r), 504);
     assert_int_equal(stat_of(p.admin, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
     c = fx_admin(p.admin, "/clusters");
-    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", u->port);
+    snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", u->l.port);
     assert_non_null(strstr(c, want));
     free(c);
     assert_int_equal(fx_proxy_stop(&p), 0);
@@ -257,7 +257,7 @@ static void test_hedge_gateway_external_ignored(void **state)
                                  "    - route: [{destination: {host: reviews}}]\n"
                                  "      timeout: 3s\n"
                                  "      retries: {attempts: 2, perTryTimeout: 100ms, retryOn: 5xx}\n",
-                                 u->port);
+                                 u->l.port);
         fx_proxy p;
         const char *gw[] = {"--gateway", "istio-system/web", NULL};
         const char *gw_internal[] = {"--gateway", "istio-system/web", "--internal-address", "127.0.0.0/8", NULL};
@@ -284,7 +284,7 @@ static void test_hedge_replays_body(void **state)
     for (int chunked = 0; chunked < 2; chunked++) {
         fx_upstream *u = fx_upstream_start("up", 200);
         script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-        char *y = hedge_yaml(u->port, 2, 3000);
+        char *y = hedge_yaml(u->l.port, 2, 3000);
         fx_proxy p;
         assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
         size_t n = chunked ? 3000 : 200 * 1024;

@@ -53,7 +53,7 @@ static int count_request_ids(const char *head)
 static void test_internal_caller_of_gateway(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
-    char *y = fx_yaml_printf(GATEWAY_YAML, a->port);
+    char *y = fx_yaml_printf(GATEWAY_YAML, a->l.port);
     fx_proxy p;
     const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/8",
                           "--internal-address", "127.0.0.0/8", NULL};
@@ -100,7 +100,7 @@ static void test_internal_caller_of_gateway(void **state)
 static void test_external_caller_of_gateway(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
-    char *y = fx_yaml_printf(GATEWAY_YAML, a->port);
+    char *y = fx_yaml_printf(GATEWAY_YAML, a->l.port);
     fx_proxy p;
     /* an internal range that leaves loopback out */
     const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/8",
@@ -146,7 +146,7 @@ static void test_external_caller_of_gateway(void **state)
 static void test_sidecar_callers_are_internal(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     atomic_store(&a->fail_first, 1);

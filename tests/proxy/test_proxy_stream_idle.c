@@ -44,7 +44,7 @@ static void test_silent_upstream_504(void **state)
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
     atomic_store(&u->delay_ms, 3000);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
     fx_resp r;
@@ -66,7 +66,7 @@ static void test_stalled_body_408(void **state)
 {
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
     int fd = fx_connect(p.port);
@@ -96,7 +96,7 @@ static void test_trickle_keeps_stream(void **state)
 {
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->port);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->l.port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
     int fd = fx_connect(p.port);
@@ -119,33 +119,22 @@ static void test_trickle_keeps_stream(void **state)
     fx_upstream_stop(u);
 }
 
-/* An upstream that sends its headers and 5 of 100 body bytes, then nothing. */
-typedef struct stall_up {
-    int fd, port;
-    pthread_t thr;
-    _Atomic bool stop;
-} stall_up;
-
-static void *stall_main(void *arg)
+/* An upstream connection that gets its headers and 5 of 100 body bytes, then
+ * nothing until the listener stops. */
+static void stall_serve(fx_listener *l, int fd)
 {
-    stall_up *s = arg;
-    int c = accept(s->fd, NULL, NULL);
-    if (c < 0)
-        return NULL;
     char buf[4096];
     size_t len = 0;
     while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf) {
-        ssize_t n = recv(c, buf + len, sizeof buf - len, 0);
+        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
         if (n <= 0)
             break;
         len += (size_t)n;
     }
     const char *resp = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello";
-    send(c, resp, strlen(resp), MSG_NOSIGNAL);
-    while (!atomic_load(&s->stop))
+    send(fd, resp, strlen(resp), MSG_NOSIGNAL);
+    while (!atomic_load(&l->stop))
         fx_sleep_ms(10);
-    close(c);
-    return NULL;
 }
 
 /* A response that stalls after its first body bytes, behind meshproxy
@@ -155,16 +144,9 @@ static void *stall_main(void *arg)
  * caller), read before it stops. */
 static char *stalled_response(const char *yaml_fmt, const char *const *args)
 {
-    stall_up s = {0};
-    s.fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(s.fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(s.fd, 8), 0);
-    socklen_t sl = sizeof sa;
-    getsockname(s.fd, (struct sockaddr *)&sa, &sl);
-    s.port = ntohs(sa.sin_port);
-    pthread_create(&s.thr, NULL, stall_main, &s);
-    char *y = fx_yaml_printf(yaml_fmt, s.port);
+    fx_listener *s = calloc(1, sizeof *s);
+    fx_listener_start(s, stall_serve);
+    char *y = fx_yaml_printf(yaml_fmt, s->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, args), 0);
     int fd = fx_connect(p.port);
@@ -189,9 +171,8 @@ static char *stalled_response(const char *yaml_fmt, const char *const *args)
     close(fd);
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_int_equal(fx_proxy_stop(&p), 0);
-    atomic_store(&s.stop, true);
-    pthread_join(s.thr, NULL);
-    close(s.fd);
+    fx_listener_stop(s);
+    free(s);
     free(y);
     return m;
 }

@@ -26,37 +26,15 @@ static const char RESPONSE[] = "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\
                                "5\r\nhello\r\n0\r\ngrpc-status: 0\r\nset-cookie: a=b\r\n"
                                "content-type: text/evil\r\nx-checksum: 1234\r\n\r\n";
 
+/* on an fx_listener, whose `mu` guards last */
 typedef struct raw_upstream {
-    int fd, port;
-    pthread_t accept_thr;
-    pthread_mutex_t mu;
-    int conns[256];
-    pthread_t threads[256];
-    int nconns;
+    fx_listener l;
     _Atomic int complete; /* whole requests received */
     char last[16384];     /* the last whole request, as received */
     char resp[16384];
     size_t resp_len;
     _Atomic int cut;      /* >= 0: send only that many response bytes, then close */
-    _Atomic bool stop;
 } raw_upstream;
-
-typedef struct raw_conn {
-    raw_upstream *u;
-    int fd;
-} raw_conn;
-
-static void send_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
-        if (k <= 0)
-            return;
-        c += k;
-        n -= (size_t)k;
-    }
-}
 
 /* The end of the request starting at buf (head and body), or 0 when more is
  * needed.  Test bodies never hold "\r\n0\r\n" or "\r\n\r\n" in their data. */
@@ -78,101 +56,47 @@ static size_t request_end(const char *buf, size_t len)
     return fin ? (size_t)(fin - buf) + 4 : 0;
 }
 
-static void *raw_conn_main(void *arg)
+static void raw_serve(fx_listener *l, int fd)
 {
-    raw_conn c = *(raw_conn *)arg;
-    free(arg);
-    raw_upstream *u = c.u;
+    raw_upstream *u = (raw_upstream *)l;
     char buf[32768];
     size_t len = 0;
     for (;;) {
         size_t end;
         while (!(end = request_end(buf, len))) {
-            ssize_t n = len < sizeof buf ? recv(c.fd, buf + len, sizeof buf - len, 0) : 0;
+            ssize_t n = len < sizeof buf ? recv(fd, buf + len, sizeof buf - len, 0) : 0;
             if (n <= 0)
-                goto out;
+                return;
             len += (size_t)n;
         }
-        pthread_mutex_lock(&u->mu);
+        pthread_mutex_lock(&u->l.mu);
         size_t keep = end < sizeof u->last - 1 ? end : sizeof u->last - 1;
         memcpy(u->last, buf, keep);
         u->last[keep] = 0;
-        pthread_mutex_unlock(&u->mu);
+        pthread_mutex_unlock(&u->l.mu);
         atomic_fetch_add(&u->complete, 1);
         memmove(buf, buf + end, len - end);
         len -= end;
         int cut = atomic_load(&u->cut);
-        send_all(c.fd, u->resp, cut >= 0 && (size_t)cut < u->resp_len ? (size_t)cut : u->resp_len);
+        fx_send_all(fd, u->resp, cut >= 0 && (size_t)cut < u->resp_len ? (size_t)cut : u->resp_len);
         if (cut >= 0)
-            goto out;
-    }
-out:
-    shutdown(c.fd, SHUT_RDWR);
-    return NULL;
-}
-
-static void *raw_accept_main(void *arg)
-{
-    raw_upstream *u = arg;
-    for (;;) {
-        int fd = accept(u->fd, NULL, NULL);
-        if (fd < 0 || atomic_load(&u->stop)) {
-            if (fd >= 0)
-                close(fd);
-            return NULL;
-        }
-        pthread_mutex_lock(&u->mu);
-        if (u->nconns == 256) {
-            pthread_mutex_unlock(&u->mu);
-            close(fd);
-            continue;
-        }
-        raw_conn *c = malloc(sizeof *c);
-        c->u = u;
-        c->fd = fd;
-        u->conns[u->nconns] = fd;
-        pthread_create(&u->threads[u->nconns], NULL, raw_conn_main, c);
-        u->nconns++;
-        pthread_mutex_unlock(&u->mu);
+            return;
     }
 }
 
 static raw_upstream *raw_start(const char *resp)
 {
     raw_upstream *u = calloc(1, sizeof *u);
-    pthread_mutex_init(&u->mu, NULL);
     u->resp_len = strlen(resp);
     memcpy(u->resp, resp, u->resp_len);
     atomic_store(&u->cut, -1);
-    u->fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(u->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(u->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(u->fd, 64) != 0)
-        abort();
-    socklen_t sl = sizeof sa;
-    getsockname(u->fd, (struct sockaddr *)&sa, &sl);
-    u->port = ntohs(sa.sin_port);
-    pthread_create(&u->accept_thr, NULL, raw_accept_main, u);
+    fx_listener_start(&u->l, raw_serve);
     return u;
 }
 
 static void raw_stop(raw_upstream *u)
 {
-    atomic_store(&u->stop, true);
-    shutdown(u->fd, SHUT_RDWR);
-    pthread_join(u->accept_thr, NULL);
-    close(u->fd);
-    pthread_mutex_lock(&u->mu);
-    int n = u->nconns;
-    for (int i = 0; i < n; i++)
-        shutdown(u->conns[i], SHUT_RDWR);
-    pthread_mutex_unlock(&u->mu);
-    for (int i = 0; i < n; i++) {
-        pthread_join(u->threads[i], NULL);
-        close(u->conns[i]);
-    }
-    pthread_mutex_destroy(&u->mu);
+    fx_listener_stop(&u->l);
     free(u);
 }
 
@@ -185,7 +109,7 @@ typedef struct tr_fx {
 static void tr_start(tr_fx *f, const char *resp)
 {
     f->up = raw_start(resp);
-    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 ROUTE_VS, f->up->port);
+    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 ROUTE_VS, f->up->l.port);
     assert_int_equal(fx_proxy_start(&f->p, f->yaml, NULL), 0);
 }
 
@@ -200,7 +124,7 @@ static void tr_stop(tr_fx *f)
 static size_t exchange(int port, const char *raw, char *all, size_t cap)
 {
     int fd = fx_connect(port);
-    send_all(fd, raw, strlen(raw));
+    fx_send_all(fd, raw, strlen(raw));
     size_t got = 0;
     ssize_t k;
     while (got < cap - 1 && (k = recv(fd, all + got, cap - 1 - got, 0)) > 0)
@@ -223,14 +147,14 @@ static void test_request_trailers_reach_upstream(void **state)
     exchange(f.p.port, REQUEST, all, sizeof all);
     assert_non_null(strstr(all, "HTTP/1.1 200 OK\r\n"));
     assert_int_equal(atomic_load(&f.up->complete), 1);
-    pthread_mutex_lock(&f.up->mu);
+    pthread_mutex_lock(&f.up->l.mu);
     /* the allowed ones, in order, after the last chunk; TE: trailers passes */
     assert_non_null(strstr(f.up->last, "\r\n\r\n3\r\nabc\r\n0\r\nx-checksum: abc\r\nx-two: 2\r\n\r\n"));
     assert_non_null(strstr(f.up->last, "te: trailers\r\n"));
     assert_null(strstr(f.up->last, "secret"));
     assert_null(strstr(f.up->last, "evil"));
     assert_null(strstr(f.up->last, "99"));
-    pthread_mutex_unlock(&f.up->mu);
+    pthread_mutex_unlock(&f.up->l.mu);
     tr_stop(&f);
 }
 
@@ -290,7 +214,7 @@ static void test_truncated_inside_trailers(void **state)
     size_t from = (size_t)(strstr(REQUEST, "\r\n0\r\n") - REQUEST) + 2, to = strlen(REQUEST);
     for (size_t cut = from; cut < to; cut++) {
         int fd = fx_connect(f.p.port);
-        send_all(fd, REQUEST, cut);
+        fx_send_all(fd, REQUEST, cut);
         close(fd);
     }
     char all[8192];

@@ -21,13 +21,9 @@
 #define ROUTE_VS FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n"
 #define SOURCE_BYTES (64u << 20)
 
+/* on an fx_listener, whose `mu` guards last_head */
 typedef struct ws_upstream {
-    int fd, port;
-    pthread_t accept_thr;
-    pthread_mutex_t mu;
-    int conns[64];
-    pthread_t threads[64];
-    int nconns;
+    fx_listener l;
     _Atomic int requests;     /* heads received */
     _Atomic int closed;       /* connections that saw the proxy's EOF */
     _Atomic long long source_written;
@@ -35,25 +31,7 @@ typedef struct ws_upstream {
     _Atomic int ws_seen;
     char last_head[4096];
     char after_fin[256];      /* "/hello": what arrived after its FIN */
-    _Atomic bool stop;
 } ws_upstream;
-
-typedef struct ws_conn {
-    ws_upstream *u;
-    int fd;
-} ws_conn;
-
-static void send_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
-        if (k <= 0)
-            return;
-        c += k;
-        n -= (size_t)k;
-    }
-}
 
 static void fill(char *p, size_t n, uint64_t off)
 {
@@ -66,155 +44,101 @@ static void fill(char *p, size_t n, uint64_t off)
 static const char SWITCH[] = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                              "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
 
-static void *ws_conn_main(void *arg)
+static void ws_serve(fx_listener *l, int fd)
 {
-    ws_conn c = *(ws_conn *)arg;
-    free(arg);
-    ws_upstream *u = c.u;
+    ws_upstream *u = (ws_upstream *)l;
     char buf[65536];
     size_t len = 0;
     for (;;) {
         char *end;
         while (!(end = memmem(buf, len, "\r\n\r\n", 4))) {
-            ssize_t n = recv(c.fd, buf + len, sizeof buf - len, 0);
+            ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
             if (n <= 0) {
                 atomic_fetch_add(&u->closed, 1);
-                goto out;
+                return;
             }
             len += (size_t)n;
         }
         size_t head = (size_t)(end - buf) + 4;
         atomic_fetch_add(&u->requests, 1);
-        pthread_mutex_lock(&u->mu);
+        pthread_mutex_lock(&u->l.mu);
         size_t hl = head < sizeof u->last_head - 1 ? head : sizeof u->last_head - 1;
         memcpy(u->last_head, buf, hl);
         u->last_head[hl] = 0;
-        pthread_mutex_unlock(&u->mu);
+        pthread_mutex_unlock(&u->l.mu);
         bool is_ws = strncmp(buf, "GET /ws ", 8) == 0, is_hello = strncmp(buf, "GET /hello ", 11) == 0;
         bool is_source = strncmp(buf, "GET /source ", 12) == 0, is_nope = strncmp(buf, "GET /nope ", 10) == 0;
         memmove(buf, buf + head, len - head);
         len -= head;
         if (is_nope) {
             const char *r = "HTTP/1.1 404 Not Found\r\ncontent-length: 9\r\n\r\nnot found";
-            send_all(c.fd, r, strlen(r));
+            fx_send_all(fd, r, strlen(r));
             /* keep-alive as far as it says: the proxy decides; what else
              * arrives is the client's upgrade payload, never parsed here */
-            while (recv(c.fd, buf, sizeof buf, 0) > 0)
+            while (recv(fd, buf, sizeof buf, 0) > 0)
                 ;
             atomic_fetch_add(&u->closed, 1);
-            goto out;
+            return;
         }
         if (is_ws && atomic_fetch_add(&u->ws_seen, 1) < atomic_load(&u->fail_first)) {
             const char *r = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 4\r\n\r\nbusy";
-            send_all(c.fd, r, strlen(r));
+            fx_send_all(fd, r, strlen(r));
             continue;
         }
         if (!is_ws && !is_hello && !is_source) {
             const char *r = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
-            send_all(c.fd, r, strlen(r));
+            fx_send_all(fd, r, strlen(r));
             continue;
         }
-        send_all(c.fd, SWITCH, sizeof SWITCH - 1);
+        fx_send_all(fd, SWITCH, sizeof SWITCH - 1);
         if (is_hello) {
-            send_all(c.fd, "hello", 5);
-            shutdown(c.fd, SHUT_WR);
+            fx_send_all(fd, "hello", 5);
+            shutdown(fd, SHUT_WR);
             size_t got = 0;
             memcpy(u->after_fin, buf, len < sizeof u->after_fin - 1 ? len : 0);
             got = len < sizeof u->after_fin - 1 ? len : 0;
             ssize_t n;
-            while ((n = recv(c.fd, u->after_fin + got, sizeof u->after_fin - 1 - got, 0)) > 0)
+            while ((n = recv(fd, u->after_fin + got, sizeof u->after_fin - 1 - got, 0)) > 0)
                 got += (size_t)n;
             atomic_fetch_add(&u->closed, 1);
-            goto out;
+            return;
         }
         if (is_source) {
             char *chunk = malloc(65536);
-            for (uint64_t off = 0; off < SOURCE_BYTES && !atomic_load(&u->stop); off += 65536) {
+            for (uint64_t off = 0; off < SOURCE_BYTES && !atomic_load(&u->l.stop); off += 65536) {
                 fill(chunk, 65536, off);
-                send_all(c.fd, chunk, 65536);
+                fx_send_all(fd, chunk, 65536);
                 atomic_fetch_add(&u->source_written, 65536);
             }
             free(chunk);
-            shutdown(c.fd, SHUT_WR);
-            while (recv(c.fd, buf, sizeof buf, 0) > 0)
+            shutdown(fd, SHUT_WR);
+            while (recv(fd, buf, sizeof buf, 0) > 0)
                 ;
             atomic_fetch_add(&u->closed, 1);
-            goto out;
+            return;
         }
         /* echo: the bytes that came with the head first */
         if (len)
-            send_all(c.fd, buf, len);
+            fx_send_all(fd, buf, len);
         ssize_t n;
-        while ((n = recv(c.fd, buf, sizeof buf, 0)) > 0)
-            send_all(c.fd, buf, (size_t)n);
-        send_all(c.fd, "<eof>", 5);
+        while ((n = recv(fd, buf, sizeof buf, 0)) > 0)
+            fx_send_all(fd, buf, (size_t)n);
+        fx_send_all(fd, "<eof>", 5);
         atomic_fetch_add(&u->closed, 1);
-        goto out;
-    }
-out:
-    shutdown(c.fd, SHUT_RDWR);
-    return NULL;
-}
-
-static void *ws_accept_main(void *arg)
-{
-    ws_upstream *u = arg;
-    for (;;) {
-        int fd = accept(u->fd, NULL, NULL);
-        if (fd < 0 || atomic_load(&u->stop)) {
-            if (fd >= 0)
-                close(fd);
-            return NULL;
-        }
-        pthread_mutex_lock(&u->mu);
-        if (u->nconns == 64) {
-            pthread_mutex_unlock(&u->mu);
-            close(fd);
-            continue;
-        }
-        ws_conn *c = malloc(sizeof *c);
-        c->u = u;
-        c->fd = fd;
-        u->conns[u->nconns] = fd;
-        pthread_create(&u->threads[u->nconns], NULL, ws_conn_main, c);
-        u->nconns++;
-        pthread_mutex_unlock(&u->mu);
+        return;
     }
 }
 
 static ws_upstream *ws_start(void)
 {
     ws_upstream *u = calloc(1, sizeof *u);
-    pthread_mutex_init(&u->mu, NULL);
-    u->fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(u->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    if (bind(u->fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(u->fd, 64) != 0)
-        abort();
-    socklen_t sl = sizeof sa;
-    getsockname(u->fd, (struct sockaddr *)&sa, &sl);
-    u->port = ntohs(sa.sin_port);
-    pthread_create(&u->accept_thr, NULL, ws_accept_main, u);
+    fx_listener_start(&u->l, ws_serve);
     return u;
 }
 
 static void ws_stop(ws_upstream *u)
 {
-    atomic_store(&u->stop, true);
-    shutdown(u->fd, SHUT_RDWR);
-    pthread_join(u->accept_thr, NULL);
-    close(u->fd);
-    pthread_mutex_lock(&u->mu);
-    int n = u->nconns;
-    for (int i = 0; i < n; i++)
-        shutdown(u->conns[i], SHUT_RDWR);
-    pthread_mutex_unlock(&u->mu);
-    for (int i = 0; i < n; i++) {
-        pthread_join(u->threads[i], NULL);
-        close(u->conns[i]);
-    }
-    pthread_mutex_destroy(&u->mu);
+    fx_listener_stop(&u->l);
     free(u);
 }
 
@@ -227,14 +151,14 @@ typedef struct up_fx {
 static void fx_start_vs(up_fx *f, const char *vs, const char *const *extra)
 {
     f->up = ws_start();
-    f->yaml = fx_yaml_printf(vs, f->up->port);
+    f->yaml = fx_yaml_printf(vs, f->up->l.port);
     assert_int_equal(fx_proxy_start(&f->p, f->yaml, extra), 0);
 }
 
 static void fx_start(up_fx *f, const char *const *extra)
 {
     f->up = ws_start();
-    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 ROUTE_VS, f->up->port);
+    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 ROUTE_VS, f->up->l.port);
     assert_int_equal(fx_proxy_start(&f->p, f->yaml, extra), 0);
 }
 
@@ -286,7 +210,7 @@ static int open_tunnel(int port, const char *path, char *head, size_t cap)
 {
     int fd = fx_connect(port);
     char *req = upgrade_request(path, "websocket");
-    send_all(fd, req, strlen(req));
+    fx_send_all(fd, req, strlen(req));
     free(req);
     assert_int_equal(read_head(fd, head, cap), 101);
     return fd;
@@ -312,17 +236,17 @@ static void test_echo_both_ways(void **state)
     assert_null(strstr(head, "content-length"));
     assert_null(strstr(head, "transfer-encoding"));
     /* the upstream got the upgrade with its headers */
-    pthread_mutex_lock(&f.up->mu);
+    pthread_mutex_lock(&f.up->l.mu);
     assert_non_null(strstr(f.up->last_head, "upgrade: websocket\r\n"));
     assert_non_null(strstr(f.up->last_head, "connection: upgrade\r\n"));
     assert_non_null(strstr(f.up->last_head, "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"));
     assert_null(strstr(f.up->last_head, "content-length"));
-    pthread_mutex_unlock(&f.up->mu);
+    pthread_mutex_unlock(&f.up->l.mu);
     char buf[64];
     for (int i = 0; i < 3; i++) {
         char msg[16];
         int n = snprintf(msg, sizeof msg, "ping-%d", i);
-        send_all(fd, msg, (size_t)n);
+        fx_send_all(fd, msg, (size_t)n);
         assert_int_equal(read_n(fd, buf, (size_t)n), 0);
         assert_memory_equal(buf, msg, (size_t)n);
     }
@@ -365,7 +289,7 @@ static void *sender_main(void *arg)
     char *chunk = malloc(65536);
     for (size_t off = 0; off < a->total; off += 65536) {
         fill(chunk, 65536, off);
-        send_all(a->fd, chunk, 65536);
+        fx_send_all(a->fd, chunk, 65536);
     }
     shutdown(a->fd, SHUT_WR);
     free(chunk);
@@ -452,7 +376,7 @@ static void test_half_close_from_upstream(void **state)
     assert_memory_equal(buf, "hello", 5);
     assert_int_equal(recv(fd, buf, sizeof buf, 0), 0); /* its FIN, passed on */
     /* the other direction still flows */
-    send_all(fd, "still-here", 10);
+    fx_send_all(fd, "still-here", 10);
     shutdown(fd, SHUT_WR);
     assert_true(wait_closed(f.up, 1));
     assert_string_equal(f.up->after_fin, "still-here");
@@ -469,7 +393,7 @@ static void test_non_101_answer_is_a_response(void **state)
     /* a request pipelined behind: the upgrade's payload, never a request */
     const char *next = "GET /plain HTTP/1.1\r\nHost: reviews\r\n\r\n";
     char *both = fx_yaml_printf("%s%s", req, next);
-    send_all(fd, both, strlen(both));
+    fx_send_all(fd, both, strlen(both));
     fx_resp r;
     assert_int_equal(fx_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 404);
@@ -494,7 +418,7 @@ static void test_pipelined_bytes_are_payload(void **state)
     char *req = upgrade_request("/ws", "websocket");
     const char *next = "GET /plain HTTP/1.1\r\nHost: reviews\r\n\r\n";
     char *both = fx_yaml_printf("%s%s", req, next);
-    send_all(fd, both, strlen(both));
+    fx_send_all(fd, both, strlen(both));
     char head[2048];
     assert_int_equal(read_head(fd, head, sizeof head), 101);
     /* the upstream echoes them: they reached it as payload, after the head */
@@ -519,7 +443,7 @@ static void test_upgrade_retried_before_101(void **state)
     char head[2048];
     int fd = open_tunnel(f.p.port, "/ws", head, sizeof head);
     assert_non_null(strstr(head, "x-envoy-attempt-count: 2\r\n"));
-    send_all(fd, "retried", 7);
+    fx_send_all(fd, "retried", 7);
     char buf[16];
     assert_int_equal(read_n(fd, buf, 7), 0);
     assert_memory_equal(buf, "retried", 7);
@@ -536,18 +460,18 @@ static void test_route_timeouts_never_start(void **state)
     /* an upgrade after an ordinary request on the same connection */
     int fd = fx_connect(f.p.port);
     const char *plain = "GET /plain HTTP/1.1\r\nHost: reviews\r\n\r\n";
-    send_all(fd, plain, strlen(plain));
+    fx_send_all(fd, plain, strlen(plain));
     fx_resp r;
     assert_int_equal(fx_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 200);
     char *req = upgrade_request("/ws", "websocket");
-    send_all(fd, req, strlen(req));
+    fx_send_all(fd, req, strlen(req));
     free(req);
     char head[2048];
     assert_int_equal(read_head(fd, head, sizeof head), 101);
     /* longer than the route and per-try timeouts: they never started */
     fx_sleep_ms(700);
-    send_all(fd, "late", 4);
+    fx_send_all(fd, "late", 4);
     char buf[8];
     assert_int_equal(read_n(fd, buf, 4), 0);
     assert_memory_equal(buf, "late", 4);
@@ -566,7 +490,7 @@ static void test_unsupported_upgrades(void **state)
     /* a type nobody enabled: 403, no body, the connection closes, no upstream request */
     int fd = fx_connect(f.p.port);
     char *req = upgrade_request("/ws", "foo/1");
-    send_all(fd, req, strlen(req));
+    fx_send_all(fd, req, strlen(req));
     free(req);
     fx_resp r;
     assert_int_equal(fx_read_resp(fd, &r), 0);
@@ -586,10 +510,10 @@ static void test_unsupported_upgrades(void **state)
                       "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n";
     assert_int_equal(fx_request(f.p.port, h2c, &r), 200);
     assert_string_equal(r.body, "ok");
-    pthread_mutex_lock(&f.up->mu);
+    pthread_mutex_lock(&f.up->l.mu);
     assert_null(strstr(f.up->last_head, "upgrade"));
     assert_null(strstr(f.up->last_head, "http2-settings"));
-    pthread_mutex_unlock(&f.up->mu);
+    pthread_mutex_unlock(&f.up->l.mu);
     /* a websocket handshake with a body: refused */
     const char *body = "GET /ws HTTP/1.1\r\nHost: reviews\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
                        "Content-Length: 3\r\n\r\nabc";
@@ -605,7 +529,7 @@ static void test_idle_tunnel_closes(void **state)
     fx_start(&f, extra);
     char head[2048];
     int fd = open_tunnel(f.p.port, "/ws", head, sizeof head);
-    send_all(fd, "x", 1);
+    fx_send_all(fd, "x", 1);
     char buf[16];
     assert_int_equal(read_n(fd, buf, 1), 0);
     /* then nothing either way: the proxy ends the tunnel */
@@ -635,7 +559,7 @@ static void test_reload_and_drain_keep_tunnel(void **state)
     char buf[16];
     kill(f.p.pid, SIGHUP);
     fx_sleep_ms(100);
-    send_all(fd, "after-hup", 9);
+    fx_send_all(fd, "after-hup", 9);
     assert_int_equal(read_n(fd, buf, 9), 0);
     assert_memory_equal(buf, "after-hup", 9);
     char *m = fx_admin(f.p.admin, "/stats/prometheus");
@@ -644,7 +568,7 @@ static void test_reload_and_drain_keep_tunnel(void **state)
     /* draining: no new connections, the open tunnel keeps working */
     kill(f.p.pid, SIGTERM);
     fx_sleep_ms(100);
-    send_all(fd, "draining", 8);
+    fx_send_all(fd, "draining", 8);
     assert_int_equal(read_n(fd, buf, 8), 0);
     assert_memory_equal(buf, "draining", 8);
     /* the tunnel ends: the proxy, drained, exits cleanly */

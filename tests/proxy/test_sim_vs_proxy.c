@@ -105,7 +105,7 @@ static void test_error_rate_after_retries_matches(void **state)
              "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n  services:\n"
              "    - host: backend\n      port: 80\n      endpoints:\n"
              "        - {address: \"127.0.0.1:%d\"}\n        - {address: \"127.0.0.1:%d\"}\n---\n%s",
-             a->port, b->port, policy);
+             a->l.port, b->l.port, policy);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, yaml, NULL), 0);
     enum { THREADS = 16, PER = 200 };
@@ -195,7 +195,7 @@ static void test_ejection_matches(void **state)
              "apiVersion: meshsim/v1alpha1\nkind: Endpoints\nmetadata: {name: up}\nspec:\n  services:\n"
              "    - host: backend\n      port: 80\n      endpoints:\n"
              "        - {address: \"127.0.0.1:%d\"}\n        - {address: \"127.0.0.1:%d\"}\n---\n%s",
-             good->port, badu->port, ejection_policy);
+             good->l.port, badu->l.port, ejection_policy);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, yaml, NULL), 0);
     int errors = 0;
