@@ -21,6 +21,7 @@
 #include "policy/lb.h"
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 static void test_route_by_header(void **state)
 {
@@ -66,9 +67,7 @@ static void test_route_by_header(void **state)
     snprintf(want, sizeof want, "\"reviews\" \"127.0.0.1:%d\"\n", b->l.port);
     assert_non_null(strstr(log, want));
     free(log);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
     fx_upstream_stop(b);
 }
 
@@ -94,9 +93,7 @@ static void test_route_by_weight(void **state)
     /* 20 % of 600 = 120, sd 9.8: 4.5 sd */
     assert_in_range(v2, 76, 164);
     assert_int_equal(atomic_load(&a->count) + atomic_load(&b->count), n);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
     fx_upstream_stop(b);
 }
 
@@ -104,12 +101,11 @@ static void test_retries_backoff(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->fail_first, 2);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
-                             "    - route: [{destination: {host: reviews}}]\n"
-                             "      retries: {attempts: 3, retryOn: 5xx}\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD
+                           "    - route: [{destination: {host: reviews}}]\n"
+                           "      retries: {attempts: 3, retryOn: 5xx}\n",
+                           a, NULL);
     fx_resp r;
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
     assert_non_null(strstr(r.head, "x-envoy-attempt-count: 3"));
@@ -130,22 +126,19 @@ static void test_retries_backoff(void **state)
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_success{"), 1);
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_limit_exceeded{"), 1);
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_per_try_timeout(void **state)
 {
     fx_upstream *a = fx_upstream_start("slow", 200);
     atomic_store(&a->delay_ms, 3000);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
-                             "    - route: [{destination: {host: reviews}}]\n"
-                             "      timeout: 5s\n"
-                             "      retries: {attempts: 1, perTryTimeout: 60ms, retryOn: 5xx}\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD
+                           "    - route: [{destination: {host: reviews}}]\n"
+                           "      timeout: 5s\n"
+                           "      retries: {attempts: 1, perTryTimeout: 60ms, retryOn: 5xx}\n",
+                           a, NULL);
     fx_resp r;
     int64_t t0 = fx_now_ns();
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 504);
@@ -158,9 +151,7 @@ static void test_per_try_timeout(void **state)
     assert_non_null(strstr(m, "response_code=\"504\",response_flags=\"UT,URX\""));
     free(m);
     /* the route timeout covers every try: 150 ms with 60 ms tries */
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_outlier_ejection_and_return(void **state)
@@ -201,9 +192,7 @@ static void test_outlier_ejection_and_return(void **state)
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_int_equal(fx_metric(m, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(good);
+    fx_run_stop(&p, y, good);
     fx_upstream_stop(bad);
 }
 
@@ -227,13 +216,12 @@ static void test_pool_overflow_uo(void **state)
 {
     fx_upstream *a = fx_upstream_start("slow", 200);
     atomic_store(&a->delay_ms, 1000);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_DR_HEAD
-                             "  trafficPolicy:\n"
-                             "    connectionPool:\n      tcp: {maxConnections: 1}\n"
-                             "      http: {http1MaxPendingRequests: 1}\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_DR_HEAD
+                           "  trafficPolicy:\n"
+                           "    connectionPool:\n      tcp: {maxConnections: 1}\n"
+                           "      http: {http1MaxPendingRequests: 1}\n",
+                           a, NULL);
     par_arg args[6];
     pthread_t th[6];
     for (int i = 0; i < 6; i++) {
@@ -257,23 +245,20 @@ static void test_pool_overflow_uo(void **state)
     assert_int_equal(fx_metric(m, "envoy_cluster_circuit_breakers_default_remaining_pending{"), 1);
     assert_non_null(strstr(m, "response_code=\"503\",response_flags=\"UO\""));
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_fault_abort_percentage(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
-                             "    - match: [{headers: {x-slow: {exact: \"1\"}}}]\n"
-                             "      route: [{destination: {host: reviews}}]\n"
-                             "      fault: {delay: {fixedDelay: 150ms, percentage: {value: 100}}}\n"
-                             "    - route: [{destination: {host: reviews}}]\n"
-                             "      fault: {abort: {httpStatus: 418, percentage: {value: 30}}}\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD
+                           "    - match: [{headers: {x-slow: {exact: \"1\"}}}]\n"
+                           "      route: [{destination: {host: reviews}}]\n"
+                           "      fault: {delay: {fixedDelay: 150ms, percentage: {value: 100}}}\n"
+                           "    - route: [{destination: {host: reviews}}]\n"
+                           "      fault: {abort: {httpStatus: 418, percentage: {value: 30}}}\n",
+                           a, NULL);
     int fd = fx_connect(p.port), aborted = 0, n = 500;
     for (int i = 0; i < n; i++) {
         const char *raw = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
@@ -296,18 +281,15 @@ static void test_fault_abort_percentage(void **state)
     assert_int_equal(fx_metric(m, "envoy_http_fault_delays_injected"), 1);
     assert_int_equal(fx_metric(m, "envoy_http_fault_aborts_injected"), aborted);
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_rate_limit(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *extra[] = {"--rate-limit", "5/10s", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, extra);
     int ok = 0, limited = 0;
     for (int i = 0; i < 12; i++) {
         fx_resp r;
@@ -324,9 +306,7 @@ static void test_rate_limit(void **state)
     assert_int_equal(fx_metric(m, "envoy_http_local_rate_limit_rate_limited"), 7);
     assert_int_equal(fx_metric(m, "envoy_http_local_rate_limit_ok"), 5);
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 typedef struct load_arg {
@@ -422,9 +402,8 @@ static void test_drain_on_sigterm(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->delay_ms, 1200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
     par_arg arg = {.port = p.port};
     pthread_t th;
     pthread_create(&th, NULL, par_get, &arg);
@@ -451,10 +430,9 @@ static void test_drain_on_sigterm(void **state)
 static void test_hostile_input(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *extra[] = {"--header-timeout", "300ms", "--max-body", "1MiB", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, extra), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, extra);
     fx_resp r;
     /* smuggling: CL + TE, duplicate CL, obfuscated TE */
     assert_int_equal(fx_request(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\nContent-Length: 4\r\n"
@@ -535,9 +513,7 @@ static void test_hostile_input(void **state)
     /* chunk boundaries are the proxy's own: one chunk or two */
     assert_true(strstr(all, "\r\n\r\n4\r\nokok\r\n0\r\n\r\n") ||
                 strstr(all, "\r\n\r\n2\r\nok\r\n2\r\nok\r\n0\r\n\r\n"));
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_authz_and_consistent_hash(void **state)
@@ -573,9 +549,7 @@ static void test_authz_and_consistent_hash(void **state)
         seen_v2 += !strcmp(first, "v2");
     }
     assert_true(seen_v1 > 0 && seen_v2 > 0);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
     fx_upstream_stop(b);
 }
 
@@ -636,9 +610,7 @@ static void test_hash_cookie(void **state)
         assert_string_equal(r.body, first);
         assert_null(strstr(r.head, "set-cookie"));
     }
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
     fx_upstream_stop(b);
 }
 
@@ -648,15 +620,14 @@ static void test_hash_cookie(void **state)
 static void test_hash_cookie_attributes(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_DR_HEAD
-                             "  trafficPolicy:\n"
-                             "    loadBalancer:\n      consistentHash:\n        httpCookie:\n"
-                             "          name: session\n          path: /shop\n          ttl: 3600s\n"
-                             "          attributes: [{name: SameSite, value: Strict}, {name: Secure},"
-                             " {name: Domain, value: example.com}]\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_DR_HEAD
+                           "  trafficPolicy:\n"
+                           "    loadBalancer:\n      consistentHash:\n        httpCookie:\n"
+                           "          name: session\n          path: /shop\n          ttl: 3600s\n"
+                           "          attributes: [{name: SameSite, value: Strict}, {name: Secure},"
+                           " {name: Domain, value: example.com}]\n",
+                           a, NULL);
     int fd = fx_connect(p.port);
     struct sockaddr_in me, peer;
     socklen_t sl = sizeof me;
@@ -678,9 +649,7 @@ static void test_hash_cookie_attributes(void **state)
              gen);
     assert_non_null(strstr(r.head, want));
     close(fd);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 /* A sidecar honours the x-envoy-* retry and timeout overrides of its
@@ -689,11 +658,10 @@ static void test_envoy_override_headers(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->fail_first, 2);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
-                             "    - route: [{destination: {host: reviews}}]\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD
+                           "    - route: [{destination: {host: reviews}}]\n",
+                           a, NULL);
     fx_resp r;
     /* Istio's default policy does not retry 503; the header adds 5xx, one retry */
     assert_int_equal(fx_get(p.port, "reviews", "x-envoy-retry-on: 5xx\r\nx-envoy-max-retries: 1\r\n", &r), 503);
@@ -721,9 +689,7 @@ static void test_envoy_override_headers(void **state)
     assert_non_null(strstr(log, " 504 UT "));
     free(log);
     atomic_store(&a->delay_ms, 0);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 /* x-envoy-upstream-rq-per-try-timeout-ms from an internal caller (a
@@ -735,13 +701,12 @@ static void test_per_try_timeout_header(void **state)
 {
     fx_upstream *a = fx_upstream_start("slow", 200);
     atomic_store(&a->delay_ms, 2000);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
-                             "    - route: [{destination: {host: reviews}}]\n"
-                             "      timeout: 10s\n"
-                             "      retries: {attempts: 2, retryOn: 5xx}\n",
-                             a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD
+                           "    - route: [{destination: {host: reviews}}]\n"
+                           "      timeout: 10s\n"
+                           "      retries: {attempts: 2, retryOn: 5xx}\n",
+                           a, NULL);
     fx_resp r;
     assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-per-try-timeout-ms: 150\r\n", &r), 504);
     assert_int_equal(atomic_load(&a->count), 3);
@@ -769,9 +734,7 @@ static void test_per_try_timeout_header(void **state)
     assert_non_null(ex);
     assert_in_range(atoi(ex + 32), 250, 300);
     atomic_store(&a->delay_ms, 0);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 /* x-envoy-retriable-header-names with retry_on retriable-headers: a response
@@ -780,9 +743,8 @@ static void test_per_try_timeout_header(void **state)
 static void test_retriable_header_names(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n", a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD "    - route: [{destination: {host: reviews}}]\n", a, NULL);
     fx_resp r;
     /* named and present: retried until the retries run out (Istio's default 2),
      * the last response goes back */
@@ -806,26 +768,23 @@ static void test_retriable_header_names(void **state)
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 6);
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_limit_exceeded{"), 2);
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_gateway_mode(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
-                             "metadata: {name: web, namespace: istio-system}\nspec:\n"
-                             "  selector: {istio: ingressgateway}\n"
-                             "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
-                             "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                             "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
-                             "  gateways: [istio-system/web]\n  http:\n"
-                             "    - route: [{destination: {host: reviews}}]\n",
-                             a->l.port);
     fx_proxy p;
     const char *gw[] = {"--gateway", "istio-system/web", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, gw), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                           "metadata: {name: web, namespace: istio-system}\nspec:\n"
+                           "  selector: {istio: ingressgateway}\n"
+                           "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
+                           "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                           "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
+                           "  gateways: [istio-system/web]\n  http:\n"
+                           "    - route: [{destination: {host: reviews}}]\n",
+                           a, gw);
     fx_resp r;
     assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 200);
     assert_string_equal(r.body, "shop");
@@ -843,9 +802,7 @@ static void test_gateway_mode(void **state)
     assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 404);
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 /* As a gateway, a bound VirtualService keeps only the hosts its Gateway's
@@ -853,18 +810,17 @@ static void test_gateway_mode(void **state)
 static void test_gateway_server_hosts(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
-                             "metadata: {name: web, namespace: istio-system}\nspec:\n"
-                             "  selector: {istio: ingressgateway}\n"
-                             "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*.example.com\"]}]\n"
-                             "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                             "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com, shop.other.org]\n"
-                             "  gateways: [istio-system/web]\n  http:\n"
-                             "    - route: [{destination: {host: reviews}}]\n",
-                             a->l.port);
     fx_proxy p;
     const char *gw[] = {"--gateway", "istio-system/web", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, gw), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                           "metadata: {name: web, namespace: istio-system}\nspec:\n"
+                           "  selector: {istio: ingressgateway}\n"
+                           "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*.example.com\"]}]\n"
+                           "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                           "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com, shop.other.org]\n"
+                           "  gateways: [istio-system/web]\n  http:\n"
+                           "    - route: [{destination: {host: reviews}}]\n",
+                           a, gw);
     fx_resp r;
     assert_int_equal(fx_get(p.port, "shop.example.com", NULL, &r), 200);
     assert_int_equal(fx_get(p.port, "shop.other.org", NULL, &r), 404); /* no server admits it */

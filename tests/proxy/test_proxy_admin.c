@@ -18,6 +18,7 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 #define CLUSTER "cluster.outbound|9080||reviews.default.svc.cluster.local."
 
@@ -45,6 +46,27 @@ static int keepalive_get(int fd, bool *closes)
     return r.status;
 }
 
+/* A keep-alive GET on a new connection: 200, and the proxy says
+ * "connection: close". */
+static void new_conn_get_closes(int port)
+{
+    int fd = fx_connect(port);
+    assert_true(fd >= 0);
+    bool closes;
+    assert_int_equal(keepalive_get(fd, &closes), 200);
+    assert_true(closes);
+    close(fd);
+}
+
+/* An admin request that must answer `want` (its text is not looked at). */
+static void admin_expect(int admin, const char *method, const char *path, int want)
+{
+    int st;
+    char *s = fx_admin_call(admin, method, path, &st);
+    assert_int_equal(st, want);
+    free(s);
+}
+
 static bool peer_closed(int fd)
 {
     char c;
@@ -55,9 +77,8 @@ static void test_stats_text(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
     atomic_store(&a->delay_ms, 30);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
     fx_resp r;
     for (int i = 0; i < 4; i++)
         assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
@@ -132,17 +153,14 @@ static void test_stats_text(void **state)
     assert_int_equal(st, 400);
     assert_non_null(strstr(s, "\r\n\r\nInvalid regex: "));
     free(s);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_mutations_need_post_and_reset_counters(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
     fx_resp r;
     for (int i = 0; i < 3; i++)
         assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
@@ -184,17 +202,14 @@ static void test_mutations_need_post_and_reset_counters(void **state)
     s = fx_admin_call(p.admin, "GET", "/stats", &st);
     assert_int_equal(stat_value(s, CLUSTER "upstream_rq_total"), 1);
     free(s);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_healthcheck_fail_and_ok(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
     int st;
     bool closes;
     int fd = fx_connect(p.port);
@@ -214,17 +229,11 @@ static void test_healthcheck_fail_and_ok(void **state)
     assert_true(peer_closed(fd));
     close(fd);
     /* new connections are still accepted and served, one request each */
-    fd = fx_connect(p.port);
-    assert_true(fd >= 0);
-    assert_int_equal(keepalive_get(fd, &closes), 200);
-    assert_true(closes);
-    close(fd);
+    new_conn_get_closes(p.port);
     s = fx_admin_call(p.admin, "GET", "/stats", &st);
     assert_int_equal(stat_value(s, "server.live"), 0);
     free(s);
-    s = fx_admin_call(p.admin, "POST", "/healthcheck/ok", &st);
-    assert_int_equal(st, 200);
-    free(s);
+    admin_expect(p.admin, "POST", "/healthcheck/ok", 200);
     s = fx_admin_call(p.admin, "GET", "/ready", &st);
     assert_int_equal(st, 200);
     assert_non_null(strstr(s, "\r\n\r\nLIVE\n"));
@@ -235,9 +244,7 @@ static void test_healthcheck_fail_and_ok(void **state)
         assert_false(closes);
     }
     close(fd);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 /* Poll (up to 3 s) until a connection to port is refused. */
@@ -258,9 +265,8 @@ static bool becomes_refused(int port, int64_t *when)
 static void test_drain_listeners(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
     int st;
     bool closes;
     int busy = fx_connect(p.port), idle = fx_connect(p.port);
@@ -288,37 +294,25 @@ static void test_drain_listeners(void **state)
     close(busy);
     /* the process and its admin port stay; /ready answers as Envoy's (the
      * health check has not failed) */
-    s = fx_admin_call(p.admin, "GET", "/ready", &st);
-    assert_int_equal(st, 200);
-    free(s);
-    s = fx_admin_call(p.admin, "POST", "/drain_listeners", &st); /* again: nothing to do */
-    assert_int_equal(st, 200);
-    free(s);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    admin_expect(p.admin, "GET", "/ready", 200);
+    admin_expect(p.admin, "POST", "/drain_listeners", 200); /* again: nothing to do */
+    fx_run_stop(&p, y, a);
 }
 
 static void test_drain_listeners_graceful(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *args[] = {"--drain-timeout", "600ms", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, args), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, args);
     int st;
-    bool closes;
     char *s = fx_admin_call(p.admin, "POST", "/drain_listeners?graceful", &st);
     int64_t start = fx_now_ns();
     assert_int_equal(st, 200);
     free(s);
     /* during the drain period: still accepting, every response closes */
     for (int i = 0; i < 3; i++) {
-        int fd = fx_connect(p.port);
-        assert_true(fd >= 0);
-        assert_int_equal(keepalive_get(fd, &closes), 200);
-        assert_true(closes);
-        close(fd);
+        new_conn_get_closes(p.port);
     }
     assert_true(fx_now_ns() - start < 400000000); /* else the check above proved nothing */
     int64_t when;
@@ -327,27 +321,18 @@ static void test_drain_listeners_graceful(void **state)
     assert_int_equal(fx_proxy_stop(&p), 0);
     /* skip_exit: the drain without ever stopping the listener */
     assert_int_equal(fx_proxy_start(&p, y, args), 0);
-    s = fx_admin_call(p.admin, "POST", "/drain_listeners?graceful&skip_exit", &st);
-    assert_int_equal(st, 200);
-    free(s);
+    admin_expect(p.admin, "POST", "/drain_listeners?graceful&skip_exit", 200);
     fx_sleep_ms(900);
-    int fd = fx_connect(p.port);
-    assert_true(fd >= 0);
-    assert_int_equal(keepalive_get(fd, &closes), 200);
-    assert_true(closes);
-    close(fd);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    new_conn_get_closes(p.port);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_server_info_help_and_unknown(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
     const char *args[] = {"--workers", "2", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, args), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, args);
     int st;
     char *s = fx_admin_call(p.admin, "GET", "/server_info", &st);
     assert_int_equal(st, 200);
@@ -377,12 +362,8 @@ static void test_server_info_help_and_unknown(void **state)
     assert_int_equal(st, 404);
     assert_non_null(strstr(s, "\r\n\r\ninvalid path. admin commands are:\n"));
     free(s);
-    s = fx_admin_call(p.admin, "GET", "/Ready", &st); /* paths match case and all */
-    assert_int_equal(st, 404);
-    free(s);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    admin_expect(p.admin, "GET", "/Ready", 404); /* paths match case and all */
+    fx_run_stop(&p, y, a);
 }
 
 int main(void)

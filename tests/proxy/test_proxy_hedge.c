@@ -21,6 +21,7 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 #define MS INT64_C(1000000)
 #define HEDGE "x-envoy-hedge-on-per-try-timeout: true\r\n"
@@ -36,13 +37,25 @@ static char *hedge_yaml(int port, int attempts, int timeout_ms)
                           port, timeout_ms, attempts);
 }
 
-static void script(fx_upstream *u, int n, const int *delay_ms, const int *status)
+/* An upstream "up" whose first two requests wait delay_ms[i] and answer
+ * status[i]. */
+static fx_upstream *scripted_upstream(const int *delay_ms, const int *status)
 {
-    u->nscript = n;
-    for (int i = 0; i < n; i++) {
+    fx_upstream *u = fx_upstream_start("up", 200);
+    u->nscript = 2;
+    for (int i = 0; i < 2; i++) {
         u->script_delay_ms[i] = delay_ms[i];
         u->script_status[i] = status[i];
     }
+    return u;
+}
+
+/* meshproxy with hedge_yaml in front of u; returns the YAML (fx_run_stop). */
+static char *hedge_start(fx_proxy *p, fx_upstream *u, int attempts, int timeout_ms)
+{
+    char *y = hedge_yaml(u->l.port, attempts, timeout_ms);
+    assert_int_equal(fx_proxy_start(p, y, NULL), 0);
+    return y;
 }
 
 static long long stat_of(int admin, const char *prefix)
@@ -61,11 +74,9 @@ static long long stat_of(int admin, const char *prefix)
 static void test_hedge_fast_second_wins(void **state)
 {
     (void)state;
-    fx_upstream *u = fx_upstream_start("up", 200);
-    script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-    char *y = hedge_yaml(u->l.port, 2, 3000);
+    fx_upstream *u = scripted_upstream((const int[]){1000, 0}, (const int[]){200, 201});
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = hedge_start(&p, u, 2, 3000);
     fx_resp r;
     int64_t t0 = fx_now_ns();
     assert_int_equal(fx_get(p.port, "reviews", HEDGE, &r), 201);
@@ -91,9 +102,7 @@ static void test_hedge_fast_second_wins(void **state)
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_cx_active{"), 1);
     assert_non_null(strstr(m, "response_code=\"201\",response_flags=\"-\""));
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* The same upstream without the header, and with a value other than "true":
@@ -104,11 +113,9 @@ static void test_no_hedge_resets_first(void **state)
     const char *extra[] = {NULL, "x-envoy-hedge-on-per-try-timeout: 1\r\n",
                            "x-envoy-hedge-on-per-try-timeout: True\r\n"};
     for (int k = 0; k < 3; k++) {
-        fx_upstream *u = fx_upstream_start("up", 200);
-        script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-        char *y = hedge_yaml(u->l.port, 2, 3000);
+        fx_upstream *u = scripted_upstream((const int[]){1000, 0}, (const int[]){200, 201});
         fx_proxy p;
-        assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+        char *y = hedge_start(&p, u, 2, 3000);
         fx_resp r;
         assert_int_equal(fx_get(p.port, "reviews", extra[k], &r), 201);
         assert_int_equal(atomic_load(&u->count), 2);
@@ -118,9 +125,7 @@ static void test_no_hedge_resets_first(void **state)
         assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 1);
         assert_int_equal(fx_metric(m, "envoy_cluster_upstream_cx_destroy{"), 1);
         free(m);
-        assert_int_equal(fx_proxy_stop(&p), 0);
-        free(y);
-        fx_upstream_stop(u);
+        fx_run_stop(&p, y, u);
     }
 }
 
@@ -130,11 +135,9 @@ static void test_no_hedge_resets_first(void **state)
 static void test_hedge_slow_first_wins(void **state)
 {
     (void)state;
-    fx_upstream *u = fx_upstream_start("up", 200);
-    script(u, 2, (const int[]){300, 2000}, (const int[]){200, 201});
-    char *y = hedge_yaml(u->l.port, 1, 5000);
+    fx_upstream *u = scripted_upstream((const int[]){300, 2000}, (const int[]){200, 201});
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = hedge_start(&p, u, 1, 5000);
     fx_resp r;
     int64_t t0 = fx_now_ns();
     assert_int_equal(fx_get(p.port, "reviews", HEDGE, &r), 200);
@@ -151,9 +154,7 @@ static void test_hedge_slow_first_wins(void **state)
     assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry_limit_exceeded{"), 1);
     assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"URX\""));
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* The hedged second attempt answers a retriable 503 at once, with no retry
@@ -162,11 +163,9 @@ static void test_hedge_slow_first_wins(void **state)
 static void test_hedge_5xx_waits_for_first(void **state)
 {
     (void)state;
-    fx_upstream *u = fx_upstream_start("up", 200);
-    script(u, 2, (const int[]){500, 0}, (const int[]){200, 503});
-    char *y = hedge_yaml(u->l.port, 1, 5000);
+    fx_upstream *u = scripted_upstream((const int[]){500, 0}, (const int[]){200, 503});
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = hedge_start(&p, u, 1, 5000);
     fx_resp r;
     int64_t t0 = fx_now_ns();
     assert_int_equal(fx_get(p.port, "reviews", HEDGE, &r), 200);
@@ -178,9 +177,7 @@ static void test_hedge_5xx_waits_for_first(void **state)
     assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"URX\""));
     assert_null(strstr(m, "response_code=\"503\""));
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* Both attempts slower than the route timeout (400 ms): 504 UT once it
@@ -193,17 +190,16 @@ static void test_hedge_route_timeout(void **state)
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
     atomic_store(&u->delay_ms, 2000);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1 FX_VS_HEAD
-                             "    - route: [{destination: {host: reviews}}]\n"
-                             "      timeout: 400ms\n"
-                             "      retries: {attempts: 1, perTryTimeout: 100ms, retryOn: 5xx}\n"
-                             "---\n" FX_DR_HEAD
-                             "  trafficPolicy:\n"
-                             "    outlierDetection: {consecutive5xxErrors: 3, interval: 10s,\n"
-                             "      baseEjectionTime: 30s, maxEjectionPercent: 100}\n",
-                             u->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_VS_HEAD
+                           "    - route: [{destination: {host: reviews}}]\n"
+                           "      timeout: 400ms\n"
+                           "      retries: {attempts: 1, perTryTimeout: 100ms, retryOn: 5xx}\n"
+                           "---\n" FX_DR_HEAD
+                           "  trafficPolicy:\n"
+                           "    outlierDetection: {consecutive5xxErrors: 3, interval: 10s,\n"
+                           "      baseEjectionTime: 30s, maxEjectionPercent: 100}\n",
+                           u, NULL);
     fx_resp r;
     int64_t t0 = fx_now_ns();
     assert_int_equal(fx_get(p.port, "reviews", HEDGE, &r), 504);
@@ -233,9 +229,7 @@ static void test_hedge_route_timeout(void **state)
     snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", u->l.port);
     assert_non_null(strstr(c, want));
     free(c);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* At a gateway the header of an external caller is ignored (and not
@@ -245,23 +239,21 @@ static void test_hedge_gateway_external_ignored(void **state)
 {
     (void)state;
     for (int internal = 0; internal < 2; internal++) {
-        fx_upstream *u = fx_upstream_start("up", 200);
-        script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-        char *y = fx_yaml_printf(FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
-                                 "metadata: {name: web, namespace: istio-system}\nspec:\n"
-                                 "  selector: {istio: ingressgateway}\n"
-                                 "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
-                                 "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                                 "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
-                                 "  gateways: [istio-system/web]\n  http:\n"
-                                 "    - route: [{destination: {host: reviews}}]\n"
-                                 "      timeout: 3s\n"
-                                 "      retries: {attempts: 2, perTryTimeout: 100ms, retryOn: 5xx}\n",
-                                 u->l.port);
+        fx_upstream *u = scripted_upstream((const int[]){1000, 0}, (const int[]){200, 201});
         fx_proxy p;
         const char *gw[] = {"--gateway", "istio-system/web", NULL};
         const char *gw_internal[] = {"--gateway", "istio-system/web", "--internal-address", "127.0.0.0/8", NULL};
-        assert_int_equal(fx_proxy_start(&p, y, internal ? gw_internal : gw), 0);
+        char *y = fx_run_start(&p, FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
+                               "metadata: {name: web, namespace: istio-system}\nspec:\n"
+                               "  selector: {istio: ingressgateway}\n"
+                               "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
+                               "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                               "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
+                               "  gateways: [istio-system/web]\n  http:\n"
+                               "    - route: [{destination: {host: reviews}}]\n"
+                               "      timeout: 3s\n"
+                               "      retries: {attempts: 2, perTryTimeout: 100ms, retryOn: 5xx}\n",
+                               u, internal ? gw_internal : gw);
         fx_resp r;
         assert_int_equal(fx_get(p.port, "shop.example.com", HEDGE, &r), 201);
         assert_int_equal(atomic_load(&u->count), 2);
@@ -270,9 +262,7 @@ static void test_hedge_gateway_external_ignored(void **state)
         assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_per_try_timeout{"), internal ? 0 : 1);
         assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_retry{"), 1);
         free(m);
-        assert_int_equal(fx_proxy_stop(&p), 0);
-        free(y);
-        fx_upstream_stop(u);
+        fx_run_stop(&p, y, u);
     }
 }
 
@@ -282,11 +272,9 @@ static void test_hedge_replays_body(void **state)
 {
     (void)state;
     for (int chunked = 0; chunked < 2; chunked++) {
-        fx_upstream *u = fx_upstream_start("up", 200);
-        script(u, 2, (const int[]){1000, 0}, (const int[]){200, 201});
-        char *y = hedge_yaml(u->l.port, 2, 3000);
+        fx_upstream *u = scripted_upstream((const int[]){1000, 0}, (const int[]){200, 201});
         fx_proxy p;
-        assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+        char *y = hedge_start(&p, u, 2, 3000);
         size_t n = chunked ? 3000 : 200 * 1024;
         char *body = malloc(n);
         for (size_t i = 0; i < n; i++)
@@ -315,9 +303,7 @@ static void test_hedge_replays_body(void **state)
         }
         free(raw);
         free(body);
-        assert_int_equal(fx_proxy_stop(&p), 0);
-        free(y);
-        fx_upstream_stop(u);
+        fx_run_stop(&p, y, u);
     }
 }
 

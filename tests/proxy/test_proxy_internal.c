@@ -17,6 +17,7 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 #define GATEWAY_YAML                                                                                \
     FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"                             \
@@ -53,11 +54,10 @@ static int count_request_ids(const char *head)
 static void test_internal_caller_of_gateway(void **state)
 {
     fx_upstream *a = fx_upstream_start("shop", 200);
-    char *y = fx_yaml_printf(GATEWAY_YAML, a->l.port);
     fx_proxy p;
     const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/8",
                           "--internal-address", "127.0.0.0/8", NULL};
-    assert_int_equal(fx_proxy_start(&p, y, args), 0);
+    char *y = fx_run_start(&p, GATEWAY_YAML, a, args);
     int st;
     /* loopback is internal: the overrides apply (one failure, then a retry) */
     assert_int_equal(attempts(a, p.port, RETRY3, &st), 2);
@@ -92,9 +92,7 @@ static void test_internal_caller_of_gateway(void **state)
     assert_null(strstr(a->last_head, "x-envoy-internal"));
     assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
     assert_non_null(strstr(a->last_head, "x-forwarded-for: 10.1.2.3, 127.0.0.1\r\n"));
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_external_caller_of_gateway(void **state)
@@ -138,26 +136,21 @@ static void test_external_caller_of_gateway(void **state)
     assert_int_equal(fx_proxy_start(&p, y, none), 0);
     assert_int_equal(attempts(a, p.port, RETRY3, &st), 1);
     assert_non_null(strstr(a->last_head, "x-envoy-external-address: 127.0.0.1\r\n"));
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_sidecar_callers_are_internal(void **state)
 {
     fx_upstream *a = fx_upstream_start("ok", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, a->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
     atomic_store(&a->fail_first, 1);
     fx_resp r;
     assert_int_equal(fx_get(p.port, "reviews", RETRY3 "x-forwarded-for: 203.0.113.7\r\n", &r), 200);
     assert_int_equal(atomic_load(&a->count), 2);
     assert_non_null(strstr(a->last_head, "x-envoy-internal: true\r\n"));
     assert_null(strstr(a->last_head, "x-envoy-external-address"));
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(a);
+    fx_run_stop(&p, y, a);
 }
 
 static void test_bad_internal_address(void **state)

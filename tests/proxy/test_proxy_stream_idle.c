@@ -16,6 +16,7 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 #define MS INT64_C(1000000)
 
@@ -37,6 +38,15 @@ static bool metrics_have(int admin, const char *text)
     return found;
 }
 
+/* A new connection to port on which all of `raw` was sent. */
+static int connect_and_send(int port, const char *raw)
+{
+    int fd = fx_connect(port);
+    assert_true(fd >= 0);
+    assert_int_equal(send(fd, raw, strlen(raw), MSG_NOSIGNAL), (ssize_t)strlen(raw));
+    return fd;
+}
+
 /* No route timeout (Istio's default) and an upstream silent for 3 s: the
  * stream idle timeout answers 504 SI after 300 ms and resets the attempt. */
 static void test_silent_upstream_504(void **state)
@@ -44,9 +54,8 @@ static void test_silent_upstream_504(void **state)
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
     atomic_store(&u->delay_ms, 3000);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, u, idle_args);
     fx_resp r;
     int64_t t0 = fx_now_ns();
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 504);
@@ -56,9 +65,7 @@ static void test_silent_upstream_504(void **state)
     assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
     assert_int_equal(stat_of(p.admin, "envoy_cluster_upstream_cx_destroy{"), 1);
     assert_true(metrics_have(p.admin, "response_code=\"504\",response_flags=\"SI\""));
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* A client that sends 10 of its 100 body bytes and stops: 408 SI, closed. */
@@ -66,13 +73,9 @@ static void test_stalled_body_408(void **state)
 {
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
-    int fd = fx_connect(p.port);
-    assert_true(fd >= 0);
-    const char *req = "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 100\r\n\r\n0123456789";
-    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, u, idle_args);
+    int fd = connect_and_send(p.port, "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 100\r\n\r\n0123456789");
     int64_t t0 = fx_now_ns();
     fx_resp r;
     assert_int_equal(fx_read_resp(fd, &r), 0);
@@ -85,9 +88,7 @@ static void test_stalled_body_408(void **state)
     close(fd);
     assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
     assert_true(metrics_have(p.admin, "response_code=\"408\",response_flags=\"SI\""));
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* A body trickling in, a byte every 100 ms for 1.2 s, never idle for 300 ms:
@@ -96,13 +97,10 @@ static void test_trickle_keeps_stream(void **state)
 {
     (void)state;
     fx_upstream *u = fx_upstream_start("up", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, u->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, idle_args), 0);
-    int fd = fx_connect(p.port);
-    assert_true(fd >= 0);
-    const char *head = "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 12\r\nconnection: close\r\n\r\n";
-    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, u, idle_args);
+    int fd = connect_and_send(p.port,
+                              "POST / HTTP/1.1\r\nHost: reviews\r\ncontent-length: 12\r\nconnection: close\r\n\r\n");
     for (int i = 0; i < 12; i++) {
         fx_sleep_ms(100);
         assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
@@ -114,9 +112,7 @@ static void test_trickle_keeps_stream(void **state)
     close(fd);
     assert_int_equal(u->body_len[0], 12);
     assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    free(y);
-    fx_upstream_stop(u);
+    fx_run_stop(&p, y, u);
 }
 
 /* An upstream connection that gets its headers and 5 of 100 body bytes, then
@@ -149,10 +145,7 @@ static char *stalled_response(const char *yaml_fmt, const char *const *args)
     char *y = fx_yaml_printf(yaml_fmt, s->port);
     fx_proxy p;
     assert_int_equal(fx_proxy_start(&p, y, args), 0);
-    int fd = fx_connect(p.port);
-    assert_true(fd >= 0);
-    const char *req = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
-    assert_int_equal(send(fd, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+    int fd = connect_and_send(p.port, "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n");
     /* the head and the first bytes arrive, then the connection closes */
     char buf[4096];
     size_t len = 0;

@@ -1,0 +1,27 @@
+/*
+ * proxy_run.h - the start and end most of meshproxy's loopback tests share:
+ * meshproxy started from a YAML format whose one %d is an fx_upstream's port,
+ * and at the end the proxy stopped (exit status 0 asserted), the YAML freed
+ * and the upstream stopped.  Header-only; uses cmocka's assertions, so it is
+ * included after cmocka.h, proxy_fixture.h and proxy_yaml.h.
+ */
+#ifndef PROXY_RUN_H
+#define PROXY_RUN_H
+
+/* Start p from yaml_fmt filled in with u's port and the NULL-terminated
+ * `args` (or NULL); returns the YAML, for fx_run_stop. */
+static inline char *fx_run_start(fx_proxy *p, const char *yaml_fmt, fx_upstream *u, const char *const *args)
+{
+    char *y = fx_yaml_printf(yaml_fmt, u->l.port);
+    assert_int_equal(fx_proxy_start(p, y, args), 0);
+    return y;
+}
+
+static inline void fx_run_stop(fx_proxy *p, char *yaml, fx_upstream *u)
+{
+    assert_int_equal(fx_proxy_stop(p), 0);
+    free(yaml);
+    fx_upstream_stop(u);
+}
+
+#endif
