@@ -543,15 +543,9 @@ static inline int fx_get(int port, const char *host, const char *extra, fx_resp 
     return fx_request(port, raw, r);
 }
 
-/* Admin GET: the whole body into a malloc'd string. */
-static inline char *fx_admin(int admin_port, const char *path)
+/* Everything fd receives until EOF, in a malloc'd string; closes fd. */
+static inline char *fx_read_all(int fd, size_t *len_out)
 {
-    int fd = fx_connect(admin_port);
-    if (fd < 0)
-        return strdup("");
-    char raw[256];
-    snprintf(raw, sizeof raw, "GET %s HTTP/1.1\r\nHost: admin\r\n\r\n", path);
-    send(fd, raw, strlen(raw), MSG_NOSIGNAL);
     size_t cap = 1 << 16, len = 0;
     char *s = malloc(cap);
     ssize_t n;
@@ -562,7 +556,21 @@ static inline char *fx_admin(int admin_port, const char *path)
     }
     s[len] = 0;
     close(fd);
+    *len_out = len;
     return s;
+}
+
+/* Admin GET: the whole body into a malloc'd string. */
+static inline char *fx_admin(int admin_port, const char *path)
+{
+    int fd = fx_connect(admin_port);
+    if (fd < 0)
+        return strdup("");
+    char raw[256];
+    snprintf(raw, sizeof raw, "GET %s HTTP/1.1\r\nHost: admin\r\n\r\n", path);
+    send(fd, raw, strlen(raw), MSG_NOSIGNAL);
+    size_t len;
+    return fx_read_all(fd, &len);
 }
 
 /* An admin request with any method: the whole response (head and body) in a
@@ -576,16 +584,8 @@ static inline char *fx_admin_call(int admin_port, const char *method, const char
     if (fd < 0)
         return strdup("");
     send(fd, raw, strlen(raw), MSG_NOSIGNAL);
-    size_t cap = 1 << 16, len = 0;
-    char *s = malloc(cap);
-    ssize_t n;
-    while ((n = recv(fd, s + len, cap - len - 1, 0)) > 0) {
-        len += (size_t)n;
-        if (cap - len < 4096)
-            s = realloc(s, cap *= 2);
-    }
-    s[len] = 0;
-    close(fd);
+    size_t len;
+    char *s = fx_read_all(fd, &len);
     if (len > 12 && !strncmp(s, "HTTP/1.1 ", 9))
         *status = atoi(s + 9);
     return s;

@@ -3,7 +3,7 @@
  * a printf into a fresh string for filling in upstream ports, the Endpoints of
  * the `reviews` service on one or two local upstreams, its v1/v2 subsets, and
  * the heads of its VirtualService and DestinationRule (each test writes the
- * rules that follow).  Header-only, included after proxy_fixture.h.
+ * rules that follow), and a gateway's Gateway and VirtualService head.  Header-only, included after proxy_fixture.h.
  */
 #ifndef PROXY_YAML_H
 #define PROXY_YAML_H
@@ -47,5 +47,19 @@ static inline char *fx_yaml_printf(const char *fmt, ...)
 #define FX_VS_HEAD                                                           \
     "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"             \
     "metadata: {name: reviews}\nspec:\n  hosts: [reviews]\n  http:\n"
+
+/* the Gateway istio-system/web: HTTP on port 80 for any host */
+#define FX_GATEWAY_WEB                                                          \
+    "apiVersion: networking.istio.io/v1\nkind: Gateway\n"                      \
+    "metadata: {name: web, namespace: istio-system}\nspec:\n"                  \
+    "  selector: {istio: ingressgateway}\n"                                    \
+    "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
+
+/* the VirtualService shop (shop.example.com through istio-system/web) up to
+ * its http: list */
+#define FX_SHOP_VS_HEAD                                                         \
+    "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"               \
+    "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"            \
+    "  gateways: [istio-system/web]\n  http:\n"
 
 #endif

@@ -776,13 +776,7 @@ static void test_gateway_mode(void **state)
     fx_upstream *a = fx_upstream_start("shop", 200);
     fx_proxy p;
     const char *gw[] = {"--gateway", "istio-system/web", NULL};
-    char *y = fx_run_start(&p, FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
-                           "metadata: {name: web, namespace: istio-system}\nspec:\n"
-                           "  selector: {istio: ingressgateway}\n"
-                           "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
-                           "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                           "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
-                           "  gateways: [istio-system/web]\n  http:\n"
+    char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_GATEWAY_WEB FX_SHOP_VS_HEAD
                            "    - route: [{destination: {host: reviews}}]\n",
                            a, gw);
     fx_resp r;

@@ -243,13 +243,7 @@ static void test_hedge_gateway_external_ignored(void **state)
         fx_proxy p;
         const char *gw[] = {"--gateway", "istio-system/web", NULL};
         const char *gw_internal[] = {"--gateway", "istio-system/web", "--internal-address", "127.0.0.0/8", NULL};
-        char *y = fx_run_start(&p, FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"
-                               "metadata: {name: web, namespace: istio-system}\nspec:\n"
-                               "  selector: {istio: ingressgateway}\n"
-                               "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n---\n"
-                               "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
-                               "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"
-                               "  gateways: [istio-system/web]\n  http:\n"
+        char *y = fx_run_start(&p, FX_ENDPOINTS1 FX_GATEWAY_WEB FX_SHOP_VS_HEAD
                                "    - route: [{destination: {host: reviews}}]\n"
                                "      timeout: 3s\n"
                                "      retries: {attempts: 2, perTryTimeout: 100ms, retryOn: 5xx}\n",

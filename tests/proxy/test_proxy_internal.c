@@ -19,15 +19,8 @@
 #include "proxy_yaml.h"
 #include "proxy_run.h"
 
-#define GATEWAY_YAML                                                                                \
-    FX_ENDPOINTS1 "apiVersion: networking.istio.io/v1\nkind: Gateway\n"                             \
-                  "metadata: {name: web, namespace: istio-system}\nspec:\n"                         \
-                  "  selector: {istio: ingressgateway}\n"                                           \
-                  "  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: [\"*\"]}]\n" \
-                  "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"                \
-                  "metadata: {name: shop}\nspec:\n  hosts: [shop.example.com]\n"                    \
-                  "  gateways: [istio-system/web]\n  http:\n"                                       \
-                  "    - route: [{destination: {host: reviews}}]\n"
+#define GATEWAY_YAML \
+    FX_ENDPOINTS1 FX_GATEWAY_WEB FX_SHOP_VS_HEAD "    - route: [{destination: {host: reviews}}]\n"
 
 #define RETRY3 "x-envoy-retry-on: 5xx\r\nx-envoy-max-retries: 3\r\n"
 
