@@ -2,7 +2,7 @@
  * proxy_run.h - the start and end most of meshproxy's loopback tests share:
  * meshproxy started from a YAML format whose one %d is an fx_upstream's port,
  * and at the end the proxy stopped (exit status 0 asserted), the YAML freed
- * and the upstream stopped.  Header-only; uses cmocka's assertions, so it is
+ * and the upstream stopped; and meshproxy refusing a configuration.  Header-only; uses cmocka's assertions, so it is
  * included after cmocka.h, proxy_fixture.h and proxy_yaml.h.
  */
 #ifndef PROXY_RUN_H
@@ -22,6 +22,19 @@ static inline void fx_run_stop(fx_proxy *p, char *yaml, fx_upstream *u)
     assert_int_equal(fx_proxy_stop(p), 0);
     free(yaml);
     fx_upstream_stop(u);
+}
+
+/* Start p from `yaml` with `args`, which meshproxy must refuse; returns its
+ * stderr (malloc'd).  The files it was given are removed (p->yaml still
+ * names the YAML's path, which messages quote). */
+static inline char *fx_run_refused(fx_proxy *p, const char *yaml, const char *const *args)
+{
+    assert_int_equal(fx_proxy_start(p, yaml, args), -1);
+    char *err = fx_read_file(p->err);
+    unlink(p->yaml);
+    unlink(p->err);
+    unlink(p->log);
+    return err;
 }
 
 #endif

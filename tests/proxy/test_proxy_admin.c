@@ -311,9 +311,8 @@ static void test_drain_listeners_graceful(void **state)
     assert_int_equal(st, 200);
     free(s);
     /* during the drain period: still accepting, every response closes */
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 3; i++)
         new_conn_get_closes(p.port);
-    }
     assert_true(fx_now_ns() - start < 400000000); /* else the check above proved nothing */
     int64_t when;
     assert_true(becomes_refused(p.port, &when));

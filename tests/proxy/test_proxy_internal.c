@@ -150,12 +150,9 @@ static void test_bad_internal_address(void **state)
 {
     fx_proxy p;
     const char *args[] = {"--gateway", "istio-system/web", "--internal-address", "10.0.0.0/33", NULL};
-    assert_int_equal(fx_proxy_start(&p, FX_ENDPOINTS_HEAD "        - {address: \"127.0.0.1:1\"}\n", args), -1);
-    char *err = fx_read_file(p.err);
+    char *err = fx_run_refused(&p, FX_ENDPOINTS_HEAD "        - {address: \"127.0.0.1:1\"}\n", args);
     assert_non_null(strstr(err, "meshproxy: error: bad value \"10.0.0.0/33\" for --internal-address"));
     free(err);
-    unlink(p.yaml);
-    unlink(p.err);
 }
 
 int main(void)
