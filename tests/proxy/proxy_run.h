@@ -24,6 +24,21 @@ static inline void fx_run_stop(fx_proxy *p, char *yaml, fx_upstream *u)
     fx_upstream_stop(u);
 }
 
+/* The same with two upstreams: yaml_fmt's two %d are a's port and b's. */
+static inline char *fx_run_start2(fx_proxy *p, const char *yaml_fmt, fx_upstream *a, fx_upstream *b,
+                                  const char *const *args)
+{
+    char *y = fx_yaml_printf(yaml_fmt, a->l.port, b->l.port);
+    assert_int_equal(fx_proxy_start(p, y, args), 0);
+    return y;
+}
+
+static inline void fx_run_stop2(fx_proxy *p, char *yaml, fx_upstream *a, fx_upstream *b)
+{
+    fx_run_stop(p, yaml, a);
+    fx_upstream_stop(b);
+}
+
 /* Start p from `yaml` with `args`, which meshproxy must refuse; returns its
  * stderr (malloc'd).  The files it was given are removed (p->yaml still
  * names the YAML's path, which messages quote). */

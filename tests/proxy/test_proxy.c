@@ -26,13 +26,12 @@
 static void test_route_by_header(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
-                             "    - match: [{headers: {end-user: {exact: jason}}}]\n"
-                             "      route: [{destination: {host: reviews, subset: v2}}]\n"
-                             "    - route: [{destination: {host: reviews, subset: v1}}]\n",
-                             a->l.port, b->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start2(&p, FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
+                            "    - match: [{headers: {end-user: {exact: jason}}}]\n"
+                            "      route: [{destination: {host: reviews, subset: v2}}]\n"
+                            "    - route: [{destination: {host: reviews, subset: v1}}]\n",
+                            a, b, NULL);
     fx_resp r;
     for (int i = 0; i < 5; i++) {
         assert_int_equal(fx_get(p.port, "reviews", "end-user: jason\r\n", &r), 200);
@@ -67,19 +66,17 @@ static void test_route_by_header(void **state)
     snprintf(want, sizeof want, "\"reviews\" \"127.0.0.1:%d\"\n", b->l.port);
     assert_non_null(strstr(log, want));
     free(log);
-    fx_run_stop(&p, y, a);
-    fx_upstream_stop(b);
+    fx_run_stop2(&p, y, a, b);
 }
 
 static void test_route_by_weight(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
-                             "    - route:\n        - {destination: {host: reviews, subset: v1}, weight: 80}\n"
-                             "        - {destination: {host: reviews, subset: v2}, weight: 20}\n",
-                             a->l.port, b->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start2(&p, FX_ENDPOINTS2 FX_SUBSETS "---\n" FX_VS_HEAD
+                            "    - route:\n        - {destination: {host: reviews, subset: v1}, weight: 80}\n"
+                            "        - {destination: {host: reviews, subset: v2}, weight: 20}\n",
+                            a, b, NULL);
     int fd = fx_connect(p.port), v2 = 0, n = 600;
     for (int i = 0; i < n; i++) {
         const char *raw = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
@@ -93,8 +90,7 @@ static void test_route_by_weight(void **state)
     /* 20 % of 600 = 120, sd 9.8: 4.5 sd */
     assert_in_range(v2, 76, 164);
     assert_int_equal(atomic_load(&a->count) + atomic_load(&b->count), n);
-    fx_run_stop(&p, y, a);
-    fx_upstream_stop(b);
+    fx_run_stop2(&p, y, a, b);
 }
 
 static void test_retries_backoff(void **state)
@@ -157,14 +153,13 @@ static void test_per_try_timeout(void **state)
 static void test_outlier_ejection_and_return(void **state)
 {
     fx_upstream *good = fx_upstream_start("good", 200), *bad = fx_upstream_start("bad", 500);
-    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
-                             "  trafficPolicy:\n"
-                             "    loadBalancer: {simple: ROUND_ROBIN}\n"
-                             "    outlierDetection: {consecutive5xxErrors: 3, interval: 100ms,\n"
-                             "      baseEjectionTime: 1500ms, maxEjectionPercent: 100}\n",
-                             good->l.port, bad->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start2(&p, FX_ENDPOINTS2 FX_DR_HEAD
+                            "  trafficPolicy:\n"
+                            "    loadBalancer: {simple: ROUND_ROBIN}\n"
+                            "    outlierDetection: {consecutive5xxErrors: 3, interval: 100ms,\n"
+                            "      baseEjectionTime: 1500ms, maxEjectionPercent: 100}\n",
+                            good, bad, NULL);
     fx_resp r;
     int fails = 0;
     for (int i = 0; i < 20; i++)
@@ -192,8 +187,7 @@ static void test_outlier_ejection_and_return(void **state)
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_int_equal(fx_metric(m, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
     free(m);
-    fx_run_stop(&p, y, good);
-    fx_upstream_stop(bad);
+    fx_run_stop2(&p, y, good, bad);
 }
 
 typedef struct par_arg {
@@ -516,30 +510,21 @@ static void test_hostile_input(void **state)
     fx_run_stop(&p, y, a);
 }
 
-static void test_authz_and_consistent_hash(void **state)
+/* 40 users, 3 GETs each carrying "<pre>user-<N><post>": every user always
+ * lands on one endpoint (v1 or v2), and the users reach both.  With
+ * no_set_cookie, no response sets a cookie. */
+static void assert_users_stick(int port, const char *pre, const char *post, bool no_set_cookie)
 {
-    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
-                             "  trafficPolicy:\n"
-                             "    loadBalancer: {consistentHash: {httpHeaderName: X-User}}\n---\n"
-                             "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
-                             "metadata: {name: no-admin}\nspec:\n  action: DENY\n"
-                             "  rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]\n",
-                             a->l.port, b->l.port);
-    fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
     fx_resp r;
-    assert_int_equal(fx_request(p.port, "GET /admin/x HTTP/1.1\r\nHost: reviews\r\n\r\n", &r), 403);
-    assert_string_equal(r.body, "RBAC: access denied");
-    assert_int_equal(atomic_load(&a->count) + atomic_load(&b->count), 0);
-    /* one user always lands on one endpoint; many users spread over both */
     char first[8] = "";
     int seen_v1 = 0, seen_v2 = 0;
     for (int u = 0; u < 40; u++) {
         for (int k = 0; k < 3; k++) {
-            char hdr[64];
-            snprintf(hdr, sizeof hdr, "x-user: user-%d\r\n", u);
-            assert_int_equal(fx_get(p.port, "reviews", hdr, &r), 200);
+            char hdr[96];
+            snprintf(hdr, sizeof hdr, "%suser-%d%s", pre, u, post);
+            assert_int_equal(fx_get(port, "reviews", hdr, &r), 200);
+            if (no_set_cookie)
+                assert_null(strstr(r.head, "set-cookie"));
             if (k == 0)
                 snprintf(first, sizeof first, "%.7s", r.body);
             else
@@ -549,8 +534,43 @@ static void test_authz_and_consistent_hash(void **state)
         seen_v2 += !strcmp(first, "v2");
     }
     assert_true(seen_v1 > 0 && seen_v2 > 0);
-    fx_run_stop(&p, y, a);
-    fx_upstream_stop(b);
+}
+
+static void test_authz_and_consistent_hash(void **state)
+{
+    fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
+    fx_proxy p;
+    char *y = fx_run_start2(&p, FX_ENDPOINTS2 FX_DR_HEAD
+                            "  trafficPolicy:\n"
+                            "    loadBalancer: {consistentHash: {httpHeaderName: X-User}}\n---\n"
+                            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+                            "metadata: {name: no-admin}\nspec:\n  action: DENY\n"
+                            "  rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]\n",
+                            a, b, NULL);
+    fx_resp r;
+    assert_int_equal(fx_request(p.port, "GET /admin/x HTTP/1.1\r\nHost: reviews\r\n\r\n", &r), 403);
+    assert_string_equal(r.body, "RBAC: access denied");
+    assert_int_equal(atomic_load(&a->count) + atomic_load(&b->count), 0);
+    /* one user always lands on one endpoint; many users spread over both */
+    assert_users_stick(p.port, "x-user: ", "\r\n", false);
+    fx_run_stop2(&p, y, a, b);
+}
+
+/* A new connection to port; gen receives the cookie value Envoy generates
+ * for a request on it (xxHash64 of the connection's two addresses). */
+static int connect_for_cookie(int port, char gen[17])
+{
+    int fd = fx_connect(port);
+    struct sockaddr_in me, peer;
+    socklen_t sl = sizeof me;
+    getsockname(fd, (struct sockaddr *)&me, &sl);
+    sl = sizeof peer;
+    getpeername(fd, (struct sockaddr *)&peer, &sl);
+    char ra[64], la[64];
+    snprintf(ra, sizeof ra, "127.0.0.1:%d", ntohs(me.sin_port));
+    snprintf(la, sizeof la, "127.0.0.1:%d", ntohs(peer.sin_port));
+    pol_lb_cookie_generate((pol_lb_key){ra, strlen(ra), true}, (pol_lb_key){la, strlen(la), true}, gen);
+    return fd;
 }
 
 /* consistentHash.httpCookie with a ttl: a request with the cookie sticks to
@@ -560,41 +580,17 @@ static void test_authz_and_consistent_hash(void **state)
 static void test_hash_cookie(void **state)
 {
     fx_upstream *a = fx_upstream_start("v1", 200), *b = fx_upstream_start("v2", 200);
-    char *y = fx_yaml_printf(FX_ENDPOINTS2 FX_DR_HEAD
-                             "  trafficPolicy:\n"
-                             "    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 90s}}}\n",
-                             a->l.port, b->l.port);
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start2(&p, FX_ENDPOINTS2 FX_DR_HEAD
+                            "  trafficPolicy:\n"
+                            "    loadBalancer: {consistentHash: {httpCookie: {name: user, path: /, ttl: 90s}}}\n",
+                            a, b, NULL);
+    assert_users_stick(p.port, "cookie: theme=dark; user=\"", "\"; z=1\r\n", true);
     fx_resp r;
-    char first[8] = "";
-    int seen_v1 = 0, seen_v2 = 0;
-    for (int u = 0; u < 40; u++) {
-        for (int k = 0; k < 3; k++) {
-            char hdr[96];
-            snprintf(hdr, sizeof hdr, "cookie: theme=dark; user=\"user-%d\"; z=1\r\n", u);
-            assert_int_equal(fx_get(p.port, "reviews", hdr, &r), 200);
-            assert_null(strstr(r.head, "set-cookie"));
-            if (k == 0)
-                snprintf(first, sizeof first, "%.7s", r.body);
-            else
-                assert_string_equal(r.body, first);
-        }
-        seen_v1 += !strcmp(first, "v1");
-        seen_v2 += !strcmp(first, "v2");
-    }
-    assert_true(seen_v1 > 0 && seen_v2 > 0);
+    char first[8];
     /* no cookie: the proxy makes one from the connection's two addresses */
-    int fd = fx_connect(p.port);
-    struct sockaddr_in me, peer;
-    socklen_t sl = sizeof me;
-    getsockname(fd, (struct sockaddr *)&me, &sl);
-    sl = sizeof peer;
-    getpeername(fd, (struct sockaddr *)&peer, &sl);
-    char ra[64], la[64], gen[17], want[128];
-    snprintf(ra, sizeof ra, "127.0.0.1:%d", ntohs(me.sin_port));
-    snprintf(la, sizeof la, "127.0.0.1:%d", ntohs(peer.sin_port));
-    pol_lb_cookie_generate((pol_lb_key){ra, strlen(ra), true}, (pol_lb_key){la, strlen(la), true}, gen);
+    char gen[17], want[128];
+    int fd = connect_for_cookie(p.port, gen);
     const char *get = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
     send(fd, get, strlen(get), MSG_NOSIGNAL);
     assert_int_equal(fx_read_resp(fd, &r), 0);
@@ -610,8 +606,7 @@ static void test_hash_cookie(void **state)
         assert_string_equal(r.body, first);
         assert_null(strstr(r.head, "set-cookie"));
     }
-    fx_run_stop(&p, y, a);
-    fx_upstream_stop(b);
+    fx_run_stop2(&p, y, a, b);
 }
 
 /* httpCookie.attributes go into the generated Set-Cookie in their order,
@@ -628,16 +623,8 @@ static void test_hash_cookie_attributes(void **state)
                            "          attributes: [{name: SameSite, value: Strict}, {name: Secure},"
                            " {name: Domain, value: example.com}]\n",
                            a, NULL);
-    int fd = fx_connect(p.port);
-    struct sockaddr_in me, peer;
-    socklen_t sl = sizeof me;
-    getsockname(fd, (struct sockaddr *)&me, &sl);
-    sl = sizeof peer;
-    getpeername(fd, (struct sockaddr *)&peer, &sl);
-    char ra[64], la[64], gen[17], want[256];
-    snprintf(ra, sizeof ra, "127.0.0.1:%d", ntohs(me.sin_port));
-    snprintf(la, sizeof la, "127.0.0.1:%d", ntohs(peer.sin_port));
-    pol_lb_cookie_generate((pol_lb_key){ra, strlen(ra), true}, (pol_lb_key){la, strlen(la), true}, gen);
+    char gen[17], want[256];
+    int fd = connect_for_cookie(p.port, gen);
     const char *get = "GET /shop/cart HTTP/1.1\r\nHost: reviews\r\n\r\n";
     send(fd, get, strlen(get), MSG_NOSIGNAL);
     fx_resp r;
