@@ -19,6 +19,7 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 #define CLUSTER_PREFIX "cluster.outbound|9080||reviews.default.svc.cluster.local."
 
@@ -39,16 +40,13 @@ static fx_upstream *body_fx_start(body_fx *f, int fail_first, const char *const 
 {
     f->up = fx_upstream_start("ok", 200);
     atomic_store(&f->up->fail_first, fail_first);
-    f->yaml = fx_yaml_printf(FX_ENDPOINTS1 RETRYING_VS, f->up->l.port);
-    assert_int_equal(fx_proxy_start(&f->p, f->yaml, extra), 0);
+    f->yaml = fx_run_start(&f->p, FX_ENDPOINTS1 RETRYING_VS, f->up, extra);
     return f->up;
 }
 
 static void body_fx_stop(body_fx *f)
 {
-    assert_int_equal(fx_proxy_stop(&f->p), 0);
-    free(f->yaml);
-    fx_upstream_stop(f->up);
+    fx_run_stop(&f->p, f->yaml, f->up);
 }
 
 static void send_all(int fd, const void *p, size_t n)
@@ -69,6 +67,15 @@ static void send_chunk(int fd, const char *p, size_t n)
     send_all(fd, sz, (size_t)k);
     send_all(fd, p, n);
     send_all(fd, "\r\n", 2);
+}
+
+/* A POST of `path` on fd with body[0..n) as its Content-Length body. */
+static void send_post(int fd, const char *path, const char *body, size_t n)
+{
+    char head[256];
+    int hn = snprintf(head, sizeof head, "POST %s HTTP/1.1\r\nHost: reviews\r\nContent-Length: %zu\r\n\r\n", path, n);
+    send_all(fd, head, (size_t)hn);
+    send_all(fd, body, n);
 }
 
 /* Wait (bounded, not asserted on time) until the upstream saw `n` body bytes. */
@@ -139,11 +146,8 @@ static void test_retry_resends_body(void **state)
     enum { N = 3000 };
     char body[N];
     fill(body, N, 7);
-    char head[256];
-    int hn = snprintf(head, sizeof head, "POST /r HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
     int fd = fx_connect(f.p.port);
-    send_all(fd, head, (size_t)hn);
-    send_all(fd, body, N);
+    send_post(fd, "/r", body, N);
     fx_resp r;
     assert_int_equal(fx_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 200);
@@ -183,11 +187,8 @@ static void test_body_over_retry_buffer_not_retried(void **state)
     enum { N = 10000 };
     char body[N];
     fill(body, N, 9);
-    char head[256];
-    int hn = snprintf(head, sizeof head, "POST /big HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", N);
     int fd = fx_connect(f.p.port);
-    send_all(fd, head, (size_t)hn);
-    send_all(fd, body, N);
+    send_post(fd, "/big", body, N);
     fx_resp r;
     assert_int_equal(fx_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 503);
@@ -197,9 +198,7 @@ static void test_body_over_retry_buffer_not_retried(void **state)
     /* a body within the buffer is still retried */
     atomic_store(&a->fail_first, 2);
     fd = fx_connect(f.p.port);
-    hn = snprintf(head, sizeof head, "POST /small HTTP/1.1\r\nHost: reviews\r\nContent-Length: %d\r\n\r\n", 4096);
-    send_all(fd, head, (size_t)hn);
-    send_all(fd, body, 4096);
+    send_post(fd, "/small", body, 4096);
     assert_int_equal(fx_read_resp(fd, &r), 0);
     assert_int_equal(r.status, 200);
     assert_int_equal(atomic_load(&a->count), 3);
