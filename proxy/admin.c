@@ -332,9 +332,12 @@ static int h_server_info(admin_req *q)
     return 200;
 }
 
-/* /stats[?filter=REGEX]: as Envoy, the filter keeps the stats whose name
- * the regular expression matches somewhere (anchors for a full match); a bad
- * expression is 400. */
+/* /stats[?filter=REGEX][&format=json|text]: as Envoy, the filter keeps the
+ * stats whose name the regular expression matches somewhere (anchors for a
+ * full match); a bad expression is 400.  format=json is Envoy's JSON form
+ * (application/json); another format than json or text is 400 with a usage
+ * line, as Envoy answers one it does not know (Envoy's html, active-html and
+ * prometheus are not served here: /stats/prometheus is). */
 static int h_stats(admin_req *q)
 {
     bool bad;
@@ -358,8 +361,19 @@ static int h_stats(admin_req *q)
         }
         free(filter);
     }
-    int rc = px_stats_text(q->srv, q->conf, re, q->body);
+    char *format = param_value(q->query, "format", &bad);
+    bool json = format && !strcmp(format, "json");
+    if (bad || (format && !json && strcmp(format, "text"))) {
+        px_buf_puts(q->body, "usage: /stats?format=(json|text)\n\n");
+        free(format);
+        pcre2_code_free(re);
+        return 400;
+    }
+    free(format);
+    int rc = px_stats_text(q->srv, q->conf, re, json, q->body);
     pcre2_code_free(re);
+    if (json && rc == 0)
+        q->type = "application/json";
     return rc == 0 ? 200 : 500;
 }
 
@@ -389,7 +403,9 @@ static const struct admin_handler {
     {"/ready", "print server state, return 200 if LIVE, otherwise return 503", false, h_ready, NULL},
     {"/reset_counters", "reset all counters to zero", true, h_reset_counters, NULL},
     {"/server_info", "print server version/status information", false, h_server_info, NULL},
-    {"/stats", "print server stats", false, h_stats, "      filter: regular expression the stats' names must match\n"},
+    {"/stats", "print server stats", false, h_stats,
+     "      filter: regular expression the stats' names must match\n"
+     "      format: output format: json or text (the default)\n"},
     {"/stats/prometheus", "print server stats in prometheus format", false, h_prometheus, NULL},
 };
 

@@ -407,10 +407,10 @@ void px_metrics_reset_counters(px_server *s, px_conf *c);
 /* stats_text.c */
 /* Envoy's /stats text: counters and gauges "name: value" sorted by name,
  * then histograms with their quantile summary; with `filter` (a compiled
- * PCRE2 pattern, pcre2_code) only the names it matches.  0, or -1 out of
- * memory. */
+ * PCRE2 pattern, pcre2_code) only the names it matches; with `json` the
+ * same in Envoy's /stats?format=json form.  0, or -1 out of memory. */
 struct pcre2_real_code_8;
-int px_stats_text(px_server *s, px_conf *c, const struct pcre2_real_code_8 *filter, px_buf *out);
+int px_stats_text(px_server *s, px_conf *c, const struct pcre2_real_code_8 *filter, bool json, px_buf *out);
 
 /* server.c (main thread) */
 /* POST /drain_listeners: start the drain (responses close their connection);

@@ -12,6 +12,13 @@
  * their labels inside the name as Istio's stats filter encodes them
  * ("label=.=value;.;" ... then the metric name).
  *
+ * With `json` (/stats?format=json) the same stats in Envoy's JSON form:
+ * {"stats":[{"name":N,"value":V},...,{"histograms":{"supported_quantiles":
+ * [0,25,...,100],"computed_quantiles":[{"name":N,"values":[{"cumulative":X,
+ * "interval":null},...]}]}}]}, numbers printed with %g and a nan (the
+ * interval values) as null, as Envoy's JSON streamer does; the histograms
+ * element is absent when no histogram is listed.
+ *
  * Histograms: the duration histogram keeps Envoy's bucket counts plus the
  * smallest and largest sample, so P0 and P100 are exact and the others are
  * interpolated linearly inside their bucket.  meshproxy has no stats sink,
@@ -112,17 +119,71 @@ static double quantile(const px_metric *m, double q)
     return m->max_ms;
 }
 
+static const double quantiles[] = {0, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99, 0.995, 0.999, 1};
+#define NQUANTILES (sizeof quantiles / sizeof quantiles[0])
+
 static void put_histogram(px_buf *out, const char *name, const px_metric *m)
 {
-    static const double qs[] = {0, 0.25, 0.5, 0.75, 0.90, 0.95, 0.99, 0.995, 0.999, 1};
     char part[96];
     px_buf_puts(out, name);
     px_buf_puts(out, ":");
-    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
-        snprintf(part, sizeof part, " P%g(nan,%g)", qs[i] * 100, quantile(m, qs[i]));
+    for (size_t i = 0; i < NQUANTILES; i++) {
+        snprintf(part, sizeof part, " P%g(nan,%g)", quantiles[i] * 100, quantile(m, quantiles[i]));
         px_buf_puts(out, part);
     }
     px_buf_puts(out, "\n");
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void put_json_str(px_buf *out, const char *s)
+{
+    px_buf_append(out, "\"", 1);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            px_buf_append(out, "\\", 1);
+        if ((unsigned char)*s < 0x20) {
+            char e[8];
+            snprintf(e, sizeof e, "\\u%04x", (unsigned)(unsigned char)*s);
+            px_buf_puts(out, e);
+            continue;
+        }
+        px_buf_append(out, s, 1);
+    }
+    px_buf_append(out, "\"", 1);
+}
+
+static void put_json_stat(px_buf *out, const stat_line *st, bool first)
+{
+    char num[48];
+    px_buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+    put_json_str(out, st->name);
+    snprintf(num, sizeof num, ",\"value\":%llu}", (unsigned long long)st->value);
+    px_buf_puts(out, num);
+}
+
+static void put_json_histogram(px_buf *out, const char *name, const px_metric *m, bool first)
+{
+    char part[96];
+    px_buf_puts(out, first ? "{\"name\":" : ",{\"name\":");
+    put_json_str(out, name);
+    px_buf_puts(out, ",\"values\":[");
+    for (size_t i = 0; i < NQUANTILES; i++) {
+        snprintf(part, sizeof part, "%s{\"cumulative\":%g,\"interval\":null}", i ? "," : "",
+                 quantile(m, quantiles[i]));
+        px_buf_puts(out, part);
+    }
+    px_buf_puts(out, "]}");
+}
+
+static void put_json_supported_quantiles(px_buf *out)
+{
+    char part[32];
+    px_buf_puts(out, "\"supported_quantiles\":[");
+    for (size_t i = 0; i < NQUANTILES; i++) {
+        snprintf(part, sizeof part, "%s%g", i ? "," : "", quantiles[i] * 100);
+        px_buf_puts(out, part);
+    }
+    px_buf_puts(out, "]");
 }
 
 static void cluster_stats(stat_list *l, px_conf *c)
@@ -208,7 +269,7 @@ static void server_stats(stat_list *l, px_server *s, px_conf *c)
     (void)c;
 }
 
-int px_stats_text(px_server *s, px_conf *c, const pcre2_code *filter, px_buf *out)
+int px_stats_text(px_server *s, px_conf *c, const pcre2_code *filter, bool json, px_buf *out)
 {
     pcre2_match_data *md = filter ? pcre2_match_data_create_from_pattern(filter, NULL) : NULL;
     if (filter && !md)
@@ -218,8 +279,10 @@ int px_stats_text(px_server *s, px_conf *c, const pcre2_code *filter, px_buf *ou
     px_metric *all = px_metrics_merged(s, &n);
     const char *ns = c ? c->ns : "default";
     char name[2048];
-    if (!all)
+    if (!all) {
+        pcre2_match_data_free(md);
         return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         istio_name(name, sizeof name, all[i].key, ns, "istio_requests_total");
         add(&l, name, all[i].requests);
@@ -227,30 +290,47 @@ int px_stats_text(px_server *s, px_conf *c, const pcre2_code *filter, px_buf *ou
     if (c)
         cluster_stats(&l, c);
     server_stats(&l, s, c);
-    int rc = l.oom ? -1 : 0;
-    if (l.n)
-        qsort(l.items, l.n, sizeof *l.items, cmp_line);
-    char num[32];
-    for (size_t i = 0; i < l.n; i++) {
-        px_buf_puts(out, l.items[i].name);
-        snprintf(num, sizeof num, ": %llu\n", (unsigned long long)l.items[i].value);
-        px_buf_puts(out, num);
-        free(l.items[i].name);
-    }
-    free(l.items);
-    /* histograms, sorted by name as well */
+    /* histograms, sorted by name as well: the value is the index in `all` */
     stat_list h = {.filter = filter, .md = md};
     for (size_t i = 0; i < n; i++) {
         istio_name(name, sizeof name, all[i].key, ns, "istio_request_duration_milliseconds");
         add(&h, name, i);
     }
-    rc |= h.oom ? -1 : 0;
+    int rc = l.oom || h.oom ? -1 : 0;
+    if (l.n)
+        qsort(l.items, l.n, sizeof *l.items, cmp_line);
     if (h.n)
         qsort(h.items, h.n, sizeof *h.items, cmp_line);
-    for (size_t i = 0; i < h.n; i++) {
-        put_histogram(out, h.items[i].name, &all[h.items[i].value]);
-        free(h.items[i].name);
+    char num[32];
+    if (json)
+        px_buf_puts(out, "{\"stats\":[");
+    for (size_t i = 0; i < l.n; i++) {
+        if (json) {
+            put_json_stat(out, &l.items[i], i == 0);
+        } else {
+            px_buf_puts(out, l.items[i].name);
+            snprintf(num, sizeof num, ": %llu\n", (unsigned long long)l.items[i].value);
+            px_buf_puts(out, num);
+        }
     }
+    if (json && h.n) {
+        px_buf_puts(out, l.n ? ",{\"histograms\":{" : "{\"histograms\":{");
+        put_json_supported_quantiles(out);
+        px_buf_puts(out, ",\"computed_quantiles\":[");
+    }
+    for (size_t i = 0; i < h.n; i++) {
+        if (json)
+            put_json_histogram(out, h.items[i].name, &all[h.items[i].value], i == 0);
+        else
+            put_histogram(out, h.items[i].name, &all[h.items[i].value]);
+    }
+    if (json)
+        px_buf_puts(out, h.n ? "]}}]}" : "]}");
+    for (size_t i = 0; i < l.n; i++)
+        free(l.items[i].name);
+    for (size_t i = 0; i < h.n; i++)
+        free(h.items[i].name);
+    free(l.items);
     free(h.items);
     px_metrics_merged_free(all, n);
     pcre2_match_data_free(md);

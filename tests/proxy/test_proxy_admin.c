@@ -2,7 +2,8 @@
  * test_proxy_admin.c - meshproxy's admin endpoints beyond the read-only ones
  * tested in test_proxy.c, each against Envoy's behaviour: /stats text with
  * sorted "name: value" lines and the quantile summary of the duration
- * histogram; POST-only mutations (405 and Envoy's body otherwise);
+ * histogram, and Envoy's JSON form (format=json) parsed back by a strict
+ * JSON reader; POST-only mutations (405 and Envoy's body otherwise);
  * /reset_counters zeroing counters but not gauges or histograms;
  * /healthcheck/fail turning /ready to 503 DRAINING and closing every HTTP/1
  * connection after its response until /healthcheck/ok; /drain_listeners
@@ -10,6 +11,7 @@
  * the admin port and the process stay; /server_info; /help and 404.
  */
 #define _GNU_SOURCE 1
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +156,360 @@ static void test_stats_text(void **state)
     assert_non_null(strstr(s, "\r\n\r\nInvalid regex: "));
     free(s);
     fx_run_stop(&p, y, a);
+}
+
+/* A strict JSON reader, enough to check /stats?format=json: the whole
+ * grammar (RFC 8259) is accepted or the parse fails; strings keep their raw
+ * (escaped) text, which the stats names never need decoded. */
+typedef enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ } jv_kind;
+typedef struct jv {
+    jv_kind kind;
+    double num;
+    char *str;            /* JV_STR */
+    char **keys;          /* JV_OBJ */
+    struct jv **items;    /* JV_ARR, JV_OBJ */
+    size_t n;
+} jv;
+
+static void jv_free(jv *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n; i++) {
+        jv_free(v->items[i]);
+        if (v->keys)
+            free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+    free(v->str);
+    free(v);
+}
+
+static const char *jv_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+static char *jv_string(const char **pp)
+{
+    const char *p = *pp;
+    if (*p != '"')
+        return NULL;
+    const char *start = ++p;
+    while (*p != '"') {
+        if ((unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            p++;
+            if (*p == 'u') {
+                for (int i = 1; i <= 4; i++)
+                    if (!isxdigit((unsigned char)p[i]))
+                        return NULL;
+                p += 4;
+            } else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+                return NULL;
+            }
+        }
+        p++;
+    }
+    *pp = p + 1;
+    return strndup(start, (size_t)(p - start));
+}
+
+static jv *jv_parse_at(const char **pp, int depth);
+
+static bool jv_push(jv *v, char *key, jv *item)
+{
+    v->items = realloc(v->items, (v->n + 1) * sizeof *v->items);
+    if (key)
+        v->keys = realloc(v->keys, (v->n + 1) * sizeof *v->keys);
+    v->items[v->n] = item;
+    if (key)
+        v->keys[v->n] = key;
+    v->n++;
+    return true;
+}
+
+static jv *jv_parse_at(const char **pp, int depth)
+{
+    const char *p = jv_ws(*pp);
+    jv *v = calloc(1, sizeof *v);
+    if (!v || depth > 64)
+        goto fail;
+    if (*p == '{' || *p == '[') {
+        bool obj = *p == '{';
+        v->kind = obj ? JV_OBJ : JV_ARR;
+        p = jv_ws(p + 1);
+        if (*p == (obj ? '}' : ']')) {
+            p++;
+        } else {
+            for (;;) {
+                char *key = NULL;
+                if (obj) {
+                    key = jv_string(&p);
+                    p = key ? jv_ws(p) : p;
+                    if (!key || *p != ':') {
+                        free(key);
+                        goto fail;
+                    }
+                    p++;
+                }
+                jv *item = jv_parse_at(&p, depth + 1);
+                if (!item) {
+                    free(key);
+                    goto fail;
+                }
+                jv_push(v, key, item);
+                p = jv_ws(p);
+                if (*p == ',') {
+                    p = jv_ws(p + 1);
+                    continue;
+                }
+                if (*p != (obj ? '}' : ']'))
+                    goto fail;
+                p++;
+                break;
+            }
+        }
+    } else if (*p == '"') {
+        v->kind = JV_STR;
+        if (!(v->str = jv_string(&p)))
+            goto fail;
+    } else if (!strncmp(p, "null", 4)) {
+        v->kind = JV_NULL;
+        p += 4;
+    } else if (!strncmp(p, "true", 4) || !strncmp(p, "false", 5)) {
+        v->kind = JV_BOOL;
+        v->num = *p == 't';
+        p += *p == 't' ? 4 : 5;
+    } else {
+        /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+        const char *q = p;
+        if (*q == '-')
+            q++;
+        if (*q == '0')
+            q++;
+        else if (*q >= '1' && *q <= '9')
+            while (isdigit((unsigned char)*q))
+                q++;
+        else
+            goto fail;
+        if (*q == '.') {
+            if (!isdigit((unsigned char)*++q))
+                goto fail;
+            while (isdigit((unsigned char)*q))
+                q++;
+        }
+        if (*q == 'e' || *q == 'E') {
+            q++;
+            if (*q == '+' || *q == '-')
+                q++;
+            if (!isdigit((unsigned char)*q))
+                goto fail;
+            while (isdigit((unsigned char)*q))
+                q++;
+        }
+        v->kind = JV_NUM;
+        v->num = strtod(p, NULL);
+        p = q;
+    }
+    *pp = p;
+    return v;
+fail:
+    jv_free(v);
+    return NULL;
+}
+
+/* The whole text as one JSON value, or NULL. */
+static jv *jv_parse(const char *text)
+{
+    const char *p = text;
+    jv *v = jv_parse_at(&p, 0);
+    if (v && *jv_ws(p)) {
+        jv_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* Object member `key`, or NULL. */
+static jv *jv_get(const jv *o, const char *key)
+{
+    if (!o || o->kind != JV_OBJ)
+        return NULL;
+    for (size_t i = 0; i < o->n; i++)
+        if (!strcmp(o->keys[i], key))
+            return o->items[i];
+    return NULL;
+}
+
+/* /stats?format=json parsed and checked against Envoy's shape: {"stats":[
+ * {"name","value"}... then at most one {"histograms":{"supported_quantiles",
+ * "computed_quantiles"}} last]}, names sorted.  Returns the parse (caller
+ * frees) and the number of histograms in *nhist. */
+static jv *stats_json(const char *body, size_t *nhist)
+{
+    jv *root = jv_parse(body);
+    assert_non_null(root);
+    assert_int_equal(root->kind, JV_OBJ);
+    assert_int_equal(root->n, 1);
+    jv *stats = jv_get(root, "stats");
+    assert_non_null(stats);
+    assert_int_equal(stats->kind, JV_ARR);
+    *nhist = 0;
+    const char *prev = "";
+    for (size_t i = 0; i < stats->n; i++) {
+        jv *e = stats->items[i];
+        assert_int_equal(e->kind, JV_OBJ);
+        jv *h = jv_get(e, "histograms");
+        if (h) {
+            assert_int_equal(i, stats->n - 1);
+            assert_int_equal(e->n, 1);
+            assert_int_equal(h->n, 2);
+            jv *sq = jv_get(h, "supported_quantiles"), *cq = jv_get(h, "computed_quantiles");
+            assert_non_null(sq);
+            assert_non_null(cq);
+            static const double want[] = {0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100};
+            assert_int_equal(sq->n, 10);
+            for (size_t k = 0; k < 10; k++) {
+                assert_int_equal(sq->items[k]->kind, JV_NUM);
+                assert_true(sq->items[k]->num == want[k]);
+            }
+            assert_int_equal(cq->kind, JV_ARR);
+            const char *hprev = "";
+            for (size_t k = 0; k < cq->n; k++) {
+                jv *one = cq->items[k], *name = jv_get(one, "name"), *values = jv_get(one, "values");
+                assert_int_equal(one->n, 2);
+                assert_non_null(name);
+                assert_int_equal(name->kind, JV_STR);
+                assert_true(strcmp(hprev, name->str) < 0);
+                hprev = name->str;
+                assert_non_null(values);
+                assert_int_equal(values->kind, JV_ARR);
+                assert_int_equal(values->n, 10);
+                for (size_t q = 0; q < 10; q++) {
+                    jv *iv = jv_get(values->items[q], "interval"), *cum = jv_get(values->items[q], "cumulative");
+                    assert_int_equal(values->items[q]->n, 2);
+                    assert_non_null(iv);
+                    assert_int_equal(iv->kind, JV_NULL); /* no flush interval: nan, written null */
+                    assert_non_null(cum);
+                    assert_int_equal(cum->kind, JV_NUM);
+                }
+            }
+            *nhist = cq->n;
+            continue;
+        }
+        assert_int_equal(e->n, 2);
+        jv *name = jv_get(e, "name"), *value = jv_get(e, "value");
+        assert_non_null(name);
+        assert_int_equal(name->kind, JV_STR);
+        assert_non_null(value);
+        assert_int_equal(value->kind, JV_NUM);
+        assert_true(strcmp(prev, name->str) < 0);
+        prev = name->str;
+    }
+    return root;
+}
+
+/* The value of stat `name` in a stats_json() parse, or -1. */
+static double json_stat(const jv *root, const char *name)
+{
+    const jv *stats = jv_get(root, "stats");
+    for (size_t i = 0; i < stats->n; i++) {
+        const jv *n = jv_get(stats->items[i], "name");
+        if (n && !strcmp(n->str, name))
+            return jv_get(stats->items[i], "value")->num;
+    }
+    return -1;
+}
+
+static void test_stats_json(void **state)
+{
+    fx_upstream *a = fx_upstream_start("ok", 200);
+    atomic_store(&a->delay_ms, 30);
+    fx_proxy p;
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, a, NULL);
+    fx_resp r;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    int st;
+    char *s = fx_admin_call(p.admin, "GET", "/stats?format=json", &st);
+    assert_int_equal(st, 200);
+    assert_non_null(strstr(s, "content-type: application/json\r\n"));
+    size_t nhist;
+    jv *root = stats_json(strstr(s, "\r\n\r\n") + 4, &nhist);
+    assert_true(json_stat(root, CLUSTER "upstream_rq_total") == 3);
+    assert_true(json_stat(root, CLUSTER "upstream_rq_2xx") == 3);
+    assert_true(json_stat(root, "http.meshproxy.downstream_rq_total") == 3);
+    assert_true(json_stat(root, "server.live") == 1);
+    assert_int_equal(nhist, 1);
+    /* the histogram's quantiles: every sample above the upstream's 30 ms,
+     * ascending, and the same numbers as the text form's P0..P100 */
+    jv *hq = jv_get(jv_get(jv_get(root, "stats")->items[jv_get(root, "stats")->n - 1], "histograms"),
+                    "computed_quantiles")->items[0];
+    assert_non_null(strstr(jv_get(hq, "name")->str, "istio_request_duration_milliseconds"));
+    jv *values = jv_get(hq, "values");
+    char *t = fx_admin_call(p.admin, "GET", "/stats?filter=istio_request_duration", &st);
+    const char *tb = strstr(t, "\r\n\r\n") + 4;
+    double last = 0;
+    for (size_t q = 0; q < 10; q++) {
+        double v = jv_get(values->items[q], "cumulative")->num;
+        assert_true(v >= 30.0 && v < 5000.0);
+        assert_true(v >= last);
+        last = v;
+        tb = strstr(tb, "(nan,");
+        assert_non_null(tb);
+        tb += 5;
+        assert_true(strtod(tb, NULL) == v);
+    }
+    free(t);
+    jv_free(root);
+    free(s);
+    /* filter and format together: only the matching names, no histograms */
+    s = fx_admin_call(p.admin, "GET", "/stats?filter=%5Eserver%5C.(live%7Cconcurrency)%24&format=json", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(strstr(s, "\r\n\r\n") + 4,
+                        "{\"stats\":[{\"name\":\"server.concurrency\",\"value\":1},{\"name\":\"server.live\",\"value\":1}]}");
+    free(s);
+    /* format first, then a filter keeping the histogram only */
+    s = fx_admin_call(p.admin, "GET", "/stats?format=json&filter=duration_milliseconds%24", &st);
+    assert_int_equal(st, 200);
+    root = stats_json(strstr(s, "\r\n\r\n") + 4, &nhist);
+    assert_int_equal(nhist, 1);
+    assert_int_equal(jv_get(root, "stats")->n, 1);
+    jv_free(root);
+    free(s);
+    /* nothing matches: an empty list */
+    s = fx_admin_call(p.admin, "GET", "/stats?format=json&filter=no_such_stat", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(strstr(s, "\r\n\r\n") + 4, "{\"stats\":[]}");
+    free(s);
+    /* format=text is the default form; an unknown format is 400 with the usage */
+    s = fx_admin_call(p.admin, "GET", "/stats?format=text&filter=%5Eserver%5C.live%24", &st);
+    assert_int_equal(st, 200);
+    assert_string_equal(strstr(s, "\r\n\r\n") + 4, "server.live: 1\n");
+    free(s);
+    s = fx_admin_call(p.admin, "GET", "/stats?format=xml", &st);
+    assert_int_equal(st, 400);
+    assert_string_equal(strstr(s, "\r\n\r\n") + 4, "usage: /stats?format=(json|text)\n\n");
+    free(s);
+    fx_run_stop(&p, y, a);
+}
+
+static void test_json_reader_rejects(void **state)
+{
+    /* the checks above mean something only if the reader refuses bad JSON */
+    static const char *const bad[] = {"{\"a\":1,}", "[1 2]", "{\"a\" 1}", "{\"a\":nan}", "[01]", "[1.]",
+                                      "\"\\x\"", "{\"a\":1}x", "[", "{'a':1}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_null(jv_parse(bad[i]));
+    jv *v = jv_parse(" {\"a\":[null,true,-1.5e2,\"x\\\"y\"]} ");
+    assert_non_null(v);
+    assert_true(jv_get(v, "a")->items[2]->num == -150);
+    jv_free(v);
 }
 
 static void test_mutations_need_post_and_reset_counters(void **state)
@@ -351,7 +707,8 @@ static void test_server_info_help_and_unknown(void **state)
     assert_non_null(strstr(s, "\r\n\r\nadmin commands are:\n  /clusters: "));
     assert_non_null(strstr(s, "\n  /healthcheck/fail (POST): cause the server to fail health checks\n"));
     assert_non_null(strstr(s, "\n  /drain_listeners (POST): drain listeners\n      graceful: "));
-    assert_non_null(strstr(s, "\n  /stats: print server stats\n"));
+    assert_non_null(strstr(s, "\n  /stats: print server stats\n      filter: "));
+    assert_non_null(strstr(s, "\n      format: output format: json or text (the default)\n"));
     free(s);
     s = fx_admin_call(p.admin, "GET", "/", &st);
     assert_int_equal(st, 200);
@@ -370,6 +727,8 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_text),
+        cmocka_unit_test(test_json_reader_rejects),
+        cmocka_unit_test(test_stats_json),
         cmocka_unit_test(test_mutations_need_post_and_reset_counters),
         cmocka_unit_test(test_healthcheck_fail_and_ok),
         cmocka_unit_test(test_drain_listeners),
