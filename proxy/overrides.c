@@ -29,6 +29,12 @@ static int64_t header_number(const px_http_msg *m, const char *name)
     return v;
 }
 
+/* An override in ms as ns.  The header allows 15 digits, more than int64
+ * nanoseconds hold: a longer time is capped at about 146 years, which stays
+ * far from overflowing once added to a clock reading. */
+#define OVERRIDE_MAX_MS (INT64_MAX / 2 / 1000000)
+static int64_t override_ns(int64_t ms) { return (ms > OVERRIDE_MAX_MS ? OVERRIDE_MAX_MS : ms) * 1000000; }
+
 static int header_string(px_req *r, const px_http_msg *m, const char *name, size_t *off)
 {
     int h = px_http_find(m, name, 0);
@@ -147,8 +153,8 @@ void px_req_apply_overrides(px_req *r)
         rp->num_retries = (uint32_t)(r->ovr_max_retries > UINT32_MAX ? UINT32_MAX : r->ovr_max_retries);
     pol_timeouts *t = &r->own_pol.timeouts;
     if (r->ovr_timeout_ms >= 0)
-        t->global_ns = r->ovr_timeout_ms * 1000000;
-    t->per_try_ns = r->ovr_per_try_ms >= 0 ? r->ovr_per_try_ms * 1000000 : rp->per_try_timeout_ns;
+        t->global_ns = override_ns(r->ovr_timeout_ms);
+    t->per_try_ns = r->ovr_per_try_ms >= 0 ? override_ns(r->ovr_per_try_ms) : rp->per_try_timeout_ns;
     if (t->global_ns != 0 && t->per_try_ns >= t->global_ns)
         t->per_try_ns = 0;
     r->pol = &r->own_pol;

@@ -675,6 +675,12 @@ static void test_envoy_override_headers(void **state)
     char *log = fx_read_file(p.log);
     assert_non_null(strstr(log, " 504 UT "));
     free(log);
+    /* timeouts longer than int64 nanoseconds hold (2^64 ns is 18446744073709.6
+     * ms) are as good as none: never one that wrapped round to under a ms */
+    atomic_store(&a->delay_ms, 100);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-timeout-ms: 18446744073710\r\n", &r), 200);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-per-try-timeout-ms: 18446744073710\r\n", &r), 200);
+    assert_int_equal(fx_get(p.port, "reviews", "x-envoy-upstream-rq-timeout-ms: 999999999999999\r\n", &r), 200);
     atomic_store(&a->delay_ms, 0);
     fx_run_stop(&p, y, a);
 }
