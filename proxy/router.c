@@ -58,8 +58,6 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
     px_timer_init(&r->wait_timer, on_wait, r);
     px_timer_init(&r->idle_timer, on_stream_idle, r);
     r->active_ns = r->start_ns;
-    if (w->srv->opt.stream_idle_timeout_ns > 0)
-        px_timer_start(w->loop, &r->idle_timer, r->start_ns + w->srv->opt.stream_idle_timeout_ns);
     px_body_decoder_init(&r->bodydec, m->body, m->content_length);
     r->state = RQ_HEAD;
     r->body_done = m->body == PX_BODY_NONE;
@@ -103,6 +101,9 @@ px_req *px_req_create(px_dconn *dc, char *head, const px_http_msg *m)
         free(r);
         return NULL;
     }
+    /* armed once nothing can fail: a freed request must not stay in the timer heap */
+    if (w->srv->opt.stream_idle_timeout_ns > 0)
+        px_timer_start(w->loop, &r->idle_timer, r->start_ns + w->srv->opt.stream_idle_timeout_ns);
     return r;
 }
 
