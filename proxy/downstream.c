@@ -432,8 +432,20 @@ void px_worker_stop_accepting(px_worker *w)
     }
     for (px_dconn *dc = w->conns, *next; dc; dc = next) {
         next = dc->next;
-        if (!dc->req)
+        if (dc->req)
+            continue; /* closes after its response */
+        if (!px_buf_size(&dc->out)) {
             px_dconn_close(dc); /* idle, or a head not complete yet */
+            continue;
+        }
+        /* a finished response still being written: it closes once flushed
+         * (a pipelined next request is dropped; the keep-alive timer still
+         * bounds a client that stops reading) */
+        dc->closing = true;
+        dc->paused = true;
+        px_buf_reset(&dc->in);
+        px_timer_stop(w->loop, &dc->kick);
+        set_events(dc);
     }
 }
 
