@@ -30,10 +30,11 @@ static int64_t header_number(const px_http_msg *m, const char *name)
 }
 
 /* An override in ms as ns.  The header allows 15 digits, more than int64
- * nanoseconds hold: a longer time is capped at about 146 years, which stays
- * far from overflowing once added to a clock reading. */
-#define OVERRIDE_MAX_MS (INT64_MAX / 2 / 1000000)
-static int64_t override_ns(int64_t ms) { return (ms > OVERRIDE_MAX_MS ? OVERRIDE_MAX_MS : ms) * 1000000; }
+ * nanoseconds hold: a longer time is capped (PX_TIMEOUT_MAX_NS). */
+static int64_t override_ns(int64_t ms)
+{
+    return ms > PX_TIMEOUT_MAX_NS / 1000000 ? PX_TIMEOUT_MAX_NS : ms * 1000000;
+}
 
 static int header_string(px_req *r, const px_http_msg *m, const char *name, size_t *off)
 {

@@ -14,6 +14,11 @@
 #include "proxy/cidr.h"
 #include "proxy/http1.h"
 
+/* The longest timeout meshproxy keeps (about 146 years): a longer one, from
+ * the command line or a request's x-envoy-* header, is capped to it, so that
+ * a deadline (a clock reading plus the timeout) cannot overflow. */
+#define PX_TIMEOUT_MAX_NS (INT64_MAX / 2)
+
 typedef struct px_options {
     const char *const *paths; /* YAML files or directories */
     size_t npaths;

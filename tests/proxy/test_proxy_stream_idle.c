@@ -68,6 +68,24 @@ static void test_silent_upstream_504(void **state)
     fx_run_stop(&p, y, u);
 }
 
+/* A stream idle timeout too long for a deadline in int64 nanoseconds
+ * (2562047 h is just under 2^63 ns) is as good as none: the request is
+ * answered, never timed out at once by a deadline that wrapped round. */
+static void test_huge_stream_idle_timeout(void **state)
+{
+    (void)state;
+    fx_upstream *u = fx_upstream_start("up", 200);
+    atomic_store(&u->delay_ms, 100);
+    fx_proxy p;
+    const char *const args[] = {"--stream-idle-timeout", "2562047h", NULL};
+    char *y = fx_run_start(&p, FX_ENDPOINTS1, u, args);
+    fx_resp r;
+    assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
+    assert_string_equal(r.body, "up");
+    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
+    fx_run_stop(&p, y, u);
+}
+
 /* A client that sends 10 of its 100 body bytes and stops: 408 SI, closed. */
 static void test_stalled_body_408(void **state)
 {
@@ -197,6 +215,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_silent_upstream_504),
+        cmocka_unit_test(test_huge_stream_idle_timeout),
         cmocka_unit_test(test_stalled_body_408),
         cmocka_unit_test(test_trickle_keeps_stream),
         cmocka_unit_test(test_stalled_response_reset),

@@ -77,7 +77,17 @@ static int read_scalar(const char *opt, const char *s, int (*rd)(const cfg_node 
     return 0;
 }
 
-static int rd_dur(const cfg_node *n, ms_diag *d, void *o) { return cfg_read_duration(n, d, o); }
+/* A duration option; one longer than meshproxy keeps is capped (a deadline
+ * must not overflow). */
+static int rd_dur(const cfg_node *n, ms_diag *d, void *o)
+{
+    int64_t *ns = o;
+    if (cfg_read_duration(n, d, ns) != 0)
+        return -1;
+    if (*ns > PX_TIMEOUT_MAX_NS)
+        *ns = PX_TIMEOUT_MAX_NS;
+    return 0;
+}
 static int rd_size(const cfg_node *n, ms_diag *d, void *o) { return cfg_read_size(n, d, o); }
 
 static int parse_int(const char *s, long min, long max, long *out)
