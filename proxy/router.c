@@ -508,11 +508,7 @@ void px_req_on_upstream_reset(px_attempt *a, pol_reset_reason reason)
     px_cluster *cl = r->cl;
     if (r->state == RQ_STREAM) {
         /* the response was cut after its headers went out: the client sees a reset */
-        r->flags |= POL_FLAG_BIT(POL_FLAG_UC);
-        r->keep_alive = false;
-        attempt_end(a, false);
-        px_dconn *dc = r->dc;
-        px_dconn_close(dc);
+        reset_started_response(r, POL_FLAG_BIT(POL_FLAG_UC));
         return;
     }
     bool sent = a->uc && a->uc->sent;

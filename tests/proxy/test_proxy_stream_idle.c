@@ -5,7 +5,8 @@
  * SI "stream timeout" (the request was complete), a client that stops sending
  * its body 408 SI, a response that stalls after its headers a reset
  * connection (SI), and bytes trickling in keep the stream alive.  A route
- * timeout that ends a started response is a reset with flag UT alone.
+ * timeout that ends a started response is a reset with flag UT alone, an
+ * upstream that closes in its middle one with flag UC alone.
  */
 #define _GNU_SOURCE 1
 #include <setjmp.h>
@@ -211,6 +212,55 @@ static void test_route_timeout_after_response_started(void **state)
     free(m);
 }
 
+/* An upstream connection that gets its headers and 5 of 100 body bytes,
+ * then closes. */
+static void cut_serve(fx_listener *l, int fd)
+{
+    (void)l;
+    char buf[4096];
+    size_t len = 0;
+    while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    const char *resp = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello";
+    send(fd, resp, strlen(resp), MSG_NOSIGNAL);
+}
+
+/* The upstream closing in the middle of a started response: the client's
+ * connection is reset, flag UC alone (the client did not disconnect: no DC). */
+static void test_upstream_cut_after_response_started(void **state)
+{
+    (void)state;
+    fx_listener *s = calloc(1, sizeof *s);
+    fx_listener_start(s, cut_serve);
+    char *y = fx_yaml_printf(FX_ENDPOINTS1, s->port);
+    fx_proxy p;
+    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    int fd = connect_and_send(p.port, "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n");
+    char buf[4096];
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = 0;
+    assert_non_null(strstr(buf, "\r\n\r\nhello"));
+    close(fd);
+    char *m = fx_admin(p.admin, "/stats/prometheus");
+    assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"UC\""));
+    assert_null(strstr(m, "DC"));
+    free(m);
+    assert_int_equal(fx_proxy_stop(&p), 0);
+    fx_listener_stop(s);
+    free(s);
+    free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_trickle_keeps_stream),
         cmocka_unit_test(test_stalled_response_reset),
         cmocka_unit_test(test_route_timeout_after_response_started),
+        cmocka_unit_test(test_upstream_cut_after_response_started),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
