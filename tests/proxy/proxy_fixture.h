@@ -211,6 +211,16 @@ static inline int fx_more(int fd, char *buf, size_t cap, size_t *len)
     return 0;
 }
 
+/* Read until buf holds a whole request head ("\r\n\r\n").  0, or -1 at EOF,
+ * error or full. */
+static inline int fx_read_head(int fd, char *buf, size_t cap, size_t *len)
+{
+    while (!memmem(buf, *len, "\r\n\r\n", 4))
+        if (fx_more(fd, buf, cap, len) != 0)
+            return -1;
+    return 0;
+}
+
 /* Take up to `want` body bytes from the front of buf (reading when empty),
  * hash and count them.  Returns the bytes taken, or 0 at EOF. */
 static inline size_t fx_take(fx_upstream *u, int fd, char *buf, size_t cap, size_t *len, uint64_t want,

@@ -26,12 +26,8 @@ static void big_serve(fx_listener *l, int fd)
     (void)l;
     char buf[4096];
     size_t len = 0;
-    while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf) {
-        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
-        if (n <= 0)
-            return;
-        len += (size_t)n;
-    }
+    if (fx_read_head(fd, buf, sizeof buf, &len) != 0)
+        return;
     char head[128];
     int n = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\ncontent-length: %u\r\n\r\n", BODY);
     fx_send_all(fd, head, (size_t)n);

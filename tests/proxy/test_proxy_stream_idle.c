@@ -140,12 +140,7 @@ static void stall_serve(fx_listener *l, int fd)
 {
     char buf[4096];
     size_t len = 0;
-    while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf) {
-        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
+    fx_read_head(fd, buf, sizeof buf, &len);
     const char *resp = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello";
     send(fd, resp, strlen(resp), MSG_NOSIGNAL);
     while (!atomic_load(&l->stop))
@@ -219,12 +214,7 @@ static void cut_serve(fx_listener *l, int fd)
     (void)l;
     char buf[4096];
     size_t len = 0;
-    while (!memmem(buf, len, "\r\n\r\n", 4) && len < sizeof buf) {
-        ssize_t n = recv(fd, buf + len, sizeof buf - len, 0);
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
+    fx_read_head(fd, buf, sizeof buf, &len);
     const char *resp = "HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nhello";
     send(fd, resp, strlen(resp), MSG_NOSIGNAL);
 }
