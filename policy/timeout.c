@@ -33,19 +33,26 @@ pol_timeout_config pol_timeout_config_istio(int64_t vs_timeout_ns, int64_t per_t
     return c;
 }
 
+/* A configured duration as a timeout: none when not positive, at most
+ * POL_TIMEOUT_MAX_NS. */
+static int64_t capped(int64_t ns)
+{
+    return ns <= 0 ? 0 : ns > POL_TIMEOUT_MAX_NS ? POL_TIMEOUT_MAX_NS : ns;
+}
+
 pol_timeouts pol_timeout_compute(const pol_timeout_config *c, bool is_grpc, int64_t grpc_timeout_ns)
 {
     pol_timeouts t;
-    t.global_ns = c->route_timeout_ns > 0 ? c->route_timeout_ns : 0;
+    t.global_ns = capped(c->route_timeout_ns);
     if (is_grpc && c->max_grpc_timeout_set) {
         int64_t g = grpc_timeout_ns > 0 ? grpc_timeout_ns : 0; /* absent: 0 = infinite */
         if (g > 0 && c->grpc_timeout_header_offset_ns > 0 && g > c->grpc_timeout_header_offset_ns)
             g -= c->grpc_timeout_header_offset_ns;
         if (c->max_grpc_timeout_ns > 0 && (g == 0 || g > c->max_grpc_timeout_ns))
             g = c->max_grpc_timeout_ns;
-        t.global_ns = g;
+        t.global_ns = capped(g);
     }
-    t.per_try_ns = c->per_try_timeout_ns > 0 ? c->per_try_timeout_ns : 0;
+    t.per_try_ns = capped(c->per_try_timeout_ns);
     if (t.global_ns != 0 && t.per_try_ns >= t.global_ns)
         t.per_try_ns = 0; /* trap 11.3: silently dropped */
     return t;

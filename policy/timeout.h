@@ -20,6 +20,10 @@
 
 #define POL_ENVOY_DEFAULT_ROUTE_TIMEOUT_NS INT64_C(15000000000) /* 15 s */
 #define POL_TIMEOUT_STATUS 504                                   /* with flag UT */
+/* The longest timeout kept (about 146 years): a longer one (a protobuf
+ * Duration may hold 10,000 years) is capped, so that an instant plus a
+ * timeout never overflows int64 nanoseconds. */
+#define POL_TIMEOUT_MAX_NS (INT64_MAX / 2)
 
 typedef struct pol_timeout_config {
     int64_t route_timeout_ns;    /* route `timeout`; 0 disables */

@@ -11,13 +11,15 @@
 #include <stdint.h>
 
 #include "policy/ratelimit.h"
+#include "policy/timeout.h"
 #include "proxy/cidr.h"
 #include "proxy/http1.h"
 
-/* The longest timeout meshproxy keeps (about 146 years): a longer one, from
- * the command line or a request's x-envoy-* header, is capped to it, so that
- * a deadline (a clock reading plus the timeout) cannot overflow. */
-#define PX_TIMEOUT_MAX_NS (INT64_MAX / 2)
+/* The longest timeout meshproxy keeps, the policy's (about 146 years): a
+ * longer one, from the command line or a request's x-envoy-* header, is
+ * capped to it, so that a deadline (a clock reading plus the timeout) cannot
+ * overflow. */
+#define PX_TIMEOUT_MAX_NS POL_TIMEOUT_MAX_NS
 
 typedef struct px_options {
     const char *const *paths; /* YAML files or directories */

@@ -697,6 +697,11 @@ static void test_timeout_compute_table(void **state)
         {3 * SEC, 2999 * MS, 3 * SEC, 2999 * MS},
         {0, 5 * SEC, 0, 5 * SEC},         /* no route timeout: per-try kept */
         {0, 0, 0, 0},
+        /* beyond ~146 years (a Duration may say 10,000): capped, so that an
+         * instant plus the timeout cannot overflow */
+        {INT64_MAX, 0, POL_TIMEOUT_MAX_NS, 0},
+        {0, INT64_MAX - 1, 0, POL_TIMEOUT_MAX_NS},
+        {POL_TIMEOUT_MAX_NS + 1, POL_TIMEOUT_MAX_NS, POL_TIMEOUT_MAX_NS, 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         pol_timeout_config c = pol_timeout_config_envoy();
@@ -718,6 +723,8 @@ static void test_timeout_compute_table(void **state)
     assert_int_equal(t.global_ns, 7 * SEC);
     t = pol_timeout_compute(&c, true, -1);
     assert_int_equal(t.global_ns, 0);
+    t = pol_timeout_compute(&c, true, INT64_MAX);
+    assert_int_equal(t.global_ns, POL_TIMEOUT_MAX_NS);
     pol_opt_duration vs = {5 * SEC, true};
     c = pol_istio_map_timeouts(&vs, NULL);
     assert_int_equal(pol_timeout_compute(&c, true, 7 * SEC).global_ns, 5 * SEC);
