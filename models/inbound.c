@@ -88,6 +88,16 @@
 #define INGRESS_NS "istio-system"
 #define INGRESS_SA "istio-ingressgateway-service-account"
 
+static const pol_label ingress_label_items[] = {{"istio", "ingressgateway"}, {"app", "istio-ingressgateway"}};
+static const pol_label egress_label_items[] = {{"istio", "egressgateway"}, {"app", "istio-egressgateway"}};
+static const pol_labels ingress_labels = {(pol_label *)ingress_label_items, 2};
+static const pol_labels egress_labels = {(pol_label *)egress_label_items, 2};
+
+const pol_labels *mdl__gateway_labels(mdl_pod_kind kind)
+{
+    return kind == MDL_POD_EGRESS ? &egress_labels : &ingress_labels;
+}
+
 /* Places in a chain: before the authorization filters, after them (and, on
  * the gateway, before the fault filter), after the fault filter (gateway
  * only); never run, or not applied at all. */
@@ -230,16 +240,12 @@ void mdl__inbound_build(mdl_mesh *m)
     }
     /* The ingress gateway: its authorization policies, then its rate limits
      * (their places depend on whether rbac is in its chain). */
-    pol_label gl[] = {{"istio", "ingressgateway"}, {"app", "istio-ingressgateway"}};
-    pol_labels glabels = {gl, 2};
-    pol_workload_ref gw = {INGRESS_NS, &glabels};
+    pol_workload_ref gw = {INGRESS_NS, &ingress_labels};
     struct mdl_inbound *g = chain_with_authz(k, &gw);
-    build_rate_limits(m, g, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &glabels, m->ningress);
+    build_rate_limits(m, g, CHAIN_GATEWAY, "istio-ingressgateway", INGRESS_NS, &ingress_labels, m->ningress);
     m->gateway_filters = g;
     /* the egress gateway: authorization only */
-    pol_label el[] = {{"istio", "egressgateway"}, {"app", "istio-egressgateway"}};
-    pol_labels elabels = {el, 2};
-    pol_workload_ref eg = {INGRESS_NS, &elabels};
+    pol_workload_ref eg = {INGRESS_NS, &egress_labels};
     m->egress_filters = chain_with_authz(k, &eg);
 }
 

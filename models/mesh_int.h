@@ -509,6 +509,10 @@ void mdl__child_done(mdl_mesh *m, mdl_req *child);
  * local rate limits */
 void mdl__inbound_build(mdl_mesh *m);
 void mdl__inbound_free(mdl_mesh *m);
+/* The pod labels of a gateway pod (MDL_POD_INGRESS or MDL_POD_EGRESS, in
+ * istio-system), as Istio installs them: istio: ingressgateway / app:
+ * istio-ingressgateway, istio: egressgateway / app: istio-egressgateway. */
+const pol_labels *mdl__gateway_labels(mdl_pod_kind kind);
 /* Does a client send Istio mTLS to `svc` under the cluster's policy blocks? */
 bool mdl__client_mtls(const mdl_mesh *m, const pol_policy_blocks *b, const mdl_service *svc);
 /* Does the server's proxy accept the attempt's connection (PeerAuthentication)? */

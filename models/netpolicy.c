@@ -17,9 +17,9 @@
  * apply, all meshsim traffic being TCP.
  *
  * Mesh pods send from their own address through their sidecar, so the policy
- * sees the pods themselves.  The ingress gateway's pods are in istio-system
- * with labels app=istio-ingressgateway, istio=ingressgateway, as Istio
- * installs them.  What is denied is dropped: the client's SYNs go unanswered
+ * sees the pods themselves.  The gateways' pods are in istio-system with
+ * the labels Istio installs them with (mdl__gateway_labels): the egress
+ * gateway's are not the ingress gateway's.  What is denied is dropped: the client's SYNs go unanswered
  * and it sees a connect timeout (network.c).
  */
 #include <stdlib.h>
@@ -27,10 +27,6 @@
 
 #include "base/alloc.h"
 #include "models/mesh_int.h"
-
-static const pol_label gateway_label_items[] = {{"app", "istio-ingressgateway"},
-                                                {"istio", "ingressgateway"}};
-static const pol_labels gateway_labels = {(pol_label *)gateway_label_items, 2};
 
 /* A label lookup: pod labels, or a namespace's (with its metadata.name). */
 typedef struct label_src {
@@ -72,7 +68,7 @@ static const char *pod_ns(const mdl_pod *p) { return p->wl ? p->wl->ns : "istio-
 
 static label_src pod_labels(const mdl_pod *p)
 {
-    return (label_src){p->wl ? &p->wl->k8s->pod_labels : &gateway_labels, NULL};
+    return (label_src){p->wl ? &p->wl->k8s->pod_labels : mdl__gateway_labels(p->kind), NULL};
 }
 
 static label_src ns_labels(const mdl_mesh *m, const char *ns)

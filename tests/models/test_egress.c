@@ -14,6 +14,9 @@
  *   - an AuthorizationPolicy on the egress gateway admits the caller whose
  *     identity it lists (mTLS from the sidecar) and answers 403 to another,
  *     whose requests never reach the external host;
+ *   - a NetworkPolicy selects the egress gateway's pods by their own labels:
+ *     one closing the ingress gateway's pods leaves it alone, one closing
+ *     its own makes the sidecars' connections to it fail;
  *   - an external-outage makes the host fail during the outage only.
  */
 #include "fault_fixture.h"
@@ -130,6 +133,29 @@ static void test_egress_gateway_authorization(void **state)
     run_close(&r);
 }
 
+static void test_egress_gateway_network_policy(void **state)
+{
+    run r;
+    const char *other[] = {"egress/base.yaml", "egress/registry-only.yaml",
+                           "egress/egress-gateway.yaml", "egress/netpol-ingress-gateway.yaml"};
+    run_files(&r, other, 4, 0);
+    const mdl_row *reg = find(&r, "registered", "istio-egressgateway");
+    assert_non_null(reg);
+    assert_true(reg->requests > 200);
+    assert_int_equal(reg->codes[200], reg->requests);
+    run_close(&r);
+
+    const char *own[] = {"egress/base.yaml", "egress/registry-only.yaml",
+                         "egress/egress-gateway.yaml", "egress/netpol-egress-gateway.yaml"};
+    run_files(&r, own, 4, 0);
+    reg = find(&r, "registered", "istio-egressgateway");
+    assert_non_null(reg);
+    assert_true(reg->requests > 0);
+    assert_int_equal(reg->codes[200], 0);
+    assert_null(find(&r, "istio-egressgateway", "api.example.com"));
+    run_close(&r);
+}
+
 static void test_external_outage(void **state)
 {
     run r;
@@ -159,6 +185,7 @@ int main(void)
         cmocka_unit_test(test_registry_only_blackholes_unknown_hosts),
         cmocka_unit_test(test_egress_gateway_path),
         cmocka_unit_test(test_egress_gateway_authorization),
+        cmocka_unit_test(test_egress_gateway_network_policy),
         cmocka_unit_test(test_external_outage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
