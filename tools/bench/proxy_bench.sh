@@ -20,22 +20,12 @@ DUR=${2:-10}
 ROUNDS=${3:-5}
 CONNS=64
 UP=18080 MP=18081 NG=18082 HA=18083
-TMP=$(mktemp -d)
-PIDS=""
-cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
 if ! command -v wrk >/dev/null; then
   echo "proxy_bench: wrk is not installed (apt-get install wrk); nothing measured" >&2
   exit 1
 fi
-for b in "$BUILD/tools/meshproxy" "$BUILD/tools/proxy_upstream"; do
-  [ -x "$b" ] || { echo "proxy_bench: $b not built (cmake --build $BUILD)" >&2; exit 1; }
-done
+BENCH_NAME=proxy_bench
+. "$(dirname "$0")/proxy_common.sh"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
@@ -79,17 +69,7 @@ row() {
 "$BUILD/tools/proxy_upstream" $UP 1024 & UPID=$!
 PIDS="$PIDS $UPID"
 
-cat > "$TMP/mesh.yaml" <<YAML
-apiVersion: meshsim/v1alpha1
-kind: Endpoints
-metadata: {name: bench}
-spec:
-  services:
-    - host: bench
-      port: 80
-      endpoints:
-        - {address: "127.0.0.1:$UP"}
-YAML
+write_mesh_yaml "$TMP/mesh.yaml" $UP
 "$BUILD/tools/meshproxy" -c "$TMP/mesh.yaml" --listen 127.0.0.1:$MP --admin none --workers 1 \
   2>"$TMP/meshproxy.err" & MPID=$!
 PIDS="$PIDS $MPID"

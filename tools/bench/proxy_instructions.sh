@@ -14,34 +14,14 @@ BUILD=${1:-build}
 DUR=${2:-5}
 [ $# -ge 2 ] && shift 2 || set --
 UP=18090 MP=18091 AD=18092
-TMP=$(mktemp -d)
-PIDS=""
-cleanup() {
-  for p in $PIDS; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
 for t in valgrind callgrind_control wrk curl; do
   command -v $t >/dev/null || { echo "proxy_instructions: $t is not installed; nothing measured" >&2; exit 1; }
 done
-for b in "$BUILD/tools/meshproxy" "$BUILD/tools/proxy_upstream"; do
-  [ -x "$b" ] || { echo "proxy_instructions: $b not built (cmake --build $BUILD)" >&2; exit 1; }
-done
+BENCH_NAME=proxy_instructions
+. "$(dirname "$0")/proxy_common.sh"
 
 "$BUILD/tools/proxy_upstream" $UP 1024 & PIDS="$PIDS $!"
-cat > "$TMP/mesh.yaml" <<YAML
-apiVersion: meshsim/v1alpha1
-kind: Endpoints
-metadata: {name: bench}
-spec:
-  services:
-    - host: bench
-      port: 80
-      endpoints:
-        - {address: "127.0.0.1:$UP"}
-YAML
+write_mesh_yaml "$TMP/mesh.yaml" $UP
 valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" \
   "$BUILD/tools/meshproxy" -c "$TMP/mesh.yaml" --listen 127.0.0.1:$MP --admin 127.0.0.1:$AD --workers 1 \
   "$@" 2>"$TMP/valgrind.err" & MPID=$!
