@@ -92,6 +92,17 @@ static int teardown(void **state)
     return 0;
 }
 
+/* The text of export FILE in the fixture's report folder (the caller frees
+ * it); fails the test when the file cannot be read. */
+static char *slurp_export(const fixture *f, const char *file, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", f->dir, file);
+    char *text = rf_slurp(path, len);
+    assert_non_null(text);
+    return text;
+}
+
 /* --- the file and its schema --------------------------------------------------- */
 
 static void columns(sqlite3 *db, const char *table, char *out, size_t cap)
@@ -334,10 +345,7 @@ static int csv_split(char *line, char **fields, int max)
 static void test_csv_parses_back(void **state)
 {
     fixture *f = *state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/series.csv", f->dir);
-    char *text = rf_slurp(path, NULL);
-    assert_non_null(text);
+    char *text = slurp_export(f, "series.csv", NULL);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(f->db,
                                         "SELECT w.requests, w.errors, w.ejections, w.latency_p99_ms, "
@@ -481,10 +489,7 @@ static bool value(jp *j, const char *want_key, double *out, double *resp_sum)
 static void test_jsonl_parses_back(void **state)
 {
     fixture *f = *state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/series.jsonl", f->dir);
-    char *text = rf_slurp(path, NULL);
-    assert_non_null(text);
+    char *text = slurp_export(f, "series.jsonl", NULL);
     long long rows = 0;
     double requests = 0;
     char *save = NULL;
@@ -579,10 +584,7 @@ static double le_value(const char *le) { return !strcmp(le, "+Inf") ? INFINITY :
 static void test_prometheus_parses_back(void **state)
 {
     fixture *f = *state;
-    char path[512];
-    snprintf(path, sizeof path, "%s/metrics.prom", f->dir);
-    char *text = rf_slurp(path, NULL);
-    assert_non_null(text);
+    char *text = slurp_export(f, "metrics.prom", NULL);
     assert_true(text[strlen(text) - 1] == '\n');
     size_t cap = 4096, n = 0;
     double envoy_retries = 0;
@@ -743,11 +745,9 @@ static void test_exports_are_deterministic(void **state)
     assert_int_equal(mdl_mesh_run(again, NULL, NULL), 0);
     for (int i = 0; i < RPT_EXPORT_COUNT; i++) {
         unsigned fmt = rpt_export_format(i);
-        char path[512], *buf = NULL;
+        char *buf = NULL;
         size_t len = 0, want_len;
-        snprintf(path, sizeof path, "%s/%s", f->dir, rpt_export_file_name(fmt));
-        char *want = rf_slurp(path, &want_len);
-        assert_non_null(want);
+        char *want = slurp_export(f, rpt_export_file_name(fmt), &want_len);
         FILE *mem = open_memstream(&buf, &len);
         rpt_export_write(mem, fmt, mdl_mesh_results(again));
         fclose(mem);
