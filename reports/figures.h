@@ -19,16 +19,27 @@ typedef struct rpt_figures {
     double app_service_ms; /* the application's time outside its queue */
 } rpt_figures;
 
+/* The rates of `requests` with `errors` over `seconds` (> 0, else rps is 0),
+ * shared by a row's and a window's figures. */
+static inline rpt_figures rpt_rate_figures(uint64_t requests, uint64_t errors, double seconds)
+{
+    rpt_figures f = {0};
+    double n = (double)requests;
+    f.rps = seconds > 0 ? n / seconds : 0;
+    if (requests) {
+        f.error_rate = (double)errors / n;
+        f.success_rate = 1 - f.error_rate;
+    }
+    return f;
+}
+
 /* `seconds`: the measured window's length (> 0, else rps is 0). */
 static inline rpt_figures rpt_row_figures(const mdl_row *row, double seconds)
 {
-    rpt_figures f = {0};
+    rpt_figures f = rpt_rate_figures(row->requests, row->errors, seconds);
     const sim_hist *h = &row->latency;
     double n = (double)row->requests;
-    f.rps = seconds > 0 ? n / seconds : 0;
     if (row->requests) {
-        f.error_rate = (double)row->errors / n;
-        f.success_rate = 1 - f.error_rate;
         for (int d = 0; d < MDL_NPARTS; d++)
             f.domain_ms[d] = row->domain_ns[d] / n / 1e6;
         f.app_service_ms = (row->domain_ns[MDL_DOM_APP] - row->domain_ns[MDL_DOM_APP_QUEUE]) / n / 1e6;
@@ -45,14 +56,8 @@ static inline rpt_figures rpt_row_figures(const mdl_row *row, double seconds)
 /* The same latency figures for one window of a series (series_hist.h). */
 static inline rpt_figures rpt_window_figures(const mdl_window *w, double seconds)
 {
-    rpt_figures f = {0};
+    rpt_figures f = rpt_rate_figures(w->requests, w->errors, seconds);
     const mdl_whist *h = &w->latency;
-    double n = (double)w->requests;
-    f.rps = seconds > 0 ? n / seconds : 0;
-    if (w->requests) {
-        f.error_rate = (double)w->errors / n;
-        f.success_rate = 1 - f.error_rate;
-    }
     f.mean_ms = mdl_whist_mean(h) / 1e6;
     f.p50_ms = (double)mdl_whist_quantile(h, 0.50) / 1e6;
     f.p90_ms = (double)mdl_whist_quantile(h, 0.90) / 1e6;
