@@ -618,4 +618,34 @@ static inline long long fx_metric(const char *text, const char *prefix)
     return -1;
 }
 
+/* The value of the Prometheus sample starting with `prefix` on the admin
+ * port's /stats/prometheus, or -1. */
+static inline long long fx_admin_metric(int admin_port, const char *prefix)
+{
+    char *m = fx_admin(admin_port, "/stats/prometheus");
+    long long v = fx_metric(m, prefix);
+    free(m);
+    return v;
+}
+
+/* Whether the admin port's /stats/prometheus contains `text`. */
+static inline bool fx_admin_metrics_have(int admin_port, const char *text)
+{
+    char *m = fx_admin(admin_port, "/stats/prometheus");
+    bool found = strstr(m, text) != NULL;
+    free(m);
+    return found;
+}
+
+/* In /stats text, the value after "name: " on the line that is exactly
+ * `name`, or -1. */
+static inline long long fx_stat_value(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (!strncmp(p, name, n) && p[n] == ':' && p[n + 1] == ' ')
+            return atoll(p + n + 2);
+    return -1;
+}
+
 #endif

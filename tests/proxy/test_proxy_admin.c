@@ -24,16 +24,6 @@
 
 #define CLUSTER "cluster.outbound|9080||reviews.default.svc.cluster.local."
 
-/* The value after "name: " on the line that is exactly `name`, or -1. */
-static long long stat_value(const char *text, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (!strncmp(p, name, n) && p[n] == ':' && p[n + 1] == ' ')
-            return atoll(p + n + 2);
-    return -1;
-}
-
 /* A keep-alive GET on fd; returns its status and whether the proxy said
  * "connection: close". */
 static int keepalive_get(int fd, bool *closes)
@@ -88,19 +78,19 @@ static void test_stats_text(void **state)
     char *s = fx_admin_call(p.admin, "GET", "/stats", &st);
     assert_int_equal(st, 200);
     char *body = strstr(s, "\r\n\r\n") + 4;
-    assert_int_equal(stat_value(body, CLUSTER "upstream_rq_total"), 4);
-    assert_int_equal(stat_value(body, CLUSTER "upstream_rq_2xx"), 4);
-    assert_int_equal(stat_value(body, CLUSTER "circuit_breakers.default.rq_open"), 0);
-    assert_int_equal(stat_value(body, "http.meshproxy.downstream_rq_total"), 4);
-    assert_int_equal(stat_value(body, "server.live"), 1);
-    assert_int_equal(stat_value(body, "server.concurrency"), 1);
+    assert_int_equal(fx_stat_value(body, CLUSTER "upstream_rq_total"), 4);
+    assert_int_equal(fx_stat_value(body, CLUSTER "upstream_rq_2xx"), 4);
+    assert_int_equal(fx_stat_value(body, CLUSTER "circuit_breakers.default.rq_open"), 0);
+    assert_int_equal(fx_stat_value(body, "http.meshproxy.downstream_rq_total"), 4);
+    assert_int_equal(fx_stat_value(body, "server.live"), 1);
+    assert_int_equal(fx_stat_value(body, "server.concurrency"), 1);
     const char *istio = "reporter=.=source;.;source_workload=.=meshproxy;.;source_workload_namespace=.=default;.;"
                         "destination_service=.=reviews.default.svc.cluster.local;.;destination_service_name=.=reviews;"
                         ".;destination_service_namespace=.=default;.;destination_version=.=unknown;.;"
                         "response_code=.=200;.;response_flags=.=-;.;request_protocol=.=http;.;";
     char name[1024];
     snprintf(name, sizeof name, "%sistio_requests_total", istio);
-    assert_int_equal(stat_value(body, name), 4);
+    assert_int_equal(fx_stat_value(body, name), 4);
     /* counters and gauges sorted by name, histograms after them */
     char prev[1024] = "";
     const char *hist = NULL;
@@ -143,8 +133,8 @@ static void test_stats_text(void **state)
     int lines = 0;
     for (const char *l = body; *l; l = strchr(l, '\n') + 1, lines++)
         assert_non_null(strstr(l, "upstream_rq_"));
-    assert_int_equal(stat_value(body, CLUSTER "upstream_rq_2xx"), 4);
-    assert_int_equal(stat_value(body, CLUSTER "upstream_rq_5xx"), 0);
+    assert_int_equal(fx_stat_value(body, CLUSTER "upstream_rq_2xx"), 4);
+    assert_int_equal(fx_stat_value(body, CLUSTER "upstream_rq_5xx"), 0);
     assert_int_equal(lines, 10); /* upstream_rq_1xx to 5xx, and retry.upstream_rq_1xx to 5xx */
     free(s);
     s = fx_admin_call(p.admin, "GET", "/stats?filter=%5Eserver%5C.(live%7Cconcurrency)%24", &st);
@@ -532,19 +522,19 @@ static void test_mutations_need_post_and_reset_counters(void **state)
     /* nothing changed: still serving, counters intact */
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
     char *s = fx_admin_call(p.admin, "GET", "/stats", &st);
-    assert_int_equal(stat_value(s, CLUSTER "upstream_rq_total"), 4);
+    assert_int_equal(fx_stat_value(s, CLUSTER "upstream_rq_total"), 4);
     free(s);
     s = fx_admin_call(p.admin, "POST", "/reset_counters", &st);
     assert_int_equal(st, 200);
     assert_non_null(strstr(s, "\r\n\r\nOK\n"));
     free(s);
     s = fx_admin_call(p.admin, "GET", "/stats", &st);
-    assert_int_equal(stat_value(s, CLUSTER "upstream_rq_total"), 0);
-    assert_int_equal(stat_value(s, CLUSTER "upstream_rq_2xx"), 0);
-    assert_int_equal(stat_value(s, "http.meshproxy.downstream_rq_total"), 0);
+    assert_int_equal(fx_stat_value(s, CLUSTER "upstream_rq_total"), 0);
+    assert_int_equal(fx_stat_value(s, CLUSTER "upstream_rq_2xx"), 0);
+    assert_int_equal(fx_stat_value(s, "http.meshproxy.downstream_rq_total"), 0);
     /* gauges stay */
-    assert_int_equal(stat_value(s, CLUSTER "membership_total"), 1);
-    assert_int_equal(stat_value(s, CLUSTER "upstream_cx_active"), 1);
+    assert_int_equal(fx_stat_value(s, CLUSTER "membership_total"), 1);
+    assert_int_equal(fx_stat_value(s, CLUSTER "upstream_cx_active"), 1);
     free(s);
     char *m = fx_admin(p.admin, "/stats/prometheus");
     assert_non_null(strstr(m, "response_flags=\"-\",request_protocol=\"http\",connection_security_policy=\"unknown\"} 0\n"));
@@ -556,7 +546,7 @@ static void test_mutations_need_post_and_reset_counters(void **state)
     free(m);
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
     s = fx_admin_call(p.admin, "GET", "/stats", &st);
-    assert_int_equal(stat_value(s, CLUSTER "upstream_rq_total"), 1);
+    assert_int_equal(fx_stat_value(s, CLUSTER "upstream_rq_total"), 1);
     free(s);
     fx_run_stop(&p, y, a);
 }
@@ -587,7 +577,7 @@ static void test_healthcheck_fail_and_ok(void **state)
     /* new connections are still accepted and served, one request each */
     new_conn_get_closes(p.port);
     s = fx_admin_call(p.admin, "GET", "/stats", &st);
-    assert_int_equal(stat_value(s, "server.live"), 0);
+    assert_int_equal(fx_stat_value(s, "server.live"), 0);
     free(s);
     admin_expect(p.admin, "POST", "/healthcheck/ok", 200);
     s = fx_admin_call(p.admin, "GET", "/ready", &st);

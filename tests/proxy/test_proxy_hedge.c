@@ -58,14 +58,6 @@ static char *hedge_start(fx_proxy *p, fx_upstream *u, int attempts, int timeout_
     return y;
 }
 
-static long long stat_of(int admin, const char *prefix)
-{
-    char *m = fx_admin(admin, "/stats/prometheus");
-    long long v = fx_metric(m, prefix);
-    free(m);
-    return v;
-}
-
 /* A slow first response (1 s) and a fast second one: with the header the
  * second attempt starts per-try (+ backoff) after the first, runs beside it
  * and its answer (201) wins at once; the first is reset.  No per-try timeout
@@ -224,7 +216,7 @@ static void test_hedge_route_timeout(void **state)
     free(c);
     /* one plain per-try timeout, no retry: the third report */
     assert_int_equal(fx_get(p.port, "reviews", "x-envoy-max-retries: 0\r\n", &r), 504);
-    assert_int_equal(stat_of(p.admin, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
     c = fx_admin(p.admin, "/clusters");
     snprintf(want, sizeof want, "127.0.0.1:%d::health_flags::/failed_outlier_check", u->l.port);
     assert_non_null(strstr(c, want));

@@ -23,22 +23,6 @@
 
 static const char *const idle_args[] = {"--stream-idle-timeout", "300ms", NULL};
 
-static long long stat_of(int admin, const char *prefix)
-{
-    char *m = fx_admin(admin, "/stats/prometheus");
-    long long v = fx_metric(m, prefix);
-    free(m);
-    return v;
-}
-
-static bool metrics_have(int admin, const char *text)
-{
-    char *m = fx_admin(admin, "/stats/prometheus");
-    bool found = strstr(m, text) != NULL;
-    free(m);
-    return found;
-}
-
 /* A new connection to port on which all of `raw` was sent. */
 static int connect_and_send(int port, const char *raw)
 {
@@ -63,9 +47,9 @@ static void test_silent_upstream_504(void **state)
     int64_t took = fx_now_ns() - t0;
     assert_in_range(took, 295 * MS, 2000 * MS);
     assert_string_equal(r.body, "stream timeout");
-    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
-    assert_int_equal(stat_of(p.admin, "envoy_cluster_upstream_cx_destroy{"), 1);
-    assert_true(metrics_have(p.admin, "response_code=\"504\",response_flags=\"SI\""));
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_cluster_upstream_cx_destroy{"), 1);
+    assert_true(fx_admin_metrics_have(p.admin, "response_code=\"504\",response_flags=\"SI\""));
     fx_run_stop(&p, y, u);
 }
 
@@ -83,7 +67,7 @@ static void test_huge_stream_idle_timeout(void **state)
     fx_resp r;
     assert_int_equal(fx_get(p.port, "reviews", NULL, &r), 200);
     assert_string_equal(r.body, "up");
-    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
     fx_run_stop(&p, y, u);
 }
 
@@ -105,8 +89,8 @@ static void test_stalled_body_408(void **state)
     char c;
     assert_int_equal(recv(fd, &c, 1, 0), 0); /* closed */
     close(fd);
-    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
-    assert_true(metrics_have(p.admin, "response_code=\"408\",response_flags=\"SI\""));
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_http_downstream_rq_idle_timeout"), 1);
+    assert_true(fx_admin_metrics_have(p.admin, "response_code=\"408\",response_flags=\"SI\""));
     fx_run_stop(&p, y, u);
 }
 
@@ -130,7 +114,7 @@ static void test_trickle_keeps_stream(void **state)
     assert_string_equal(r.body, "up");
     close(fd);
     assert_int_equal(u->body_len[0], 12);
-    assert_int_equal(stat_of(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_http_downstream_rq_idle_timeout"), 0);
     fx_run_stop(&p, y, u);
 }
 
