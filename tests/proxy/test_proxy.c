@@ -184,9 +184,7 @@ static void test_outlier_ejection_and_return(void **state)
     for (int i = 0; i < 4; i++)
         fx_get(p.port, "reviews", NULL, &r);
     assert_true(atomic_load(&bad->count) > before);
-    char *m = fx_admin(p.admin, "/stats/prometheus");
-    assert_int_equal(fx_metric(m, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
-    free(m);
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_cluster_outlier_detection_ejections_enforced_total{"), 1);
     fx_run_stop2(&p, y, good, bad);
 }
 
@@ -709,9 +707,7 @@ static void test_per_try_timeout_header(void **state)
     assert_in_range(g2, 140000000, 150000000 + 50000000 + 150000000);
     assert_non_null(strstr(a->last_head, "x-envoy-expected-rq-timeout-ms: 150\r\n"));
     assert_null(strstr(a->last_head, "x-envoy-upstream-rq-per-try-timeout-ms"));
-    char *m = fx_admin(p.admin, "/stats/prometheus");
-    assert_int_equal(fx_metric(m, "envoy_cluster_upstream_rq_per_try_timeout{"), 3);
-    free(m);
+    assert_int_equal(fx_admin_metric(p.admin, "envoy_cluster_upstream_rq_per_try_timeout{"), 3);
     char *log = fx_read_file(p.log);
     assert_non_null(strstr(log, " 504 UT,URX "));
     free(log);

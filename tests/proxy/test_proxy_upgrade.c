@@ -562,9 +562,7 @@ static void test_reload_and_drain_keep_tunnel(void **state)
     fx_send_all(fd, "after-hup", 9);
     assert_int_equal(read_n(fd, buf, 9), 0);
     assert_memory_equal(buf, "after-hup", 9);
-    char *m = fx_admin(f.p.admin, "/stats/prometheus");
-    assert_int_equal(fx_metric(m, "envoy_http_downstream_cx_upgrades_active"), 1);
-    free(m);
+    assert_int_equal(fx_admin_metric(f.p.admin, "envoy_http_downstream_cx_upgrades_active"), 1);
     /* draining: no new connections, the open tunnel keeps working */
     kill(f.p.pid, SIGTERM);
     fx_sleep_ms(100);
