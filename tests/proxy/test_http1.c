@@ -263,24 +263,27 @@ static void test_response_table(void **state)
     }
 }
 
-/* Decode `in` split into pieces at every pair of positions; the decoded bytes,
- * the end, and the leftover must not depend on the split. */
-static void check_body(px_body_kind kind, uint64_t cl, const char *in, const char *want,
-                       size_t leftover)
+/* Decode `in` split into pieces at every pair of positions with a decoder of
+ * `kind` (keeping trailer lines in `trailers` when not NULL); the decoded
+ * bytes, the end, the leftover and the kept trailers must not depend on the
+ * split. */
+static void check_split(px_body_kind kind, uint64_t cl, const char *in, const char *want, size_t leftover,
+                        const char *want_trailers)
 {
     size_t n = strlen(in);
     for (size_t a = 0; a <= n; a++) {
         for (size_t b = a; b <= n; b++) {
-            size_t cuts[3] = {a, b, n}, start = 0, got_len = 0;
+            size_t cuts[3] = {a, b, n}, start = 0, got_len = 0, used_total = 0;
             char got[256], work[256];
+            px_buf kept = {0};
             px_body_decoder d;
             px_body_decoder_init(&d, kind, cl);
+            if (want_trailers)
+                d.trailers = &kept;
             int r = PX_BODY_MORE;
-            size_t used_total = 0;
             for (int k = 0; k < 3 && r == PX_BODY_MORE; k++) {
-                size_t len = cuts[k] - start;
+                size_t len = cuts[k] - start, used, out;
                 memcpy(work, in + start, len);
-                size_t used, out;
                 r = px_body_decode(&d, work, len, &used, &out);
                 assert_int_not_equal(r, PX_BODY_BAD);
                 memcpy(got + got_len, work, out);
@@ -295,8 +298,18 @@ static void check_body(px_body_kind kind, uint64_t cl, const char *in, const cha
             assert_memory_equal(got, want, got_len);
             assert_int_equal(n - used_total, leftover);
             assert_int_equal(d.total, strlen(want));
+            if (want_trailers) {
+                assert_int_equal(px_buf_size(&kept), strlen(want_trailers));
+                assert_memory_equal(px_buf_data(&kept), want_trailers, strlen(want_trailers));
+            }
+            px_buf_free(&kept);
         }
     }
+}
+
+static void check_body(px_body_kind kind, uint64_t cl, const char *in, const char *want, size_t leftover)
+{
+    check_split(kind, cl, in, want, leftover, NULL);
 }
 
 static void test_body_split_everywhere(void **state)
@@ -333,35 +346,7 @@ static void test_body_bad_chunked(void **state)
  * body, the same kept trailer lines, the same end. */
 static void check_trailers(const char *in, const char *want_body, const char *want_trailers, size_t leftover)
 {
-    size_t n = strlen(in);
-    for (size_t a = 0; a <= n; a++) {
-        for (size_t b = a; b <= n; b++) {
-            size_t cuts[3] = {a, b, n}, start = 0, got_len = 0, used_total = 0;
-            char got[256], work[256];
-            px_buf kept = {0};
-            px_body_decoder d;
-            px_body_decoder_init(&d, PX_BODY_CHUNKED, 0);
-            d.trailers = &kept;
-            int r = PX_BODY_MORE;
-            for (int k = 0; k < 3 && r == PX_BODY_MORE; k++) {
-                size_t len = cuts[k] - start, used, out;
-                memcpy(work, in + start, len);
-                r = px_body_decode(&d, work, len, &used, &out);
-                assert_int_not_equal(r, PX_BODY_BAD);
-                memcpy(got + got_len, work, out);
-                got_len += out;
-                used_total += used;
-                start += used;
-            }
-            assert_int_equal(r, PX_BODY_DONE);
-            assert_int_equal(got_len, strlen(want_body));
-            assert_memory_equal(got, want_body, got_len);
-            assert_int_equal(px_buf_size(&kept), strlen(want_trailers));
-            assert_memory_equal(px_buf_data(&kept), want_trailers, strlen(want_trailers));
-            assert_int_equal(n - used_total, leftover);
-            px_buf_free(&kept);
-        }
-    }
+    check_split(PX_BODY_CHUNKED, 0, in, want_body, leftover, want_trailers);
 }
 
 static void test_trailers_kept(void **state)
