@@ -502,6 +502,26 @@ static bool maybe_retry(px_req *r, const pol_retry_decision *dec)
     return true;
 }
 
+/* After an attempt of r ended by a reset (a per-try timeout is a local reset):
+ * the retry policy's decision into *dec (asked only when `may_retry`), and
+ * the retry's backoff started if it retries.  True when the request goes on
+ * (a retry, or other attempts pending); false when the caller answers, with
+ * the decision's flags already in r->flags. */
+static bool retry_after_reset(px_req *r, pol_reset_reason reason, bool sent, bool may_retry, pol_retry_decision *dec)
+{
+    px_cluster *cl = r->cl;
+    *dec = (pol_retry_decision){0};
+    if (may_retry) {
+        px_cluster_lock(cl);
+        pol_retry_on_reset(&r->retry, reason, sent, &cl->cb, &cl->stats, &r->w->rng, dec);
+        px_cluster_unlock(cl);
+    }
+    if (maybe_retry(r, dec))
+        return true;
+    r->flags |= dec->flags;
+    return others_pending(r);
+}
+
 void px_req_on_upstream_reset(px_attempt *a, pol_reset_reason reason)
 {
     px_req *r = a->r;
@@ -526,15 +546,9 @@ void px_req_on_upstream_reset(px_attempt *a, pol_reset_reason reason)
     cl->hstats[host].rq_error++;
     px_cluster_unlock(cl);
     attempt_end(a, false);
-    pol_retry_decision dec = {0};
-    px_cluster_lock(cl);
-    if (r->retry_live && !retried) /* a hedged attempt is never retried again */
-        pol_retry_on_reset(&r->retry, reason, sent, &cl->cb, &cl->stats, &r->w->rng, &dec);
-    px_cluster_unlock(cl);
-    if (maybe_retry(r, &dec))
-        return;
-    r->flags |= dec.flags;
-    if (others_pending(r))
+    pol_retry_decision dec;
+    /* a hedged attempt is never retried again */
+    if (retry_after_reset(r, reason, sent, r->retry_live && !retried, &dec))
         return;
     char body[160];
     snprintf(body, sizeof body, "upstream connect error or disconnect/reset before headers. reset reason: %s",
@@ -758,15 +772,8 @@ static void on_try_timeout(px_loop *l, px_timer *t)
     px_cluster_unlock(cl);
     px_cluster_report(cl, (uint32_t)a->host, POL_OUTLIER_LOCAL_TIMEOUT, px_loop_now(l));
     attempt_end(a, false);
-    pol_retry_decision dec = {0};
-    px_cluster_lock(cl);
-    if (r->retry_live)
-        pol_retry_on_reset(&r->retry, POL_RESET_LOCAL_RESET, true, &cl->cb, &cl->stats, &r->w->rng, &dec);
-    px_cluster_unlock(cl);
-    if (maybe_retry(r, &dec))
-        return;
-    r->flags |= dec.flags;
-    if (others_pending(r))
+    pol_retry_decision dec;
+    if (retry_after_reset(r, POL_RESET_LOCAL_RESET, true, r->retry_live, &dec))
         return;
     px_req_local_reply(r, POL_TIMEOUT_STATUS, POL_FLAG_BIT(POL_FLAG_UT), "upstream request timeout", NULL);
 }
