@@ -35,6 +35,7 @@
 
 #include "base/alloc.h"
 #include "models/mesh_int.h"
+#include "policy/host.h"
 
 #define EGRESS_NS "istio-system"
 #define EGRESS_NAME "istio-egressgateway"
@@ -202,15 +203,12 @@ void mdl__egress_set_routes(mdl_mesh *m, struct mdl_routes *rt)
 
 mdl_service *mdl__egress_external(mdl_mesh *m, const char *host)
 {
-    char bare[POL_HOST_MAX];
-    size_t n = strcspn(host, ":");
-    if (n >= sizeof bare)
-        return NULL;
-    memcpy(bare, host, n);
-    bare[n] = '\0';
-    for (size_t i = 0; i < m->nservices; i++)
-        if (m->services[i].external && !strcmp(m->services[i].name, bare))
+    size_t n = pol_host_strip_port(host, strlen(host));
+    for (size_t i = 0; i < m->nservices; i++) {
+        const mdl_service *s = &m->services[i];
+        if (s->external && !strncmp(s->name, host, n) && s->name[n] == '\0')
             return &m->services[i];
+    }
     return NULL;
 }
 
