@@ -93,12 +93,17 @@ void mdl__ingress_send(mdl_mesh *m, mdl_source *s, mdl_req *r, uint32_t user)
         c->pod = r->client->id;
     }
     r->ingress_new_conn = fresh;
-    r->ingress_tls = terminates(mdl__gateway_server(r->client, r->host, r->port));
+    r->ingress_tls = s->ingress_tls;
     sim_time t = mdl__internet_time(m, MDL_REQUEST_BYTES);
     if (fresh) /* SYN, SYN-ACK; the request follows the ACK */
         t += mdl__internet_time(m, 0) + mdl__internet_time(m, 0);
     r->refs++;
     sim_schedule_in(m->world, t, on_internet_arrive, r, 0);
+}
+
+bool mdl__ingress_terminates_tls(const mdl_mesh *m, const mdl_source *s)
+{
+    return terminates(mdl__gateway_server(m->ingress_routes, s->spec->host, s->spec->port));
 }
 
 sim_time mdl__ingress_tls_cost(mdl_mesh *m, mdl_req *r)

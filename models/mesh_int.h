@@ -338,6 +338,7 @@ struct mdl_source {
     struct mdl_user_conn *user_conns; /* owned: closed-loop external users' connections (ingress.c) */
     uint32_t *idle_conns; /* owned: open loop, external: idle client connections (their replica) */
     size_t nidle_conns, idle_conns_cap;
+    bool ingress_tls; /* external: the gateway terminates its TLS (ingress.c) */
     double weight_total;
     double rate_max;      /* open loop: the highest rate of the pattern */
     sim_dist think_time;  /* closed loop */
@@ -474,8 +475,11 @@ sim_time mdl__ingress_response_time(mdl_mesh *m, mdl_req *r); /* back to the cli
  * the client's pool when it was answered, is closed when the client gave up. */
 void mdl__ingress_done(mdl_mesh *m, mdl_req *r);
 void mdl__ingress_free(mdl_source *s);
-/* routing.c: the Gateway server of gateway pod `gw` that accepts host:port (NULL: none) */
-const pol_server *mdl__gateway_server(const mdl_pod *gw, const char *host, int port);
+/* Does the ingress gateway terminate TLS for external source s (its host and
+ * port are the same for all its requests)?  Decided once, at the start. */
+bool mdl__ingress_terminates_tls(const mdl_mesh *m, const mdl_source *s);
+/* routing.c: the Gateway server of gateway tables `rt` that accepts host:port (NULL: none) */
+const pol_server *mdl__gateway_server(const struct mdl_routes *rt, const char *host, int port);
 /* One-way time for `bytes` between two pods: the internet link when one of
  * them is an external service, else the node network's link. */
 sim_time mdl__hop_time(mdl_mesh *m, const mdl_pod *a, const mdl_pod *b, uint64_t bytes);

@@ -182,10 +182,10 @@ static const table *gateway_for(const struct mdl_routes *rt, const char *host, i
     return NULL;
 }
 
-const pol_server *mdl__gateway_server(const mdl_pod *gw, const char *host, int port)
+const pol_server *mdl__gateway_server(const struct mdl_routes *rt, const char *host, int port)
 {
     const pol_server *s = NULL;
-    return gateway_for(gw->routes, host, port, &s) ? s : NULL;
+    return gateway_for(rt, host, port, &s) ? s : NULL;
 }
 
 static size_t memo_slot(const struct mdl_routes *rt, const pol_route_target *t)

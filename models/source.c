@@ -218,6 +218,8 @@ void mdl__sources_start(mdl_mesh *m)
         mdl_source *s = &m->sources[i];
         const cfg_source_spec *sp = s->spec;
         s->weight_total = 0;
+        if (sp->external)
+            s->ingress_tls = mdl__ingress_terminates_tls(m, s);
         for (size_t k = 0; k < sp->nrequests; k++)
             s->weight_total += sp->requests[k].weight.v;
         if (sp->closed_loop) {
