@@ -119,30 +119,16 @@ static int write_top(const char *work, const rpt_combined *c, const rpt_html_rep
     return rc;
 }
 
-/* The directory the report is built in: DIR.tmp.PID for a new DIR, else DIR.
- * Returns -1 with err when it cannot be made. */
+/* The directory the report is built in (rpt_report_dir_open), with its
+ * replications/ folder.  Returns -1 with err when it cannot be made. */
 static int open_work(const char *dir, char *work, size_t wcap, bool *fresh, char *err, size_t cap)
 {
     if (strlen(dir) >= PATH_CAP - 64) {
         snprintf(err, cap, "output path too long");
         return -1;
     }
-    struct stat st;
-    *fresh = stat(dir, &st) != 0;
-    if (!*fresh && !S_ISDIR(st.st_mode)) {
-        snprintf(err, cap, "%s exists and is not a directory", dir);
+    if (rpt_report_dir_open(dir, work, wcap, fresh, err, cap) != 0)
         return -1;
-    }
-    if (!*fresh) {
-        snprintf(work, wcap, "%s", dir);
-    } else {
-        rpt_make_parents(dir);
-        snprintf(work, wcap, "%s.tmp.%ld", dir, (long)getpid());
-        if (mkdir(work, 0777) != 0) {
-            snprintf(err, cap, "cannot create %s: %s", work, strerror(errno));
-            return -1;
-        }
-    }
     char reps[PATH_CAP + 32];
     snprintf(reps, sizeof reps, "%s/replications", work);
     if (mkdir(reps, 0777) != 0 && errno != EEXIST) {
@@ -197,12 +183,12 @@ rpt_combined *rpt_replicate_run(const cfg_bundle *b, mdl_mesh *first, const rpt_
         rpt_assertion *a = NULL;
         size_t na = rpt_assertions_evaluate(m, sc, &a);
         /* a stopped replication covers less time: combined only when alone */
-        if (!stopped || i == 0)
-            rpt_combined_add(c, m, a, na);
         rpt_html_replication *r = &reps[nreps++];
         r->seed = rpt_replication_seed(seed, i);
         r->interrupted = stopped;
         r->combined = !stopped || i == 0;
+        if (r->combined)
+            rpt_combined_add(c, m, a, na);
         for (size_t k = 0; k < na; k++)
             r->failed += !a[k].passed;
         if (o->outdir) {

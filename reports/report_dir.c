@@ -57,7 +57,7 @@ static int write_one(const char *work, const char *name, bool db, unsigned forma
     return rc;
 }
 
-void rpt_make_parents(const char *dir)
+static void make_parents(const char *dir)
 {
     char parent[PATH_CAP];
     snprintf(parent, sizeof parent, "%s", dir);
@@ -67,6 +67,32 @@ void rpt_make_parents(const char *dir)
             mkdir(parent, 0777);
             *p = '/';
         }
+}
+
+int rpt_report_dir_open(const char *dir, char *work, size_t wcap, bool *fresh, char *err,
+                        size_t cap)
+{
+    if (strlen(dir) >= PATH_CAP - 32) {
+        snprintf(err, cap, "output path too long");
+        return -1;
+    }
+    struct stat st;
+    *fresh = stat(dir, &st) != 0;
+    if (!*fresh && !S_ISDIR(st.st_mode)) {
+        snprintf(err, cap, "%s exists and is not a directory", dir);
+        return -1;
+    }
+    if (!*fresh) {
+        snprintf(work, wcap, "%s", dir);
+        return 0;
+    }
+    make_parents(dir);
+    snprintf(work, wcap, "%s.tmp.%ld", dir, (long)getpid());
+    if (mkdir(work, 0777) != 0) {
+        snprintf(err, cap, "cannot create %s: %s", work, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* The charts and report.html, drawn from the results file just written.  Not
@@ -84,27 +110,10 @@ int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion
 {
     static const char *const files[] = {"results.sqlite", "summary.json"};
     unsigned exports = info ? info->exports : 0;
-    if (strlen(dir) >= PATH_CAP - 32) {
-        snprintf(err, cap, "output path too long");
-        return -1;
-    }
-    struct stat st;
-    bool fresh = stat(dir, &st) != 0;
-    if (!fresh && !S_ISDIR(st.st_mode)) {
-        snprintf(err, cap, "%s exists and is not a directory", dir);
-        return -1;
-    }
     char work[PATH_CAP];
-    if (fresh) {
-        rpt_make_parents(dir);
-        snprintf(work, sizeof work, "%s.tmp.%ld", dir, (long)getpid());
-        if (mkdir(work, 0777) != 0) {
-            snprintf(err, cap, "cannot create %s: %s", work, strerror(errno));
-            return -1;
-        }
-    } else {
-        snprintf(work, sizeof work, "%s", dir);
-    }
+    bool fresh;
+    if (rpt_report_dir_open(dir, work, sizeof work, &fresh, err, cap) != 0)
+        return -1;
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof files / sizeof files[0]; i++)
         rc = write_one(work, files[i], i == 0, 0, m, a, na, info, err, cap);

@@ -8,6 +8,7 @@
 #ifndef RPT_REPORT_DIR_H
 #define RPT_REPORT_DIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "models/mesh.h"
@@ -19,8 +20,11 @@
 int rpt_report_dir_write(const char *dir, const mdl_mesh *m, const rpt_assertion *a, size_t na,
                          const rpt_run_info *info, char *err, size_t cap);
 
-/* Create the parent directories of `dir` that are missing (not `dir` itself);
- * failures show when `dir` or a file in it is then created. */
-void rpt_make_parents(const char *dir);
+/* The directory a report is built in, into `work` (wcap bytes, at least
+ * strlen(dir) + 32): DIR.tmp.PID, made with the missing parents of DIR, when
+ * DIR does not exist (*fresh), else DIR itself.  Returns 0, or -1 with a
+ * one-line reason in err when DIR is not a directory or cannot be made. */
+int rpt_report_dir_open(const char *dir, char *work, size_t wcap, bool *fresh, char *err,
+                        size_t cap);
 
 #endif
