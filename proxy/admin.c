@@ -71,22 +71,22 @@ static void json_str(px_buf *b, const char *s)
 
 static void clusters_text(px_conf *c, px_buf *b)
 {
+    static const struct {
+        const char *name;
+        pol_cb_resource which;
+    } limits[] = {{"max_connections", POL_CB_CONNECTIONS},
+                  {"max_pending_requests", POL_CB_PENDING},
+                  {"max_requests", POL_CB_REQUESTS},
+                  {"max_retries", POL_CB_RETRIES}};
     char line[768];
     for (size_t i = 0; i < c->nclusters; i++) {
         px_cluster *cl = &c->clusters[i];
         px_cluster_lock(cl);
-        snprintf(line, sizeof line, "%s::default_priority::max_connections::%llu\n", cl->name,
-                 (unsigned long long)pol_circuit_limit(&cl->cb, POL_CB_CONNECTIONS));
-        px_buf_puts(b, line);
-        snprintf(line, sizeof line, "%s::default_priority::max_pending_requests::%llu\n", cl->name,
-                 (unsigned long long)pol_circuit_limit(&cl->cb, POL_CB_PENDING));
-        px_buf_puts(b, line);
-        snprintf(line, sizeof line, "%s::default_priority::max_requests::%llu\n", cl->name,
-                 (unsigned long long)pol_circuit_limit(&cl->cb, POL_CB_REQUESTS));
-        px_buf_puts(b, line);
-        snprintf(line, sizeof line, "%s::default_priority::max_retries::%llu\n", cl->name,
-                 (unsigned long long)pol_circuit_limit(&cl->cb, POL_CB_RETRIES));
-        px_buf_puts(b, line);
+        for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+            snprintf(line, sizeof line, "%s::default_priority::%s::%llu\n", cl->name, limits[k].name,
+                     (unsigned long long)pol_circuit_limit(&cl->cb, limits[k].which));
+            px_buf_puts(b, line);
+        }
         for (uint32_t h = 0; h < cl->nhosts; h++) {
             const px_host_stats *hs = &cl->hstats[h];
             const char *a = cl->hosts[h].address;
