@@ -237,6 +237,17 @@ static void test_pool_overflow_uo(void **state)
     assert_int_equal(fx_metric(m, "envoy_cluster_circuit_breakers_default_remaining_pending{"), 1);
     assert_non_null(strstr(m, "response_code=\"503\",response_flags=\"UO\""));
     free(m);
+    /* /clusters lists the limits: the two set, Istio's 2^32-1 for the others */
+    const char *cluster = "outbound|9080||reviews.default.svc.cluster.local::default_priority::";
+    static const char *const limits[] = {"max_connections::1\n", "max_pending_requests::1\n",
+                                         "max_requests::4294967295\n", "max_retries::4294967295\n"};
+    char *c = fx_admin(p.admin, "/clusters");
+    for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
+        char want[160];
+        snprintf(want, sizeof want, "%s%s", cluster, limits[k]);
+        assert_non_null(strstr(c, want));
+    }
+    free(c);
     fx_run_stop(&p, y, a);
 }
 
