@@ -228,11 +228,6 @@ static bool keep_going(void *ud, double fraction)
     return cli_interrupt_caught() == 0;
 }
 
-static const char *signal_name(int sig)
-{
-    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
-}
-
 /* Run one scenario (all its replications) to its verdicts. */
 static void run_case(test_case *t, const rpt_run_info *run_info)
 {
@@ -274,7 +269,7 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
             const mdl_results *r = mdl_mesh_results(m);
             snprintf(t->error, sizeof t->error,
                      "interrupted by %s at %.1fs of %.1fs simulated%s",
-                     signal_name(cli_interrupt_caught()), (double)r->simulated_ns / 1e9,
+                     cli_signal_name(cli_interrupt_caught()), (double)r->simulated_ns / 1e9,
                      (double)r->duration_ns / 1e9,
                      t->outdir ? "; report marked interrupted" : "");
         }
@@ -290,7 +285,7 @@ static void run_case(test_case *t, const rpt_run_info *run_info)
             if (t->interrupted)
                 snprintf(t->error, sizeof t->error,
                          "interrupted by %s: %u of %u replications combined%s",
-                         signal_name(cli_interrupt_caught()), kept, t->replications,
+                         cli_signal_name(cli_interrupt_caught()), kept, t->replications,
                          t->outdir ? "; the stopped one's report marked interrupted" : "");
         }
         rpt_combined_destroy(c);
@@ -519,7 +514,7 @@ static void run_all(test_case *tc, size_t n, unsigned jobs, const rpt_run_info *
             for (; next < n; next++) {
                 test_case *t = &tc[next];
                 snprintf(t->error, sizeof t->error, "not run: interrupted by %s",
-                         signal_name(sig));
+                         cli_signal_name(sig));
                 t->not_run = t->done = true;
             }
             for (unsigned k = 0; k < jobs && !passed_on; k++)
@@ -643,7 +638,7 @@ int cmd_test(int argc, char **argv, int full_argc, char **full_argv)
             fprintf(stderr,
                     "meshsim: interrupted by %s: %zu of %zu scenarios ran to their end, %zu "
                     "stopped%s, %zu not run%s\n",
-                    signal_name(sig), n - stopped - not_run, n, stopped,
+                    cli_signal_name(sig), n - stopped - not_run, n, stopped,
                     a.out ? " (their reports are marked interrupted)" : "", not_run,
                     a.junit ? "; JUnit XML written" : "");
             status = 128 + sig;

@@ -27,13 +27,18 @@ int cli_interrupt_install(void)
 
 int cli_interrupt_caught(void) { return (int)caught; }
 
+const char *cli_signal_name(int sig)
+{
+    return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
 void cli_interrupt_note(FILE *f, int sig, const mdl_mesh *m, const char *outdir)
 {
     const mdl_results *r = mdl_mesh_results(m);
     size_t windows = 0;
     for (size_t i = 0; i < r->series.nseries; i++)
         windows += r->series.series[i]->nwindows;
-    const char *name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+    const char *name = cli_signal_name(sig);
     if (r->stopped)
         fprintf(f,
                 "meshsim: interrupted by %s at %.1fs of %.1fs simulated: kept %llu requests "

@@ -19,6 +19,8 @@
 int cli_interrupt_install(void);
 /* The signal caught since install, 0 if none. */
 int cli_interrupt_caught(void);
+/* "SIGINT", "SIGTERM", else "a signal": how messages name `sig`. */
+const char *cli_signal_name(int sig);
 /* One line on `f` saying what the stopped run kept and where it went. */
 void cli_interrupt_note(FILE *f, int sig, const mdl_mesh *m, const char *outdir);
 
