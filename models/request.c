@@ -550,18 +550,24 @@ static void forward(mdl_mesh *m, mdl_req *r)
     attempt_start(m, r); /* a cluster without hosts answers 503 UH there */
 }
 
+/* The client proxy answers the request itself (a route's local reply, a
+ * fault abort, a gateway filter's refusal): it is named after its route's
+ * service, when routing found one. */
+static void local_reply(mdl_mesh *m, mdl_req *r, int status, pol_flags flags)
+{
+    if (r->route.svc)
+        r->dest_name = r->route.svc->name;
+    req_complete(m, r, status, flags);
+}
+
 /* After routing and the fault filter: the router (forward) or a local reply. */
 static void route_continue(mdl_mesh *m, mdl_req *r)
 {
     int limited = mdl__gateway_filters(m, r, true);
     if (limited) {
-        if (r->route.svc)
-            r->dest_name = r->route.svc->name;
-        req_complete(m, r, limited, 0);
+        local_reply(m, r, limited, 0);
     } else if (r->route.action == MDL_ROUTE_LOCAL) {
-        if (r->route.svc)
-            r->dest_name = r->route.svc->name;
-        req_complete(m, r, r->route.status, r->route.flags);
+        local_reply(m, r, r->route.status, r->route.flags);
     } else {
         forward(m, r);
     }
@@ -571,9 +577,7 @@ static void route_continue(mdl_mesh *m, mdl_req *r)
  * never runs: no retry, no upstream stats, no outlier report). */
 static void fault_abort(mdl_mesh *m, mdl_req *r)
 {
-    if (r->route.svc)
-        r->dest_name = r->route.svc->name;
-    req_complete(m, r, r->fault_status, POL_FLAG_BIT(POL_FLAG_FI));
+    local_reply(m, r, r->fault_status, POL_FLAG_BIT(POL_FLAG_FI));
 }
 
 static void on_fault_delay_done(sim_world *w, void *t, uint64_t arg)
@@ -598,9 +602,7 @@ static void on_proxy_done(sim_world *w, void *t, uint64_t arg)
         const pol_fault_config *fc = r->route.policy ? &r->route.policy->fault : NULL;
         int limited = mdl__gateway_filters(m, r, false);
         if (limited) {
-            if (r->route.svc)
-                r->dest_name = r->route.svc->name;
-            req_complete(m, r, limited, 0);
+            local_reply(m, r, limited, 0);
         } else if (fc && (fc->has_delay || fc->has_abort)) {
             /* Envoy's fault filter, before the router (policy-semantics.md 6.2):
              * delay (DI) first, then the independent abort draw (FI). */
