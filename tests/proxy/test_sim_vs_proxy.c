@@ -51,6 +51,27 @@ typedef struct load {
     int port, n, errors;
 } load;
 
+/* Run the simulator on `scenario` followed by `policy` under /tmp/<tag>-<pid>:
+ * its summary.json, malloc'd; the scenario and the output are removed. */
+static char *run_meshsim(const char *tag, const char *scenario_text, const char *policy_text)
+{
+    char dir[64], file[96], cmd[512], path[128];
+    snprintf(dir, sizeof dir, "/tmp/%s-%d", tag, (int)getpid());
+    snprintf(file, sizeof file, "%s.yaml", dir);
+    char *text = malloc(strlen(scenario_text) + strlen(policy_text) + 1);
+    strcpy(text, scenario_text);
+    strcat(text, policy_text);
+    fx_write_file(file, text);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s/tools/meshsim run %s -o %s --quiet", MESHSIM_BINARY_DIR, file, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *json = fx_read_file(path);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, file);
+    assert_int_equal(system(cmd), 0);
+    return json;
+}
+
 static void *client(void *arg)
 {
     load *l = arg;
@@ -73,25 +94,11 @@ static void *client(void *arg)
 static void test_error_rate_after_retries_matches(void **state)
 {
     /* the simulator */
-    char dir[64], file[96], cmd[512];
-    snprintf(dir, sizeof dir, "/tmp/px-sim-%d", (int)getpid());
-    snprintf(file, sizeof file, "%s.yaml", dir);
-    char *text = malloc(strlen(scenario) + strlen(policy) + 1);
-    strcpy(text, scenario);
-    strcat(text, policy);
-    fx_write_file(file, text);
-    free(text);
-    snprintf(cmd, sizeof cmd, "%s/tools/meshsim run %s -o %s --quiet", MESHSIM_BINARY_DIR, file, dir);
-    assert_int_equal(system(cmd), 0);
-    char path[128];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *json = fx_read_file(path);
+    char *json = run_meshsim("px-sim", scenario, policy);
     double sim_n = json_number(json, "requests");
     double sim_err = json_number(json, "error_rate");
     double sim_retries = json_number(json, "retries") / sim_n;
     free(json);
-    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, file);
-    assert_int_equal(system(cmd), 0);
     assert_true(sim_n > 5000);
 
     /* meshproxy in front of two upstreams failing 30 % */
@@ -168,26 +175,13 @@ static const char *ejection_policy =
 
 static void test_ejection_matches(void **state)
 {
-    char dir[64], file[96], cmd[512], path[128];
-    snprintf(dir, sizeof dir, "/tmp/px-ej-%d", (int)getpid());
-    snprintf(file, sizeof file, "%s.yaml", dir);
-    char *text = malloc(strlen(ejection_scenario) + strlen(ejection_policy) + 1);
-    strcpy(text, ejection_scenario);
-    strcat(text, ejection_policy);
-    fx_write_file(file, text);
-    free(text);
-    snprintf(cmd, sizeof cmd, "%s/tools/meshsim run %s -o %s --quiet", MESHSIM_BINARY_DIR, file, dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *json = fx_read_file(path);
+    char *json = run_meshsim("px-ej", ejection_scenario, ejection_policy);
     const char *bad = strstr(json, "\"version\": \"bad\"");
     assert_non_null(bad);
     double sim_bad = json_number(bad, "requests");
     double sim_bad_errors = json_number(bad, "errors");
     double sim_ejections = json_number(json, "observed");
     free(json);
-    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, file);
-    assert_int_equal(system(cmd), 0);
 
     fx_upstream *good = fx_upstream_start("good", 200), *badu = fx_upstream_start("bad", 503);
     char yaml[2048];
