@@ -42,17 +42,18 @@ static inline void fx_sleep_ms(int ms)
         ;
 }
 
-/* Send all n bytes (stops early if the peer is gone). */
-static inline void fx_send_all(int fd, const void *p, size_t n)
+/* Send all n bytes; false if the peer went away first (the rest unsent). */
+static inline bool fx_send_all(int fd, const void *p, size_t n)
 {
     const char *c = p;
     while (n) {
         ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
         if (k <= 0)
-            return;
+            return false;
         c += k;
         n -= (size_t)k;
     }
+    return true;
 }
 
 /* --- listener ------------------------------------------------------------------ */

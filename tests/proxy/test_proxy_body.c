@@ -49,16 +49,7 @@ static void body_fx_stop(body_fx *f)
     fx_run_stop(&f->p, f->yaml, f->up);
 }
 
-static void send_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n) {
-        ssize_t k = send(fd, c, n, MSG_NOSIGNAL);
-        assert_true(k > 0);
-        c += k;
-        n -= (size_t)k;
-    }
-}
+static void send_all(int fd, const void *p, size_t n) { assert_true(fx_send_all(fd, p, n)); }
 
 static void send_chunk(int fd, const char *p, size_t n)
 {
