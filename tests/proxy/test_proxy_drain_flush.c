@@ -14,6 +14,7 @@
 
 #include "proxy_fixture.h"
 #include "proxy_yaml.h"
+#include "proxy_run.h"
 
 /* Body size: well beyond what the kernel buffers between meshproxy and its
  * client hold plus the client buffer at which meshproxy stops reading the
@@ -57,11 +58,9 @@ static int slow_client(int port)
 static void test_drain_keeps_unwritten_response(void **state)
 {
     (void)state;
-    fx_listener *s = calloc(1, sizeof *s);
-    fx_listener_start(s, big_serve);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, s->port);
+    fx_listener *s;
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start_listener(&p, FX_ENDPOINTS1, big_serve, &s, NULL);
     int fd = slow_client(p.port);
     const char *req = "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n";
     fx_send_all(fd, req, strlen(req));
@@ -103,10 +102,7 @@ static void test_drain_keeps_unwritten_response(void **state)
     head_len = (size_t)(end - first) + 4;
     assert_non_null(memmem(first, head_len, "HTTP/1.1 200 OK\r\n", 17));
     assert_int_equal(total - head_len, BODY);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    fx_listener_stop(s);
-    free(s);
-    free(y);
+    fx_run_stop_listener(&p, y, s);
 }
 
 int main(void)

@@ -138,11 +138,9 @@ static void stall_serve(fx_listener *l, int fd)
  * caller), read before it stops. */
 static char *stalled_response(const char *yaml_fmt, const char *const *args)
 {
-    fx_listener *s = calloc(1, sizeof *s);
-    fx_listener_start(s, stall_serve);
-    char *y = fx_yaml_printf(yaml_fmt, s->port);
+    fx_listener *s;
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, args), 0);
+    char *y = fx_run_start_listener(&p, yaml_fmt, stall_serve, &s, args);
     int fd = connect_and_send(p.port, "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n");
     /* the head and the first bytes arrive, then the connection closes */
     char buf[4096];
@@ -161,10 +159,7 @@ static char *stalled_response(const char *yaml_fmt, const char *const *args)
     assert_non_null(strstr(buf, "\r\n\r\nhello"));
     close(fd);
     char *m = fx_admin(p.admin, "/stats/prometheus");
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    fx_listener_stop(s);
-    free(s);
-    free(y);
+    fx_run_stop_listener(&p, y, s);
     return m;
 }
 
@@ -208,11 +203,9 @@ static void cut_serve(fx_listener *l, int fd)
 static void test_upstream_cut_after_response_started(void **state)
 {
     (void)state;
-    fx_listener *s = calloc(1, sizeof *s);
-    fx_listener_start(s, cut_serve);
-    char *y = fx_yaml_printf(FX_ENDPOINTS1, s->port);
+    fx_listener *s;
     fx_proxy p;
-    assert_int_equal(fx_proxy_start(&p, y, NULL), 0);
+    char *y = fx_run_start_listener(&p, FX_ENDPOINTS1, cut_serve, &s, NULL);
     int fd = connect_and_send(p.port, "GET / HTTP/1.1\r\nHost: reviews\r\n\r\n");
     char buf[4096];
     size_t len = 0;
@@ -229,10 +222,7 @@ static void test_upstream_cut_after_response_started(void **state)
     assert_non_null(strstr(m, "response_code=\"200\",response_flags=\"UC\""));
     assert_null(strstr(m, "DC"));
     free(m);
-    assert_int_equal(fx_proxy_stop(&p), 0);
-    fx_listener_stop(s);
-    free(s);
-    free(y);
+    fx_run_stop_listener(&p, y, s);
 }
 
 int main(void)
