@@ -3,6 +3,7 @@
  * (see authz.h).
  */
 #include "policy/authz.h"
+#include "policy/cidr.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -76,56 +77,23 @@ bool pol_authz_path_matches(const char *pattern, pol_slice path)
     return pol_authz_string_matches(pattern, path, false);
 }
 
-static bool parse_ipv4(const char *s, size_t n, uint32_t *out)
-{
-    uint32_t v = 0;
-    int parts = 0;
-    size_t i = 0;
-    while (parts < 4) {
-        uint32_t octet = 0;
-        size_t digits = 0;
-        while (i < n && s[i] >= '0' && s[i] <= '9' && digits < 4)
-            octet = octet * 10 + (uint32_t)(s[i++] - '0'), digits++;
-        if (digits == 0 || digits > 3 || octet > 255)
-            return false;
-        v = v << 8 | octet;
-        if (++parts < 4) {
-            if (i >= n || s[i] != '.')
-                return false;
-            i++;
-        }
-    }
-    if (i != n)
-        return false;
-    *out = v;
-    return true;
-}
-
 bool pol_authz_ip_matches(const char *pattern, const char *ip)
 {
     if (!ip)
         return false;
-    uint32_t a, b;
-    size_t iplen = strcspn(ip, ":"); /* "10.0.0.1:9080" is accepted */
-    if (!parse_ipv4(ip, iplen, &a))
-        return false;
-    const char *slash = strchr(pattern, '/');
-    size_t plen = slash ? (size_t)(slash - pattern) : strlen(pattern);
-    if (!parse_ipv4(pattern, plen, &b))
-        return false;
-    unsigned bits = 32;
-    if (slash) {
-        bits = 0;
-        const char *d = slash + 1;
-        if (!*d)
+    /* "10.0.0.1:9080" is accepted: an address with one ':' is IPv4 and a port */
+    char addr[64];
+    const char *colon = strchr(ip, ':');
+    if (colon && !strchr(colon + 1, ':')) {
+        size_t n = (size_t)(colon - ip);
+        if (n >= sizeof addr)
             return false;
-        for (; *d; d++) {
-            if (*d < '0' || *d > '9' || (bits = bits * 10 + (unsigned)(*d - '0')) > 32)
-                return false;
-        }
+        memcpy(addr, ip, n);
+        addr[n] = 0;
+        ip = addr;
     }
-    uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-    return (a & mask) == (b & mask);
+    pol_cidr range;
+    return pol_cidr_parse(pattern, &range) == 0 && pol_cidr_match_any(&range, 1, ip);
 }
 
 int pol_authz_principal(const char *ns, const char *sa, char *out, size_t cap)

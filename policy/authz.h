@@ -86,7 +86,8 @@ int pol_authz_principal(const char *ns, const char *sa, char *out, size_t cap);
 bool pol_authz_string_matches(const char *pattern, pol_slice value, bool nocase);
 /* The path matching (adds {*} and {**} templates; value without the query). */
 bool pol_authz_path_matches(const char *pattern, pol_slice path);
-/* An IPv4 address or CIDR pattern against a dotted IPv4 address. */
+/* An IPv4/IPv6 address or CIDR pattern (policy/cidr.h) against an address
+ * (IPv4 with an optional ":port"). */
 bool pol_authz_ip_matches(const char *pattern, const char *ip);
 
 #endif

@@ -60,7 +60,7 @@ bool px_req_caller_internal(const px_req *r, const px_http_msg *m)
         return true;
     if (px_http_find(m, "x-forwarded-for", 0) >= 0)
         return false;
-    return px_cidr_match_any(o->internal, o->ninternal, r->dc->peer);
+    return pol_cidr_match_any(o->internal, o->ninternal, r->dc->peer);
 }
 
 /* The per-request retry and timeout overrides that Envoy's router reads from

@@ -12,7 +12,7 @@
 
 #include "policy/ratelimit.h"
 #include "policy/timeout.h"
-#include "proxy/cidr.h"
+#include "policy/cidr.h"
 #include "proxy/http1.h"
 
 /* The longest timeout meshproxy keeps, the policy's (about 146 years): a
@@ -29,7 +29,7 @@ typedef struct px_options {
     int workers;              /* >= 1 */
     const char *ns;           /* the proxy's namespace ("default") */
     const char *gateway;      /* NULL: a sidecar ("mesh"); else the Gateway "ns/name" it stands for */
-    const px_cidr *internal;  /* a gateway's internal callers (Envoy's internal_address_config) */
+    const pol_cidr *internal;  /* a gateway's internal callers (Envoy's internal_address_config) */
     size_t ninternal;         /* 0: none, every caller of a gateway is external */
     uint64_t seed;            /* per-worker random streams derive from it */
     const char *access_log;   /* NULL: none; "-": stdout; else a file (appended) */

@@ -234,6 +234,10 @@ static void test_matchers(void **state)
     assert_false(pol_authz_ip_matches("10.1.2.4", "10.1.2.3"));
     assert_true(pol_authz_ip_matches("0.0.0.0/0", "1.2.3.4"));
     assert_false(pol_authz_ip_matches("10.0.0.0/33", "10.0.0.1"));
+    /* IPv6 blocks, as Istio's ipBlocks accept them */
+    assert_true(pol_authz_ip_matches("fd00::/8", "fd12::1"));
+    assert_false(pol_authz_ip_matches("fd00::/8", "fe80::1"));
+    assert_false(pol_authz_ip_matches("fd00::/8", "10.0.0.1"));
     assert_true(pol_authz_path_matches("/a/{*}", (pol_slice){"/a/b", 4}));
     assert_false(pol_authz_path_matches("/a/{*}", (pol_slice){"/a/", 3}));
     assert_true(pol_authz_path_matches("/a/{**}", (pol_slice){"/a/", 3}));

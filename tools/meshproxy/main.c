@@ -108,7 +108,7 @@ int main(int argc, char **argv)
     ms_diag *d = ms_diag_create();
     ms_diag_set_program(d, "meshproxy");
     const char **paths = calloc((size_t)argc, sizeof *paths);
-    px_cidr *internal = calloc((size_t)argc, sizeof *internal);
+    pol_cidr *internal = calloc((size_t)argc, sizeof *internal);
     size_t npaths = 0;
     int rc = 2;
     for (int i = 1; i < argc; i++) {
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--gateway") && v) {
             o.gateway = argv[++i];
         } else if (!strcmp(a, "--internal-address") && v) {
-            if (px_cidr_parse(v, &internal[o.ninternal]) != 0) {
+            if (pol_cidr_parse(v, &internal[o.ninternal]) != 0) {
                 ms_diag_error(d, (ms_pos){0},
                               "bad value \"%s\" for --internal-address: expected an IPv4 or IPv6 CIDR "
                               "such as 10.0.0.0/8 or fd00::/8",

@@ -1,12 +1,13 @@
 /*
- * cidr.c - parsing and matching of the IPv4/IPv6 ranges of cidr.h.
+ * cidr.c - parsing and matching of the IPv4/IPv6 ranges of cidr.h (inet_pton
+ * parses the addresses; no I/O).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "proxy/cidr.h"
+#include "policy/cidr.h"
 
 static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
 {
@@ -19,7 +20,7 @@ static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
     return (a[whole] & mask) == (b[whole] & mask);
 }
 
-int px_cidr_parse(const char *text, px_cidr *out)
+int pol_cidr_parse(const char *text, pol_cidr *out)
 {
     char addr[64];
     const char *slash = strchr(text, '/');
@@ -60,7 +61,7 @@ int px_cidr_parse(const char *text, px_cidr *out)
     return 0;
 }
 
-bool px_cidr_match_any(const px_cidr *ranges, size_t n, const char *ip)
+bool pol_cidr_match_any(const pol_cidr *ranges, size_t n, const char *ip)
 {
     uint8_t a[16];
     int family;

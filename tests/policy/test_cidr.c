@@ -1,5 +1,5 @@
 /*
- * test_cidr.c - the address ranges of --internal-address (proxy/cidr.h):
+ * test_cidr.c - the address ranges of policy/cidr.h (ipBlocks, --internal-address):
  * IPv4 and IPv6 prefixes, single addresses, host bits ignored, IPv4-mapped
  * IPv6 peers, and the texts that must be refused.
  */
@@ -9,13 +9,13 @@
 
 #include <cmocka.h>
 
-#include "proxy/cidr.h"
+#include "policy/cidr.h"
 
 static bool in(const char *range, const char *ip)
 {
-    px_cidr c;
-    assert_int_equal(px_cidr_parse(range, &c), 0);
-    return px_cidr_match_any(&c, 1, ip);
+    pol_cidr c;
+    assert_int_equal(pol_cidr_parse(range, &c), 0);
+    return pol_cidr_match_any(&c, 1, ip);
 }
 
 static void test_ipv4(void **state)
@@ -49,19 +49,19 @@ static void test_ipv6(void **state)
 
 static void test_several_and_bad(void **state)
 {
-    px_cidr c[2];
-    assert_int_equal(px_cidr_parse("10.0.0.0/8", &c[0]), 0);
-    assert_int_equal(px_cidr_parse("fd00::/8", &c[1]), 0);
-    assert_true(px_cidr_match_any(c, 2, "fd00::5"));
-    assert_true(px_cidr_match_any(c, 2, "10.9.9.9"));
-    assert_false(px_cidr_match_any(c, 2, "192.168.0.1"));
-    assert_false(px_cidr_match_any(c, 2, "not-an-ip"));
-    assert_false(px_cidr_match_any(c, 0, "10.9.9.9"));
+    pol_cidr c[2];
+    assert_int_equal(pol_cidr_parse("10.0.0.0/8", &c[0]), 0);
+    assert_int_equal(pol_cidr_parse("fd00::/8", &c[1]), 0);
+    assert_true(pol_cidr_match_any(c, 2, "fd00::5"));
+    assert_true(pol_cidr_match_any(c, 2, "10.9.9.9"));
+    assert_false(pol_cidr_match_any(c, 2, "192.168.0.1"));
+    assert_false(pol_cidr_match_any(c, 2, "not-an-ip"));
+    assert_false(pol_cidr_match_any(c, 0, "10.9.9.9"));
     static const char *const bad[] = {"",         "10.0.0.0/33", "10.0.0.0/",  "10.0.0/8", "::1/129",
                                       "10.0.0.0/8x", "/8",       "example.com", "10.0.0.0/-1", "1.2.3.4/0008"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        px_cidr x;
-        assert_int_equal(px_cidr_parse(bad[i], &x), -1);
+        pol_cidr x;
+        assert_int_equal(pol_cidr_parse(bad[i], &x), -1);
     }
 }
 
